@@ -1,0 +1,166 @@
+// Activities: thin, idempotent wrappers over the case store, plus the fan-out of a transfer
+// batch to its cases (through the Temporal client, so each case's own workflow decides).
+import { Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
+import { applyCaseChange, getCaseScopes, insertIntakes, type CaseChange } from '../db/cases.js';
+import type { Db } from '../db/client.js';
+import { applyTransferChange, insertTransfer, type TransferChange } from '../db/transfers.js';
+import { mapLimit } from '../lib/concurrency.js';
+import { classifyTemporalError } from '../lib/temporal-errors.js';
+import {
+  assignTransferUpdate,
+  caseWorkflowId,
+  confirmDepartureUpdate,
+  confirmHandoverUpdate,
+  reportTransferFailureUpdate,
+  type Actor,
+  type CaseOperationResult,
+  type CaseWorkflowInput,
+  type ErrorBody,
+  type TransferCaseResult,
+  type TransferWorkflowInput,
+} from '../workflows/definitions.js';
+
+export interface ActivityDeps {
+  db: Db;
+  client: Client;
+  /** Case updates a fan-out keeps in flight at once. */
+  fanOutConcurrency?: number;
+}
+
+export interface AssignCasesInput {
+  transferId: string;
+  actor: Actor;
+  caseIds: string[];
+  /** Seats left on the batch. */
+  seats: number;
+  holdingCountry: string;
+  destinationCountry: string;
+  scheduledAt: string;
+}
+
+export type LegAction =
+  | { kind: 'depart' }
+  | { kind: 'handover' }
+  | { kind: 'missing'; reason: string };
+
+export interface UpdateLegsInput {
+  transferId: string;
+  actor: Actor;
+  caseIds: string[];
+  action: LegAction;
+}
+
+const notFound: ErrorBody = { code: 'NOT_FOUND', message: 'no such case in your scope' };
+
+export function createActivities({ db, client, fanOutConcurrency = 32 }: ActivityDeps) {
+  /** Sends one update to a case; a refusal is a per-case result, an outage fails the activity. */
+  async function updateCase<T>(caseId: string, send: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: ErrorBody }> {
+    try {
+      return { ok: true, value: await send() };
+    } catch (err) {
+      const failure = classifyTemporalError(err);
+      if (failure && failure.kind !== 'unavailable' && failure.kind !== 'already-started') {
+        return { ok: false, error: { code: failure.code, message: failure.message } };
+      }
+      throw err; // retried by Temporal; every case update is idempotent
+    }
+  }
+
+  const caseHandle = (caseId: string) => client.workflow.getHandle(caseWorkflowId(caseId));
+
+  return {
+    async recordIntake(input: CaseWorkflowInput): Promise<void> {
+      await insertIntakes(db, [input]);
+    },
+
+    async persistCaseChange(change: CaseChange): Promise<void> {
+      await applyCaseChange(db, change);
+    },
+
+    async recordTransfer(input: TransferWorkflowInput): Promise<void> {
+      await insertTransfer(db, input);
+    },
+
+    async persistTransferChange(change: TransferChange): Promise<void> {
+      await applyTransferChange(db, change);
+    },
+
+    /**
+     * Puts cases on a batch in the order given until the seats are filled. Cases are asked in
+     * waves no larger than the seats left, so the batch is never overfilled.
+     */
+    async assignCasesToTransfer(input: AssignCasesInput): Promise<TransferCaseResult[]> {
+      const { transferId, actor, seats } = input;
+      const ids = [...new Set(input.caseIds)];
+      const scopes = await getCaseScopes(db, ids);
+      const results = new Map<string, TransferCaseResult>();
+      const queue: string[] = [];
+      for (const id of ids) {
+        const scope = scopes.get(id);
+        if (!scope || scope.holdingCountry !== actor.country) results.set(id, { caseId: id, accepted: false, error: notFound });
+        else queue.push(id);
+      }
+      let accepted = 0;
+      while (queue.length > 0 && accepted < seats) {
+        const wave = queue.splice(0, seats - accepted);
+        const outcomes = await mapLimit(wave, fanOutConcurrency, (caseId) =>
+          updateCase(caseId, () =>
+            caseHandle(caseId).executeUpdate(assignTransferUpdate, {
+              args: [
+                {
+                  actor,
+                  transferId,
+                  destinationCountry: input.destinationCountry,
+                  scheduledAt: input.scheduledAt,
+                },
+              ],
+            }),
+          ),
+        );
+        wave.forEach((caseId, i) => {
+          const outcome = outcomes[i];
+          if (outcome.ok) accepted++;
+          results.set(caseId, outcome.ok ? { caseId, accepted: true } : { caseId, accepted: false, error: outcome.error });
+        });
+        Context.current().heartbeat(accepted);
+      }
+      for (const caseId of queue) {
+        results.set(caseId, {
+          caseId,
+          accepted: false,
+          error: { code: 'CAPACITY_EXCEEDED', message: 'the batch is full' },
+        });
+      }
+      return ids.map((id) => results.get(id)!);
+    },
+
+    /** Moves each case of a batch one step (departure, handover, or reported missing). */
+    async updateTransferLegs(input: UpdateLegsInput): Promise<CaseOperationResult[]> {
+      const { transferId, actor, action } = input;
+      let done = 0;
+      return mapLimit(input.caseIds, fanOutConcurrency, async (caseId) => {
+        const handle = caseHandle(caseId);
+        const outcome = await updateCase(caseId, () => {
+          switch (action.kind) {
+            case 'depart':
+              return handle.executeUpdate(confirmDepartureUpdate, { args: [{ actor, transferId }] });
+            case 'handover':
+              return handle.executeUpdate(confirmHandoverUpdate, { args: [{ actor, transferId }] });
+            case 'missing':
+              return handle.executeUpdate(reportTransferFailureUpdate, {
+                args: [{ actor, transferId, reason: action.reason }],
+              });
+          }
+        });
+        if (++done % 20 === 0) Context.current().heartbeat(done);
+        return outcome.ok
+          ? { caseId, ok: true, status: outcome.value.status }
+          : { caseId, ok: false, error: outcome.error };
+      });
+    },
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;
+

@@ -1,0 +1,85 @@
+// Bearer-token authentication: HS256 with AUTH_SECRET, or an OIDC provider's keys (JWKS).
+import type { NextFunction, Request, Response } from 'express';
+import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import { z } from 'zod';
+import { PARTICIPATING_COUNTRIES, ROLES, type Actor, type Role } from '../workflows/definitions.js';
+import { HttpError } from './errors.js';
+
+const Claims = z.object({
+  sub: z.string().min(1).max(200),
+  name: z.string().max(300).optional(),
+  role: z.enum(ROLES),
+  country: z.enum(PARTICIPATING_COUNTRIES),
+  exp: z.number(),
+});
+
+export interface AuthOptions {
+  secret?: string;
+  jwksUrl?: string;
+  issuer?: string;
+  audience?: string;
+}
+
+const unauthorized = (message: string) => new HttpError(401, 'UNAUTHORIZED', message, undefined, { 'WWW-Authenticate': 'Bearer' });
+
+export function createAuthenticator(options: AuthOptions): (req: Request) => Promise<Actor> {
+  const verify = options.jwksUrl
+    ? (() => {
+        const keys = createRemoteJWKSet(new URL(options.jwksUrl));
+        return (token: string) =>
+          jwtVerify(token, keys, {
+            issuer: options.issuer,
+            audience: options.audience,
+            algorithms: ['RS256', 'PS256', 'ES256', 'EdDSA'],
+            requiredClaims: ['exp', 'sub'],
+          });
+      })()
+    : options.secret
+      ? (() => {
+          const key = new TextEncoder().encode(options.secret);
+          return (token: string) =>
+            jwtVerify(token, key, {
+              algorithms: ['HS256'],
+              requiredClaims: ['exp', 'sub'],
+              issuer: options.issuer,
+              audience: options.audience,
+            });
+        })()
+      : undefined;
+  if (!verify) throw new Error('authentication needs AUTH_SECRET or AUTH_JWKS_URL');
+
+  return async (req: Request): Promise<Actor> => {
+    const header = req.get('authorization');
+    const match = header ? /^Bearer\s+([A-Za-z0-9_\-.]+)\s*$/i.exec(header) : null;
+    if (!match) throw unauthorized('a bearer token is required');
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await verify(match[1]));
+    } catch {
+      throw unauthorized('the token is invalid or expired');
+    }
+    const claims = Claims.safeParse(payload);
+    if (!claims.success) throw unauthorized('the token lacks the sub, role or country claim');
+    const { sub, name, role, country } = claims.data;
+    return { sub, name, role, country };
+  };
+}
+
+export function requireAuth(authenticate: (req: Request) => Promise<Actor>, roles: readonly Role[]) {
+  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    const actor = await authenticate(req);
+    if (!roles.includes(actor.role)) throw new HttpError(403, 'FORBIDDEN', `this needs the role ${roles.join(' or ')}`);
+    res.locals.actor = actor;
+    next();
+  };
+}
+
+/** Mints an HS256 token with the contract's claims (dev tokens, tests). */
+export function signToken(secret: string, claims: { sub: string; role: Role; country: string; name?: string }, ttlSeconds = 12 * 3600): Promise<string> {
+  return new SignJWT({ role: claims.role, country: claims.country, ...(claims.name ? { name: claims.name } : {}) })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(claims.sub)
+    .setIssuedAt()
+    .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSeconds)
+    .sign(new TextEncoder().encode(secret));
+}

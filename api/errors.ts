@@ -1,0 +1,81 @@
+// One place that turns every failure into the contract's error shape and status.
+import type { NextFunction, Request, Response } from 'express';
+import { log } from '../lib/log.js';
+import { classifyTemporalError } from '../lib/temporal-errors.js';
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+export const notFound = (what = 'case') => new HttpError(404, 'NOT_FOUND', `no such ${what}`);
+export const forbidden = (message: string) => new HttpError(403, 'FORBIDDEN', message);
+
+const RETRY_AFTER_SECONDS = '5';
+export const unavailable = (code: string, message: string) =>
+  new HttpError(503, code, message, undefined, { 'Retry-After': RETRY_AFTER_SECONDS });
+
+// postgres.js and node socket errors that mean "the database cannot be reached right now".
+const DB_DOWN = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'CONNECT_TIMEOUT',
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now
+  '53300', // too_many_connections
+]);
+
+function isDatabaseDown(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && DB_DOWN.has(code)) return true;
+  }
+  return false;
+}
+
+/** Maps any error to an HttpError; unknown errors become a logged 500. */
+export function toHttpError(err: unknown): HttpError {
+  if (err instanceof HttpError) return err;
+  const bodyParser = err as { type?: string; status?: number; expose?: boolean };
+  if (typeof bodyParser.type === 'string' && typeof bodyParser.status === 'number' && bodyParser.status < 500) {
+    if (bodyParser.type === 'entity.too.large') return new HttpError(413, 'PAYLOAD_TOO_LARGE', 'the request body is too large');
+    if (bodyParser.type === 'entity.parse.failed') return new HttpError(400, 'MALFORMED_JSON', 'the request body is not valid JSON');
+    return new HttpError(400, 'BAD_REQUEST', `the request body could not be read (${bodyParser.type})`);
+  }
+  const temporal = classifyTemporalError(err);
+  if (temporal && temporal.kind !== 'already-started') {
+    return temporal.kind === 'unavailable'
+      ? unavailable(temporal.code, temporal.message)
+      : new HttpError(temporal.status, temporal.code, temporal.message);
+  }
+  if (isDatabaseDown(err)) return unavailable('DATABASE_UNAVAILABLE', 'the case store is unreachable');
+  return new HttpError(500, 'INTERNAL', 'an unexpected error occurred');
+}
+
+export function errorMiddleware(err: unknown, req: Request, res: Response, _next: NextFunction): void {
+  const http = toHttpError(err);
+  if (http.status >= 500 && http.status !== 503) {
+    log.error('request failed', { method: req.method, route: req.route?.path, error: (err as Error)?.stack ?? String(err) });
+  } else if (http.status === 503) {
+    log.warn('dependency unavailable', { method: req.method, route: req.route?.path, code: http.code });
+  }
+  if (res.headersSent) return;
+  if (http.headers) res.set(http.headers);
+  res.status(http.status).json({ error: { code: http.code, message: http.message, ...(http.details === undefined ? {} : { details: http.details }) } });
+}

@@ -1,0 +1,266 @@
+import { getCaseDetail, getCaseScopes, getDecisions, canSee, listCaseEvents, listCases, type CaseScopeRow } from '../../db/cases.js';
+import { getOperation } from '../../db/operations.js';
+import { mapLimit } from '../../lib/concurrency.js';
+import {
+  ROLES,
+  cancelCaseUpdate,
+  submitDecisionUpdate,
+  verifyIdentityUpdate,
+  type Actor,
+  type CaseOperationResult,
+  type DecisionSide,
+  type DecisionValue,
+} from '../../workflows/definitions.js';
+import type { AppDeps } from '../app.js';
+import { HttpError, forbidden, notFound, toHttpError, unavailable } from '../errors.js';
+import { errorResponses, route } from '../http.js';
+import { openCases, type IntakeItem } from '../intake.js';
+import {
+  BulkDecisionBody,
+  BulkIntakeBody,
+  BulkIntakeResult,
+  CancelBody,
+  CaseDetail,
+  CaseEventList,
+  CaseIntake,
+  CaseList,
+  CaseListQuery,
+  CaseResults,
+  DecisionBody,
+  IdParams,
+  IdentityBody,
+} from '../schemas.js';
+import { decodeCursor, encodeCursor, loadVisibleCase, scopeCountry } from '../scope.js';
+
+const errorJson = (e: HttpError) => ({ code: e.code, message: e.message, ...(e.details === undefined ? {} : { details: e.details }) });
+
+export function caseRoutes(deps: AppDeps) {
+  const { db, temporal } = deps;
+  const intakeDeps = { db, temporal, timings: deps.timings, concurrency: deps.http.bulkConcurrency };
+
+  async function detail(caseId: string) {
+    const found = await getCaseDetail(db, caseId);
+    if (!found) throw notFound();
+    return found;
+  }
+
+  function sideOf(actor: Actor, row: CaseScopeRow): DecisionSide | null {
+    if (actor.country === row.holdingCountry) return 'holding';
+    if (actor.country === row.destinationCountry) return 'destination';
+    return null;
+  }
+
+  /**
+   * One supervisor decision on one case. A repeat of a recorded decision is answered from the
+   * store (it also works once the case has closed); anything else goes to the case's workflow.
+   */
+  async function decide(actor: Actor, row: CaseScopeRow, decision: DecisionValue, reason: string | null | undefined, recorded: Partial<Record<DecisionSide, string>> | undefined) {
+    const side = sideOf(actor, row);
+    const previous = side ? recorded?.[side] : undefined;
+    if (previous === decision && actor.sub !== row.openedBy) return row.status;
+    if (previous !== undefined && previous !== decision) {
+      throw new HttpError(409, 'CONFLICT', `the ${side} side has already decided: ${previous}`);
+    }
+    const result = await temporal.updateCase(row.id, submitDecisionUpdate, { actor, decision, reason: reason ?? null });
+    return result.status;
+  }
+
+  return [
+    route({
+      method: 'post',
+      path: '/v1/cases',
+      summary: 'Open one case (idempotent on holdingCountry + externalRef)',
+      tags: ['cases'],
+      roles: ['officer'],
+      body: CaseIntake,
+      responses: {
+        201: { description: 'the case was opened', schema: CaseDetail },
+        200: { description: 'a case with this externalRef already exists; it is returned unchanged', schema: CaseDetail },
+        ...errorResponses(400, 401, 403, 413, 503),
+      },
+      handler: async ({ actor, body }) => {
+        const [outcome] = await openCases(intakeDeps, actor, [{ ok: true, intake: body }]);
+        if (outcome.outcome === 'rejected') throw outcome.error;
+        return { status: outcome.outcome === 'created' ? 201 : 200, body: await detail(outcome.caseId) };
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/v1/operations/:id/intake',
+      summary: 'Open up to 5,000 cases of one operation; a bad item never blocks the good ones',
+      tags: ['cases'],
+      roles: ['officer'],
+      params: IdParams,
+      body: BulkIntakeBody,
+      bodyLimit: deps.http.bulkBodyLimit,
+      responses: {
+        200: { description: 'counts and one result per item, in request order', schema: BulkIntakeResult },
+        ...errorResponses(400, 401, 403, 404, 413, 503),
+      },
+      handler: async ({ actor, params, body }) => {
+        const operation = await getOperation(db, params.id);
+        if (!operation) throw notFound('operation');
+        const items: IntakeItem[] = body.cases.map((raw) => {
+          const parsed = CaseIntake.safeParse(raw);
+          if (!parsed.success) {
+            return {
+              ok: false,
+              error: new HttpError(400, 'VALIDATION_FAILED', 'invalid case', {
+                issues: parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
+              }),
+            };
+          }
+          const intake = parsed.data;
+          if (intake.operationId && intake.operationId !== operation.id) {
+            return { ok: false, error: new HttpError(400, 'INVALID_INPUT', 'the item names another operation') };
+          }
+          return { ok: true, intake: { ...intake, operationId: operation.id } };
+        });
+        const outcomes = await openCases(intakeDeps, actor, items);
+        if (outcomes.length > 0 && outcomes.every((o) => o.outcome === 'rejected' && o.error.status === 503)) {
+          throw unavailable('TEMPORAL_UNAVAILABLE', 'no case could be opened; retry after Retry-After seconds');
+        }
+        const count = (kind: string) => outcomes.filter((o) => o.outcome === kind).length;
+        return {
+          status: 200,
+          body: {
+            created: count('created'),
+            duplicates: count('duplicate'),
+            rejected: count('rejected'),
+            results: outcomes.map((o, index) =>
+              o.outcome === 'rejected'
+                ? { index, outcome: o.outcome, ...(o.externalRef ? { externalRef: o.externalRef } : {}), error: errorJson(o.error) }
+                : { index, outcome: o.outcome, caseId: o.caseId, externalRef: o.externalRef },
+            ),
+          },
+        };
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/v1/cases',
+      summary: 'List cases in the caller\'s scope, oldest first, with filters and cursor paging',
+      tags: ['cases'],
+      roles: ROLES,
+      query: CaseListQuery,
+      responses: { 200: { description: 'a page of cases', schema: CaseList }, ...errorResponses(400, 401, 503) },
+      handler: async ({ actor, query }) => {
+        const { limit, cursor, ...filters } = query;
+        const page = await listCases(db, { filters, scopeCountry: scopeCountry(actor), limit, after: decodeCursor(cursor) });
+        return { status: 200, body: { items: page.items, nextCursor: encodeCursor(page.next) } };
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/v1/cases/:id',
+      summary: 'One case: status, person, identity, decisions per side, transfer, deadlines',
+      tags: ['cases'],
+      roles: ROLES,
+      params: IdParams,
+      responses: { 200: { description: 'the case', schema: CaseDetail }, ...errorResponses(400, 401, 404, 503) },
+      handler: async ({ actor, params }) => {
+        await loadVisibleCase(db, actor, params.id);
+        return { status: 200, body: await detail(params.id) };
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/v1/cases/:id/events',
+      summary: 'The case timeline, oldest first',
+      tags: ['cases'],
+      roles: ROLES,
+      params: IdParams,
+      responses: { 200: { description: 'the timeline', schema: CaseEventList }, ...errorResponses(400, 401, 404, 503) },
+      handler: async ({ actor, params }) => {
+        await loadVisibleCase(db, actor, params.id);
+        return { status: 200, body: { caseId: params.id, items: await listCaseEvents(db, params.id) } };
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/v1/cases/:id/identity',
+      summary: 'Record an identity verification (officer of the claimed nationality)',
+      tags: ['cases'],
+      roles: ['officer'],
+      params: IdParams,
+      body: IdentityBody,
+      responses: { 200: { description: 'the case after the verification', schema: CaseDetail }, ...errorResponses(400, 401, 403, 404, 409, 413, 503) },
+      handler: async ({ actor, params, body }) => {
+        await loadVisibleCase(db, actor, params.id);
+        await temporal.updateCase(params.id, verifyIdentityUpdate, {
+          actor,
+          result: body.result,
+          verifiedNationality: body.verifiedNationality ?? null,
+          method: body.method,
+          evidenceRef: body.evidenceRef ?? null,
+          notes: body.notes ?? null,
+        });
+        return { status: 200, body: await detail(params.id) };
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/v1/cases/:id/decisions',
+      summary: 'Approve or reject one side of a case (supervisor of the holding or destination country)',
+      tags: ['decisions'],
+      roles: ['supervisor'],
+      params: IdParams,
+      body: DecisionBody,
+      responses: {
+        200: { description: 'the case after the decision (a repeat of the same decision changes nothing)', schema: CaseDetail },
+        ...errorResponses(400, 401, 403, 404, 409, 413, 503),
+      },
+      handler: async ({ actor, params, body }) => {
+        const row = await loadVisibleCase(db, actor, params.id);
+        const recorded = (await getDecisions(db, [row.id])).get(row.id);
+        await decide(actor, row, body.decision, body.reason, recorded);
+        return { status: 200, body: await detail(params.id) };
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/v1/decisions',
+      summary: 'The same decision for many cases; each is decided and recorded on its own',
+      tags: ['decisions'],
+      roles: ['supervisor'],
+      body: BulkDecisionBody,
+      bodyLimit: deps.http.bulkBodyLimit,
+      responses: { 200: { description: 'one result per case, in request order', schema: CaseResults }, ...errorResponses(400, 401, 403, 413, 503) },
+      handler: async ({ actor, body }) => {
+        const ids = [...new Set(body.caseIds)];
+        const [rows, recorded] = await Promise.all([getCaseScopes(db, ids), getDecisions(db, ids)]);
+        const results = await mapLimit(ids, deps.http.bulkConcurrency, async (caseId): Promise<CaseOperationResult> => {
+          const row = rows.get(caseId);
+          if (!row || !canSee(scopeCountry(actor), row)) return { caseId, ok: false, error: errorJson(notFound()) };
+          try {
+            return { caseId, ok: true, status: await decide(actor, row, body.decision, body.reason, recorded.get(caseId)) };
+          } catch (err) {
+            const http = toHttpError(err);
+            if (http.status >= 500 && http.status !== 503) throw err;
+            return { caseId, ok: false, error: errorJson(http) };
+          }
+        });
+        if (results.every((r) => r.error?.code === 'TEMPORAL_UNAVAILABLE')) {
+          throw unavailable('TEMPORAL_UNAVAILABLE', 'no decision could be recorded; retry after Retry-After seconds');
+        }
+        return { status: 200, body: { results } };
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/v1/cases/:id/cancel',
+      summary: 'Cancel a case (supervisor of the holding country, with a reason)',
+      tags: ['cases'],
+      roles: ['supervisor'],
+      params: IdParams,
+      body: CancelBody,
+      responses: { 200: { description: 'the cancelled case', schema: CaseDetail }, ...errorResponses(400, 401, 403, 404, 409, 413, 503) },
+      handler: async ({ actor, params, body }) => {
+        const row = await loadVisibleCase(db, actor, params.id);
+        if (actor.country !== row.holdingCountry) throw forbidden('only supervisors of the holding country cancel');
+        if (row.status !== 'CANCELLED') await temporal.updateCase(row.id, cancelCaseUpdate, { actor, reason: body.reason });
+        return { status: 200, body: await detail(params.id) };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,318 @@
+// The HTTP contract as zod schemas: requests are validated with them, responses are built to
+// them, and the OpenAPI document is generated from them.
+import { z } from 'zod';
+import {
+  CASE_STATUSES,
+  LEGAL_BASES,
+  PARTICIPATING_COUNTRIES,
+  ROLES,
+  TRANSFER_MODES,
+} from '../workflows/definitions.js';
+
+export const Country = z.enum(PARTICIPATING_COUNTRIES).describe('ISO 3166-1 alpha-2 code of a participating country');
+/** Any ISO 3166-1 alpha-2 code: people in the compounds come from many more countries. */
+export const AnyCountry = z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 country code');
+export const CaseStatus = z.enum(CASE_STATUSES);
+export const Role = z.enum(ROLES);
+export const Id = z.uuid();
+const text = (max: number) => z.string().trim().min(1).max(max);
+const optionalText = (max: number) => z.string().trim().max(max).nullable().optional();
+const DateTime = z.iso.datetime({ offset: true });
+const IsoDate = z.iso.date();
+const Timestamp = z.string().describe('ISO 8601 date-time (UTC)');
+
+// ---- errors ----
+
+export const ErrorBody = z.strictObject({
+  error: z.strictObject({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+});
+
+// ---- operations ----
+
+export const CreateOperationBody = z.strictObject({
+  name: text(200),
+  leadCountry: Country,
+  participatingCountries: z.array(Country).min(1).max(PARTICIPATING_COUNTRIES.length),
+  startedOn: IsoDate.nullable().optional(),
+  description: optionalText(4000),
+});
+
+export const Operation = z.strictObject({
+  id: Id,
+  name: z.string(),
+  leadCountry: z.string(),
+  participatingCountries: z.array(z.string()),
+  startedOn: z.string().nullable(),
+  description: z.string().nullable(),
+  createdBy: z.string(),
+  createdAt: Timestamp,
+});
+
+const StatusCounts = z.record(z.string(), z.number().int());
+
+export const OperationDetail = Operation.extend({ caseCounts: z.strictObject({ total: z.number().int(), byStatus: StatusCounts }) });
+
+export const Page = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().max(500).optional(),
+});
+
+export const OperationList = z.strictObject({ items: z.array(Operation), nextCursor: z.string().nullable() });
+
+// ---- intake ----
+
+export const PersonDocument = z.strictObject({
+  type: text(40),
+  number: text(64),
+  issuingCountry: AnyCountry,
+});
+
+export const Person = z.strictObject({
+  fullName: text(300),
+  dateOfBirth: IsoDate.nullable().optional(),
+  sex: z.enum(['M', 'F', 'X']).nullable().optional(),
+  claimedNationality: AnyCountry,
+  documents: z.array(PersonDocument).max(20).default([]),
+});
+
+export const Arrest = z.strictObject({
+  at: DateTime,
+  place: text(500),
+  allegations: z.array(text(100)).max(50).default([]),
+});
+
+export const CaseIntake = z.strictObject({
+  externalRef: text(100),
+  holdingCountry: Country,
+  operationId: Id.nullable().optional(),
+  legalBasis: z.enum(LEGAL_BASES).default('deportation'),
+  person: Person,
+  arrest: Arrest,
+});
+export type CaseIntakeBody = z.output<typeof CaseIntake>;
+
+export const MAX_BULK = 5000;
+export const BulkIntakeBody = z.strictObject({
+  cases: z
+    .array(z.unknown())
+    .min(1)
+    .max(MAX_BULK)
+    .describe(`up to ${MAX_BULK} items, each shaped like the body of POST /v1/cases (operationId may be omitted)`),
+});
+
+const ItemError = z.strictObject({ code: z.string(), message: z.string(), details: z.unknown().optional() });
+
+export const BulkIntakeResult = z.strictObject({
+  created: z.number().int(),
+  duplicates: z.number().int(),
+  rejected: z.number().int(),
+  results: z.array(
+    z.strictObject({
+      index: z.number().int(),
+      outcome: z.enum(['created', 'duplicate', 'rejected']),
+      caseId: Id.optional(),
+      externalRef: z.string().optional(),
+      error: ItemError.optional(),
+    }),
+  ),
+});
+
+// ---- cases ----
+
+const Deadlines = z.strictObject({
+  identityDueAt: Timestamp.nullable(),
+  approvalDueAt: Timestamp.nullable(),
+  handoverDueAt: Timestamp.nullable(),
+});
+
+export const CaseSummary = z.strictObject({
+  caseId: Id,
+  externalRef: z.string(),
+  status: CaseStatus,
+  holdingCountry: z.string(),
+  destinationCountry: z.string().nullable(),
+  operationId: Id.nullable(),
+  overdue: z.boolean(),
+  claimedNationality: z.string(),
+  legalBasis: z.string(),
+  personName: z.string().nullable(),
+  overdueStage: z.string().nullable(),
+  overdueSince: Timestamp.nullable(),
+  escalations: z.number().int(),
+  transferId: Id.nullable(),
+  transferAttempts: z.number().int(),
+  deadlines: Deadlines,
+  openedBy: z.string(),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+
+const Decision = z.strictObject({
+  decision: z.enum(['approve', 'reject']),
+  by: z.string(),
+  byName: z.string().nullable(),
+  country: z.string(),
+  at: Timestamp,
+  reason: z.string().nullable(),
+});
+
+export const CaseDetail = CaseSummary.extend({
+  person: z
+    .strictObject({
+      fullName: z.string(),
+      dateOfBirth: z.string().nullable(),
+      sex: z.string().nullable(),
+      claimedNationality: z.string(),
+      documents: z.array(z.strictObject({ type: z.string(), number: z.string(), issuingCountry: z.string() })),
+    })
+    .nullable(),
+  arrest: z.strictObject({ at: Timestamp, place: z.string(), allegations: z.array(z.string()) }),
+  identity: z
+    .strictObject({
+      result: z.enum(['confirmed', 'mismatch', 'inconclusive']),
+      claimedNationality: z.string(),
+      verifiedNationality: z.string().nullable(),
+      method: z.string(),
+      evidenceRef: z.string().nullable(),
+      notes: z.string().nullable(),
+      by: z.string(),
+      at: Timestamp,
+    })
+    .nullable(),
+  identityChecks: z.number().int(),
+  decisions: z.strictObject({ holding: Decision.nullable(), destination: Decision.nullable() }),
+  flags: z.strictObject({ possibleDuplicateOf: z.array(Id) }),
+});
+
+const BooleanQuery = z.enum(['true', 'false']).transform((v) => v === 'true');
+
+export const CaseListQuery = Page.extend({
+  status: CaseStatus.optional(),
+  holdingCountry: Country.optional(),
+  destinationCountry: AnyCountry.optional(),
+  operationId: Id.optional(),
+  overdue: BooleanQuery.optional(),
+});
+
+export const CaseList = z.strictObject({ items: z.array(CaseSummary), nextCursor: z.string().nullable() });
+
+export const CaseEvent = z.strictObject({
+  id: z.number().int(),
+  type: z.string(),
+  fromStatus: CaseStatus.nullable(),
+  toStatus: CaseStatus.nullable(),
+  actor: z
+    .strictObject({ sub: z.string(), name: z.string().nullable(), role: z.string().nullable(), country: z.string().nullable() })
+    .nullable(),
+  reason: z.string().nullable(),
+  data: z.record(z.string(), z.unknown()).nullable(),
+  at: Timestamp,
+});
+export const CaseEventList = z.strictObject({ caseId: Id, items: z.array(CaseEvent) });
+
+export const IdentityBody = z
+  .strictObject({
+    result: z.enum(['confirmed', 'mismatch', 'inconclusive']),
+    verifiedNationality: AnyCountry.nullable().optional(),
+    method: z.enum(['biometric', 'document', 'registry']),
+    evidenceRef: optionalText(200),
+    notes: optionalText(4000),
+  })
+  .refine((b) => b.result !== 'mismatch' || !!b.verifiedNationality, {
+    message: 'a mismatch names the nationality established (verifiedNationality)',
+    path: ['verifiedNationality'],
+  });
+
+export const DecisionBody = z
+  .strictObject({ decision: z.enum(['approve', 'reject']), reason: optionalText(4000) })
+  .refine((b) => b.decision !== 'reject' || !!b.reason, { message: 'a rejection needs a reason', path: ['reason'] });
+
+export const BulkDecisionBody = z
+  .strictObject({
+    caseIds: z.array(Id).min(1).max(MAX_BULK),
+    decision: z.enum(['approve', 'reject']),
+    reason: optionalText(4000),
+  })
+  .refine((b) => b.decision !== 'reject' || !!b.reason, { message: 'a rejection needs a reason', path: ['reason'] });
+
+export const CancelBody = z.strictObject({ reason: text(4000) });
+
+export const CaseResults = z.strictObject({
+  results: z.array(
+    z.strictObject({ caseId: z.string(), ok: z.boolean(), status: CaseStatus.optional(), error: ItemError.optional() }),
+  ),
+});
+
+// ---- transfers ----
+
+export const CreateTransferBody = z.strictObject({
+  destinationCountry: Country,
+  mode: z.enum(TRANSFER_MODES),
+  from: text(200),
+  to: text(200),
+  scheduledAt: DateTime,
+  capacity: z.number().int().min(1).max(1000),
+  caseIds: z.array(Id).min(1).max(MAX_BULK),
+});
+
+export const TransferCreated = z.strictObject({
+  transferId: Id,
+  status: z.enum(['SCHEDULED', 'DEPARTED', 'COMPLETED']),
+  cases: z.array(z.strictObject({ caseId: z.string(), accepted: z.boolean(), error: ItemError.optional() })),
+});
+
+export const TransferDetail = z.strictObject({
+  transferId: Id,
+  status: z.enum(['SCHEDULED', 'DEPARTED', 'COMPLETED']),
+  holdingCountry: z.string(),
+  destinationCountry: z.string(),
+  mode: z.string(),
+  from: z.string(),
+  to: z.string(),
+  scheduledAt: Timestamp,
+  capacity: z.number().int(),
+  createdBy: z.string(),
+  createdAt: Timestamp,
+  departedAt: Timestamp.nullable(),
+  completedAt: Timestamp.nullable(),
+  cases: z.array(
+    z.strictObject({
+      caseId: Id,
+      externalRef: z.string(),
+      outcome: z.enum(['scheduled', 'departed', 'dropped', 'handed_over', 'failed']),
+      status: CaseStatus,
+      updatedAt: Timestamp,
+    }),
+  ),
+});
+
+export const DepartBody = z.strictObject({}).optional();
+
+export const HandoverBody = z.strictObject({
+  receivedCaseIds: z.array(Id).max(MAX_BULK),
+  missingCaseIds: z.array(Id).max(MAX_BULK).default([]),
+});
+
+export const TransferResults = CaseResults.extend({
+  transferId: Id,
+  status: z.enum(['SCHEDULED', 'DEPARTED', 'COMPLETED']),
+});
+
+// ---- stats and health ----
+
+export const Stats = z.strictObject({
+  total: z.number().int(),
+  byStatus: StatusCounts,
+  byOperation: z.record(z.string(), StatusCounts),
+  byHoldingCountry: z.record(z.string(), StatusCounts),
+  byDestinationCountry: z.record(z.string(), StatusCounts),
+  overdue: z.number().int(),
+});
+
+export const Health = z.strictObject({ status: z.literal('ok') });
+export const Readiness = z.strictObject({
+  status: z.enum(['ready', 'unavailable']),
+  checks: z.strictObject({ database: z.enum(['ok', 'down']), temporal: z.enum(['ok', 'down']) }),
+});
+
+export const IdParams = z.strictObject({ id: Id });

@@ -1,0 +1,93 @@
+// `npm run api`: the HTTP API alone, against a Temporal cluster and a PostgreSQL server.
+import type { Server } from 'node:http';
+import { pathToFileURL } from 'node:url';
+import type { Express } from 'express';
+import { openDatabase, type Database } from '../db/client.js';
+import { migrate } from '../db/migrate.js';
+import { resolveAuthSecret } from '../lib/auth-secret.js';
+import { loadConfig, type Config } from '../lib/config.js';
+import { log } from '../lib/log.js';
+import { lazyClient, targetFromConfig, type TemporalTarget } from '../lib/temporal.js';
+import { createApp } from './app.js';
+import { createAuthenticator } from './auth.js';
+import { createTemporalGateway } from './temporal.js';
+
+export interface RunningServer {
+  server: Server;
+  url: string;
+  /** Stops accepting, lets in-flight requests finish (bounded), then closes. */
+  close(graceMs?: number): Promise<void>;
+}
+
+export function listen(app: Express, port: number, host: string): Promise<RunningServer> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host);
+    server.once('error', reject);
+    server.once('listening', () => {
+      const address = server.address();
+      const actualPort = typeof address === 'object' && address ? address.port : port;
+      const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+      resolve({
+        server,
+        url: `http://${shownHost}:${actualPort}`,
+        close: (graceMs = 10_000) =>
+          new Promise<void>((done) => {
+            const force = setTimeout(() => server.closeAllConnections(), graceMs).unref();
+            server.close(() => {
+              clearTimeout(force);
+              done();
+            });
+            server.closeIdleConnections();
+          }),
+      });
+    });
+  });
+}
+
+/** Builds the API from configuration, for this entry point and the all-in-one starter. */
+export function buildApi(config: Config, database: Database, target: TemporalTarget) {
+  const { client, connection } = lazyClient(target);
+  const { secret, dev } = resolveAuthSecret(config);
+  if (dev) log.warn('AUTH_SECRET is not set: using a development secret from the data folder');
+  const app = createApp({
+    db: database.db,
+    temporal: createTemporalGateway({
+      client,
+      connection,
+      taskQueue: config.temporal.taskQueue,
+      callTimeoutMs: config.temporal.callTimeoutMs,
+    }),
+    pingDatabase: database.ping,
+    authenticate: createAuthenticator({ ...config.auth, secret }),
+    timings: config.timings,
+    http: config.http,
+  });
+  return { app, client, connection };
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  if (!config.database.url) throw new Error('npm run api needs DATABASE_URL (the embedded database serves one process: use npm start)');
+  const target = targetFromConfig(config, '127.0.0.1:7233');
+  const database = await openDatabase(config.database);
+  await migrate(database);
+  const { app, connection } = buildApi(config, database, target);
+  const running = await listen(app, config.port, config.host);
+  log.info('API listening', { url: running.url, temporal: target.address, namespace: target.namespace });
+  const stop = async () => {
+    log.info('API stopping');
+    await running.close();
+    await connection.close().catch(() => undefined);
+    await database.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main().catch((err) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,97 @@
+// The API's calls to Temporal, each bounded in time so a dead cluster answers 503 instead of hanging.
+import { WithStartWorkflowOperation, type Client, type Connection } from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
+import {
+  CASE_WORKFLOW_TYPE,
+  SA,
+  TRANSFER_WORKFLOW_TYPE,
+  addTransferCasesUpdate,
+  caseWorkflowId,
+  initialCaseSnapshot,
+  transferWorkflowId,
+  type AddTransferCasesInput,
+  type AddTransferCasesResult,
+  type CaseWorkflowInput,
+  type TransferWorkflowInput,
+} from '../workflows/definitions.js';
+import { classifyTemporalError } from '../lib/temporal-errors.js';
+
+export interface TemporalGateway {
+  /** Starts a case workflow; 'exists' when one with that id was started before. */
+  startCase(input: CaseWorkflowInput): Promise<'started' | 'exists'>;
+  updateCase<R, I>(caseId: string, update: UpdateDefinition<R, [I]>, arg: I): Promise<R>;
+  createTransfer(input: TransferWorkflowInput, add: AddTransferCasesInput): Promise<AddTransferCasesResult>;
+  updateTransfer<R, I>(transferId: string, update: UpdateDefinition<R, [I]>, arg: I): Promise<R>;
+  /** Resolves when the cluster answers. */
+  ping(timeoutMs?: number): Promise<void>;
+}
+
+export function createTemporalGateway(deps: {
+  client: Client;
+  connection: Connection;
+  taskQueue: string;
+  callTimeoutMs: number;
+}): TemporalGateway {
+  const { client, connection, taskQueue, callTimeoutMs } = deps;
+  const bounded = <T>(fn: () => Promise<T>, ms = callTimeoutMs): Promise<T> => connection.withDeadline(Date.now() + ms, fn);
+
+  return {
+    async startCase(input) {
+      const snapshot = initialCaseSnapshot(input);
+      try {
+        await bounded(() =>
+          client.workflow.start(CASE_WORKFLOW_TYPE, {
+            workflowId: caseWorkflowId(input.caseId),
+            taskQueue,
+            args: [input],
+            workflowIdConflictPolicy: 'FAIL',
+            workflowIdReusePolicy: 'REJECT_DUPLICATE',
+            typedSearchAttributes: [
+              { key: SA.status, value: snapshot.status },
+              { key: SA.holdingCountry, value: input.intake.holdingCountry },
+              { key: SA.overdue, value: false },
+              ...(input.intake.operationId ? [{ key: SA.operationId, value: input.intake.operationId }] : []),
+              ...(snapshot.identityDueAt ? [{ key: SA.nextDueAt, value: new Date(snapshot.identityDueAt) }] : []),
+            ],
+          }),
+        );
+        return 'started';
+      } catch (err) {
+        if (classifyTemporalError(err)?.kind === 'already-started') return 'exists';
+        throw err;
+      }
+    },
+
+    updateCase(caseId, update, arg) {
+      return bounded(() => client.workflow.getHandle(caseWorkflowId(caseId)).executeUpdate(update, { args: [arg] }));
+    },
+
+    createTransfer(input, add) {
+      // A batch fills its seats one case workflow at a time: give it longer than a single call.
+      return bounded(
+        () =>
+          client.workflow.executeUpdateWithStart(addTransferCasesUpdate, {
+            args: [add],
+            startWorkflowOperation: new WithStartWorkflowOperation(TRANSFER_WORKFLOW_TYPE, {
+              workflowId: transferWorkflowId(input.transferId),
+              taskQueue,
+              args: [input],
+              workflowIdConflictPolicy: 'FAIL',
+            }),
+          }),
+        callTimeoutMs * 6,
+      );
+    },
+
+    updateTransfer(transferId, update, arg) {
+      return bounded(
+        () => client.workflow.getHandle(transferWorkflowId(transferId)).executeUpdate(update, { args: [arg] }),
+        callTimeoutMs * 6,
+      );
+    },
+
+    async ping(timeoutMs = 2000) {
+      await bounded(() => connection.workflowService.getSystemInfo({}), timeoutMs);
+    },
+  };
+}

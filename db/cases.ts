@@ -1,0 +1,525 @@
+// Case store queries. Every writer is idempotent: keys, not hope, keep a retry from writing twice.
+import { and, asc, eq, gt, inArray, lt, notInArray, or, sql, type SQL } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
+import {
+  TERMINAL_STATUSES,
+  initialCaseSnapshot,
+  type Actor,
+  type CaseSnapshot,
+  type CaseStatus,
+  type CaseWorkflowInput,
+  type DecisionRecord,
+  type DecisionSide,
+  type IdentityRecord,
+  type TransferLegOutcome,
+} from '../workflows/definitions.js';
+import type { Db } from './client.js';
+import {
+  caseEvents,
+  cases,
+  decisions,
+  duplicateFlags,
+  identityChecks,
+  personDocuments,
+  persons,
+  transferLegs,
+} from './schema.js';
+
+export const iso = (value: string | Date): string => new Date(value).toISOString();
+const isoOrNull = (value: string | Date | null): string | null => (value === null ? null : iso(value));
+
+function* chunks<T>(items: T[], size: number): Generator<T[]> {
+  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
+}
+
+function snapshotColumns(s: CaseSnapshot) {
+  return {
+    status: s.status,
+    claimedNationality: s.claimedNationality,
+    destinationCountry: s.destinationCountry,
+    transferId: s.transferId,
+    transferAttempts: s.transferAttempts,
+    overdue: s.overdue,
+    overdueStage: s.overdueStage,
+    overdueSince: s.overdueSince,
+    escalations: s.escalations,
+    identityDueAt: s.identityDueAt,
+    approvalDueAt: s.approvalDueAt,
+    handoverDueAt: s.handoverDueAt,
+    updatedAt: s.updatedAt,
+  };
+}
+
+const actorColumns = (actor: Actor | null) => ({
+  actorSub: actor?.sub ?? null,
+  actorName: actor?.name ?? null,
+  actorRole: actor?.role ?? null,
+  actorCountry: actor?.country ?? null,
+});
+
+/**
+ * Records opened cases (row, person, documents, the opening event) and flags likely duplicate
+ * persons. Rows that already exist are left as they are. Returns the ids it inserted.
+ */
+export async function insertIntakes(db: Db, inputs: CaseWorkflowInput[]): Promise<Set<string>> {
+  const inserted = new Set<string>();
+  if (inputs.length === 0) return inserted;
+  await db.transaction(async (tx) => {
+    for (const chunk of chunks(inputs, 500)) {
+      const rows = await tx
+        .insert(cases)
+        .values(
+          chunk.map(({ caseId, intake, openedBy, openedAt, ...rest }) => ({
+            id: caseId,
+            externalRef: intake.externalRef,
+            holdingCountry: intake.holdingCountry,
+            operationId: intake.operationId,
+            legalBasis: intake.legalBasis,
+            arrestedAt: intake.arrest.at,
+            arrestPlace: intake.arrest.place,
+            allegations: intake.arrest.allegations,
+            openedBy: openedBy.sub,
+            openedByName: openedBy.name ?? null,
+            version: 0,
+            createdAt: openedAt,
+            ...snapshotColumns(initialCaseSnapshot({ caseId, intake, openedBy, openedAt, ...rest })),
+          })),
+        )
+        .onConflictDoNothing()
+        .returning({ id: cases.id });
+      for (const row of rows) inserted.add(row.id);
+    }
+    const fresh = inputs.filter((i) => inserted.has(i.caseId));
+    for (const chunk of chunks(fresh, 1000)) {
+      await tx.insert(persons).values(
+        chunk.map(({ caseId, intake: { person } }) => ({
+          caseId,
+          fullName: person.fullName,
+          dateOfBirth: person.dateOfBirth ?? null,
+          sex: person.sex ?? null,
+          claimedNationality: person.claimedNationality,
+        })),
+      );
+      const documents = chunk.flatMap(({ caseId, intake }) =>
+        intake.person.documents.map((d, position) => ({ caseId, position, ...d })),
+      );
+      if (documents.length > 0) await tx.insert(personDocuments).values(documents);
+      await tx.insert(caseEvents).values(
+        chunk.map(({ caseId, openedBy, openedAt, intake }) => ({
+          caseId,
+          eventKey: 'intake',
+          type: 'CASE_OPENED',
+          fromStatus: null,
+          toStatus: 'IDENTITY_PENDING',
+          ...actorColumns(openedBy),
+          reason: null,
+          data: { externalRef: intake.externalRef, operationId: intake.operationId, legalBasis: intake.legalBasis },
+          at: openedAt,
+        })),
+      );
+    }
+    if (fresh.length > 0) await flagDuplicatePersons(tx as unknown as Db, [...inserted], fresh[0].openedAt);
+  });
+  return inserted;
+}
+
+/** Another open case holding one of the same documents is flagged, with an event, on both cases. */
+async function flagDuplicatePersons(db: Db, caseIds: string[], at: string): Promise<void> {
+  const other = alias(personDocuments, 'other');
+  const otherCase = alias(cases, 'other_case');
+  const pairs: { caseId: string; otherCaseId: string }[] = [];
+  for (const chunk of chunks(caseIds, 1000)) {
+    const found = await db
+      .selectDistinct({ caseId: personDocuments.caseId, otherCaseId: other.caseId })
+      .from(personDocuments)
+      .innerJoin(
+        other,
+        and(
+          eq(other.number, personDocuments.number),
+          eq(other.type, personDocuments.type),
+          eq(other.issuingCountry, personDocuments.issuingCountry),
+          sql`${other.caseId} <> ${personDocuments.caseId}`,
+        ),
+      )
+      .innerJoin(otherCase, and(eq(otherCase.id, other.caseId), notInArray(otherCase.status, [...TERMINAL_STATUSES])))
+      .where(inArray(personDocuments.caseId, chunk));
+    pairs.push(...found);
+  }
+  if (pairs.length === 0) return;
+  const both = new Map<string, { caseId: string; otherCaseId: string }>();
+  for (const p of pairs) {
+    both.set(`${p.caseId}:${p.otherCaseId}`, p);
+    both.set(`${p.otherCaseId}:${p.caseId}`, { caseId: p.otherCaseId, otherCaseId: p.caseId });
+  }
+  for (const chunk of chunks([...both.values()], 1000)) {
+    const added = await db
+      .insert(duplicateFlags)
+      .values(chunk.map((p) => ({ ...p, createdAt: at })))
+      .onConflictDoNothing()
+      .returning();
+    if (added.length === 0) continue;
+    await db
+      .insert(caseEvents)
+      .values(
+        added.map((p) => ({
+          caseId: p.caseId,
+          eventKey: `dup:${p.otherCaseId}`,
+          type: 'POSSIBLE_DUPLICATE_PERSON',
+          reason: 'another open case holds the same identity document',
+          data: { otherCaseId: p.otherCaseId },
+          at,
+        })),
+      )
+      .onConflictDoNothing();
+  }
+}
+
+export interface CaseEventInput {
+  type: string;
+  fromStatus: CaseStatus | null;
+  toStatus: CaseStatus | null;
+  actor: Actor | null;
+  reason: string | null;
+  data: Record<string, unknown> | null;
+  at: string;
+}
+
+/** One workflow transition: the timeline event and whatever it records, applied at most once. */
+export interface CaseChange {
+  caseId: string;
+  seq: number;
+  snapshot: CaseSnapshot;
+  event: CaseEventInput;
+  identityCheck?: IdentityRecord;
+  decision?: DecisionRecord & { side: DecisionSide };
+  transferLeg?: { transferId: string; outcome: TransferLegOutcome };
+}
+
+export async function applyCaseChange(db: Db, change: CaseChange): Promise<void> {
+  const { caseId, seq, snapshot, event } = change;
+  await db.transaction(async (tx) => {
+    const added = await tx
+      .insert(caseEvents)
+      .values({
+        caseId,
+        eventKey: `wf:${seq}`,
+        type: event.type,
+        fromStatus: event.fromStatus,
+        toStatus: event.toStatus,
+        ...actorColumns(event.actor),
+        reason: event.reason,
+        data: event.data,
+        at: event.at,
+      })
+      .onConflictDoNothing()
+      .returning({ id: caseEvents.id });
+    if (added.length === 0) return; // applied by an earlier attempt
+    await tx
+      .update(cases)
+      .set({ ...snapshotColumns(snapshot), version: seq })
+      .where(and(eq(cases.id, caseId), lt(cases.version, seq)));
+    if (change.identityCheck) {
+      const c = change.identityCheck;
+      await tx
+        .insert(identityChecks)
+        .values({ caseId, seq, ...c })
+        .onConflictDoNothing();
+    }
+    if (change.decision) {
+      await tx
+        .insert(decisions)
+        .values({ caseId, ...change.decision })
+        .onConflictDoNothing();
+    }
+    if (change.transferLeg) {
+      const { transferId, outcome } = change.transferLeg;
+      await tx
+        .insert(transferLegs)
+        .values({ transferId, caseId, outcome, seq, updatedAt: event.at })
+        .onConflictDoUpdate({
+          target: [transferLegs.transferId, transferLegs.caseId],
+          set: { outcome, seq, updatedAt: event.at },
+          setWhere: lt(transferLegs.seq, seq),
+        });
+    }
+  });
+}
+
+// ---- reads ----
+
+/** The columns that decide who may see and act on a case. */
+export interface CaseScopeRow {
+  id: string;
+  externalRef: string;
+  status: CaseStatus;
+  holdingCountry: string;
+  claimedNationality: string;
+  destinationCountry: string | null;
+  openedBy: string;
+  transferId: string | null;
+}
+
+const scopeColumns = {
+  id: cases.id,
+  externalRef: cases.externalRef,
+  status: cases.status,
+  holdingCountry: cases.holdingCountry,
+  claimedNationality: cases.claimedNationality,
+  destinationCountry: cases.destinationCountry,
+  openedBy: cases.openedBy,
+  transferId: cases.transferId,
+};
+
+export async function getCaseScopes(db: Db, ids: string[]): Promise<Map<string, CaseScopeRow>> {
+  const found = new Map<string, CaseScopeRow>();
+  for (const chunk of chunks([...new Set(ids)], 1000)) {
+    const rows = await db.select(scopeColumns).from(cases).where(inArray(cases.id, chunk));
+    for (const row of rows) found.set(row.id, row as CaseScopeRow);
+  }
+  return found;
+}
+
+export async function findCaseIdsByExternalRef(
+  db: Db,
+  holdingCountry: string,
+  externalRefs: string[],
+): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  for (const chunk of chunks(externalRefs, 1000)) {
+    const rows = await db
+      .select({ id: cases.id, externalRef: cases.externalRef })
+      .from(cases)
+      .where(and(eq(cases.holdingCountry, holdingCountry), inArray(cases.externalRef, chunk)));
+    for (const row of rows) found.set(row.externalRef, row.id);
+  }
+  return found;
+}
+
+/** Cases a user of `country` may see: held there, claimed as or destined to its nationals. */
+export function visibleTo(country: string | null): SQL | undefined {
+  if (country === null) return undefined;
+  return or(
+    eq(cases.holdingCountry, country),
+    eq(cases.claimedNationality, country),
+    eq(cases.destinationCountry, country),
+  );
+}
+
+export const canSee = (country: string | null, row: Pick<CaseScopeRow, 'holdingCountry' | 'claimedNationality' | 'destinationCountry'>) =>
+  country === null ||
+  row.holdingCountry === country ||
+  row.claimedNationality === country ||
+  row.destinationCountry === country;
+
+const summaryColumns = {
+  caseId: cases.id,
+  externalRef: cases.externalRef,
+  status: cases.status,
+  holdingCountry: cases.holdingCountry,
+  claimedNationality: cases.claimedNationality,
+  destinationCountry: cases.destinationCountry,
+  operationId: cases.operationId,
+  legalBasis: cases.legalBasis,
+  overdue: cases.overdue,
+  overdueStage: cases.overdueStage,
+  overdueSince: cases.overdueSince,
+  escalations: cases.escalations,
+  transferId: cases.transferId,
+  transferAttempts: cases.transferAttempts,
+  identityDueAt: cases.identityDueAt,
+  approvalDueAt: cases.approvalDueAt,
+  handoverDueAt: cases.handoverDueAt,
+  openedBy: cases.openedBy,
+  createdAt: cases.createdAt,
+  updatedAt: cases.updatedAt,
+  fullName: persons.fullName,
+};
+
+type SummaryRow = {
+  [K in keyof typeof summaryColumns]: K extends 'fullName' ? string | null : unknown;
+};
+
+function toSummary(row: SummaryRow) {
+  const r = row as Record<string, unknown>;
+  return {
+    caseId: r.caseId as string,
+    externalRef: r.externalRef as string,
+    status: r.status as CaseStatus,
+    holdingCountry: r.holdingCountry as string,
+    destinationCountry: (r.destinationCountry as string | null) ?? null,
+    operationId: (r.operationId as string | null) ?? null,
+    overdue: r.overdue as boolean,
+    claimedNationality: r.claimedNationality as string,
+    legalBasis: r.legalBasis as string,
+    personName: row.fullName,
+    overdueStage: (r.overdueStage as string | null) ?? null,
+    overdueSince: isoOrNull(r.overdueSince as string | null),
+    escalations: r.escalations as number,
+    transferId: (r.transferId as string | null) ?? null,
+    transferAttempts: r.transferAttempts as number,
+    deadlines: {
+      identityDueAt: isoOrNull(r.identityDueAt as string | null),
+      approvalDueAt: isoOrNull(r.approvalDueAt as string | null),
+      handoverDueAt: isoOrNull(r.handoverDueAt as string | null),
+    },
+    openedBy: r.openedBy as string,
+    createdAt: iso(r.createdAt as string),
+    updatedAt: iso(r.updatedAt as string),
+  };
+}
+export type CaseSummary = ReturnType<typeof toSummary>;
+
+export interface CaseFilters {
+  status?: CaseStatus;
+  holdingCountry?: string;
+  destinationCountry?: string;
+  operationId?: string;
+  overdue?: boolean;
+}
+
+export interface PageCursor {
+  createdAt: string;
+  id: string;
+}
+
+export async function listCases(
+  db: Db,
+  options: { filters: CaseFilters; scopeCountry: string | null; limit: number; after?: PageCursor },
+): Promise<{ items: CaseSummary[]; next: PageCursor | null }> {
+  const { filters, limit, after } = options;
+  const where = and(
+    visibleTo(options.scopeCountry),
+    filters.status ? eq(cases.status, filters.status) : undefined,
+    filters.holdingCountry ? eq(cases.holdingCountry, filters.holdingCountry) : undefined,
+    filters.destinationCountry ? eq(cases.destinationCountry, filters.destinationCountry) : undefined,
+    filters.operationId ? eq(cases.operationId, filters.operationId) : undefined,
+    filters.overdue === undefined ? undefined : eq(cases.overdue, filters.overdue),
+    after
+      ? or(gt(cases.createdAt, after.createdAt), and(eq(cases.createdAt, after.createdAt), gt(cases.id, after.id)))
+      : undefined,
+  );
+  const rows = await db
+    .select(summaryColumns)
+    .from(cases)
+    .leftJoin(persons, eq(persons.caseId, cases.id))
+    .where(where)
+    .orderBy(asc(cases.createdAt), asc(cases.id))
+    .limit(limit + 1);
+  const items = rows.slice(0, limit).map((r) => toSummary(r as SummaryRow));
+  const last = rows.length > limit ? rows[limit - 1] : undefined;
+  return { items, next: last ? { createdAt: iso(last.createdAt as string), id: last.caseId as string } : null };
+}
+
+interface DecisionJson {
+  side: DecisionSide;
+  decision: string;
+  reason: string | null;
+  by: string;
+  byName: string | null;
+  country: string;
+  at: string;
+}
+
+/** The whole case in one round trip: correlated subqueries, not N+1. */
+const detailColumns = {
+  ...summaryColumns,
+  arrestedAt: cases.arrestedAt,
+  arrestPlace: cases.arrestPlace,
+  allegations: cases.allegations,
+  dateOfBirth: persons.dateOfBirth,
+  sex: persons.sex,
+  personNationality: persons.claimedNationality,
+  documents: sql<PersonDocumentJson[]>`coalesce((select json_agg(json_build_object(
+      'type', d.type, 'number', d.number, 'issuingCountry', d.issuing_country) order by d.position)
+    from ${personDocuments} d where d.case_id = ${cases.id}), '[]'::json)`,
+  decisions: sql<DecisionJson[]>`coalesce((select json_agg(json_build_object(
+      'side', x.side, 'decision', x.decision, 'reason', x.reason, 'by', x.by, 'byName', x.by_name,
+      'country', x.country, 'at', x.at))
+    from ${decisions} x where x.case_id = ${cases.id}), '[]'::json)`,
+  identity: sql<IdentityJson | null>`(select json_build_object(
+      'result', i.result, 'claimedNationality', i.claimed_nationality,
+      'verifiedNationality', i.verified_nationality, 'method', i.method, 'evidenceRef', i.evidence_ref,
+      'notes', i.notes, 'by', i.by, 'at', i.at, 'checks', count(*) over ())
+    from ${identityChecks} i where i.case_id = ${cases.id} order by i.seq desc limit 1)`,
+  duplicateOf: sql<string[]>`coalesce((select json_agg(f.other_case_id order by f.created_at)
+    from ${duplicateFlags} f where f.case_id = ${cases.id}), '[]'::json)`,
+};
+
+interface PersonDocumentJson {
+  type: string;
+  number: string;
+  issuingCountry: string;
+}
+
+interface IdentityJson extends Omit<IdentityRecord, 'claimedNationality'> {
+  claimedNationality: string;
+  checks: number;
+}
+
+export async function getCaseDetail(db: Db, caseId: string) {
+  const [row] = await db
+    .select(detailColumns)
+    .from(cases)
+    .leftJoin(persons, eq(persons.caseId, cases.id))
+    .where(eq(cases.id, caseId));
+  if (!row) return null;
+  const decisionFor = (side: DecisionSide) => {
+    const d = row.decisions.find((x) => x.side === side);
+    return d
+      ? { decision: d.decision, by: d.by, byName: d.byName, country: d.country, at: iso(d.at), reason: d.reason }
+      : null;
+  };
+  const { checks, ...identity } = row.identity ?? { checks: 0 };
+  return {
+    ...toSummary(row as SummaryRow),
+    person:
+      row.fullName === null
+        ? null
+        : {
+            fullName: row.fullName,
+            dateOfBirth: row.dateOfBirth,
+            sex: row.sex,
+            claimedNationality: row.personNationality,
+            documents: row.documents,
+          },
+    arrest: { at: iso(row.arrestedAt), place: row.arrestPlace, allegations: row.allegations },
+    identity: row.identity ? { ...(identity as Omit<IdentityJson, 'checks'>), at: iso(row.identity.at) } : null,
+    identityChecks: checks,
+    decisions: { holding: decisionFor('holding'), destination: decisionFor('destination') },
+    flags: { possibleDuplicateOf: row.duplicateOf },
+  };
+}
+export type CaseDetail = NonNullable<Awaited<ReturnType<typeof getCaseDetail>>>;
+
+export async function listCaseEvents(db: Db, caseId: string) {
+  const rows = await db
+    .select()
+    .from(caseEvents)
+    .where(eq(caseEvents.caseId, caseId))
+    .orderBy(asc(caseEvents.at), asc(caseEvents.id));
+  return rows.map((e) => ({
+    id: e.id,
+    type: e.type,
+    fromStatus: e.fromStatus,
+    toStatus: e.toStatus,
+    actor: e.actorSub
+      ? { sub: e.actorSub, name: e.actorName, role: e.actorRole, country: e.actorCountry }
+      : null,
+    reason: e.reason,
+    data: e.data ?? null,
+    at: iso(e.at),
+  }));
+}
+
+/** Each side's recorded decision, for answering a repeated decision without asking the workflow. */
+export async function getDecisions(db: Db, caseIds: string[]): Promise<Map<string, Partial<Record<DecisionSide, string>>>> {
+  const found = new Map<string, Partial<Record<DecisionSide, string>>>();
+  for (const chunk of chunks([...new Set(caseIds)], 1000)) {
+    const rows = await db
+      .select({ caseId: decisions.caseId, side: decisions.side, decision: decisions.decision })
+      .from(decisions)
+      .where(inArray(decisions.caseId, chunk));
+    for (const r of rows) found.set(r.caseId, { ...found.get(r.caseId), [r.side]: r.decision });
+  }
+  return found;
+}

@@ -1,0 +1,61 @@
+// Opens the case store: PostgreSQL through postgres.js when a URL is given, else an embedded PGlite.
+import { mkdirSync } from 'node:fs';
+import { sql } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import type { PGlite } from '@electric-sql/pglite';
+import type { Sql } from 'postgres';
+import * as schema from './schema.js';
+
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+export type Database = {
+  db: Db;
+  /** Resolves when the database answers; rejects otherwise. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+} & ({ kind: 'postgres'; client: Sql } | { kind: 'pglite'; client: PGlite });
+
+export interface DatabaseOptions {
+  url?: string;
+  poolSize?: number;
+  /** Where the embedded database keeps its files when no URL is given. */
+  embeddedDir?: string;
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  if (options.url) {
+    const { default: postgres } = await import('postgres');
+    const { drizzle } = await import('drizzle-orm/postgres-js');
+    const client = postgres(options.url, {
+      max: options.poolSize ?? 20,
+      connect_timeout: 5,
+      idle_timeout: 30,
+      onnotice: () => {},
+    });
+    const db = drizzle(client, { schema }) as unknown as Db;
+    return {
+      db,
+      kind: 'postgres',
+      client,
+      ping: async () => {
+        await db.execute(sql`select 1`);
+      },
+      close: () => client.end({ timeout: 5 }),
+    };
+  }
+  if (!options.embeddedDir) throw new Error('openDatabase needs a url or an embeddedDir');
+  mkdirSync(options.embeddedDir, { recursive: true });
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { drizzle } = await import('drizzle-orm/pglite');
+  const client = await PGlite.create({ dataDir: options.embeddedDir });
+  const db = drizzle(client, { schema }) as unknown as Db;
+  return {
+    db,
+    kind: 'pglite',
+    client,
+    ping: async () => {
+      await db.execute(sql`select 1`);
+    },
+    close: () => client.close(),
+  };
+}

@@ -1,0 +1,67 @@
+import { and, asc, count, eq, gt, or } from 'drizzle-orm';
+import type { Db } from './client.js';
+import { iso } from './cases.js';
+import { cases, operations } from './schema.js';
+
+export interface NewOperation {
+  id: string;
+  name: string;
+  leadCountry: string;
+  participatingCountries: string[];
+  startedOn: string | null;
+  description: string | null;
+  createdBy: string;
+  createdAt: string;
+}
+
+type OperationRow = typeof operations.$inferSelect;
+
+const toOperation = (row: OperationRow) => ({
+  id: row.id,
+  name: row.name,
+  leadCountry: row.leadCountry,
+  participatingCountries: row.participatingCountries,
+  startedOn: row.startedOn,
+  description: row.description,
+  createdBy: row.createdBy,
+  createdAt: iso(row.createdAt),
+});
+export type Operation = ReturnType<typeof toOperation>;
+
+export async function insertOperation(db: Db, operation: NewOperation): Promise<Operation> {
+  const [row] = await db.insert(operations).values(operation).returning();
+  return toOperation(row);
+}
+
+export async function getOperation(db: Db, id: string): Promise<Operation | null> {
+  const [row] = await db.select().from(operations).where(eq(operations.id, id));
+  return row ? toOperation(row) : null;
+}
+
+export async function listOperations(db: Db, limit: number, after?: { createdAt: string; id: string }) {
+  const rows = await db
+    .select()
+    .from(operations)
+    .where(
+      after
+        ? or(
+            gt(operations.createdAt, after.createdAt),
+            and(eq(operations.createdAt, after.createdAt), gt(operations.id, after.id)),
+          )
+        : undefined,
+    )
+    .orderBy(asc(operations.createdAt), asc(operations.id))
+    .limit(limit + 1);
+  const items = rows.slice(0, limit).map(toOperation);
+  const last = rows.length > limit ? items[limit - 1] : undefined;
+  return { items, next: last ? { createdAt: last.createdAt, id: last.id } : null };
+}
+
+export async function countCasesByStatus(db: Db, operationId: string): Promise<Record<string, number>> {
+  const rows = await db
+    .select({ status: cases.status, n: count() })
+    .from(cases)
+    .where(eq(cases.operationId, operationId))
+    .groupBy(cases.status);
+  return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+}

@@ -1,0 +1,225 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigserial,
+  boolean,
+  date,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'string' });
+
+export const operations = pgTable(
+  'operations',
+  {
+    id: uuid('id').primaryKey(),
+    name: text('name').notNull(),
+    leadCountry: text('lead_country').notNull(),
+    participatingCountries: text('participating_countries').array().notNull(),
+    startedOn: date('started_on', { mode: 'string' }),
+    description: text('description'),
+    createdBy: text('created_by').notNull(),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [index('operations_created_idx').on(t.createdAt, t.id)],
+);
+
+export const cases = pgTable(
+  'cases',
+  {
+    id: uuid('id').primaryKey(),
+    externalRef: text('external_ref').notNull(),
+    holdingCountry: text('holding_country').notNull(),
+    operationId: uuid('operation_id').references(() => operations.id),
+    legalBasis: text('legal_basis').notNull(),
+    status: text('status').notNull(),
+    claimedNationality: text('claimed_nationality').notNull(),
+    destinationCountry: text('destination_country'),
+    arrestedAt: ts('arrested_at').notNull(),
+    arrestPlace: text('arrest_place').notNull(),
+    allegations: text('allegations').array().notNull(),
+    openedBy: text('opened_by').notNull(),
+    openedByName: text('opened_by_name'),
+    transferId: uuid('transfer_id'),
+    transferAttempts: integer('transfer_attempts').notNull().default(0),
+    overdue: boolean('overdue').notNull().default(false),
+    overdueStage: text('overdue_stage'),
+    overdueSince: ts('overdue_since'),
+    escalations: integer('escalations').notNull().default(0),
+    identityDueAt: ts('identity_due_at'),
+    approvalDueAt: ts('approval_due_at'),
+    handoverDueAt: ts('handover_due_at'),
+    /** Sequence number of the last workflow change applied; older changes never overwrite newer. */
+    version: integer('version').notNull().default(0),
+    createdAt: ts('created_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('cases_holding_external_ref_uq').on(t.holdingCountry, t.externalRef),
+    index('cases_created_idx').on(t.createdAt, t.id),
+    index('cases_status_idx').on(t.status, t.createdAt, t.id),
+    index('cases_holding_idx').on(t.holdingCountry, t.createdAt, t.id),
+    index('cases_destination_idx').on(t.destinationCountry, t.createdAt, t.id),
+    index('cases_claimed_idx').on(t.claimedNationality, t.createdAt, t.id),
+    index('cases_operation_idx').on(t.operationId, t.createdAt, t.id),
+    index('cases_overdue_idx').on(t.createdAt, t.id).where(sql`${t.overdue}`),
+    index('cases_transfer_idx').on(t.transferId),
+  ],
+);
+
+export const persons = pgTable('persons', {
+  caseId: uuid('case_id')
+    .primaryKey()
+    .references(() => cases.id),
+  fullName: text('full_name').notNull(),
+  dateOfBirth: date('date_of_birth', { mode: 'string' }),
+  sex: text('sex'),
+  claimedNationality: text('claimed_nationality').notNull(),
+});
+
+export const personDocuments = pgTable(
+  'person_documents',
+  {
+    caseId: uuid('case_id')
+      .notNull()
+      .references(() => cases.id),
+    position: integer('position').notNull(),
+    type: text('type').notNull(),
+    number: text('number').notNull(),
+    issuingCountry: text('issuing_country').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.caseId, t.position] }),
+    index('person_documents_lookup_idx').on(t.number, t.type, t.issuingCountry),
+  ],
+);
+
+/** Another open case holding the same document: a likely duplicate person, flagged on both. */
+export const duplicateFlags = pgTable(
+  'duplicate_flags',
+  {
+    caseId: uuid('case_id')
+      .notNull()
+      .references(() => cases.id),
+    otherCaseId: uuid('other_case_id')
+      .notNull()
+      .references(() => cases.id),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.caseId, t.otherCaseId] })],
+);
+
+export const identityChecks = pgTable(
+  'identity_checks',
+  {
+    caseId: uuid('case_id')
+      .notNull()
+      .references(() => cases.id),
+    seq: integer('seq').notNull(),
+    result: text('result').notNull(),
+    claimedNationality: text('claimed_nationality').notNull(),
+    verifiedNationality: text('verified_nationality'),
+    method: text('method').notNull(),
+    evidenceRef: text('evidence_ref'),
+    notes: text('notes'),
+    by: text('by').notNull(),
+    at: ts('at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.caseId, t.seq] })],
+);
+
+export const decisions = pgTable(
+  'decisions',
+  {
+    caseId: uuid('case_id')
+      .notNull()
+      .references(() => cases.id),
+    side: text('side').notNull(),
+    decision: text('decision').notNull(),
+    reason: text('reason'),
+    by: text('by').notNull(),
+    byName: text('by_name'),
+    country: text('country').notNull(),
+    at: ts('at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.caseId, t.side] })],
+);
+
+export const transfers = pgTable(
+  'transfers',
+  {
+    id: uuid('id').primaryKey(),
+    holdingCountry: text('holding_country').notNull(),
+    destinationCountry: text('destination_country').notNull(),
+    mode: text('mode').notNull(),
+    fromPlace: text('from_place').notNull(),
+    toPlace: text('to_place').notNull(),
+    scheduledAt: ts('scheduled_at').notNull(),
+    capacity: integer('capacity').notNull(),
+    status: text('status').notNull(),
+    createdBy: text('created_by').notNull(),
+    createdAt: ts('created_at').notNull(),
+    departedAt: ts('departed_at'),
+    completedAt: ts('completed_at'),
+    version: integer('version').notNull().default(0),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [
+    index('transfers_holding_idx').on(t.holdingCountry, t.createdAt),
+    index('transfers_destination_idx').on(t.destinationCountry, t.createdAt),
+  ],
+);
+
+/** Each case's leg on each batch it was put on; a case re-scheduled after a failure has several. */
+export const transferLegs = pgTable(
+  'transfer_legs',
+  {
+    transferId: uuid('transfer_id')
+      .notNull()
+      .references(() => transfers.id),
+    caseId: uuid('case_id')
+      .notNull()
+      .references(() => cases.id),
+    outcome: text('outcome').notNull(),
+    /** The case change that last wrote this leg; older changes never overwrite newer. */
+    seq: integer('seq').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.transferId, t.caseId] }), index('transfer_legs_case_idx').on(t.caseId)],
+);
+
+/**
+ * The case timeline. `eventKey` makes every writer idempotent: workflow changes use `wf:<seq>`,
+ * intake `intake`, duplicate flags `dup:<otherCaseId>`.
+ */
+export const caseEvents = pgTable(
+  'case_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    caseId: uuid('case_id')
+      .notNull()
+      .references(() => cases.id),
+    eventKey: text('event_key').notNull(),
+    type: text('type').notNull(),
+    fromStatus: text('from_status'),
+    toStatus: text('to_status'),
+    actorSub: text('actor_sub'),
+    actorName: text('actor_name'),
+    actorRole: text('actor_role'),
+    actorCountry: text('actor_country'),
+    reason: text('reason'),
+    data: jsonb('data').$type<Record<string, unknown>>(),
+    at: ts('at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('case_events_key_uq').on(t.caseId, t.eventKey),
+    index('case_events_case_idx').on(t.caseId, t.at, t.id),
+  ],
+);

@@ -1,0 +1,128 @@
+// Configuration, parsed once from the environment. Startup fails fast naming the bad variable.
+import path from 'node:path';
+import { z } from 'zod';
+import { DEFAULT_TIMINGS, TASK_QUEUE, type CaseTimings } from '../workflows/definitions.js';
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3600_000, d: 86_400_000 };
+
+/** "7d", "48h", "90s", "250ms" or a bare number of milliseconds. */
+export function parseDuration(value: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(value.trim());
+  if (!match) throw new Error(`not a duration: "${value}" (use e.g. 7d, 48h, 30m, 90s, 500ms)`);
+  return Math.round(Number(match[1]) * DURATION_UNITS[match[2] ?? 'ms']);
+}
+
+const duration = (fallbackMs: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return fallbackMs;
+      try {
+        return parseDuration(v);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    });
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  DATA_DIR: z.string().default('.data'),
+  DATABASE_URL: optionalString,
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(20),
+  TEMPORAL_ADDRESS: optionalString,
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().default(TASK_QUEUE),
+  TEMPORAL_TLS_CERT_PATH: optionalString,
+  TEMPORAL_TLS_KEY_PATH: optionalString,
+  TEMPORAL_TLS_CA_PATH: optionalString,
+  TEMPORAL_TLS_SERVER_NAME: optionalString,
+  TEMPORAL_API_KEY: optionalString,
+  TEMPORAL_CLI_PATH: optionalString,
+  TEMPORAL_DEV_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
+  TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
+  /** Bound on each call the API makes to Temporal, so a dead cluster yields a 503, not a hang. */
+  TEMPORAL_CALL_TIMEOUT: duration(10_000),
+  AUTH_SECRET: optionalString,
+  AUTH_JWKS_URL: optionalString,
+  AUTH_ISSUER: optionalString,
+  AUTH_AUDIENCE: optionalString,
+  BODY_LIMIT: z.string().default('1mb'),
+  BULK_BODY_LIMIT: z.string().default('32mb'),
+  IDENTITY_DEADLINE: duration(DEFAULT_TIMINGS.identityMs),
+  APPROVAL_DEADLINE: duration(DEFAULT_TIMINGS.approvalMs),
+  HANDOVER_DEADLINE: duration(DEFAULT_TIMINGS.handoverMs),
+  ESCALATION_INTERVAL: duration(DEFAULT_TIMINGS.escalationIntervalMs),
+  MAX_TRANSFER_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(DEFAULT_TIMINGS.maxTransferAttempts),
+  /** Workflow starts and updates the API keeps in flight at once for bulk requests. */
+  BULK_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(64),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+
+export type Config = ReturnType<typeof loadConfig>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  if ((e.TEMPORAL_TLS_CERT_PATH === undefined) !== (e.TEMPORAL_TLS_KEY_PATH === undefined)) {
+    throw new ConfigError('invalid configuration:\n  TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH go together');
+  }
+  const dataDir = path.resolve(e.DATA_DIR);
+  const timings: CaseTimings = {
+    identityMs: e.IDENTITY_DEADLINE,
+    approvalMs: e.APPROVAL_DEADLINE,
+    handoverMs: e.HANDOVER_DEADLINE,
+    escalationIntervalMs: e.ESCALATION_INTERVAL,
+    maxTransferAttempts: e.MAX_TRANSFER_ATTEMPTS,
+  };
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir,
+    logLevel: e.LOG_LEVEL,
+    database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, embeddedDir: path.join(dataDir, 'pglite') },
+    temporal: {
+      /** Unset: the all-in-one starter runs a local dev server. */
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+      tls:
+        e.TEMPORAL_TLS_CERT_PATH || e.TEMPORAL_TLS_CA_PATH || e.TEMPORAL_API_KEY
+          ? {
+              certPath: e.TEMPORAL_TLS_CERT_PATH,
+              keyPath: e.TEMPORAL_TLS_KEY_PATH,
+              caPath: e.TEMPORAL_TLS_CA_PATH,
+              serverName: e.TEMPORAL_TLS_SERVER_NAME,
+            }
+          : undefined,
+      apiKey: e.TEMPORAL_API_KEY,
+      cliPath: e.TEMPORAL_CLI_PATH,
+      devPort: e.TEMPORAL_DEV_PORT,
+      uiPort: e.TEMPORAL_UI_PORT,
+      callTimeoutMs: e.TEMPORAL_CALL_TIMEOUT,
+    },
+    auth: {
+      secret: e.AUTH_SECRET,
+      jwksUrl: e.AUTH_JWKS_URL,
+      issuer: e.AUTH_ISSUER,
+      audience: e.AUTH_AUDIENCE,
+    },
+    http: { bodyLimit: e.BODY_LIMIT, bulkBodyLimit: e.BULK_BODY_LIMIT, bulkConcurrency: e.BULK_CONCURRENCY },
+    timings,
+  };
+}

@@ -1,0 +1,112 @@
+// `npm start`: the whole system in one process — a local Temporal dev server (unless
+// TEMPORAL_ADDRESS is set), the case store (PostgreSQL from DATABASE_URL, else embedded), the
+// worker and the API. Ctrl-C stops everything; the next start finds every case where it was.
+import path from 'node:path';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { buildApi, listen } from '../api/server.js';
+import { signToken } from '../api/auth.js';
+import { openDatabase } from '../db/client.js';
+import { migrate } from '../db/migrate.js';
+import { resolveAuthSecret } from '../lib/auth-secret.js';
+import { loadConfig } from '../lib/config.js';
+import { startDevServer, type DevServer } from '../lib/dev-server.js';
+import { log } from '../lib/log.js';
+import { connectionOptions, ensureSearchAttributes, targetFromConfig } from '../lib/temporal.js';
+import { createWorker } from '../worker/index.js';
+
+const DEV_USERS = [
+  { sub: 'kh-officer', name: 'Sok Dara', role: 'officer', country: 'KH' },
+  { sub: 'kh-supervisor', name: 'Chan Vuthy', role: 'supervisor', country: 'KH' },
+  { sub: 'cn-officer', name: 'Li Wei', role: 'officer', country: 'CN' },
+  { sub: 'cn-supervisor', name: 'Zhang Min', role: 'supervisor', country: 'CN' },
+  { sub: 'kh-auditor', name: 'Keo Sophea', role: 'auditor', country: 'KH' },
+  { sub: 'admin', name: 'Administrator', role: 'admin', country: 'CN' },
+] as const;
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  log.setLevel(config.logLevel);
+  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+  const cleanups: (() => Promise<unknown>)[] = [];
+  let stopping = false;
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    log.info('stopping');
+    for (const cleanup of cleanups.reverse()) await cleanup().catch((err) => log.warn('cleanup failed', { error: String(err) }));
+    process.exit(code);
+  };
+  process.once('SIGINT', () => void stop(0));
+  process.once('SIGTERM', () => void stop(0));
+
+  try {
+    let devServer: DevServer | undefined;
+    if (!config.temporal.address) {
+      log.info('starting a local Temporal dev server', { port: config.temporal.devPort });
+      devServer = await startDevServer({
+        port: config.temporal.devPort,
+        uiPort: config.temporal.uiPort,
+        dbFile: path.join(config.dataDir, 'temporal.db'),
+        namespace: config.temporal.namespace,
+        logFile: path.join(config.dataDir, 'temporal.log'),
+      });
+      cleanups.push(() => devServer!.stop());
+    }
+    const target = targetFromConfig(config, devServer?.address);
+
+    const database = await openDatabase(config.database);
+    cleanups.push(() => database.close());
+    await migrate(database);
+
+    const { app, client, connection } = buildApi(config, database, target);
+    cleanups.push(() => connection.close());
+    await ensureSearchAttributes(connection, target.namespace);
+
+    const native = await NativeConnection.connect(connectionOptions(target));
+    cleanups.push(() => native.close());
+    const worker = await createWorker({
+      connection: native,
+      namespace: target.namespace,
+      taskQueue: config.temporal.taskQueue,
+      db: database.db,
+      client,
+    });
+    const running = worker.run();
+    cleanups.push(async () => {
+      worker.shutdown();
+      await running;
+    });
+    running.catch((err) => {
+      log.error('worker failed', { error: String(err) });
+      void stop(1);
+    });
+
+    const server = await listen(app, config.port, config.host);
+    cleanups.push(() => server.close());
+
+    const { secret } = resolveAuthSecret(config);
+    const lines = [
+      '',
+      `  API            ${server.url}`,
+      `  OpenAPI        ${server.url}/openapi.json`,
+      `  Temporal UI    ${devServer?.uiUrl ?? '(the cluster\'s own UI)'}`,
+      `  Temporal       ${target.address} (namespace ${target.namespace})`,
+      `  Case store     ${database.kind === 'pglite' ? `embedded PostgreSQL in ${config.database.embeddedDir}` : 'PostgreSQL (DATABASE_URL)'}`,
+      '',
+    ];
+    if (secret) {
+      lines.push('  Dev tokens (12 h; `npm run token -- --sub ... --role ... --country ...` for others):');
+      for (const user of DEV_USERS) {
+        lines.push(`  ${user.role.padEnd(10)} ${user.country}  ${await signToken(secret, user)}`);
+      }
+      lines.push('');
+    }
+    lines.push('  Ctrl-C stops everything.', '');
+    process.stdout.write(lines.join('\n') + '\n');
+  } catch (err) {
+    log.error('start failed', { error: err instanceof Error ? err.message : String(err) });
+    await stop(1);
+  }
+}
+
+void main();

@@ -1,0 +1,33 @@
+// `npm run token -- --sub alice --role officer --country KH [--name "Alice"] [--ttl 12h]`
+// prints an HS256 token the API accepts (AUTH_SECRET, or the local development secret).
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { signToken } from '../api/auth.js';
+import { Country, Role } from '../api/schemas.js';
+import { resolveAuthSecret } from '../lib/auth-secret.js';
+import { loadConfig, parseDuration } from '../lib/config.js';
+
+const { values } = parseArgs({
+  options: {
+    sub: { type: 'string' },
+    role: { type: 'string' },
+    country: { type: 'string' },
+    name: { type: 'string' },
+    ttl: { type: 'string', default: '12h' },
+  },
+});
+const args = z
+  .object({ sub: z.string().min(1), role: Role, country: Country, name: z.string().optional(), ttl: z.string() })
+  .safeParse(values);
+if (!args.success) {
+  console.error('usage: npm run token -- --sub <id> --role officer|supervisor|auditor|admin --country CN|KH|LA|MM|TH|VN [--name <name>] [--ttl 12h]');
+  console.error(args.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n'));
+  process.exit(2);
+}
+const { secret } = resolveAuthSecret(loadConfig());
+if (!secret) {
+  console.error('tokens come from the OIDC provider (AUTH_JWKS_URL is set); set AUTH_SECRET to mint local ones');
+  process.exit(2);
+}
+const { ttl, ...claims } = args.data;
+console.log(await signToken(secret, claims, Math.round(parseDuration(ttl) / 1000)));

@@ -1,0 +1,34 @@
+// Builds a worker that runs the case and transfer workflows and their activities.
+import { fileURLToPath } from 'node:url';
+import type { Client } from '@temporalio/client';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from '../activities/index.js';
+import type { Db } from '../db/client.js';
+
+export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows', import.meta.url));
+
+export interface WorkerDeps {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  db: Db;
+  /** Used by the transfer fan-out activities to update case workflows. */
+  client: Client;
+  /** A prebuilt bundle (tests build one once); otherwise the workflows are bundled at start. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  tuning?: Partial<Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxCachedWorkflows'>>;
+}
+
+export function createWorker(deps: WorkerDeps): Promise<Worker> {
+  return Worker.create({
+    connection: deps.connection,
+    namespace: deps.namespace,
+    taskQueue: deps.taskQueue,
+    activities: createActivities({ db: deps.db, client: deps.client }),
+    ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    // Activities wait on the database and on other workflows, not the CPU.
+    maxConcurrentActivityTaskExecutions: 200,
+    shutdownGraceTime: '20 seconds',
+    ...deps.tuning,
+  });
+}

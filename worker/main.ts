@@ -1,0 +1,37 @@
+// `npm run worker`: a worker alone, against a Temporal cluster and a PostgreSQL server. Run as
+// many as the load needs; they share the task queue.
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { openDatabase } from '../db/client.js';
+import { migrate } from '../db/migrate.js';
+import { loadConfig } from '../lib/config.js';
+import { log } from '../lib/log.js';
+import { connectionOptions, ensureSearchAttributes, lazyClient, targetFromConfig } from '../lib/temporal.js';
+import { createWorker } from './index.js';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  if (!config.database.url) throw new Error('npm run worker needs DATABASE_URL (the embedded database serves one process: use npm start)');
+  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: ['SIGINT', 'SIGTERM'] });
+  const target = targetFromConfig(config, '127.0.0.1:7233');
+  const database = await openDatabase(config.database);
+  await migrate(database);
+  const { client, connection } = lazyClient(target);
+  await ensureSearchAttributes(connection, target.namespace);
+  const worker = await createWorker({
+    connection: await NativeConnection.connect(connectionOptions(target)),
+    namespace: target.namespace,
+    taskQueue: config.temporal.taskQueue,
+    db: database.db,
+    client,
+  });
+  log.info('worker running', { temporal: target.address, namespace: target.namespace, taskQueue: config.temporal.taskQueue });
+  await worker.run(); // returns after SIGINT/SIGTERM, once in-flight tasks finish
+  await connection.close().catch(() => undefined);
+  await database.close();
+  log.info('worker stopped');
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,364 @@
+// The contract between the workflows and everything that talks to them (API, activities, tests).
+// Importing this file never pulls workflow internals.
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+export const TASK_QUEUE = 'repatriation-cases';
+
+/** Workflow type names, as the worker registers them (the exported function names). */
+export const CASE_WORKFLOW_TYPE = 'repatriationCaseWorkflow';
+export const TRANSFER_WORKFLOW_TYPE = 'transferBatchWorkflow';
+
+export const caseWorkflowId = (caseId: string): string => `case-${caseId}`;
+export const transferWorkflowId = (transferId: string): string => `transfer-${transferId}`;
+
+export const PARTICIPATING_COUNTRIES = ['CN', 'KH', 'LA', 'MM', 'TH', 'VN'] as const;
+export type ParticipatingCountry = (typeof PARTICIPATING_COUNTRIES)[number];
+
+export const ROLES = ['officer', 'supervisor', 'auditor', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Who did something: taken from the verified token, never from a request body. */
+export interface Actor {
+  sub: string;
+  name?: string;
+  role: Role;
+  country: string;
+}
+
+export const CASE_STATUSES = [
+  'IDENTITY_PENDING',
+  'SCREENING_PENDING',
+  'APPROVAL_PENDING',
+  'APPROVED',
+  'TRANSFER_SCHEDULED',
+  'IN_TRANSFER',
+  'TRANSFER_FAILED',
+  'ON_HOLD',
+  'HANDED_OVER',
+  'REJECTED',
+  'REFERRED',
+  'PROTECTION',
+  'CANCELLED',
+  'RELEASED',
+] as const;
+export type CaseStatus = (typeof CASE_STATUSES)[number];
+
+export const TERMINAL_STATUSES: readonly CaseStatus[] = [
+  'HANDED_OVER',
+  'REJECTED',
+  'REFERRED',
+  'PROTECTION',
+  'CANCELLED',
+  'RELEASED',
+];
+export const isTerminal = (status: CaseStatus): boolean => TERMINAL_STATUSES.includes(status);
+
+export const LEGAL_BASES = ['deportation', 'extradition', 'voluntary_return'] as const;
+export type LegalBasis = (typeof LEGAL_BASES)[number];
+
+export interface PersonDocument {
+  type: string;
+  number: string;
+  issuingCountry: string;
+}
+
+export interface Person {
+  fullName: string;
+  dateOfBirth?: string;
+  sex?: 'M' | 'F' | 'X';
+  claimedNationality: string;
+  documents: PersonDocument[];
+}
+
+export interface Arrest {
+  at: string;
+  place: string;
+  allegations: string[];
+}
+
+/** What a case officer records at intake. */
+export interface CaseIntake {
+  externalRef: string;
+  holdingCountry: string;
+  operationId: string | null;
+  legalBasis: LegalBasis;
+  person: Person;
+  arrest: Arrest;
+}
+
+/** Deadlines and limits of one case; workflow inputs so tests (and operations) can shorten them. */
+export interface CaseTimings {
+  identityMs: number;
+  approvalMs: number;
+  handoverMs: number;
+  /** How often a breached deadline escalates again. */
+  escalationIntervalMs: number;
+  /** Failed transfer attempts after which the case escalates. */
+  maxTransferAttempts: number;
+}
+
+export const DEFAULT_TIMINGS: CaseTimings = {
+  identityMs: 7 * 24 * 3600_000,
+  approvalMs: 5 * 24 * 3600_000,
+  handoverMs: 3 * 24 * 3600_000,
+  escalationIntervalMs: 48 * 3600_000,
+  maxTransferAttempts: 3,
+};
+
+export interface CaseWorkflowInput {
+  caseId: string;
+  intake: CaseIntake;
+  openedBy: Actor;
+  openedAt: string;
+  /** Countries whose officers take part (the operation's, or all six): who can re-verify nationality. */
+  participatingCountries: string[];
+  timings: CaseTimings;
+}
+
+export type DecisionSide = 'holding' | 'destination';
+export type DecisionValue = 'approve' | 'reject';
+export type IdentityResult = 'confirmed' | 'mismatch' | 'inconclusive';
+export type IdentityMethod = 'biometric' | 'document' | 'registry';
+export type OverdueStage = 'identity' | 'approval' | 'handover' | 'transfer_attempts';
+
+export interface DecisionRecord {
+  decision: DecisionValue;
+  reason: string | null;
+  by: string;
+  byName: string | null;
+  country: string;
+  at: string;
+}
+
+export interface IdentityRecord {
+  result: IdentityResult;
+  claimedNationality: string;
+  verifiedNationality: string | null;
+  method: IdentityMethod;
+  evidenceRef: string | null;
+  notes: string | null;
+  by: string;
+  at: string;
+}
+
+/** The part of a case's live state that the case store mirrors. */
+export interface CaseSnapshot {
+  status: CaseStatus;
+  claimedNationality: string;
+  destinationCountry: string | null;
+  transferId: string | null;
+  transferAttempts: number;
+  overdue: boolean;
+  overdueStage: OverdueStage | null;
+  overdueSince: string | null;
+  escalations: number;
+  identityDueAt: string | null;
+  approvalDueAt: string | null;
+  handoverDueAt: string | null;
+  updatedAt: string;
+}
+
+export interface CaseView extends CaseSnapshot {
+  caseId: string;
+  holdingCountry: string;
+  identity: IdentityRecord | null;
+  decisions: Record<DecisionSide, DecisionRecord | null>;
+}
+
+// ---- updates: each answers the caller at once; validators reject without touching history ----
+
+export interface CaseUpdateResult {
+  caseId: string;
+  status: CaseStatus;
+  /** false when the request repeated something already recorded. */
+  changed: boolean;
+}
+
+export interface VerifyIdentityInput {
+  actor: Actor;
+  result: IdentityResult;
+  verifiedNationality?: string | null;
+  method: IdentityMethod;
+  evidenceRef?: string | null;
+  notes?: string | null;
+}
+
+export interface SubmitDecisionInput {
+  actor: Actor;
+  decision: DecisionValue;
+  reason?: string | null;
+}
+
+export interface DecisionResult extends CaseUpdateResult {
+  side: DecisionSide;
+}
+
+export interface CancelCaseInput {
+  actor: Actor;
+  reason: string;
+}
+
+export interface AssignTransferInput {
+  actor: Actor;
+  transferId: string;
+  destinationCountry: string;
+  scheduledAt: string;
+}
+
+export interface TransferLegInput {
+  actor: Actor;
+  transferId: string;
+}
+
+export interface ReportTransferFailureInput extends TransferLegInput {
+  reason: string;
+}
+
+export const verifyIdentityUpdate = defineUpdate<CaseUpdateResult, [VerifyIdentityInput]>('verifyIdentity');
+export const submitDecisionUpdate = defineUpdate<DecisionResult, [SubmitDecisionInput]>('submitDecision');
+export const cancelCaseUpdate = defineUpdate<CaseUpdateResult, [CancelCaseInput]>('cancelCase');
+export const assignTransferUpdate = defineUpdate<CaseUpdateResult, [AssignTransferInput]>('assignTransfer');
+export const confirmDepartureUpdate = defineUpdate<CaseUpdateResult, [TransferLegInput]>('confirmDeparture');
+export const confirmHandoverUpdate = defineUpdate<CaseUpdateResult, [TransferLegInput]>('confirmHandover');
+export const reportTransferFailureUpdate = defineUpdate<CaseUpdateResult, [ReportTransferFailureInput]>(
+  'reportTransferFailure',
+);
+export const caseStateQuery = defineQuery<CaseView>('caseState');
+
+// ---- transfer batches ----
+
+export const TRANSFER_MODES = ['charter_flight', 'commercial_flight', 'land_border'] as const;
+export type TransferMode = (typeof TRANSFER_MODES)[number];
+export type TransferStatus = 'SCHEDULED' | 'DEPARTED' | 'COMPLETED';
+/** Where one case stands within one batch. */
+export type TransferLegOutcome = 'scheduled' | 'departed' | 'dropped' | 'handed_over' | 'failed';
+
+export interface TransferWorkflowInput {
+  transferId: string;
+  holdingCountry: string;
+  destinationCountry: string;
+  mode: TransferMode;
+  from: string;
+  to: string;
+  scheduledAt: string;
+  capacity: number;
+  createdBy: Actor;
+  createdAt: string;
+}
+
+export interface ErrorBody {
+  code: string;
+  message: string;
+}
+
+export interface TransferCaseResult {
+  caseId: string;
+  accepted: boolean;
+  error?: ErrorBody;
+}
+
+export interface CaseOperationResult {
+  caseId: string;
+  ok: boolean;
+  status?: CaseStatus;
+  error?: ErrorBody;
+}
+
+export interface AddTransferCasesInput {
+  actor: Actor;
+  caseIds: string[];
+}
+
+export interface AddTransferCasesResult {
+  transferId: string;
+  status: TransferStatus;
+  cases: TransferCaseResult[];
+}
+
+export interface TransferHandoverInput {
+  actor: Actor;
+  receivedCaseIds: string[];
+  missingCaseIds: string[];
+}
+
+export interface TransferOperationResult {
+  transferId: string;
+  status: TransferStatus;
+  results: CaseOperationResult[];
+}
+
+export interface CaseLegOutcomeSignal {
+  caseId: string;
+  outcome: TransferLegOutcome;
+}
+
+export interface TransferView {
+  transferId: string;
+  status: TransferStatus;
+  legs: Record<string, TransferLegOutcome>;
+}
+
+export const addTransferCasesUpdate = defineUpdate<AddTransferCasesResult, [AddTransferCasesInput]>(
+  'addTransferCases',
+);
+export const departTransferUpdate = defineUpdate<TransferOperationResult, [{ actor: Actor }]>('departTransfer');
+export const handoverTransferUpdate = defineUpdate<TransferOperationResult, [TransferHandoverInput]>(
+  'handoverTransfer',
+);
+export const caseLegOutcomeSignal = defineSignal<[CaseLegOutcomeSignal]>('caseLegOutcome');
+export const transferStateQuery = defineQuery<TransferView>('transferState');
+
+// ---- failures: the `type` of every ApplicationFailure a handler or validator throws ----
+
+export const FAILURE = {
+  /** The case is not at the stage the request needs. */
+  wrongStage: 'WrongStage',
+  /** The actor may not do this (role, country, separation of duties). */
+  forbidden: 'Forbidden',
+  /** Contradicts something already recorded (a different decision by a side that decided). */
+  conflict: 'Conflict',
+  /** Well-formed but not acceptable for this case. */
+  invalid: 'InvalidInput',
+} as const;
+export type FailureType = (typeof FAILURE)[keyof typeof FAILURE];
+
+// ---- search attributes: non-personal keys only ----
+
+export const SA = {
+  status: defineSearchAttributeKey('CaseStatus', SearchAttributeType.KEYWORD),
+  holdingCountry: defineSearchAttributeKey('HoldingCountry', SearchAttributeType.KEYWORD),
+  destinationCountry: defineSearchAttributeKey('DestinationCountry', SearchAttributeType.KEYWORD),
+  operationId: defineSearchAttributeKey('OperationId', SearchAttributeType.KEYWORD),
+  overdue: defineSearchAttributeKey('CaseOverdue', SearchAttributeType.BOOL),
+  nextDueAt: defineSearchAttributeKey('CaseNextDueAt', SearchAttributeType.DATETIME),
+} as const;
+
+/** Name and type of each search attribute, for registration (`temporal operator search-attribute create`). */
+export const SEARCH_ATTRIBUTES: Record<string, 'Keyword' | 'Bool' | 'Datetime'> = {
+  CaseStatus: 'Keyword',
+  HoldingCountry: 'Keyword',
+  DestinationCountry: 'Keyword',
+  OperationId: 'Keyword',
+  CaseOverdue: 'Bool',
+  CaseNextDueAt: 'Datetime',
+};
+
+/** A case's state the moment it is opened; the workflow and the intake writer both start from it. */
+export function initialCaseSnapshot(input: CaseWorkflowInput): CaseSnapshot {
+  return {
+    status: 'IDENTITY_PENDING',
+    claimedNationality: input.intake.person.claimedNationality,
+    destinationCountry: null,
+    transferId: null,
+    transferAttempts: 0,
+    overdue: false,
+    overdueStage: null,
+    overdueSince: null,
+    escalations: 0,
+    identityDueAt: new Date(Date.parse(input.openedAt) + input.timings.identityMs).toISOString(),
+    approvalDueAt: null,
+    handoverDueAt: null,
+    updatedAt: input.openedAt,
+  };
+}

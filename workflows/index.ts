@@ -1,0 +1,3 @@
+// Workflow bundle entry: every workflow the worker runs.
+export { repatriationCaseWorkflow } from './case.js';
+export { transferBatchWorkflow } from './transfer.js';

@@ -1,0 +1,188 @@
+// One workflow per transfer batch (a charter flight, a land-border handover): fills seats with
+// approved cases, confirms departure for all of them, and collects each person's handover.
+import {
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  proxyActivities,
+  setHandler,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import {
+  FAILURE,
+  addTransferCasesUpdate,
+  caseLegOutcomeSignal,
+  departTransferUpdate,
+  handoverTransferUpdate,
+  transferStateQuery,
+  type Actor,
+  type CaseOperationResult,
+  type FailureType,
+  type TransferLegOutcome,
+  type TransferStatus,
+  type TransferView,
+  type TransferWorkflowInput,
+} from './definitions.js';
+
+const { recordTransfer, persistTransferChange } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+});
+
+// Fan-outs wait on many case workflows; the heartbeat shows they are alive.
+const { assignCasesToTransfer, updateTransferLegs } = proxyActivities<Activities>({
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+});
+
+const refuse = (type: FailureType, message: string) => ApplicationFailure.create({ type, message, nonRetryable: true });
+
+/** Runs handler bodies one at a time, so two requests never fill the same seat. */
+function serialiser() {
+  let tail: Promise<unknown> = Promise.resolve();
+  return <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = tail.then(fn);
+    tail = run.catch(() => undefined);
+    return run;
+  };
+}
+
+const unresolved = (o: TransferLegOutcome) => o === 'scheduled' || o === 'departed';
+
+export async function transferBatchWorkflow(input: TransferWorkflowInput): Promise<TransferView> {
+  const { transferId, holdingCountry, destinationCountry, capacity } = input;
+  const legs: Record<string, TransferLegOutcome> = {};
+  let status: TransferStatus = 'SCHEDULED';
+  let seq = 0;
+  let recorded = false;
+  let departure: CaseOperationResult[] | null = null;
+  const serial = serialiser();
+  const view = (): TransferView => ({ transferId, status, legs: { ...legs } });
+
+  function persist(extra: { departedAt?: string; completedAt?: string } = {}): Promise<void> {
+    return persistTransferChange({ transferId, seq: ++seq, status, at: new Date().toISOString(), ...extra });
+  }
+
+  const allResolved = () => departure !== null && !Object.values(legs).some(unresolved);
+
+  /** Completes the batch once every person on board is accounted for; the caller's answer waits for it. */
+  async function completeIfResolved(): Promise<void> {
+    if (status !== 'DEPARTED' || !allResolved()) return;
+    status = 'COMPLETED';
+    await persist({ completedAt: new Date().toISOString() });
+  }
+
+  function requireOfficerOf(actor: Actor, country: string, what: string): void {
+    if (actor?.role !== 'officer' || actor.country !== country) {
+      throw refuse(FAILURE.forbidden, `only officers of ${country} ${what}`);
+    }
+  }
+
+  const checkAdd = ({ actor }: { actor: Actor }) => {
+    requireOfficerOf(actor, holdingCountry, 'put cases on this transfer');
+    if (status !== 'SCHEDULED') throw refuse(FAILURE.wrongStage, `the transfer has ${status.toLowerCase()}`);
+  };
+  setHandler(
+    addTransferCasesUpdate,
+    (req) =>
+      serial(async () => {
+        await condition(() => recorded);
+        checkAdd(req);
+        const fresh = req.caseIds.filter((id) => legs[id] !== 'scheduled');
+        const seats = capacity - Object.values(legs).filter((o) => o === 'scheduled').length;
+        const assigned =
+          fresh.length === 0
+            ? []
+            : await assignCasesToTransfer({
+                transferId,
+                actor: req.actor,
+                caseIds: fresh,
+                seats,
+                holdingCountry,
+                destinationCountry,
+                scheduledAt: input.scheduledAt,
+              });
+        for (const r of assigned) if (r.accepted) legs[r.caseId] = 'scheduled';
+        const byId = new Map(assigned.map((r) => [r.caseId, r]));
+        const cases = [...new Set(req.caseIds)].map((caseId) => byId.get(caseId) ?? { caseId, accepted: true });
+        return { transferId, status, cases };
+      }),
+    { validator: checkAdd },
+  );
+
+  const checkDepart = ({ actor }: { actor: Actor }) => {
+    requireOfficerOf(actor, holdingCountry, 'confirm departure');
+    if (status === 'COMPLETED') throw refuse(FAILURE.wrongStage, 'the transfer has completed');
+  };
+  setHandler(
+    departTransferUpdate,
+    ({ actor }) =>
+      serial(async () => {
+        checkDepart({ actor });
+        if (departure) return { transferId, status, results: departure };
+        status = 'DEPARTED';
+        const departedAt = new Date().toISOString();
+        await persist({ departedAt });
+        const boarding = Object.keys(legs).filter((id) => legs[id] === 'scheduled');
+        const results = await updateTransferLegs({ transferId, actor, caseIds: boarding, action: { kind: 'depart' } });
+        for (const r of results) if (legs[r.caseId] === 'scheduled') legs[r.caseId] = r.ok ? 'departed' : 'dropped';
+        departure = results;
+        await completeIfResolved();
+        return { transferId, status, results };
+      }),
+    { validator: checkDepart },
+  );
+
+  const checkHandover = ({ actor, receivedCaseIds, missingCaseIds }: { actor: Actor; receivedCaseIds: string[]; missingCaseIds: string[] }) => {
+    requireOfficerOf(actor, destinationCountry, 'confirm handover');
+    if (status === 'SCHEDULED') throw refuse(FAILURE.wrongStage, 'the transfer has not departed');
+    if (status === 'COMPLETED') throw refuse(FAILURE.wrongStage, 'the transfer has completed');
+    const both = receivedCaseIds.filter((id) => missingCaseIds.includes(id));
+    if (both.length > 0) throw refuse(FAILURE.invalid, `cases both received and missing: ${both.join(', ')}`);
+  };
+  setHandler(
+    handoverTransferUpdate,
+    (req) =>
+      serial(async () => {
+        checkHandover(req);
+        const notOnBoard = (caseId: string): CaseOperationResult => ({
+          caseId,
+          ok: false,
+          error: { code: 'NOT_ON_TRANSFER', message: 'the case did not depart on this transfer' },
+        });
+        const onBoard = (id: string) => legs[id] !== undefined && legs[id] !== 'scheduled' && legs[id] !== 'dropped';
+        const received = [...new Set(req.receivedCaseIds)];
+        const missing = [...new Set(req.missingCaseIds)];
+        const [handedOver, failed] = await Promise.all([
+          updateTransferLegs({ transferId, actor: req.actor, caseIds: received.filter(onBoard), action: { kind: 'handover' } }),
+          updateTransferLegs({
+            transferId,
+            actor: req.actor,
+            caseIds: missing.filter(onBoard),
+            action: { kind: 'missing', reason: 'reported missing at handover' },
+          }),
+        ]);
+        for (const r of handedOver) if (r.ok) legs[r.caseId] = 'handed_over';
+        for (const r of failed) if (r.ok) legs[r.caseId] = 'failed';
+        const byId = new Map([...handedOver, ...failed].map((r) => [r.caseId, r]));
+        const results = [...received, ...missing].map((id) => byId.get(id) ?? notOnBoard(id));
+        await completeIfResolved();
+        return { transferId, status, results };
+      }),
+    { validator: checkHandover },
+  );
+
+  setHandler(caseLegOutcomeSignal, ({ caseId, outcome }) => {
+    if (legs[caseId] !== undefined && unresolved(legs[caseId])) legs[caseId] = outcome;
+  });
+  setHandler(transferStateQuery, view);
+
+  await recordTransfer(input);
+  recorded = true;
+  // Legs also resolve by signal (a handover deadline passed, a case cancelled on board).
+  await condition(() => status === 'COMPLETED' || (status === 'DEPARTED' && allResolved()));
+  await serial(completeIfResolved);
+  await condition(allHandlersFinished);
+  return view();
+}
