@@ -51,6 +51,7 @@ export function createApp(deps: AppDeps) {
 
   const app = express();
   app.disable('x-powered-by');
+  app.locals.routes = routes;
   const router = express.Router();
   mount(router, routes, { bodyLimit: deps.http.bodyLimit, authenticate: deps.authenticate });
   app.use(router);

@@ -2,7 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { createActivities } from '../activities/index.js';
+import { createActivities, type Activities } from '../activities/index.js';
 import type { Db } from '../db/client.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows', import.meta.url));
@@ -16,6 +16,8 @@ export interface WorkerDeps {
   client: Client;
   /** A prebuilt bundle (tests build one once); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Replaces the activities built from `db` and `client` (tests inject faults this way). */
+  activities?: Activities;
   tuning?: Partial<Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxCachedWorkflows'>>;
 }
 
@@ -24,7 +26,7 @@ export function createWorker(deps: WorkerDeps): Promise<Worker> {
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
-    activities: createActivities({ db: deps.db, client: deps.client }),
+    activities: deps.activities ?? createActivities({ db: deps.db, client: deps.client }),
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     // Activities wait on the database and on other workflows, not the CPU.
     maxConcurrentActivityTaskExecutions: 200,

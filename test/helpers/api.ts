@@ -1,0 +1,81 @@
+// Drives the API with supertest and holds every answer to the contract: the status must be one
+// the route documents, and the body must match that status's schema exactly.
+import type { Express } from 'express';
+import request from 'supertest';
+import { expect } from 'vitest';
+import type { RouteSpec } from '../../api/http.js';
+import { signToken } from '../../api/auth.js';
+import type { Actor } from '../../workflows/definitions.js';
+
+export const TEST_SECRET = 'test-secret-with-enough-entropy-0123456789';
+
+export interface Answer<T = any> {
+  status: number;
+  body: T;
+  headers: Record<string, string>;
+}
+
+function matchRoute(routes: RouteSpec[], method: string, path: string): RouteSpec | undefined {
+  const bare = path.split('?')[0];
+  return routes.find((r) => {
+    if (r.method !== method) return false;
+    const pattern = new RegExp('^' + r.path.replace(/:(\w+)/g, '[^/]+') + '$');
+    return pattern.test(bare);
+  });
+}
+
+export class Api {
+  private readonly routes: RouteSpec[];
+  private readonly tokens = new Map<string, Promise<string>>();
+
+  constructor(readonly app: Express) {
+    this.routes = app.locals.routes as RouteSpec[];
+  }
+
+  token(actor: Actor): Promise<string> {
+    const key = JSON.stringify(actor);
+    if (!this.tokens.has(key)) this.tokens.set(key, signToken(TEST_SECRET, actor));
+    return this.tokens.get(key)!;
+  }
+
+  async call<T = any>(
+    method: 'get' | 'post',
+    path: string,
+    options: { as?: Actor; body?: unknown; raw?: string; headers?: Record<string, string> } = {},
+  ): Promise<Answer<T>> {
+    let req = request(this.app)[method](path);
+    if (options.as) req = req.set('Authorization', `Bearer ${await this.token(options.as)}`);
+    for (const [k, v] of Object.entries(options.headers ?? {})) req = req.set(k, v);
+    if (options.raw !== undefined) req = req.set('Content-Type', options.headers?.['Content-Type'] ?? 'application/json').send(options.raw);
+    else if (options.body !== undefined) req = req.send(options.body as object);
+    const res = await req;
+    this.checkContract(method, path, res.status, res.body);
+    return { status: res.status, body: res.body, headers: res.headers as Record<string, string> };
+  }
+
+  get<T = any>(path: string, as?: Actor) {
+    return this.call<T>('get', path, { as });
+  }
+
+  post<T = any>(path: string, as: Actor | undefined, body?: unknown) {
+    return this.call<T>('post', path, { as, body });
+  }
+
+  private checkContract(method: string, path: string, status: number, body: unknown): void {
+    expect(status, `${method.toUpperCase()} ${path} answered a 5xx other than 503: ${JSON.stringify(body)}`).not.toSatisfy(
+      (s: number) => s >= 500 && s !== 503,
+    );
+    const spec = matchRoute(this.routes, method, path);
+    if (!spec) {
+      expect(status).toBe(404);
+      expect(body).toMatchObject({ error: { code: 'NOT_FOUND' } });
+      return;
+    }
+    const response = spec.responses[status];
+    expect(response, `${method.toUpperCase()} ${spec.path} answered ${status}, which it does not document`).toBeDefined();
+    if (response?.schema) {
+      const parsed = response.schema.safeParse(body);
+      expect(parsed.success, `${method.toUpperCase()} ${spec.path} ${status} body does not match its schema: ${parsed.error?.message}\n${JSON.stringify(body).slice(0, 2000)}`).toBe(true);
+    }
+  }
+}

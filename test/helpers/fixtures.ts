@@ -1,0 +1,103 @@
+// People, users and step helpers for driving cases through the API in tests.
+import { randomUUID } from 'node:crypto';
+import { expect } from 'vitest';
+import type { Actor } from '../../workflows/definitions.js';
+import type { Api } from './api.js';
+
+/** Users of one test file; unique subs so separation-of-duty rules see different people. */
+export function makeUsers(tag = randomUUID().slice(0, 8)) {
+  const user = (role: Actor['role'], country: string, n = 1): Actor => ({
+    sub: `${country.toLowerCase()}-${role}-${n}-${tag}`,
+    name: `${role} ${n} of ${country}`,
+    role,
+    country,
+  });
+  return {
+    khOfficer: user('officer', 'KH'),
+    khOfficer2: user('officer', 'KH', 2),
+    khSupervisor: user('supervisor', 'KH'),
+    khSupervisor2: user('supervisor', 'KH', 2),
+    cnOfficer: user('officer', 'CN'),
+    cnSupervisor: user('supervisor', 'CN'),
+    vnOfficer: user('officer', 'VN'),
+    vnSupervisor: user('supervisor', 'VN'),
+    thOfficer: user('officer', 'TH'),
+    thSupervisor: user('supervisor', 'TH'),
+    khAuditor: user('auditor', 'KH'),
+    admin: user('admin', 'CN'),
+    user,
+  };
+}
+export type Users = ReturnType<typeof makeUsers>;
+
+let counter = 0;
+export function intakeBody(overrides: Record<string, unknown> = {}, person: Record<string, unknown> = {}) {
+  const n = `${Date.now().toString(36)}-${(counter++).toString(36)}-${randomUUID().slice(0, 6)}`;
+  return {
+    externalRef: `KH-PP-${n}`,
+    holdingCountry: 'KH',
+    legalBasis: 'deportation',
+    person: {
+      fullName: `Person ${n}`,
+      dateOfBirth: '1994-03-02',
+      sex: 'M',
+      claimedNationality: 'CN',
+      documents: [{ type: 'passport', number: `E${n}`, issuingCountry: 'CN' }],
+      ...person,
+    },
+    arrest: { at: '2025-10-14T03:00:00Z', place: 'Chrey Thom, Kandal', allegations: ['telecom_fraud'] },
+    ...overrides,
+  };
+}
+
+/** Drives a case through the API, step by step, asserting each step's answer. */
+export function caseSteps(api: Api, u: Users) {
+  return {
+    async open(overrides: Record<string, unknown> = {}, by = u.khOfficer): Promise<string> {
+      const res = await api.post('/v1/cases', by, intakeBody(overrides));
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      return res.body.caseId as string;
+    },
+    async verify(caseId: string, by = u.cnOfficer, body: Record<string, unknown> = { result: 'confirmed', method: 'biometric' }) {
+      const res = await api.post(`/v1/cases/${caseId}/identity`, by, body);
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      return res.body;
+    },
+    async decide(caseId: string, by: Actor, decision: 'approve' | 'reject' = 'approve', reason?: string) {
+      const res = await api.post(`/v1/cases/${caseId}/decisions`, by, { decision, ...(reason ? { reason } : {}) });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      return res.body;
+    },
+    async approved(overrides: Record<string, unknown> = {}): Promise<string> {
+      const caseId = await this.open(overrides);
+      await this.verify(caseId);
+      await this.decide(caseId, u.khSupervisor);
+      const body = await this.decide(caseId, u.cnSupervisor);
+      expect(body.status).toBe('APPROVED');
+      return caseId;
+    },
+    async transfer(caseIds: string[], capacity = 200, by = u.khOfficer) {
+      const res = await api.post('/v1/transfers', by, {
+        destinationCountry: 'CN',
+        mode: 'charter_flight',
+        from: 'Phnom Penh (PNH)',
+        to: 'Guangzhou (CAN)',
+        scheduledAt: '2025-11-01T08:00:00Z',
+        capacity,
+        caseIds,
+      });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      return res.body as { transferId: string; cases: { caseId: string; accepted: boolean; error?: { code: string } }[] };
+    },
+    async status(caseId: string, as = u.admin): Promise<string> {
+      const res = await api.get(`/v1/cases/${caseId}`, as);
+      expect(res.status).toBe(200);
+      return res.body.status;
+    },
+    async events(caseId: string, as = u.admin): Promise<{ type: string; fromStatus: string | null; toStatus: string | null; actor: { sub: string } | null; reason: string | null; data: any }[]> {
+      const res = await api.get(`/v1/cases/${caseId}/events`, as);
+      expect(res.status).toBe(200);
+      return res.body.items;
+    },
+  };
+}

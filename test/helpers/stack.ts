@@ -1,0 +1,105 @@
+// A real stack per test file: its own worker and task queue against the shared Temporal dev
+// server and PostgreSQL database, and the API app in-process (driven with supertest).
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { createActivities, type Activities } from '../../activities/index.js';
+import { createApp } from '../../api/app.js';
+import { createAuthenticator } from '../../api/auth.js';
+import { createTemporalGateway } from '../../api/temporal.js';
+import { openDatabase, type Database } from '../../db/client.js';
+import { createWorker } from '../../worker/index.js';
+import { DEFAULT_TIMINGS, type CaseTimings } from '../../workflows/definitions.js';
+import { Api, TEST_SECRET } from './api.js';
+
+let runtimeInstalled = false;
+export function quietRuntime(): void {
+  if (runtimeInstalled) return;
+  Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
+  runtimeInstalled = true;
+}
+
+export interface TemporalHandles {
+  client: Client;
+  connection: Connection;
+  nativeConnection: NativeConnection;
+}
+
+export interface StackOptions {
+  timings?: Partial<CaseTimings>;
+  /** Another Temporal (the time-skipping test server); default: the shared dev server. */
+  temporal?: TemporalHandles;
+  /** Wraps the real activities, e.g. to inject a fault. */
+  activities?: (real: Activities) => Activities;
+  callTimeoutMs?: number;
+}
+
+export interface Stack extends TemporalHandles {
+  database: Database;
+  api: Api;
+  taskQueue: string;
+  worker: Worker;
+  timings: CaseTimings;
+  stop(): Promise<void>;
+}
+
+export async function connectToDevServer(): Promise<TemporalHandles> {
+  const address = inject('temporalAddress');
+  const connection = await Connection.connect({ address });
+  return { connection, client: new Client({ connection }), nativeConnection: await NativeConnection.connect({ address }) };
+}
+
+export async function openTestDatabase(poolSize = 10): Promise<Database> {
+  return openDatabase({ url: inject('databaseUrl'), poolSize });
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  quietRuntime();
+  const ownTemporal = !options.temporal;
+  const temporal = options.temporal ?? (await connectToDevServer());
+  const database = await openTestDatabase();
+  const taskQueue = `test-${randomUUID()}`;
+  const timings = { ...DEFAULT_TIMINGS, ...options.timings };
+  const real = createActivities({ db: database.db, client: temporal.client });
+  const worker = await createWorker({
+    connection: temporal.nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    db: database.db,
+    client: temporal.client,
+    workflowBundle: { codePath: inject('workflowBundlePath') },
+    activities: options.activities ? options.activities(real) : real,
+  });
+  const running = worker.run();
+  const app = createApp({
+    db: database.db,
+    temporal: createTemporalGateway({
+      client: temporal.client,
+      connection: temporal.connection,
+      taskQueue,
+      callTimeoutMs: options.callTimeoutMs ?? 30_000,
+    }),
+    pingDatabase: database.ping,
+    authenticate: createAuthenticator({ secret: TEST_SECRET }),
+    timings,
+    http: { bodyLimit: '1mb', bulkBodyLimit: '32mb', bulkConcurrency: 32 },
+  });
+  return {
+    ...temporal,
+    database,
+    api: new Api(app),
+    taskQueue,
+    worker,
+    timings,
+    async stop() {
+      worker.shutdown();
+      await running;
+      await database.close();
+      if (ownTemporal) {
+        await temporal.connection.close();
+        await temporal.nativeConnection.close();
+      }
+    },
+  };
+}
