@@ -65,14 +65,13 @@ export function toHttpError(err: unknown): HttpError {
       : new HttpError(temporal.status, temporal.code, temporal.message);
   }
   if (isDatabaseDown(err)) return unavailable('DATABASE_UNAVAILABLE', 'the case store is unreachable');
+  log.error('unexpected error', { error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
   return new HttpError(500, 'INTERNAL', 'an unexpected error occurred');
 }
 
 export function errorMiddleware(err: unknown, req: Request, res: Response, _next: NextFunction): void {
   const http = toHttpError(err);
-  if (http.status >= 500 && http.status !== 503) {
-    log.error('request failed', { method: req.method, route: req.route?.path, error: (err as Error)?.stack ?? String(err) });
-  } else if (http.status === 503) {
+  if (http.status === 503) {
     log.warn('dependency unavailable', { method: req.method, route: req.route?.path, code: http.code });
   }
   if (res.headersSent) return;

@@ -45,8 +45,9 @@ export function lazyClient(target: TemporalTarget): { client: Client; connection
 /** Registers the search attributes the workflows set; on a managed cluster this may need an admin. */
 export async function ensureSearchAttributes(connection: Connection, namespace: string): Promise<void> {
   try {
-    const existing = await connection.operatorService.listSearchAttributes({ namespace });
-    const known = new Set(Object.keys(existing.customAttributes ?? {}));
+    // Some servers (the time-skipping test server) cannot list but can add.
+    const existing = await connection.operatorService.listSearchAttributes({ namespace }).catch(() => undefined);
+    const known = new Set(Object.keys(existing?.customAttributes ?? {}));
     const missing = Object.entries(SEARCH_ATTRIBUTES).filter(([name]) => !known.has(name));
     if (missing.length === 0) return;
     const { temporal } = await import('@temporalio/proto');
