@@ -2,7 +2,6 @@
 // the migrations applied, and the workflow bundle (built once instead of once per file).
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
@@ -14,17 +13,7 @@ import { migrate } from '../db/migrate.js';
 import { startDevServer } from '../lib/dev-server.js';
 import { resolveTemporalBinary } from '../lib/temporal-binaries.js';
 import { WORKFLOWS_PATH } from '../worker/index.js';
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
+import { freePort } from './helpers/ports.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

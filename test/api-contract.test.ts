@@ -1,0 +1,214 @@
+// The HTTP contract at its edges: authentication, roles and scope, bad input of every kind,
+// filters and paging, statistics, and the OpenAPI document.
+import { SignJWT } from 'jose';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_SECRET } from './helpers/api.js';
+import { caseSteps, intakeBody, makeUsers } from './helpers/fixtures.js';
+import { startStack, type Stack } from './helpers/stack.js';
+
+let stack: Stack;
+const u = makeUsers();
+let steps: ReturnType<typeof caseSteps>;
+
+beforeAll(async () => {
+  stack = await startStack();
+  steps = caseSteps(stack.api, u);
+});
+afterAll(() => stack?.stop());
+
+const sign = (claims: Record<string, unknown>, secret = TEST_SECRET, alg = 'HS256') =>
+  new SignJWT(claims).setProtectedHeader({ alg }).sign(new TextEncoder().encode(secret));
+const now = () => Math.floor(Date.now() / 1000);
+
+describe('authentication', () => {
+  const good = { sub: 'x', role: 'officer', country: 'KH' };
+  it.each([
+    ['no token', undefined],
+    ['not a JWT', 'Bearer not-a-token'],
+    ['wrong scheme', 'Basic a2g6b2ZmaWNlcg=='],
+  ])('%s → 401', async (_, header) => {
+    const req = request(stack.api.app).get('/v1/cases');
+    const res = header ? await req.set('Authorization', header) : await req;
+    expect(res.status).toBe(401);
+    expect(res.body.error.code).toBe('UNAUTHORIZED');
+    expect(res.headers['www-authenticate']).toBe('Bearer');
+  });
+
+  it('rejects expired, unsigned, wrongly signed and incomplete tokens', async () => {
+    const tokens = {
+      expired: await sign({ ...good, exp: now() - 60 }),
+      noExp: await sign({ ...good }),
+      wrongKey: await sign({ ...good, exp: now() + 600 }, 'another-secret-another-secret-another'),
+      noRole: await sign({ sub: 'x', country: 'KH', exp: now() + 600 }),
+      badCountry: await sign({ ...good, country: 'US', exp: now() + 600 }),
+      notYet: await new SignJWT({ ...good, exp: now() + 600 }).setProtectedHeader({ alg: 'HS256' }).setNotBefore(now() + 300).sign(new TextEncoder().encode(TEST_SECRET)),
+      algNone: `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')}.${Buffer.from(JSON.stringify({ ...good, exp: now() + 600 })).toString('base64url')}.`,
+    };
+    for (const [name, token] of Object.entries(tokens)) {
+      const res = await request(stack.api.app).get('/v1/cases').set('Authorization', `Bearer ${token}`);
+      expect(res.status, name).toBe(401);
+    }
+    const ok = await request(stack.api.app).get('/v1/cases?limit=1').set('Authorization', `Bearer ${await sign({ ...good, exp: now() + 600 })}`);
+    expect(ok.status).toBe(200);
+  });
+});
+
+describe('roles and scope', () => {
+  it('only officers of the holding country open cases; auditors change nothing', async () => {
+    expect((await stack.api.post('/v1/cases', u.khAuditor, intakeBody())).status).toBe(403);
+    expect((await stack.api.post('/v1/cases', u.khSupervisor, intakeBody())).status).toBe(403);
+    const th = await stack.api.post('/v1/cases', u.thOfficer, intakeBody());
+    expect(th.status).toBe(403);
+    expect(th.body.error.code).toBe('FORBIDDEN');
+    const national = await stack.api.post('/v1/cases', u.khOfficer, intakeBody({}, { claimedNationality: 'KH' }));
+    expect(national.status).toBe(400);
+  });
+
+  it('a case is visible to its holding and claimed countries and to admins; to others it does not exist', async () => {
+    const caseId = await steps.open();
+    for (const user of [u.khOfficer, u.khAuditor, u.cnOfficer, u.cnSupervisor, u.admin]) {
+      expect((await stack.api.get(`/v1/cases/${caseId}`, user)).status).toBe(200);
+    }
+    for (const user of [u.vnOfficer, u.thSupervisor]) {
+      const res = await stack.api.get(`/v1/cases/${caseId}`, user);
+      expect(res.status).toBe(404);
+      expect((await stack.api.get(`/v1/cases/${caseId}/events`, user)).status).toBe(404);
+    }
+    // The role check comes first (it reveals nothing about the case); then scope answers 404.
+    expect((await stack.api.post(`/v1/cases/${caseId}/identity`, u.vnOfficer, { result: 'confirmed', method: 'document' })).status).toBe(404);
+    expect((await stack.api.post(`/v1/cases/${caseId}/decisions`, u.thSupervisor, { decision: 'approve' })).status).toBe(404);
+    const vnList = await stack.api.get('/v1/cases?limit=500&holdingCountry=KH', u.vnOfficer);
+    expect(vnList.body.items.map((c: { caseId: string }) => c.caseId)).not.toContain(caseId);
+  });
+
+  it('identity is verified only by officers of the claimed nationality', async () => {
+    const caseId = await steps.open();
+    const kh = await stack.api.post(`/v1/cases/${caseId}/identity`, u.khOfficer, { result: 'confirmed', method: 'document' });
+    expect(kh.status).toBe(403);
+    const sup = await stack.api.post(`/v1/cases/${caseId}/identity`, u.cnSupervisor, { result: 'confirmed', method: 'document' });
+    expect(sup.status).toBe(403);
+    expect(await steps.status(caseId)).toBe('IDENTITY_PENDING');
+  });
+});
+
+describe('bad input never reaches a 500', () => {
+  it('unknown fields, wrong types, missing fields → 400 with the issues', async () => {
+    const cases = [
+      { ...intakeBody(), status: 'APPROVED' },
+      { ...intakeBody(), holdingCountry: 42 },
+      { ...intakeBody(), arrest: undefined },
+      { ...intakeBody(), externalRef: 'x'.repeat(10_000) },
+      { ...intakeBody(), arrest: { at: '0001-01-01', place: 'x', allegations: [] } },
+    ];
+    for (const body of cases) {
+      const res = await stack.api.post('/v1/cases', u.khOfficer, body);
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe('VALIDATION_FAILED');
+      expect(res.body.error.details.issues.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('malformed JSON, a non-JSON body and an oversized body', async () => {
+    const malformed = await stack.api.call('post', '/v1/cases', { as: u.khOfficer, raw: '{"externalRef": ' });
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.error.code).toBe('MALFORMED_JSON');
+    const text = await stack.api.call('post', '/v1/cases', { as: u.khOfficer, raw: 'hello', headers: { 'Content-Type': 'text/plain' } });
+    expect(text.status).toBe(400);
+    const huge = await stack.api.call('post', '/v1/cases', { as: u.khOfficer, raw: JSON.stringify({ ...intakeBody(), pad: 'x'.repeat(2_000_000) }) });
+    expect(huge.status).toBe(413);
+    expect(huge.body.error.code).toBe('PAYLOAD_TOO_LARGE');
+    const deep = await stack.api.call('post', '/v1/cases', { as: u.khOfficer, raw: '['.repeat(5000) + ']'.repeat(5000) });
+    expect(deep.status).toBe(400);
+  });
+
+  it('bad ids, unknown query parameters, bad filters and cursors, unknown routes', async () => {
+    expect((await stack.api.get('/v1/cases/not-a-uuid', u.khOfficer)).status).toBe(400);
+    expect((await stack.api.get('/v1/cases?colour=red', u.khOfficer)).status).toBe(400);
+    expect((await stack.api.get('/v1/cases?status=LOST', u.khOfficer)).status).toBe(400);
+    expect((await stack.api.get('/v1/cases?limit=501', u.khOfficer)).status).toBe(400);
+    expect((await stack.api.get('/v1/cases?overdue=maybe', u.khOfficer)).status).toBe(400);
+    expect((await stack.api.get('/v1/cases?status=APPROVED&status=REJECTED', u.khOfficer)).status).toBe(400);
+    const cursor = await stack.api.get('/v1/cases?cursor=bm9wZQ', u.khOfficer);
+    expect(cursor.status).toBe(400);
+    expect(cursor.body.error.code).toBe('INVALID_CURSOR');
+    expect((await stack.api.get('/v1/nothing-here', u.khOfficer)).status).toBe(404);
+    expect((await stack.api.get(`/v1/cases/${crypto.randomUUID()}`, u.admin)).status).toBe(404);
+    expect((await stack.api.get(`/v1/transfers/${crypto.randomUUID()}`, u.admin)).status).toBe(404);
+    expect((await stack.api.get(`/v1/operations/${crypto.randomUUID()}`, u.admin)).status).toBe(404);
+  });
+
+  it('injection strings are stored and returned verbatim', async () => {
+    const name = `Robert'); DROP TABLE cases;-- <script>alert(1)</script> 王磊`;
+    const res = await stack.api.post('/v1/cases', u.khOfficer, intakeBody({}, { fullName: name }));
+    expect(res.status).toBe(201);
+    expect((await stack.api.get(`/v1/cases/${res.body.caseId}`, u.khOfficer)).body.person.fullName).toBe(name);
+  });
+});
+
+describe('operations, filters and statistics', () => {
+  it('creates and reads an operation; its counts and the stats follow the cases', async () => {
+    const bad = await stack.api.post('/v1/operations', u.khOfficer, { name: 'x', leadCountry: 'CN', participatingCountries: ['KH'] });
+    expect(bad.status).toBe(400);
+    const outsider = await stack.api.post('/v1/operations', u.vnOfficer, { name: 'x', leadCountry: 'CN', participatingCountries: ['CN', 'KH'] });
+    expect(outsider.status).toBe(403);
+    const op = await stack.api.post('/v1/operations', u.khSupervisor, { name: 'Stats drive', leadCountry: 'KH', participatingCountries: ['KH', 'CN'] });
+    expect(op.status).toBe(201);
+    const opId = op.body.id;
+    const [a, b] = [await steps.open({ operationId: opId }), await steps.open({ operationId: opId })];
+    await steps.verify(b);
+    const c = await steps.open({ operationId: opId });
+    await stack.api.post(`/v1/cases/${c}/cancel`, u.khSupervisor, { reason: 'released on bail' });
+
+    const detail = await stack.api.get(`/v1/operations/${opId}`, u.cnOfficer);
+    expect(detail.body.caseCounts).toEqual({ total: 3, byStatus: { IDENTITY_PENDING: 1, APPROVAL_PENDING: 1, CANCELLED: 1 } });
+
+    const stats = await stack.api.get('/v1/stats', u.khOfficer);
+    expect(stats.body.byOperation[opId]).toEqual({ IDENTITY_PENDING: 1, APPROVAL_PENDING: 1, CANCELLED: 1 });
+    expect(stats.body.total).toBeGreaterThanOrEqual(3);
+    const vnStats = await stack.api.get('/v1/stats', u.vnOfficer);
+    expect(vnStats.body.byOperation[opId]).toBeUndefined();
+
+    const byStatus = await stack.api.get(`/v1/cases?operationId=${opId}&status=APPROVAL_PENDING`, u.khOfficer);
+    expect(byStatus.body.items.map((i: { caseId: string }) => i.caseId)).toEqual([b]);
+    const byDestination = await stack.api.get(`/v1/cases?operationId=${opId}&destinationCountry=CN`, u.khOfficer);
+    expect(byDestination.body.items.map((i: { caseId: string }) => i.caseId)).toEqual([b]);
+    const notOverdue = await stack.api.get(`/v1/cases?operationId=${opId}&overdue=false&holdingCountry=KH`, u.khOfficer);
+    expect(notOverdue.body.items.map((i: { caseId: string }) => i.caseId).sort()).toEqual([a, b, c].sort());
+    const ops = await stack.api.get('/v1/operations?limit=500', u.khAuditor);
+    expect(ops.body.items.map((o: { id: string }) => o.id)).toContain(opId);
+  });
+});
+
+describe('health and the OpenAPI document', () => {
+  it('is alive and ready', async () => {
+    expect((await stack.api.get('/healthz')).body).toEqual({ status: 'ok' });
+    expect((await stack.api.get('/readyz')).body).toEqual({ status: 'ready', checks: { database: 'ok', temporal: 'ok' } });
+  });
+
+  it('documents every route with its parameters, bodies and answers', async () => {
+    const res = await stack.api.get('/openapi.json');
+    expect(res.status).toBe(200);
+    const doc = res.body;
+    expect(doc.openapi).toBe('3.1.0');
+    const expected = [
+      'get /healthz', 'get /readyz', 'get /openapi.json',
+      'post /v1/operations', 'get /v1/operations', 'get /v1/operations/{id}', 'post /v1/operations/{id}/intake',
+      'post /v1/cases', 'get /v1/cases', 'get /v1/cases/{id}', 'get /v1/cases/{id}/events',
+      'post /v1/cases/{id}/identity', 'post /v1/cases/{id}/decisions', 'post /v1/decisions', 'post /v1/cases/{id}/cancel',
+      'post /v1/transfers', 'get /v1/transfers/{id}', 'post /v1/transfers/{id}/depart', 'post /v1/transfers/{id}/handover',
+      'get /v1/stats',
+    ];
+    const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`));
+    expect(documented.sort()).toEqual(expected.sort());
+    const intake = doc.paths['/v1/cases'].post;
+    expect(intake.requestBody.content['application/json'].schema.required).toEqual(expect.arrayContaining(['externalRef', 'holdingCountry', 'person', 'arrest']));
+    expect(intake.requestBody.content['application/json'].schema.additionalProperties).toBe(false);
+    expect(Object.keys(intake.responses)).toEqual(expect.arrayContaining(['200', '201', '400', '401', '403', '503']));
+    const list = doc.paths['/v1/cases'].get;
+    expect(list.parameters.map((p: { name: string }) => p.name).sort()).toEqual(
+      ['cursor', 'destinationCountry', 'holdingCountry', 'limit', 'operationId', 'overdue', 'status'].sort(),
+    );
+    expect(doc.paths['/v1/cases/{id}'].get.security).toEqual([{ bearerAuth: [] }]);
+  });
+});

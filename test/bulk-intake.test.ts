@@ -1,0 +1,122 @@
+// Raid-sized intake: 2,141 people (the 2025 China–Cambodia sweep) in one request, with malformed
+// and duplicate items among them. Exact counts back; every good case has its row and its workflow.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getCaseScopes } from '../db/cases.js';
+import { mapLimit } from '../lib/concurrency.js';
+import { caseWorkflowId } from '../workflows/definitions.js';
+import { intakeBody, makeUsers } from './helpers/fixtures.js';
+import { startStack, type Stack } from './helpers/stack.js';
+
+let stack: Stack;
+const u = makeUsers();
+let operationId: string;
+
+beforeAll(async () => {
+  stack = await startStack();
+  const op = await stack.api.post('/v1/operations', u.khOfficer, {
+    name: 'China–Cambodia sweep',
+    leadCountry: 'CN',
+    participatingCountries: ['CN', 'KH'],
+    startedOn: '2025-10-14',
+  });
+  expect(op.status).toBe(201);
+  operationId = op.body.id;
+});
+afterAll(() => stack?.stop());
+
+describe('bulk intake of 2,141 cases', () => {
+  const TOTAL = 2141;
+  const MALFORMED = [5, 700, 2000]; // indexes
+  const WRONG_COUNTRY = 1500;
+  const DUPLICATE_OF = new Map([
+    [10, 9],
+    [1999, 3],
+  ]);
+  let items: Record<string, unknown>[];
+
+  it('creates every good case, reports each duplicate and each rejected item, and blocks nothing', async () => {
+    items = Array.from({ length: TOTAL }, () => intakeBody());
+    for (const [dup, of] of DUPLICATE_OF) items[dup] = { ...items[of] };
+    items[MALFORMED[0]] = { ...items[MALFORMED[0]], person: { fullName: 'No nationality' } };
+    items[MALFORMED[1]] = { ...items[MALFORMED[1]], unexpected: true };
+    items[MALFORMED[2]] = { ...items[MALFORMED[2]], arrest: { at: 'yesterday', place: 'x' } };
+    items[WRONG_COUNTRY] = { ...items[WRONG_COUNTRY], holdingCountry: 'TH' };
+
+    const res = await stack.api.post(`/v1/operations/${operationId}/intake`, u.khOfficer, { cases: items });
+    expect(res.status).toBe(200);
+    const expectedCreated = TOTAL - MALFORMED.length - 1 - DUPLICATE_OF.size;
+    expect(res.body).toMatchObject({ created: expectedCreated, duplicates: DUPLICATE_OF.size, rejected: MALFORMED.length + 1 });
+    expect(res.body.results).toHaveLength(TOTAL);
+    res.body.results.forEach((r: { index: number }, i: number) => expect(r.index).toBe(i));
+    for (const i of MALFORMED) expect(res.body.results[i]).toMatchObject({ outcome: 'rejected', error: { code: 'VALIDATION_FAILED' } });
+    expect(res.body.results[WRONG_COUNTRY]).toMatchObject({ outcome: 'rejected', error: { code: 'FORBIDDEN' } });
+    for (const [dup, of] of DUPLICATE_OF) {
+      expect(res.body.results[dup]).toMatchObject({ outcome: 'duplicate', caseId: res.body.results[of].caseId });
+    }
+
+    const createdIds: string[] = res.body.results.filter((r: { outcome: string }) => r.outcome === 'created').map((r: { caseId: string }) => r.caseId);
+    expect(new Set(createdIds).size).toBe(expectedCreated);
+
+    // Every created case has its row, at once (read-your-writes)...
+    const rows = await getCaseScopes(stack.database.db, createdIds);
+    expect(rows.size).toBe(expectedCreated);
+    for (const row of rows.values()) expect(row).toMatchObject({ status: 'IDENTITY_PENDING', holdingCountry: 'KH' });
+    const op = await stack.api.get(`/v1/operations/${operationId}`, u.cnOfficer);
+    expect(op.body.caseCounts).toEqual({ total: expectedCreated, byStatus: { IDENTITY_PENDING: expectedCreated } });
+
+    // ...and its running workflow.
+    const statuses = await mapLimit(createdIds, 50, async (id) => (await stack.client.workflow.getHandle(caseWorkflowId(id)).describe()).status.name);
+    expect(statuses.filter((s) => s === 'RUNNING')).toHaveLength(expectedCreated);
+  });
+
+  it('the same intake again creates nothing new', async () => {
+    const res = await stack.api.post(`/v1/operations/${operationId}/intake`, u.khOfficer, { cases: items });
+    expect(res.status).toBe(200);
+    const valid = TOTAL - MALFORMED.length - 1;
+    expect(res.body).toMatchObject({ created: 0, duplicates: valid, rejected: MALFORMED.length + 1 });
+    const op = await stack.api.get(`/v1/operations/${operationId}`, u.cnOfficer);
+    expect(op.body.caseCounts.total).toBe(valid - DUPLICATE_OF.size);
+  });
+
+  it('refuses more than 5,000 items in one request', async () => {
+    const res = await stack.api.post(`/v1/operations/${operationId}/intake`, u.khOfficer, {
+      cases: Array.from({ length: 5001 }, () => ({})),
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('VALIDATION_FAILED');
+  });
+
+  it('pages through the operation with an opaque cursor, each case exactly once', async () => {
+    const seen = new Set<string>();
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const query: string = `/v1/cases?operationId=${operationId}&limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+      const page = await stack.api.get(query, u.cnOfficer);
+      expect(page.status).toBe(200);
+      for (const item of page.body.items) {
+        expect(seen.has(item.caseId)).toBe(false);
+        seen.add(item.caseId);
+      }
+      cursor = page.body.nextCursor;
+      pages++;
+    } while (cursor);
+    expect(seen.size).toBe(TOTAL - MALFORMED.length - 1 - DUPLICATE_OF.size);
+    expect(pages).toBe(5);
+  });
+});
+
+describe('likely duplicate persons', () => {
+  it('flags a second open case holding the same passport, on both cases', async () => {
+    const first = intakeBody();
+    const second = intakeBody({}, { documents: (first.person as { documents: unknown[] }).documents });
+    const a = await stack.api.post('/v1/cases', u.khOfficer, first);
+    const b = await stack.api.post('/v1/cases', u.khOfficer, second);
+    expect(b.status).toBe(201);
+    expect(b.body.flags.possibleDuplicateOf).toEqual([a.body.caseId]);
+    const again = await stack.api.get(`/v1/cases/${a.body.caseId}`, u.khOfficer);
+    expect(again.body.flags.possibleDuplicateOf).toEqual([b.body.caseId]);
+    const events = await stack.api.get(`/v1/cases/${a.body.caseId}/events`, u.khOfficer);
+    expect(events.body.items.map((e: { type: string }) => e.type)).toContain('POSSIBLE_DUPLICATE_PERSON');
+  });
+});

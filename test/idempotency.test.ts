@@ -1,0 +1,137 @@
+// Activities run at least once. A retried activity — even one whose write committed before the
+// worker lost the answer — leaves exactly one row and one event.
+import { randomUUID } from 'node:crypto';
+import { and, count, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyCaseChange, insertIntakes, type CaseChange } from '../db/cases.js';
+import { caseEvents, cases, decisions, identityChecks, persons, personDocuments } from '../db/schema.js';
+import { DEFAULT_TIMINGS, initialCaseSnapshot, type CaseWorkflowInput } from '../workflows/definitions.js';
+import { caseSteps, makeUsers } from './helpers/fixtures.js';
+import { startStack, type Stack } from './helpers/stack.js';
+
+let stack: Stack;
+const u = makeUsers();
+let steps: ReturnType<typeof caseSteps>;
+/** Cases whose every persistCaseChange "loses" its first answer after committing. */
+const flaky = new Set<string>();
+const lostAnswers: string[] = [];
+
+beforeAll(async () => {
+  stack = await startStack({
+    activities: (real) => {
+      const seen = new Set<string>();
+      return {
+        ...real,
+        async persistCaseChange(change) {
+          await real.persistCaseChange(change);
+          const key = `${change.caseId}:${change.seq}`;
+          if (flaky.has(change.caseId) && !seen.has(key)) {
+            seen.add(key);
+            lostAnswers.push(key);
+            throw new Error('worker lost the answer after the write committed');
+          }
+        },
+        async recordIntake(input) {
+          await real.recordIntake(input);
+          const key = `${input.caseId}:intake`;
+          if (flaky.has(input.caseId) && !seen.has(key)) {
+            seen.add(key);
+            lostAnswers.push(key);
+            throw new Error('worker lost the answer after the write committed');
+          }
+        },
+      };
+    },
+  });
+  steps = caseSteps(stack.api, u);
+});
+afterAll(() => stack?.stop());
+
+async function countWhere(table: typeof caseEvents | typeof decisions | typeof identityChecks, caseId: string) {
+  const [row] = await stack.database.db.select({ n: count() }).from(table).where(eq(table.caseId, caseId));
+  return Number(row.n);
+}
+
+describe('retried activities', () => {
+  it('each step retried after a lost answer is recorded exactly once', async () => {
+    const body = (await import('./helpers/fixtures.js')).intakeBody();
+    const { caseIdFor } = await import('../api/intake.js');
+    const caseId = caseIdFor('KH', body.externalRef);
+    flaky.add(caseId);
+    const opened = await stack.api.post('/v1/cases', u.khOfficer, body);
+    expect(opened.status).toBe(201);
+    await steps.verify(caseId);
+    await steps.decide(caseId, u.khSupervisor);
+    await steps.decide(caseId, u.cnSupervisor);
+    expect(lostAnswers.filter((k) => k.startsWith(caseId))).toEqual([
+      `${caseId}:intake`,
+      `${caseId}:1`,
+      `${caseId}:2`,
+      `${caseId}:3`,
+    ]);
+    const events = await steps.events(caseId);
+    expect(events.map((e) => e.type)).toEqual(['CASE_OPENED', 'IDENTITY_CONFIRMED', 'DECISION_RECORDED', 'APPROVED']);
+    expect(await countWhere(caseEvents, caseId)).toBe(4);
+    expect(await countWhere(decisions, caseId)).toBe(2);
+    expect(await countWhere(identityChecks, caseId)).toBe(1);
+    expect(await steps.status(caseId)).toBe('APPROVED');
+  });
+});
+
+describe('the case store writers', () => {
+  const input = (): CaseWorkflowInput => {
+    const caseId = randomUUID();
+    return {
+      caseId,
+      openedBy: u.khOfficer,
+      openedAt: new Date().toISOString(),
+      participatingCountries: ['CN', 'KH'],
+      timings: DEFAULT_TIMINGS,
+      intake: {
+        externalRef: `direct-${caseId}`,
+        holdingCountry: 'KH',
+        operationId: null,
+        legalBasis: 'deportation',
+        person: { fullName: 'Direct Writer', claimedNationality: 'CN', documents: [{ type: 'passport', number: `D${caseId}`, issuingCountry: 'CN' }] },
+        arrest: { at: '2025-10-14T03:00:00.000Z', place: 'Kandal', allegations: [] },
+      },
+    };
+  };
+
+  it('an intake written twice (by the API and by the workflow) is one case, one person, one event', async () => {
+    const i = input();
+    const first = await insertIntakes(stack.database.db, [i]);
+    const second = await insertIntakes(stack.database.db, [i]);
+    expect([...first]).toEqual([i.caseId]);
+    expect([...second]).toEqual([]);
+    const db = stack.database.db;
+    const [c] = await db.select({ n: count() }).from(cases).where(eq(cases.id, i.caseId));
+    const [p] = await db.select({ n: count() }).from(persons).where(eq(persons.caseId, i.caseId));
+    const [d] = await db.select({ n: count() }).from(personDocuments).where(eq(personDocuments.caseId, i.caseId));
+    expect([Number(c.n), Number(p.n), Number(d.n), await countWhere(caseEvents, i.caseId)]).toEqual([1, 1, 1, 1]);
+  });
+
+  it('a change applied twice, or an older change after a newer one, never duplicates or goes back', async () => {
+    const i = input();
+    await insertIntakes(stack.database.db, [i]);
+    const base = initialCaseSnapshot(i);
+    const change = (seq: number, status: CaseChange['snapshot']['status']): CaseChange => ({
+      caseId: i.caseId,
+      seq,
+      snapshot: { ...base, status, updatedAt: new Date(Date.now() + seq).toISOString() },
+      event: { type: `STEP_${seq}`, fromStatus: null, toStatus: status, actor: null, reason: null, data: null, at: new Date().toISOString() },
+    });
+    await applyCaseChange(stack.database.db, change(1, 'APPROVAL_PENDING'));
+    await applyCaseChange(stack.database.db, change(2, 'APPROVED'));
+    await applyCaseChange(stack.database.db, change(1, 'APPROVAL_PENDING'));
+    await applyCaseChange(stack.database.db, change(2, 'APPROVED'));
+    const [row] = await stack.database.db.select({ status: cases.status, version: cases.version }).from(cases).where(eq(cases.id, i.caseId));
+    expect(row).toEqual({ status: 'APPROVED', version: 2 });
+    const [events] = await stack.database.db
+      .select({ n: count() })
+      .from(caseEvents)
+      .where(and(eq(caseEvents.caseId, i.caseId), eq(caseEvents.type, 'STEP_1')));
+    expect(Number(events.n)).toBe(1);
+    expect(await countWhere(caseEvents, i.caseId)).toBe(3);
+  });
+});

@@ -1,0 +1,107 @@
+// A dependency down: the API answers 503 with Retry-After (never a 500, never a hang), and
+// /readyz says which dependency is missing.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../api/app.js';
+import { createAuthenticator } from '../api/auth.js';
+import { createTemporalGateway } from '../api/temporal.js';
+import { openDatabase, type Database } from '../db/client.js';
+import { lazyClient } from '../lib/temporal.js';
+import { DEFAULT_TIMINGS } from '../workflows/definitions.js';
+import { Api, TEST_SECRET } from './helpers/api.js';
+import { caseSteps, intakeBody, makeUsers } from './helpers/fixtures.js';
+import { freePort } from './helpers/ports.js';
+import { openTestDatabase, startStack, type Stack } from './helpers/stack.js';
+
+const u = makeUsers();
+
+function apiWith(database: Database, temporalAddress: string) {
+  const { client, connection } = lazyClient({ address: temporalAddress, namespace: 'default' });
+  const app = createApp({
+    db: database.db,
+    temporal: createTemporalGateway({ client, connection, taskQueue: 'nowhere', callTimeoutMs: 3000 }),
+    pingDatabase: database.ping,
+    authenticate: createAuthenticator({ secret: TEST_SECRET }),
+    timings: DEFAULT_TIMINGS,
+    http: { bodyLimit: '1mb', bulkBodyLimit: '32mb', bulkConcurrency: 8 },
+  });
+  return { api: new Api(app), close: () => connection.close() };
+}
+
+describe('Temporal unreachable', () => {
+  let database: Database;
+  let target: ReturnType<typeof apiWith>;
+  let live: Stack;
+  let existingCase: string;
+
+  beforeAll(async () => {
+    live = await startStack();
+    existingCase = await caseSteps(live.api, u).open();
+    database = await openTestDatabase(4);
+    target = apiWith(database, `127.0.0.1:${await freePort()}`);
+  });
+  afterAll(async () => {
+    await target?.close();
+    await database?.close();
+    await live?.stop();
+  });
+
+  it('opening a case answers 503 with Retry-After', async () => {
+    const res = await target.api.post('/v1/cases', u.khOfficer, intakeBody());
+    expect(res.status).toBe(503);
+    expect(res.headers['retry-after']).toBe('5');
+    expect(res.body.error.code).toBe('TEMPORAL_UNAVAILABLE');
+  });
+
+  it('bulk intake with nothing opened answers 503', async () => {
+    const op = await live.api.post('/v1/operations', u.khOfficer, { name: 'down', leadCountry: 'KH', participatingCountries: ['KH', 'CN'] });
+    const res = await target.api.post(`/v1/operations/${op.body.id}/intake`, u.khOfficer, { cases: [intakeBody(), intakeBody()] });
+    expect(res.status).toBe(503);
+    expect(res.headers['retry-after']).toBe('5');
+  });
+
+  it('a decision answers 503; reads from the case store still work', async () => {
+    const decision = await target.api.post(`/v1/cases/${existingCase}/identity`, u.cnOfficer, { result: 'confirmed', method: 'document' });
+    expect(decision.status).toBe(503);
+    expect((await target.api.get(`/v1/cases/${existingCase}`, u.khOfficer)).status).toBe(200);
+  });
+
+  it('/readyz answers 503 naming Temporal', async () => {
+    const res = await target.api.get('/readyz');
+    expect(res.status).toBe(503);
+    expect(res.body).toEqual({ status: 'unavailable', checks: { database: 'ok', temporal: 'down' } });
+    expect(res.headers['retry-after']).toBeDefined();
+  });
+});
+
+describe('database unreachable', () => {
+  let database: Database;
+  let target: ReturnType<typeof apiWith>;
+  let live: Stack;
+
+  beforeAll(async () => {
+    live = await startStack();
+    database = await openDatabase({ url: `postgres://postgres@127.0.0.1:${await freePort()}/none`, poolSize: 2 });
+    const { inject } = await import('vitest');
+    target = apiWith(database, inject('temporalAddress'));
+  });
+  afterAll(async () => {
+    await target?.close();
+    await database?.close();
+    await live?.stop();
+  });
+
+  it('reads and writes answer 503 with Retry-After', async () => {
+    const list = await target.api.get('/v1/cases', u.khOfficer);
+    expect(list.status).toBe(503);
+    expect(list.body.error.code).toBe('DATABASE_UNAVAILABLE');
+    expect(list.headers['retry-after']).toBe('5');
+    const open = await target.api.post('/v1/cases', u.khOfficer, intakeBody());
+    expect(open.status).toBe(503);
+  });
+
+  it('/readyz answers 503 naming the database', async () => {
+    const res = await target.api.get('/readyz');
+    expect(res.status).toBe(503);
+    expect(res.body.checks).toEqual({ database: 'down', temporal: 'ok' });
+  });
+});
