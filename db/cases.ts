@@ -203,6 +203,7 @@ export async function applyCaseChange(db: Db, change: CaseChange): Promise<void>
       .values({
         caseId,
         eventKey: `wf:${seq}`,
+        seq,
         type: event.type,
         fromStatus: event.fromStatus,
         toStatus: event.toStatus,
@@ -496,7 +497,7 @@ export async function listCaseEvents(db: Db, caseId: string) {
     .select()
     .from(caseEvents)
     .where(eq(caseEvents.caseId, caseId))
-    .orderBy(asc(caseEvents.at), asc(caseEvents.id));
+    .orderBy(asc(caseEvents.at), sql`${caseEvents.seq} asc nulls first`, asc(caseEvents.id));
   return rows.map((e) => ({
     id: e.id,
     type: e.type,

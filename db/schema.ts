@@ -207,6 +207,8 @@ export const caseEvents = pgTable(
       .notNull()
       .references(() => cases.id),
     eventKey: text('event_key').notNull(),
+    /** The workflow's change number; orders changes made at the same workflow time. */
+    seq: integer('seq'),
     type: text('type').notNull(),
     fromStatus: text('from_status'),
     toStatus: text('to_status'),
@@ -220,6 +222,6 @@ export const caseEvents = pgTable(
   },
   (t) => [
     uniqueIndex('case_events_key_uq').on(t.caseId, t.eventKey),
-    index('case_events_case_idx').on(t.caseId, t.at, t.id),
+    index('case_events_case_idx').on(t.caseId, t.at, t.seq, t.id),
   ],
 );
