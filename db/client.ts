@@ -22,6 +22,10 @@ export interface DatabaseOptions {
   embeddedDir?: string;
 }
 
+async function ping(db: Db): Promise<void> {
+  await db.execute(sql`select 1`);
+}
+
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.url) {
     const { default: postgres } = await import('postgres');
@@ -37,9 +41,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       db,
       kind: 'postgres',
       client,
-      ping: async () => {
-        await db.execute(sql`select 1`);
-      },
+      ping: () => ping(db),
       close: () => client.end({ timeout: 5 }),
     };
   }
@@ -53,9 +55,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     db,
     kind: 'pglite',
     client,
-    ping: async () => {
-      await db.execute(sql`select 1`);
-    },
+    ping: () => ping(db),
     close: () => client.close(),
   };
 }
