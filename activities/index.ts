@@ -154,9 +154,16 @@ export function createActivities({ db, client, fanOutConcurrency = 32 }: Activit
           }
         });
         if (++done % 20 === 0) Context.current().heartbeat(done);
-        return outcome.ok
-          ? { caseId, ok: true, status: outcome.value.status }
-          : { caseId, ok: false, error: outcome.error };
+        if (!outcome.ok) return { caseId, ok: false, error: outcome.error };
+        if (action.kind === 'depart' && outcome.value.status !== 'IN_TRANSFER') {
+          return {
+            caseId,
+            ok: false,
+            status: outcome.value.status,
+            error: { code: 'DROPPED_FROM_TRANSFER', message: `the person does not board: the case is ${outcome.value.status}` },
+          };
+        }
+        return { caseId, ok: true, status: outcome.value.status };
       });
     },
   };

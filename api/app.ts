@@ -9,6 +9,7 @@ import { buildOpenApi } from './openapi.js';
 import { caseRoutes } from './routes/cases.js';
 import { healthRoutes } from './routes/health.js';
 import { operationRoutes } from './routes/operations.js';
+import { safeguardRoutes } from './routes/safeguards.js';
 import { statsRoutes } from './routes/stats.js';
 import { transferRoutes } from './routes/transfers.js';
 import type { TemporalGateway } from './temporal.js';
@@ -34,6 +35,7 @@ export function createApp(deps: AppDeps) {
     ...healthRoutes(deps),
     ...operationRoutes(deps),
     ...caseRoutes(deps),
+    ...safeguardRoutes(deps),
     ...transferRoutes(deps),
     ...statsRoutes(deps),
   ];

@@ -121,6 +121,10 @@ export async function openCases(deps: IntakeDeps, actor: Actor, items: IntakeIte
         documents: intake.person.documents,
       },
       arrest: { at: new Date(intake.arrest.at).toISOString(), place: intake.arrest.place, allegations: intake.arrest.allegations },
+      ...(intake.indicators?.length ? { indicators: intake.indicators } : {}),
+      ...(intake.consularNotice
+        ? { consularNotice: { ...intake.consularNotice, notifiedAt: new Date(intake.consularNotice.notifiedAt).toISOString() } }
+        : {}),
     };
     candidates.push({
       index,
@@ -130,7 +134,9 @@ export async function openCases(deps: IntakeDeps, actor: Actor, items: IntakeIte
         openedBy: actor,
         openedAt,
         participatingCountries: operation?.participatingCountries ?? [...PARTICIPATING_COUNTRIES],
-        timings: deps.timings,
+        timings: operation?.custodyLimitDays
+          ? { ...deps.timings, custodyMs: operation.custodyLimitDays * 86_400_000 }
+          : deps.timings,
       },
     });
   });

@@ -6,6 +6,7 @@ import {
   LEGAL_BASES,
   PARTICIPATING_COUNTRIES,
   ROLES,
+  TRAFFICKING_INDICATORS,
   TRANSFER_MODES,
 } from '../workflows/definitions.js';
 
@@ -35,6 +36,7 @@ export const CreateOperationBody = z.strictObject({
   participatingCountries: z.array(Country).min(1).max(PARTICIPATING_COUNTRIES.length),
   startedOn: IsoDate.nullable().optional(),
   description: optionalText(4000),
+  custodyLimitDays: z.number().int().min(1).max(365).nullable().optional().describe('days from arrest to a decision (default 60)'),
 });
 
 export const Operation = z.strictObject({
@@ -44,6 +46,7 @@ export const Operation = z.strictObject({
   participatingCountries: z.array(z.string()),
   startedOn: z.string().nullable(),
   description: z.string().nullable(),
+  custodyLimitDays: z.number().int().nullable(),
   createdBy: z.string(),
   createdAt: Timestamp,
 });
@@ -81,6 +84,18 @@ export const Arrest = z.strictObject({
   allegations: z.array(text(100)).max(50).default([]),
 });
 
+export const Indicator = z.enum(TRAFFICKING_INDICATORS);
+const Indicators = z
+  .array(Indicator)
+  .max(TRAFFICKING_INDICATORS.length)
+  .refine((list) => new Set(list).size === list.length, 'indicators are listed once each');
+
+export const ConsularNoticeBody = z.strictObject({
+  notifiedAt: DateTime,
+  channel: text(100).describe('how the consulate was notified, e.g. diplomatic note, email, phone'),
+  accessRequested: z.boolean().describe('whether the person asked for consular access'),
+});
+
 export const CaseIntake = z.strictObject({
   externalRef: text(100),
   holdingCountry: Country,
@@ -88,6 +103,8 @@ export const CaseIntake = z.strictObject({
   legalBasis: z.enum(LEGAL_BASES).default('deportation'),
   person: Person,
   arrest: Arrest,
+  indicators: Indicators.optional().describe('trafficking indicators already seen at intake: any one diverts the case to protection'),
+  consularNotice: ConsularNoticeBody.nullable().optional().describe('the destination consulate, if already notified'),
 });
 export type CaseIntakeBody = z.output<typeof CaseIntake>;
 
@@ -121,8 +138,11 @@ export const BulkIntakeResult = z.strictObject({
 
 const Deadlines = z.strictObject({
   identityDueAt: Timestamp.nullable(),
+  screeningDueAt: Timestamp.nullable(),
   approvalDueAt: Timestamp.nullable(),
   handoverDueAt: Timestamp.nullable(),
+  consularDueAt: Timestamp.nullable(),
+  custodyDueAt: Timestamp.nullable(),
 });
 
 export const CaseSummary = z.strictObject({
@@ -136,11 +156,14 @@ export const CaseSummary = z.strictObject({
   claimedNationality: z.string(),
   legalBasis: z.string(),
   personName: z.string().nullable(),
-  overdueStage: z.string().nullable(),
+  overdueReasons: z.array(z.string()).describe('identity, screening, approval, handover, transfer_attempts, custody, consular'),
   overdueSince: Timestamp.nullable(),
   escalations: z.number().int(),
   transferId: Id.nullable(),
   transferAttempts: z.number().int(),
+  holdResumeStatus: CaseStatus.nullable().describe('while ON_HOLD: where the case returns'),
+  referredTo: z.string().nullable().describe('a referred case: the country whose embassy takes it'),
+  awaitingCourtOrder: z.boolean(),
   deadlines: Deadlines,
   openedBy: z.string(),
   createdAt: Timestamp,
@@ -182,7 +205,78 @@ export const CaseDetail = CaseSummary.extend({
   identityChecks: z.number().int(),
   decisions: z.strictObject({ holding: Decision.nullable(), destination: Decision.nullable() }),
   flags: z.strictObject({ possibleDuplicateOf: z.array(Id) }),
+  screening: z
+    .strictObject({ indicators: z.array(Indicator), notes: z.string().nullable(), by: z.string(), at: Timestamp })
+    .nullable(),
+  holds: z.array(
+    z.strictObject({
+      holdId: z.string(),
+      kind: z.enum(['medical', 'legal', 'protection_claim']),
+      reason: z.string(),
+      until: Timestamp.nullable(),
+      placedBy: z.string(),
+      placedAt: Timestamp,
+      resumeStatus: CaseStatus,
+      endedAt: Timestamp.nullable(),
+      endedBy: z.string().nullable(),
+      outcome: z.enum(['lifted', 'upheld', 'dismissed']).nullable(),
+      outcomeReason: z.string().nullable(),
+      active: z.boolean(),
+    }),
+  ),
+  consularNotice: z
+    .strictObject({ notifiedAt: Timestamp, channel: z.string(), accessRequested: z.boolean(), recordedBy: z.string(), at: Timestamp })
+    .nullable(),
+  courtOrder: z
+    .strictObject({ reference: z.string(), court: z.string(), issuedAt: Timestamp, recordedBy: z.string(), at: Timestamp })
+    .nullable(),
+  custodyExtension: z.strictObject({ days: z.number().int(), reason: z.string(), by: z.string(), at: Timestamp }).nullable(),
 });
+
+// ---- safeguards ----
+
+export const ScreeningBody = z.strictObject({
+  indicators: Indicators.describe('trafficking indicators found; any one diverts the case to PROTECTION'),
+  protectionClaim: z.strictObject({ grounds: text(4000) }).nullable().optional().describe('an asylum / non-refoulement claim raised at screening'),
+  notes: optionalText(4000),
+});
+
+export const ProtectionClaimBody = z.strictObject({
+  grounds: text(4000),
+  lodgedAt: DateTime.optional(),
+});
+
+export const ProtectionClaimOutcomeBody = z.strictObject({
+  outcome: z.enum(['upheld', 'dismissed']),
+  reason: text(4000),
+});
+
+export const HoldBody = z.strictObject({
+  kind: z.enum(['medical', 'legal']),
+  reason: text(4000),
+  until: DateTime.nullable().optional().describe('expected end'),
+});
+
+export const LiftHoldBody = z.strictObject({ reason: optionalText(4000) }).optional();
+
+export const CustodyExtensionBody = z.strictObject({
+  days: z.number().int().min(1).max(30),
+  reason: text(4000),
+});
+
+export const ReasonBody = z.strictObject({ reason: text(4000) });
+
+export const CourtOrderBody = z.strictObject({
+  reference: text(200),
+  court: text(300),
+  issuedAt: DateTime,
+});
+
+export const HoldCreated = z.strictObject({ holdId: z.string(), case: CaseDetail });
+export const ClaimCreated = z.strictObject({ claimId: z.string(), case: CaseDetail });
+
+export const HoldParams = z.strictObject({ id: Id, holdId: z.string().min(1).max(100) });
+export const ClaimParams = z.strictObject({ id: Id, claimId: z.string().min(1).max(100) });
 
 const BooleanQuery = z.enum(['true', 'false']).transform((v) => v === 'true');
 
@@ -235,7 +329,6 @@ export const BulkDecisionBody = z
   })
   .refine((b) => b.decision !== 'reject' || !!b.reason, { message: 'a rejection needs a reason', path: ['reason'] });
 
-export const CancelBody = z.strictObject({ reason: text(4000) });
 
 export const CaseResults = z.strictObject({
   results: z.array(
@@ -302,6 +395,7 @@ export const TransferResults = CaseResults.extend({
 
 export const Stats = z.strictObject({
   total: z.number().int(),
+  activeHolds: z.strictObject({ medical: z.number().int(), legal: z.number().int(), protection_claim: z.number().int() }),
   byStatus: StatusCounts,
   byOperation: z.record(z.string(), StatusCounts),
   byHoldingCountry: z.record(z.string(), StatusCounts),

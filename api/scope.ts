@@ -1,6 +1,6 @@
 // Who may see what: users see the cases of their own country (held there, or its nationals), admins
 // see all. Anything out of scope is answered 404, so ids cannot be probed.
-import { canSee, getCaseScopes, type CaseScopeRow } from '../db/cases.js';
+import { canSee, getCaseDetail, getCaseScopes, type CaseScopeRow } from '../db/cases.js';
 import type { Db } from '../db/client.js';
 import type { Actor } from '../workflows/definitions.js';
 import { HttpError, notFound } from './errors.js';
@@ -12,6 +12,13 @@ export async function loadVisibleCase(db: Db, actor: Actor, caseId: string): Pro
   const row = (await getCaseScopes(db, [caseId])).get(caseId);
   if (!row || !canSee(scopeCountry(actor), row)) throw notFound();
   return row;
+}
+
+/** The case as GET /v1/cases/:id shows it (after a change: read-your-writes from the store). */
+export async function caseDetail(db: Db, caseId: string) {
+  const found = await getCaseDetail(db, caseId);
+  if (!found) throw notFound();
+  return found;
 }
 
 /** Opaque keyset cursors: base64url of the last item's sort key. */

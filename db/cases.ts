@@ -8,7 +8,12 @@ import {
   type CaseSnapshot,
   type CaseStatus,
   type CaseWorkflowInput,
+  type ConsularNotice,
+  type CourtOrder,
+  type CustodyExtension,
   type DecisionRecord,
+  type HoldRecord,
+  type ScreeningRecord,
   type DecisionSide,
   type IdentityRecord,
   type TransferLegOutcome,
@@ -16,12 +21,17 @@ import {
 import type { Db } from './client.js';
 import {
   caseEvents,
+  caseHolds,
   cases,
+  consularNotices,
+  courtOrders,
+  custodyExtensions,
   decisions,
   duplicateFlags,
   identityChecks,
   personDocuments,
   persons,
+  screenings,
   transferLegs,
 } from './schema.js';
 
@@ -40,12 +50,18 @@ function snapshotColumns(s: CaseSnapshot) {
     transferId: s.transferId,
     transferAttempts: s.transferAttempts,
     overdue: s.overdue,
-    overdueStage: s.overdueStage,
+    overdueReasons: s.overdueReasons,
     overdueSince: s.overdueSince,
     escalations: s.escalations,
     identityDueAt: s.identityDueAt,
+    screeningDueAt: s.screeningDueAt,
     approvalDueAt: s.approvalDueAt,
     handoverDueAt: s.handoverDueAt,
+    consularDueAt: s.consularDueAt,
+    custodyDueAt: s.custodyDueAt,
+    holdResumeStatus: s.holdResumeStatus,
+    referredTo: s.referredTo,
+    awaitingCourtOrder: s.awaitingCourtOrder,
     updatedAt: s.updatedAt,
   };
 }
@@ -104,6 +120,17 @@ export async function insertIntakes(db: Db, inputs: CaseWorkflowInput[]): Promis
         intake.person.documents.map((d, position) => ({ caseId, position, ...d })),
       );
       if (documents.length > 0) await tx.insert(personDocuments).values(documents);
+      const notices = chunk.filter((i) => i.intake.consularNotice);
+      if (notices.length > 0) {
+        await tx.insert(consularNotices).values(
+          notices.map(({ caseId, intake, openedBy, openedAt }) => ({
+            caseId,
+            ...intake.consularNotice!,
+            recordedBy: openedBy.sub,
+            at: openedAt,
+          })),
+        );
+      }
       await tx.insert(caseEvents).values(
         chunk.map(({ caseId, openedBy, openedAt, intake }) => ({
           caseId,
@@ -193,6 +220,11 @@ export interface CaseChange {
   identityCheck?: IdentityRecord;
   decision?: DecisionRecord & { side: DecisionSide };
   transferLeg?: { transferId: string; outcome: TransferLegOutcome };
+  screening?: ScreeningRecord;
+  hold?: HoldRecord;
+  consularNotice?: ConsularNotice & { recordedBy: string; at: string };
+  courtOrder?: CourtOrder;
+  custodyExtension?: CustodyExtension;
 }
 
 export async function applyCaseChange(db: Db, change: CaseChange): Promise<void> {
@@ -230,6 +262,37 @@ export async function applyCaseChange(db: Db, change: CaseChange): Promise<void>
       await tx
         .insert(decisions)
         .values({ caseId, ...change.decision })
+        .onConflictDoNothing();
+    }
+    if (change.screening) {
+      await tx
+        .insert(screenings)
+        .values({ caseId, seq, ...change.screening })
+        .onConflictDoNothing();
+    }
+    if (change.hold) {
+      const { holdId, ...hold } = change.hold;
+      await tx
+        .insert(caseHolds)
+        .values({ holdId, caseId, ...hold, seq })
+        .onConflictDoUpdate({ target: caseHolds.holdId, set: { ...hold, seq }, setWhere: lt(caseHolds.seq, seq) });
+    }
+    if (change.consularNotice) {
+      await tx
+        .insert(consularNotices)
+        .values({ caseId, ...change.consularNotice })
+        .onConflictDoNothing();
+    }
+    if (change.courtOrder) {
+      await tx
+        .insert(courtOrders)
+        .values({ caseId, ...change.courtOrder })
+        .onConflictDoNothing();
+    }
+    if (change.custodyExtension) {
+      await tx
+        .insert(custodyExtensions)
+        .values({ caseId, ...change.custodyExtension })
         .onConflictDoNothing();
     }
     if (change.transferLeg) {
@@ -322,14 +385,20 @@ const summaryColumns = {
   operationId: cases.operationId,
   legalBasis: cases.legalBasis,
   overdue: cases.overdue,
-  overdueStage: cases.overdueStage,
+  overdueReasons: cases.overdueReasons,
   overdueSince: cases.overdueSince,
   escalations: cases.escalations,
   transferId: cases.transferId,
   transferAttempts: cases.transferAttempts,
   identityDueAt: cases.identityDueAt,
+  screeningDueAt: cases.screeningDueAt,
   approvalDueAt: cases.approvalDueAt,
   handoverDueAt: cases.handoverDueAt,
+  consularDueAt: cases.consularDueAt,
+  custodyDueAt: cases.custodyDueAt,
+  holdResumeStatus: cases.holdResumeStatus,
+  referredTo: cases.referredTo,
+  awaitingCourtOrder: cases.awaitingCourtOrder,
   openedBy: cases.openedBy,
   createdAt: cases.createdAt,
   updatedAt: cases.updatedAt,
@@ -353,15 +422,21 @@ function toSummary(row: SummaryRow) {
     claimedNationality: r.claimedNationality as string,
     legalBasis: r.legalBasis as string,
     personName: row.fullName,
-    overdueStage: (r.overdueStage as string | null) ?? null,
+    overdueReasons: r.overdueReasons as string[],
     overdueSince: isoOrNull(r.overdueSince as string | null),
     escalations: r.escalations as number,
     transferId: (r.transferId as string | null) ?? null,
     transferAttempts: r.transferAttempts as number,
+    holdResumeStatus: (r.holdResumeStatus as CaseStatus | null) ?? null,
+    referredTo: (r.referredTo as string | null) ?? null,
+    awaitingCourtOrder: r.awaitingCourtOrder as boolean,
     deadlines: {
       identityDueAt: isoOrNull(r.identityDueAt as string | null),
+      screeningDueAt: isoOrNull(r.screeningDueAt as string | null),
       approvalDueAt: isoOrNull(r.approvalDueAt as string | null),
       handoverDueAt: isoOrNull(r.handoverDueAt as string | null),
+      consularDueAt: isoOrNull(r.consularDueAt as string | null),
+      custodyDueAt: isoOrNull(r.custodyDueAt as string | null),
     },
     openedBy: r.openedBy as string,
     createdAt: iso(r.createdAt as string),
@@ -444,6 +519,24 @@ const detailColumns = {
     from ${identityChecks} i where i.case_id = ${cases.id} order by i.seq desc limit 1)`,
   duplicateOf: sql<string[]>`coalesce((select json_agg(f.other_case_id order by f.created_at)
     from ${duplicateFlags} f where f.case_id = ${cases.id}), '[]'::json)`,
+  screening: sql<ScreeningRecord | null>`(select json_build_object(
+      'indicators', s.indicators, 'notes', s.notes, 'by', s.by, 'at', s.at)
+    from ${screenings} s where s.case_id = ${cases.id} order by s.seq desc limit 1)`,
+  holds: sql<HoldRecord[]>`coalesce((select json_agg(json_build_object(
+      'holdId', h.hold_id, 'kind', h.kind, 'reason', h.reason, 'until', h.until, 'placedBy', h.placed_by,
+      'placedAt', h.placed_at, 'resumeStatus', h.resume_status, 'endedAt', h.ended_at, 'endedBy', h.ended_by,
+      'outcome', h.outcome, 'outcomeReason', h.outcome_reason) order by h.placed_at, h.hold_id)
+    from ${caseHolds} h where h.case_id = ${cases.id}), '[]'::json)`,
+  consularNotice: sql<(ConsularNotice & { recordedBy: string; at: string }) | null>`(select json_build_object(
+      'notifiedAt', n.notified_at, 'channel', n.channel, 'accessRequested', n.access_requested,
+      'recordedBy', n.recorded_by, 'at', n.at)
+    from ${consularNotices} n where n.case_id = ${cases.id})`,
+  courtOrder: sql<CourtOrder | null>`(select json_build_object(
+      'reference', o.reference, 'court', o.court, 'issuedAt', o.issued_at, 'recordedBy', o.recorded_by, 'at', o.at)
+    from ${courtOrders} o where o.case_id = ${cases.id})`,
+  custodyExtension: sql<CustodyExtension | null>`(select json_build_object(
+      'days', e.days, 'reason', e.reason, 'by', e.by, 'at', e.at)
+    from ${custodyExtensions} e where e.case_id = ${cases.id})`,
 };
 
 interface PersonDocumentJson {
@@ -488,6 +581,19 @@ export async function getCaseDetail(db: Db, caseId: string) {
     identityChecks: checks,
     decisions: { holding: decisionFor('holding'), destination: decisionFor('destination') },
     flags: { possibleDuplicateOf: row.duplicateOf },
+    screening: row.screening ? { ...row.screening, at: iso(row.screening.at) } : null,
+    holds: row.holds.map((h) => ({
+      ...h,
+      until: isoOrNull(h.until),
+      placedAt: iso(h.placedAt),
+      endedAt: isoOrNull(h.endedAt),
+      active: h.endedAt === null,
+    })),
+    consularNotice: row.consularNotice
+      ? { ...row.consularNotice, notifiedAt: iso(row.consularNotice.notifiedAt), at: iso(row.consularNotice.at) }
+      : null,
+    courtOrder: row.courtOrder ? { ...row.courtOrder, issuedAt: iso(row.courtOrder.issuedAt), at: iso(row.courtOrder.at) } : null,
+    custodyExtension: row.custodyExtension ? { ...row.custodyExtension, at: iso(row.custodyExtension.at) } : null,
   };
 }
 export type CaseDetail = NonNullable<Awaited<ReturnType<typeof getCaseDetail>>>;

@@ -10,6 +10,7 @@ export interface NewOperation {
   participatingCountries: string[];
   startedOn: string | null;
   description: string | null;
+  custodyLimitDays: number | null;
   createdBy: string;
   createdAt: string;
 }
@@ -23,6 +24,7 @@ const toOperation = (row: OperationRow) => ({
   participatingCountries: row.participatingCountries,
   startedOn: row.startedOn,
   description: row.description,
+  custodyLimitDays: row.custodyLimitDays,
   createdBy: row.createdBy,
   createdAt: iso(row.createdAt),
 });

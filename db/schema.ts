@@ -25,6 +25,8 @@ export const operations = pgTable(
     participatingCountries: text('participating_countries').array().notNull(),
     startedOn: date('started_on', { mode: 'string' }),
     description: text('description'),
+    /** Days from arrest to a decision; null: the default (60). */
+    custodyLimitDays: integer('custody_limit_days'),
     createdBy: text('created_by').notNull(),
     createdAt: ts('created_at').notNull(),
   },
@@ -50,12 +52,18 @@ export const cases = pgTable(
     transferId: uuid('transfer_id'),
     transferAttempts: integer('transfer_attempts').notNull().default(0),
     overdue: boolean('overdue').notNull().default(false),
-    overdueStage: text('overdue_stage'),
+    overdueReasons: text('overdue_reasons').array().notNull().default(sql`'{}'::text[]`),
     overdueSince: ts('overdue_since'),
     escalations: integer('escalations').notNull().default(0),
     identityDueAt: ts('identity_due_at'),
+    screeningDueAt: ts('screening_due_at'),
     approvalDueAt: ts('approval_due_at'),
     handoverDueAt: ts('handover_due_at'),
+    consularDueAt: ts('consular_due_at'),
+    custodyDueAt: ts('custody_due_at'),
+    holdResumeStatus: text('hold_resume_status'),
+    referredTo: text('referred_to'),
+    awaitingCourtOrder: boolean('awaiting_court_order').notNull().default(false),
     /** Sequence number of the last workflow change applied; older changes never overwrite newer. */
     version: integer('version').notNull().default(0),
     createdAt: ts('created_at').notNull(),
@@ -225,3 +233,78 @@ export const caseEvents = pgTable(
     index('case_events_case_idx').on(t.caseId, t.at, t.seq, t.id),
   ],
 );
+
+/** Trafficking-indicator screenings; keyed by the workflow change that recorded them. */
+export const screenings = pgTable(
+  'screenings',
+  {
+    caseId: uuid('case_id')
+      .notNull()
+      .references(() => cases.id),
+    seq: integer('seq').notNull(),
+    indicators: text('indicators').array().notNull(),
+    notes: text('notes'),
+    by: text('by').notNull(),
+    at: ts('at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.caseId, t.seq] })],
+);
+
+/** Medical and legal holds and protection claims, with how each ended. */
+export const caseHolds = pgTable(
+  'case_holds',
+  {
+    holdId: text('hold_id').primaryKey(),
+    caseId: uuid('case_id')
+      .notNull()
+      .references(() => cases.id),
+    kind: text('kind').notNull(),
+    reason: text('reason').notNull(),
+    until: ts('until'),
+    placedBy: text('placed_by').notNull(),
+    placedAt: ts('placed_at').notNull(),
+    resumeStatus: text('resume_status').notNull(),
+    endedAt: ts('ended_at'),
+    endedBy: text('ended_by'),
+    outcome: text('outcome'),
+    outcomeReason: text('outcome_reason'),
+    /** The case change that last wrote this hold; older changes never overwrite newer. */
+    seq: integer('seq').notNull(),
+  },
+  (t) => [
+    index('case_holds_case_idx').on(t.caseId),
+    index('case_holds_active_idx').on(t.kind).where(sql`${t.endedAt} is null`),
+  ],
+);
+
+export const consularNotices = pgTable('consular_notices', {
+  caseId: uuid('case_id')
+    .primaryKey()
+    .references(() => cases.id),
+  notifiedAt: ts('notified_at').notNull(),
+  channel: text('channel').notNull(),
+  accessRequested: boolean('access_requested').notNull(),
+  recordedBy: text('recorded_by').notNull(),
+  at: ts('at').notNull(),
+});
+
+export const courtOrders = pgTable('court_orders', {
+  caseId: uuid('case_id')
+    .primaryKey()
+    .references(() => cases.id),
+  reference: text('reference').notNull(),
+  court: text('court').notNull(),
+  issuedAt: ts('issued_at').notNull(),
+  recordedBy: text('recorded_by').notNull(),
+  at: ts('at').notNull(),
+});
+
+export const custodyExtensions = pgTable('custody_extensions', {
+  caseId: uuid('case_id')
+    .primaryKey()
+    .references(() => cases.id),
+  days: integer('days').notNull(),
+  reason: text('reason').notNull(),
+  by: text('by').notNull(),
+  at: ts('at').notNull(),
+});

@@ -1,7 +1,7 @@
-import { count, sql } from 'drizzle-orm';
+import { and, count, isNull, sql } from 'drizzle-orm';
 import type { Db } from './client.js';
 import { visibleTo } from './cases.js';
-import { cases } from './schema.js';
+import { caseHolds, cases } from './schema.js';
 
 type Counts = Record<string, number>;
 
@@ -43,5 +43,13 @@ export async function getStats(db: Db, scopeCountry: string | null) {
     add((byDestinationCountry[r.destinationCountry] ??= {}), r.status, n);
     if (r.overdue) overdue += n;
   }
-  return { total, byStatus, byOperation, byHoldingCountry, byDestinationCountry, overdue };
+  const holds = await db
+    .select({ kind: caseHolds.kind, n: count() })
+    .from(caseHolds)
+    .innerJoin(cases, sql`${cases.id} = ${caseHolds.caseId}`)
+    .where(and(isNull(caseHolds.endedAt), visibleTo(scopeCountry)))
+    .groupBy(caseHolds.kind);
+  const activeHolds = { medical: 0, legal: 0, protection_claim: 0 };
+  for (const h of holds) activeHolds[h.kind as keyof typeof activeHolds] = Number(h.n);
+  return { total, activeHolds, byStatus, byOperation, byHoldingCountry, byDestinationCountry, overdue };
 }

@@ -57,8 +57,13 @@ const envSchema = z.object({
   BODY_LIMIT: z.string().default('1mb'),
   BULK_BODY_LIMIT: z.string().default('32mb'),
   IDENTITY_DEADLINE: duration(DEFAULT_TIMINGS.identityMs),
+  SCREENING_DEADLINE: duration(DEFAULT_TIMINGS.screeningMs),
   APPROVAL_DEADLINE: duration(DEFAULT_TIMINGS.approvalMs),
   HANDOVER_DEADLINE: duration(DEFAULT_TIMINGS.handoverMs),
+  CONSULAR_DEADLINE: duration(DEFAULT_TIMINGS.consularMs),
+  CUSTODY_LIMIT: duration(DEFAULT_TIMINGS.custodyMs),
+  CUSTODY_EXTENSION_MAX: duration(DEFAULT_TIMINGS.custodyExtensionMaxMs),
+  CUSTODY_ESCALATION_INTERVAL: duration(DEFAULT_TIMINGS.custodyEscalationIntervalMs),
   ESCALATION_INTERVAL: duration(DEFAULT_TIMINGS.escalationIntervalMs),
   MAX_TRANSFER_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(DEFAULT_TIMINGS.maxTransferAttempts),
   /** Workflow starts and updates the API keeps in flight at once for bulk requests. */
@@ -85,8 +90,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   const dataDir = path.resolve(e.DATA_DIR);
   const timings: CaseTimings = {
     identityMs: e.IDENTITY_DEADLINE,
+    screeningMs: e.SCREENING_DEADLINE,
     approvalMs: e.APPROVAL_DEADLINE,
     handoverMs: e.HANDOVER_DEADLINE,
+    consularMs: e.CONSULAR_DEADLINE,
+    custodyMs: e.CUSTODY_LIMIT,
+    custodyExtensionMaxMs: e.CUSTODY_EXTENSION_MAX,
+    custodyEscalationIntervalMs: e.CUSTODY_ESCALATION_INTERVAL,
     escalationIntervalMs: e.ESCALATION_INTERVAL,
     maxTransferAttempts: e.MAX_TRANSFER_ATTEMPTS,
   };

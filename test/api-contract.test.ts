@@ -156,7 +156,7 @@ describe('operations, filters and statistics', () => {
     expect(op.status).toBe(201);
     const opId = op.body.id;
     const [a, b] = [await steps.open({ operationId: opId }), await steps.open({ operationId: opId })];
-    await steps.verify(b);
+    await steps.toApproval(b);
     const c = await steps.open({ operationId: opId });
     await stack.api.post(`/v1/cases/${c}/cancel`, u.khSupervisor, { reason: 'released on bail' });
 
@@ -198,6 +198,9 @@ describe('health and the OpenAPI document', () => {
       'post /v1/cases/{id}/identity', 'post /v1/cases/{id}/decisions', 'post /v1/decisions', 'post /v1/cases/{id}/cancel',
       'post /v1/transfers', 'get /v1/transfers/{id}', 'post /v1/transfers/{id}/depart', 'post /v1/transfers/{id}/handover',
       'get /v1/stats',
+      'post /v1/cases/{id}/screening', 'post /v1/cases/{id}/protection-claims', 'post /v1/cases/{id}/protection-claims/{claimId}/outcome',
+      'post /v1/cases/{id}/holds', 'post /v1/cases/{id}/holds/{holdId}/lift', 'post /v1/cases/{id}/consular-notice',
+      'post /v1/cases/{id}/custody-extension', 'post /v1/cases/{id}/release', 'post /v1/cases/{id}/court-order',
     ];
     const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`));
     expect(documented.sort()).toEqual(expected.sort());

@@ -5,7 +5,19 @@ describe('configuration', () => {
   it('has working defaults for the zero-setup start', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({ port: 3000, database: { url: undefined }, temporal: { address: undefined, namespace: 'default', taskQueue: 'repatriation-cases' } });
-    expect(config.timings).toEqual({ identityMs: 7 * 86_400_000, approvalMs: 5 * 86_400_000, handoverMs: 3 * 86_400_000, escalationIntervalMs: 48 * 3_600_000, maxTransferAttempts: 3 });
+    const day = 86_400_000;
+    expect(config.timings).toEqual({
+      identityMs: 7 * day,
+      screeningMs: 3 * day,
+      approvalMs: 5 * day,
+      handoverMs: 3 * day,
+      consularMs: day,
+      custodyMs: 60 * day,
+      custodyExtensionMaxMs: 30 * day,
+      custodyEscalationIntervalMs: day,
+      escalationIntervalMs: 2 * day,
+      maxTransferAttempts: 3,
+    });
   });
 
   it('reads deadlines as durations', () => {

@@ -36,7 +36,7 @@ const eventsOf = async (caseId: string, type: string) => (await steps.events(cas
 describe('approval deadline', () => {
   it('passes: the case is overdue and escalated every 48 hours, and nothing is approved', async () => {
     const caseId = await steps.open();
-    await steps.verify(caseId);
+    await steps.toApproval(caseId);
     await steps.decide(caseId, u.khSupervisor);
 
     await env.sleep(4 * DAY);
@@ -45,7 +45,7 @@ describe('approval deadline', () => {
     await env.sleep(1 * DAY + 60_000);
     await expect.poll(async () => (await detail(caseId)).overdue).toBe(true);
     const overdue = await detail(caseId);
-    expect(overdue).toMatchObject({ status: 'APPROVAL_PENDING', overdueStage: 'approval', escalations: 1 });
+    expect(overdue).toMatchObject({ status: 'APPROVAL_PENDING', overdueReasons: ['approval'], escalations: 1 });
     const first = await eventsOf(caseId, 'APPROVAL_OVERDUE');
     expect(first).toHaveLength(1);
     expect(first[0].data).toMatchObject({ escalation: 1, pendingSides: ['destination'] });
@@ -61,7 +61,7 @@ describe('approval deadline', () => {
 
     // A late decision still counts, and clears the overdue mark.
     const approved = await steps.decide(caseId, u.cnSupervisor);
-    expect(approved).toMatchObject({ status: 'APPROVED', overdue: false, overdueStage: null });
+    expect(approved).toMatchObject({ status: 'APPROVED', overdue: false, overdueReasons: [] });
   });
 });
 
@@ -70,10 +70,10 @@ describe('identity deadline', () => {
     const caseId = await steps.open();
     await env.sleep(7 * DAY + 60_000);
     await expect.poll(async () => (await detail(caseId)).overdue).toBe(true);
-    expect(await detail(caseId)).toMatchObject({ status: 'IDENTITY_PENDING', overdueStage: 'identity' });
+    expect(await detail(caseId)).toMatchObject({ status: 'IDENTITY_PENDING', overdueReasons: ['identity'] });
     expect(await eventsOf(caseId, 'IDENTITY_OVERDUE')).toHaveLength(1);
     const verified = await steps.verify(caseId);
-    expect(verified).toMatchObject({ status: 'APPROVAL_PENDING', overdue: false });
+    expect(verified).toMatchObject({ status: 'SCREENING_PENDING', overdue: false });
   });
 });
 

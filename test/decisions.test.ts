@@ -19,7 +19,7 @@ afterAll(() => stack?.stop());
 
 async function awaitingApproval(): Promise<string> {
   const caseId = await steps.open();
-  await steps.verify(caseId);
+  await steps.toApproval(caseId);
   return caseId;
 }
 
@@ -53,7 +53,7 @@ describe('refused decisions', () => {
     const res = await stack.api.post(`/v1/cases/${caseId}/decisions`, u.cnSupervisor, { decision: 'approve' });
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe('WRONG_STAGE');
-    await steps.verify(caseId);
+    await steps.toApproval(caseId);
     await stillWorks(caseId);
   });
 
@@ -85,7 +85,7 @@ describe('refused decisions', () => {
     const early = await stack.api.post(`/v1/cases/${caseId}/decisions`, u.khSupervisor, { decision: 'approve' });
     expect(early.status).toBe(409);
     expect(early.body.error.code).toBe('WRONG_STAGE');
-    await steps.verify(caseId);
+    await steps.toApproval(caseId);
     await steps.decide(caseId, u.khSupervisor, 'reject', 'insufficient evidence');
     const late = await stack.api.post(`/v1/cases/${caseId}/decisions`, u.cnSupervisor, { decision: 'approve' });
     expect(late.status).toBe(409);

@@ -60,7 +60,7 @@ describe('retried activities', () => {
     flaky.add(caseId);
     const opened = await stack.api.post('/v1/cases', u.khOfficer, body);
     expect(opened.status).toBe(201);
-    await steps.verify(caseId);
+    await steps.toApproval(caseId);
     await steps.decide(caseId, u.khSupervisor);
     await steps.decide(caseId, u.cnSupervisor);
     expect(lostAnswers.filter((k) => k.startsWith(caseId))).toEqual([
@@ -68,10 +68,11 @@ describe('retried activities', () => {
       `${caseId}:1`,
       `${caseId}:2`,
       `${caseId}:3`,
+      `${caseId}:4`,
     ]);
     const events = await steps.events(caseId);
-    expect(events.map((e) => e.type)).toEqual(['CASE_OPENED', 'IDENTITY_CONFIRMED', 'DECISION_RECORDED', 'APPROVED']);
-    expect(await countWhere(caseEvents, caseId)).toBe(4);
+    expect(events.map((e) => e.type)).toEqual(['CASE_OPENED', 'IDENTITY_CONFIRMED', 'SCREENED', 'DECISION_RECORDED', 'APPROVED']);
+    expect(await countWhere(caseEvents, caseId)).toBe(5);
     expect(await countWhere(decisions, caseId)).toBe(2);
     expect(await countWhere(identityChecks, caseId)).toBe(1);
     expect(await steps.status(caseId)).toBe('APPROVED');

@@ -28,7 +28,8 @@ describe('one case, intake to handover', () => {
         claimedNationality: 'CN',
         documents: [{ type: 'passport', number: `E${Date.now()}`, issuingCountry: 'CN' }],
       },
-      arrest: { at: '2025-10-14T03:00:00Z', place: 'Chrey Thom, Kandal', allegations: ['telecom_fraud'] },
+      arrest: { at: new Date(Date.now() - 6 * 3600_000).toISOString(), place: 'Chrey Thom, Kandal', allegations: ['telecom_fraud'] },
+      consularNotice: { notifiedAt: new Date().toISOString(), channel: 'diplomatic note', accessRequested: true },
     });
     expect(opened.status).toBe(201);
     const caseId = opened.body.caseId;
@@ -44,11 +45,14 @@ describe('one case, intake to handover', () => {
 
     const verified = await steps.verify(caseId);
     expect(verified).toMatchObject({
-      status: 'APPROVAL_PENDING',
+      status: 'SCREENING_PENDING',
       destinationCountry: 'CN',
       identity: { result: 'confirmed', verifiedNationality: 'CN', method: 'biometric', by: u.cnOfficer.sub },
     });
-    expect(verified.deadlines.approvalDueAt).not.toBeNull();
+    expect(verified.deadlines.screeningDueAt).not.toBeNull();
+    const screened = await steps.screen(caseId, u.khOfficer, { indicators: [], notes: 'interviewed with an interpreter' });
+    expect(screened).toMatchObject({ status: 'APPROVAL_PENDING', screening: { indicators: [], by: u.khOfficer.sub } });
+    expect(screened.deadlines.approvalDueAt).not.toBeNull();
 
     // Either order: the destination side first this time.
     const first = await steps.decide(caseId, u.cnSupervisor);
@@ -79,7 +83,8 @@ describe('one case, intake to handover', () => {
     const events = await steps.events(caseId, u.khOfficer);
     expect(events.map((e) => [e.type, e.fromStatus, e.toStatus])).toEqual([
       ['CASE_OPENED', null, 'IDENTITY_PENDING'],
-      ['IDENTITY_CONFIRMED', 'IDENTITY_PENDING', 'APPROVAL_PENDING'],
+      ['IDENTITY_CONFIRMED', 'IDENTITY_PENDING', 'SCREENING_PENDING'],
+      ['SCREENED', 'SCREENING_PENDING', 'APPROVAL_PENDING'],
       ['DECISION_RECORDED', null, null],
       ['APPROVED', 'APPROVAL_PENDING', 'APPROVED'],
       ['TRANSFER_SCHEDULED', 'APPROVED', 'TRANSFER_SCHEDULED'],
@@ -89,6 +94,7 @@ describe('one case, intake to handover', () => {
     expect(events.map((e) => e.actor?.sub)).toEqual([
       u.khOfficer.sub,
       u.cnOfficer.sub,
+      u.khOfficer.sub,
       u.cnSupervisor.sub,
       u.khSupervisor.sub,
       u.khOfficer.sub,
@@ -108,13 +114,13 @@ describe('identity branches', () => {
     const first = await steps.verify(caseId, u.cnOfficer, { result: 'inconclusive', method: 'document', notes: 'photo unclear' });
     expect(first).toMatchObject({ status: 'IDENTITY_PENDING', identity: { result: 'inconclusive' }, identityChecks: 1 });
     const second = await steps.verify(caseId, u.cnOfficer, { result: 'confirmed', method: 'registry' });
-    expect(second).toMatchObject({ status: 'APPROVAL_PENDING', identityChecks: 2 });
+    expect(second).toMatchObject({ status: 'SCREENING_PENDING', identityChecks: 2 });
   });
 
   it('a nationality outside the operation is referred to its embassy', async () => {
     const caseId = await steps.open();
     const res = await steps.verify(caseId, u.cnOfficer, { result: 'mismatch', verifiedNationality: 'IN', method: 'biometric' });
-    expect(res).toMatchObject({ status: 'REFERRED', identity: { result: 'mismatch', verifiedNationality: 'IN' } });
+    expect(res).toMatchObject({ status: 'REFERRED', referredTo: 'IN', identity: { result: 'mismatch', verifiedNationality: 'IN' } });
     const events = await steps.events(caseId);
     expect(events.at(-1)).toMatchObject({ type: 'REFERRED', toStatus: 'REFERRED', actor: { sub: u.cnOfficer.sub } });
     expect(events.at(-1)!.reason).toMatch(/embassy/);
@@ -129,7 +135,8 @@ describe('identity branches', () => {
     const retry = await stack.api.post(`/v1/cases/${caseId}/identity`, u.cnOfficer, { result: 'confirmed', method: 'biometric' });
     expect(retry.status).toBe(404);
     const confirmed = await steps.verify(caseId, u.vnOfficer, { result: 'confirmed', method: 'biometric' });
-    expect(confirmed).toMatchObject({ status: 'APPROVAL_PENDING', destinationCountry: 'VN' });
+    expect(confirmed).toMatchObject({ status: 'SCREENING_PENDING', destinationCountry: 'VN' });
+    await steps.screen(caseId);
     await steps.decide(caseId, u.khSupervisor);
     expect((await steps.decide(caseId, u.vnSupervisor)).status).toBe('APPROVED');
   });
@@ -146,14 +153,14 @@ describe('identity branches', () => {
     const caseId = await steps.open();
     await steps.verify(caseId);
     const again = await steps.verify(caseId);
-    expect(again).toMatchObject({ status: 'APPROVAL_PENDING', identityChecks: 1 });
+    expect(again).toMatchObject({ status: 'SCREENING_PENDING', identityChecks: 1 });
   });
 });
 
 describe('decisions', () => {
   it('a rejection by either side ends the case, with the reason on the timeline', async () => {
     const caseId = await steps.open();
-    await steps.verify(caseId);
+    await steps.toApproval(caseId);
     await steps.decide(caseId, u.khSupervisor);
     const rejected = await steps.decide(caseId, u.cnSupervisor, 'reject', 'identity documents forged');
     expect(rejected).toMatchObject({ status: 'REJECTED', decisions: { destination: { decision: 'reject', reason: 'identity documents forged' } } });
@@ -165,8 +172,8 @@ describe('decisions', () => {
     const a = await steps.open();
     const b = await steps.open();
     const notReady = await steps.open();
-    await steps.verify(a);
-    await steps.verify(b);
+    await steps.toApproval(a);
+    await steps.toApproval(b);
     await steps.decide(a, u.khSupervisor);
     const res = await stack.api.post('/v1/decisions', u.cnSupervisor, {
       caseIds: [a, b, notReady, '00000000-0000-4000-8000-000000000000'],
@@ -207,7 +214,7 @@ describe('cancellation', () => {
     const closed = await steps.approved();
     await steps.decide(closed, u.cnSupervisor); // repeat: still fine
     const rejectedCase = await steps.open();
-    await steps.verify(rejectedCase);
+    await steps.toApproval(rejectedCase);
     await steps.decide(rejectedCase, u.khSupervisor, 'reject', 'not eligible');
     const late = await stack.api.post(`/v1/cases/${rejectedCase}/cancel`, u.khSupervisor, { reason: 'x' });
     expect(late.status).toBe(409);
@@ -273,7 +280,7 @@ describe('transfers', () => {
       expect(res.body.results[0]).toMatchObject({ ok: true, status: 'APPROVED' });
     }
     const detail = await stack.api.get(`/v1/cases/${caseId}`, u.khOfficer);
-    expect(detail.body).toMatchObject({ status: 'APPROVED', transferAttempts: 3, overdue: true, overdueStage: 'transfer_attempts' });
+    expect(detail.body).toMatchObject({ status: 'APPROVED', transferAttempts: 3, overdue: true, overdueReasons: ['transfer_attempts'] });
     const escalations = (await steps.events(caseId)).filter((e) => e.type === 'TRANSFER_ATTEMPTS_ESCALATED');
     expect(escalations).toHaveLength(1);
     expect(escalations[0].data).toMatchObject({ attempts: 3 });

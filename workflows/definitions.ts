@@ -77,6 +77,23 @@ export interface Arrest {
   allegations: string[];
 }
 
+/** Signs that a person was trafficked into the compound: any one diverts the case to protection. */
+export const TRAFFICKING_INDICATORS = [
+  'deceptive_recruitment',
+  'confiscated_documents',
+  'debt_bondage',
+  'restricted_movement',
+  'violence_or_threats',
+  'minor',
+] as const;
+export type TraffickingIndicator = (typeof TRAFFICKING_INDICATORS)[number];
+
+export interface ConsularNotice {
+  notifiedAt: string;
+  channel: string;
+  accessRequested: boolean;
+}
+
 /** What a case officer records at intake. */
 export interface CaseIntake {
   externalRef: string;
@@ -85,23 +102,42 @@ export interface CaseIntake {
   legalBasis: LegalBasis;
   person: Person;
   arrest: Arrest;
+  /** Indicators already seen at intake (the screening step adds to them). */
+  indicators?: TraffickingIndicator[];
+  /** The destination country's consular post, if already notified. */
+  consularNotice?: ConsularNotice | null;
 }
 
 /** Deadlines and limits of one case; workflow inputs so tests (and operations) can shorten them. */
 export interface CaseTimings {
   identityMs: number;
+  screeningMs: number;
   approvalMs: number;
   handoverMs: number;
+  /** Consular notification of the destination country, from intake. */
+  consularMs: number;
+  /** From arrest to a decision (the operation's limit, 60 days by default). */
+  custodyMs: number;
+  /** The one extension a supervisor may grant. */
+  custodyExtensionMaxMs: number;
+  /** How often an exceeded custody limit escalates again. */
+  custodyEscalationIntervalMs: number;
   /** How often a breached deadline escalates again. */
   escalationIntervalMs: number;
   /** Failed transfer attempts after which the case escalates. */
   maxTransferAttempts: number;
 }
 
+const DAY_MS = 24 * 3600_000;
 export const DEFAULT_TIMINGS: CaseTimings = {
-  identityMs: 7 * 24 * 3600_000,
-  approvalMs: 5 * 24 * 3600_000,
-  handoverMs: 3 * 24 * 3600_000,
+  identityMs: 7 * DAY_MS,
+  screeningMs: 3 * DAY_MS,
+  approvalMs: 5 * DAY_MS,
+  handoverMs: 3 * DAY_MS,
+  consularMs: DAY_MS,
+  custodyMs: 60 * DAY_MS,
+  custodyExtensionMaxMs: 30 * DAY_MS,
+  custodyEscalationIntervalMs: DAY_MS,
   escalationIntervalMs: 48 * 3600_000,
   maxTransferAttempts: 3,
 };
@@ -120,7 +156,57 @@ export type DecisionSide = 'holding' | 'destination';
 export type DecisionValue = 'approve' | 'reject';
 export type IdentityResult = 'confirmed' | 'mismatch' | 'inconclusive';
 export type IdentityMethod = 'biometric' | 'document' | 'registry';
-export type OverdueStage = 'identity' | 'approval' | 'handover' | 'transfer_attempts';
+export type OverdueReason =
+  | 'identity'
+  | 'screening'
+  | 'approval'
+  | 'handover'
+  | 'transfer_attempts'
+  | 'custody'
+  | 'consular';
+/** Reasons that belong to the current stage and end with it. */
+export const STAGE_OVERDUE_REASONS: readonly OverdueReason[] = ['identity', 'screening', 'approval', 'handover', 'transfer_attempts'];
+
+export type HoldKind = 'medical' | 'legal' | 'protection_claim';
+
+/** A hold keeps the case ON_HOLD until lifted; a protection claim until its legal review decides. */
+export interface HoldRecord {
+  holdId: string;
+  kind: HoldKind;
+  reason: string;
+  until: string | null;
+  placedBy: string;
+  placedAt: string;
+  /** The status the case returns to when its last hold ends. */
+  resumeStatus: CaseStatus;
+  endedAt: string | null;
+  endedBy: string | null;
+  /** lifted (medical, legal); upheld or dismissed (protection claims) */
+  outcome: 'lifted' | 'upheld' | 'dismissed' | null;
+  outcomeReason: string | null;
+}
+
+export interface ScreeningRecord {
+  indicators: TraffickingIndicator[];
+  notes: string | null;
+  by: string;
+  at: string;
+}
+
+export interface CourtOrder {
+  reference: string;
+  court: string;
+  issuedAt: string;
+  recordedBy: string;
+  at: string;
+}
+
+export interface CustodyExtension {
+  days: number;
+  reason: string;
+  by: string;
+  at: string;
+}
 
 export interface DecisionRecord {
   decision: DecisionValue;
@@ -150,12 +236,22 @@ export interface CaseSnapshot {
   transferId: string | null;
   transferAttempts: number;
   overdue: boolean;
-  overdueStage: OverdueStage | null;
+  overdueReasons: OverdueReason[];
   overdueSince: string | null;
   escalations: number;
   identityDueAt: string | null;
+  screeningDueAt: string | null;
   approvalDueAt: string | null;
   handoverDueAt: string | null;
+  consularDueAt: string | null;
+  /** Arrest + the custody limit + an extension + time on medical or legal holds; null once decided. */
+  custodyDueAt: string | null;
+  /** While ON_HOLD: the status the case returns to. */
+  holdResumeStatus: CaseStatus | null;
+  /** A referred case: the country whose embassy takes it. */
+  referredTo: string | null;
+  /** An extradition approved by both sides, waiting for the court order to complete. */
+  awaitingCourtOrder: boolean;
   updatedAt: string;
 }
 
@@ -164,6 +260,11 @@ export interface CaseView extends CaseSnapshot {
   holdingCountry: string;
   identity: IdentityRecord | null;
   decisions: Record<DecisionSide, DecisionRecord | null>;
+  screening: ScreeningRecord | null;
+  holds: HoldRecord[];
+  consularNotice: ConsularNotice | null;
+  courtOrder: CourtOrder | null;
+  custodyExtension: CustodyExtension | null;
 }
 
 // ---- updates: each answers the caller at once; validators reject without touching history ----
@@ -214,6 +315,68 @@ export interface TransferLegInput {
 export interface ReportTransferFailureInput extends TransferLegInput {
   reason: string;
 }
+
+export interface ScreenCaseInput {
+  actor: Actor;
+  indicators: TraffickingIndicator[];
+  protectionClaim?: { grounds: string } | null;
+  notes?: string | null;
+  /** Id for the protection claim, when one is lodged with the screening. */
+  claimId?: string;
+}
+
+export interface PlaceHoldInput {
+  actor: Actor;
+  holdId: string;
+  kind: HoldKind;
+  reason: string;
+  until?: string | null;
+  /** When the person lodged a protection claim, if before it was recorded. */
+  lodgedAt?: string | null;
+}
+
+export interface LiftHoldInput {
+  actor: Actor;
+  holdId: string;
+  reason?: string | null;
+}
+
+export interface ProtectionClaimOutcomeInput {
+  actor: Actor;
+  claimId: string;
+  outcome: 'upheld' | 'dismissed';
+  reason: string;
+}
+
+export interface RecordConsularNoticeInput extends ConsularNotice {
+  actor: Actor;
+}
+
+export interface ExtendCustodyInput {
+  actor: Actor;
+  days: number;
+  reason: string;
+}
+
+export interface RecordCourtOrderInput {
+  actor: Actor;
+  reference: string;
+  court: string;
+  issuedAt: string;
+}
+
+export const screenCaseUpdate = defineUpdate<CaseUpdateResult, [ScreenCaseInput]>('screenCase');
+export const placeHoldUpdate = defineUpdate<CaseUpdateResult, [PlaceHoldInput]>('placeHold');
+export const liftHoldUpdate = defineUpdate<CaseUpdateResult, [LiftHoldInput]>('liftHold');
+export const decideProtectionClaimUpdate = defineUpdate<CaseUpdateResult, [ProtectionClaimOutcomeInput]>(
+  'decideProtectionClaim',
+);
+export const recordConsularNoticeUpdate = defineUpdate<CaseUpdateResult, [RecordConsularNoticeInput]>(
+  'recordConsularNotice',
+);
+export const extendCustodyUpdate = defineUpdate<CaseUpdateResult, [ExtendCustodyInput]>('extendCustody');
+export const releaseCaseUpdate = defineUpdate<CaseUpdateResult, [CancelCaseInput]>('releaseCase');
+export const recordCourtOrderUpdate = defineUpdate<CaseUpdateResult, [RecordCourtOrderInput]>('recordCourtOrder');
 
 export const verifyIdentityUpdate = defineUpdate<CaseUpdateResult, [VerifyIdentityInput]>('verifyIdentity');
 export const submitDecisionUpdate = defineUpdate<DecisionResult, [SubmitDecisionInput]>('submitDecision');
@@ -346,6 +509,7 @@ export const SEARCH_ATTRIBUTES: Record<string, 'Keyword' | 'Bool' | 'Datetime'> 
 
 /** A case's state the moment it is opened; the workflow and the intake writer both start from it. */
 export function initialCaseSnapshot(input: CaseWorkflowInput): CaseSnapshot {
+  const after = (from: string, ms: number) => new Date(Date.parse(from) + ms).toISOString();
   return {
     status: 'IDENTITY_PENDING',
     claimedNationality: input.intake.person.claimedNationality,
@@ -353,12 +517,27 @@ export function initialCaseSnapshot(input: CaseWorkflowInput): CaseSnapshot {
     transferId: null,
     transferAttempts: 0,
     overdue: false,
-    overdueStage: null,
+    overdueReasons: [],
     overdueSince: null,
     escalations: 0,
-    identityDueAt: new Date(Date.parse(input.openedAt) + input.timings.identityMs).toISOString(),
+    identityDueAt: after(input.openedAt, input.timings.identityMs),
+    screeningDueAt: null,
     approvalDueAt: null,
     handoverDueAt: null,
+    consularDueAt: input.intake.consularNotice ? null : after(input.openedAt, input.timings.consularMs),
+    custodyDueAt: after(input.intake.arrest.at, input.timings.custodyMs),
+    holdResumeStatus: null,
+    referredTo: null,
+    awaitingCourtOrder: false,
     updatedAt: input.openedAt,
   };
+}
+
+/** Under 18 on the day of arrest, from the recorded date of birth. */
+export function isMinorAtArrest(person: Person, arrestedAt: string): boolean {
+  if (!person.dateOfBirth) return false;
+  const birth = new Date(`${person.dateOfBirth}T00:00:00Z`);
+  const arrest = new Date(arrestedAt);
+  const eighteenth = Date.UTC(birth.getUTCFullYear() + 18, birth.getUTCMonth(), birth.getUTCDate());
+  return arrest.getTime() < eighteenth;
 }

@@ -1,4 +1,4 @@
-import { getCaseDetail, getCaseScopes, getDecisions, canSee, listCaseEvents, listCases, type CaseScopeRow } from '../../db/cases.js';
+import { getCaseScopes, getDecisions, canSee, listCaseEvents, listCases, type CaseScopeRow } from '../../db/cases.js';
 import { getOperation } from '../../db/operations.js';
 import { mapLimit } from '../../lib/concurrency.js';
 import {
@@ -19,7 +19,6 @@ import {
   BulkDecisionBody,
   BulkIntakeBody,
   BulkIntakeResult,
-  CancelBody,
   CaseDetail,
   CaseEventList,
   CaseIntake,
@@ -29,8 +28,9 @@ import {
   DecisionBody,
   IdParams,
   IdentityBody,
+  ReasonBody,
 } from '../schemas.js';
-import { decodeCursor, encodeCursor, loadVisibleCase, scopeCountry } from '../scope.js';
+import { caseDetail, decodeCursor, encodeCursor, loadVisibleCase, scopeCountry } from '../scope.js';
 
 const errorJson = (e: HttpError) => ({ code: e.code, message: e.message, ...(e.details === undefined ? {} : { details: e.details }) });
 
@@ -38,11 +38,7 @@ export function caseRoutes(deps: AppDeps) {
   const { db, temporal } = deps;
   const intakeDeps = { db, temporal, timings: deps.timings, concurrency: deps.http.bulkConcurrency };
 
-  async function detail(caseId: string) {
-    const found = await getCaseDetail(db, caseId);
-    if (!found) throw notFound();
-    return found;
-  }
+  const detail = (caseId: string) => caseDetail(db, caseId);
 
   function sideOf(actor: Actor, row: CaseScopeRow): DecisionSide | null {
     if (actor.country === row.holdingCountry) return 'holding';
@@ -253,7 +249,7 @@ export function caseRoutes(deps: AppDeps) {
       tags: ['cases'],
       roles: ['supervisor'],
       params: IdParams,
-      body: CancelBody,
+      body: ReasonBody,
       responses: { 200: { description: 'the cancelled case', schema: CaseDetail }, ...errorResponses(400, 401, 403, 404, 409, 413, 503) },
       handler: async ({ actor, params, body }) => {
         const row = await loadVisibleCase(db, actor, params.id);

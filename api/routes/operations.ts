@@ -30,6 +30,7 @@ export function operationRoutes({ db }: AppDeps) {
           participatingCountries: participating,
           startedOn: body.startedOn ?? null,
           description: body.description ?? null,
+          custodyLimitDays: body.custodyLimitDays ?? null,
           createdBy: actor.sub,
           createdAt: new Date().toISOString(),
         });

@@ -45,7 +45,8 @@ export function intakeBody(overrides: Record<string, unknown> = {}, person: Reco
       documents: [{ type: 'passport', number: `E${n}`, issuingCountry: 'CN' }],
       ...person,
     },
-    arrest: { at: '2025-10-14T03:00:00Z', place: 'Chrey Thom, Kandal', allegations: ['telecom_fraud'] },
+    arrest: { at: new Date(Date.now() - 86_400_000).toISOString(), place: 'Chrey Thom, Kandal', allegations: ['telecom_fraud'] },
+    consularNotice: { notifiedAt: new Date(Date.now() - 3600_000).toISOString(), channel: 'diplomatic note', accessRequested: false },
     ...overrides,
   };
 }
@@ -63,6 +64,18 @@ export function caseSteps(api: Api, u: Users) {
       expect(res.status, JSON.stringify(res.body)).toBe(200);
       return res.body;
     },
+    async screen(caseId: string, by = u.khOfficer, body: Record<string, unknown> = { indicators: [] }) {
+      const res = await api.post(`/v1/cases/${caseId}/screening`, by, body);
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      return res.body;
+    },
+    /** Identity confirmed and screening clear: the case awaits both decisions. */
+    async toApproval(caseId: string) {
+      await this.verify(caseId);
+      const screened = await this.screen(caseId);
+      expect(screened.status).toBe('APPROVAL_PENDING');
+      return screened;
+    },
     async decide(caseId: string, by: Actor, decision: 'approve' | 'reject' = 'approve', reason?: string) {
       const res = await api.post(`/v1/cases/${caseId}/decisions`, by, { decision, ...(reason ? { reason } : {}) });
       expect(res.status, JSON.stringify(res.body)).toBe(200);
@@ -70,7 +83,7 @@ export function caseSteps(api: Api, u: Users) {
     },
     async approved(overrides: Record<string, unknown> = {}): Promise<string> {
       const caseId = await this.open(overrides);
-      await this.verify(caseId);
+      await this.toApproval(caseId);
       await this.decide(caseId, u.khSupervisor);
       const body = await this.decide(caseId, u.cnSupervisor);
       expect(body.status).toBe('APPROVED');
