@@ -1,0 +1,309 @@
+// Safeguards through the API on a real Temporal dev server and PostgreSQL: trafficking indicators
+// always divert, protection claims stop every transfer, holds pause and resume, and every safeguard
+// decision is on the timeline with who and why.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TRAFFICKING_INDICATORS, type Actor } from '../workflows/definitions.js';
+import { caseSteps, intakeBody, makeUsers } from './helpers/fixtures.js';
+import { startStack, type Stack } from './helpers/stack.js';
+
+let stack: Stack;
+const u = makeUsers();
+let steps: ReturnType<typeof caseSteps>;
+
+beforeAll(async () => {
+  stack = await startStack();
+  steps = caseSteps(stack.api, u);
+});
+afterAll(() => stack?.stop());
+
+const detail = async (caseId: string) => (await stack.api.get(`/v1/cases/${caseId}`, u.admin)).body;
+
+describe('trafficking screening', () => {
+  it.each(TRAFFICKING_INDICATORS)('the indicator %s alone diverts the case to PROTECTION, never to transfer', async (indicator) => {
+    const caseId = await steps.open();
+    await steps.verify(caseId);
+    const screened = await steps.screen(caseId, u.khOfficer, { indicators: [indicator], notes: 'disclosed at interview' });
+    expect(screened).toMatchObject({ status: 'PROTECTION', screening: { indicators: [indicator], by: u.khOfficer.sub } });
+    const last = (await steps.events(caseId)).at(-1)!;
+    expect(last).toMatchObject({ type: 'PROTECTION_REFERRAL', toStatus: 'PROTECTION', actor: { sub: u.khOfficer.sub } });
+    expect(last.reason).toMatch(/victim services/);
+    // Nothing moves it on: no decision, no flight.
+    const decision = await stack.api.post(`/v1/cases/${caseId}/decisions`, u.khSupervisor, { decision: 'approve' });
+    expect(decision.status).toBe(409);
+    const flight = await steps.transfer([caseId]);
+    expect(flight.cases[0]).toMatchObject({ accepted: false });
+  });
+
+  it('a clean screening moves the case to approval; only holding-country officers screen', async () => {
+    const caseId = await steps.open();
+    expect((await stack.api.post(`/v1/cases/${caseId}/screening`, u.khOfficer, { indicators: [] })).status).toBe(409);
+    await steps.verify(caseId);
+    expect((await stack.api.post(`/v1/cases/${caseId}/screening`, u.cnOfficer, { indicators: [] })).status).toBe(403);
+    expect((await stack.api.post(`/v1/cases/${caseId}/screening`, u.khSupervisor, { indicators: [] })).status).toBe(403);
+    expect((await stack.api.post(`/v1/cases/${caseId}/screening`, u.khOfficer, { indicators: ['unknown'] })).status).toBe(400);
+    const screened = await steps.screen(caseId);
+    expect(screened).toMatchObject({ status: 'APPROVAL_PENDING', screening: { indicators: [] } });
+  });
+
+  it('indicators seen at intake, and minors by their date of birth, divert at once — also in bulk', async () => {
+    const op = await stack.api.post('/v1/operations', u.khOfficer, { name: 'Safeguards sweep', leadCountry: 'KH', participatingCountries: ['KH', 'CN'] });
+    const sixteen = new Date(Date.now() - 16 * 365.25 * 86_400_000).toISOString().slice(0, 10);
+    const items = [
+      intakeBody(),
+      intakeBody({}, { dateOfBirth: sixteen }),
+      intakeBody({ indicators: ['confiscated_documents', 'debt_bondage'] }),
+      intakeBody(),
+      intakeBody({}, { dateOfBirth: sixteen }),
+    ];
+    const res = await stack.api.post(`/v1/operations/${op.body.id}/intake`, u.khOfficer, { cases: items });
+    expect(res.body).toMatchObject({ created: 5, rejected: 0 });
+    const ids: string[] = res.body.results.map((r: { caseId: string }) => r.caseId);
+    const expected = ['IDENTITY_PENDING', 'PROTECTION', 'PROTECTION', 'IDENTITY_PENDING', 'PROTECTION'];
+    await expect.poll(async () => Promise.all(ids.map((id) => steps.status(id)))).toEqual(expected);
+    expect((await detail(ids[1])).screening).toMatchObject({ indicators: ['minor'], by: u.khOfficer.sub });
+    expect((await detail(ids[2])).screening.indicators.sort()).toEqual(['confiscated_documents', 'debt_bondage']);
+    const minorEvent = (await steps.events(ids[4])).at(-1)!;
+    expect(minorEvent).toMatchObject({ type: 'PROTECTION_REFERRAL', data: { indicators: ['minor'] } });
+  });
+});
+
+describe('protection claims', () => {
+  async function lodge(caseId: string, by: Actor = u.khOfficer) {
+    const res = await stack.api.post(`/v1/cases/${caseId}/protection-claims`, by, { grounds: 'fears persecution on return' });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    return res.body as { claimId: string; case: { status: string } };
+  }
+  const outcome = (caseId: string, claimId: string, value: 'upheld' | 'dismissed', by: Actor = u.khSupervisor) =>
+    stack.api.post(`/v1/cases/${caseId}/protection-claims/${claimId}/outcome`, by, { outcome: value, reason: 'legal review completed' });
+
+  it('holds the case until the legal review: dismissed returns it where it was, upheld ends in PROTECTION', async () => {
+    const a = await steps.open();
+    const { claimId, case: held } = await lodge(a);
+    expect(held).toMatchObject({ status: 'ON_HOLD', holdResumeStatus: 'IDENTITY_PENDING' });
+    expect((await stack.api.post(`/v1/cases/${a}/identity`, u.cnOfficer, { result: 'confirmed', method: 'document' })).status).toBe(409);
+    expect((await outcome(a, claimId, 'dismissed', u.khOfficer)).status).toBe(403);
+    const dismissed = await outcome(a, claimId, 'dismissed');
+    expect(dismissed.body).toMatchObject({ status: 'IDENTITY_PENDING', holdResumeStatus: null });
+    expect(dismissed.body.holds).toEqual([expect.objectContaining({ holdId: claimId, kind: 'protection_claim', outcome: 'dismissed', active: false })]);
+    expect((await outcome(a, claimId, 'upheld')).status).toBe(409);
+
+    const b = await steps.approved();
+    const claim = await lodge(b);
+    const upheld = await outcome(b, claim.claimId, 'upheld');
+    expect(upheld.body.status).toBe('PROTECTION');
+    const types = (await steps.events(b)).map((e) => [e.type, e.actor?.sub]);
+    expect(types.slice(-2)).toEqual([
+      ['PROTECTION_CLAIM_LODGED', u.khOfficer.sub],
+      ['PROTECTION_CLAIM_UPHELD', u.khSupervisor.sub],
+    ]);
+  });
+
+  it('a claim raised at screening holds the case before approval', async () => {
+    const caseId = await steps.open();
+    await steps.verify(caseId);
+    const res = await steps.screen(caseId, u.khOfficer, { indicators: [], protectionClaim: { grounds: 'political opinion' } });
+    expect(res).toMatchObject({ status: 'ON_HOLD', holdResumeStatus: 'APPROVAL_PENDING' });
+    expect(res.holds).toEqual([expect.objectContaining({ kind: 'protection_claim', reason: 'political opinion', active: true })]);
+  });
+
+  it('a batch refuses a held case, and a departing flight drops one with a clear event', async () => {
+    const [onBoard, held, stays] = [await steps.approved(), await steps.approved(), await steps.approved()];
+    await lodge(held);
+    const flight = await steps.transfer([onBoard, held, stays]);
+    expect(flight.cases[1]).toMatchObject({ caseId: held, accepted: false, error: { code: 'WRONG_STAGE' } });
+    expect(flight.cases[1].error!).toMatchObject({ message: expect.stringMatching(/on hold \(protection claim\)/) });
+
+    // A claim lodged after scheduling: the person does not board.
+    const { claimId } = await lodge(onBoard);
+    const departed = await stack.api.post(`/v1/transfers/${flight.transferId}/depart`, u.khOfficer, {});
+    expect(departed.body.results).toEqual([
+      { caseId: onBoard, ok: false, status: 'ON_HOLD', error: expect.objectContaining({ code: 'DROPPED_FROM_TRANSFER' }) },
+      { caseId: stays, ok: true, status: 'IN_TRANSFER' },
+    ]);
+    const dropped = (await steps.events(onBoard)).at(-1)!;
+    expect(dropped).toMatchObject({ type: 'DROPPED_FROM_TRANSFER', data: { transferId: flight.transferId } });
+    expect(dropped.reason).toMatch(/protection claim/);
+    const batch = await stack.api.get(`/v1/transfers/${flight.transferId}`, u.khOfficer);
+    expect(batch.body.cases).toEqual(
+      expect.arrayContaining([expect.objectContaining({ caseId: onBoard, outcome: 'dropped', status: 'ON_HOLD' })]),
+    );
+    // Dismissed after the flight left: back to APPROVED, for the next flight.
+    expect((await outcome(onBoard, claimId, 'dismissed')).body).toMatchObject({ status: 'APPROVED', transferId: null });
+  });
+
+  it('with a claim pending, no sequence of API calls from any stage reaches IN_TRANSFER', async () => {
+    // Every stage a claim can be lodged in.
+    const prepare: Record<string, () => Promise<string>> = {
+      IDENTITY_PENDING: () => steps.open(),
+      SCREENING_PENDING: async () => {
+        const id = await steps.open();
+        await steps.verify(id);
+        return id;
+      },
+      APPROVAL_PENDING: async () => {
+        const id = await steps.open();
+        await steps.toApproval(id);
+        await steps.decide(id, u.khSupervisor);
+        return id;
+      },
+      APPROVED: () => steps.approved(),
+      TRANSFER_SCHEDULED: async () => {
+        const id = await steps.approved();
+        await steps.transfer([id]);
+        return id;
+      },
+    };
+    let rng = 0x5eed;
+    const random = (n: number) => {
+      rng = (rng * 1103515245 + 12345) & 0x7fffffff;
+      return rng % n;
+    };
+    for (const [stage, make] of Object.entries(prepare)) {
+      const caseId = await make();
+      expect(await steps.status(caseId)).toBe(stage);
+      const { claimId } = await lodge(caseId);
+      const transfers: string[] = [];
+      const caseRow = await detail(caseId);
+      if (caseRow.transferId) transfers.push(caseRow.transferId);
+      let holdId: string | null = null;
+      const calls: (() => Promise<unknown>)[] = [
+        () => stack.api.post(`/v1/cases/${caseId}/identity`, u.cnOfficer, { result: 'confirmed', method: 'biometric' }),
+        () => stack.api.post(`/v1/cases/${caseId}/screening`, u.khOfficer, { indicators: [] }),
+        () => stack.api.post(`/v1/cases/${caseId}/decisions`, u.khSupervisor, { decision: 'approve' }),
+        () => stack.api.post(`/v1/cases/${caseId}/decisions`, u.cnSupervisor, { decision: 'approve' }),
+        () => stack.api.post('/v1/decisions', u.cnSupervisor, { caseIds: [caseId], decision: 'approve' }),
+        async () => {
+          const res = await stack.api.post('/v1/transfers', u.khOfficer, {
+            destinationCountry: 'CN', mode: 'charter_flight', from: 'PNH', to: 'CAN', scheduledAt: new Date().toISOString(), capacity: 5, caseIds: [caseId],
+          });
+          if (res.status === 201) transfers.push(res.body.transferId);
+        },
+        async () => {
+          for (const t of transfers) await stack.api.post(`/v1/transfers/${t}/depart`, u.khOfficer, {});
+        },
+        async () => {
+          for (const t of transfers) await stack.api.post(`/v1/transfers/${t}/handover`, u.cnOfficer, { receivedCaseIds: [caseId] });
+        },
+        () => stack.api.post(`/v1/cases/${caseId}/holds/${claimId}/lift`, u.khSupervisor, {}),
+        async () => {
+          if (holdId) {
+            await stack.api.post(`/v1/cases/${caseId}/holds/${holdId}/lift`, u.khOfficer, {});
+            holdId = null;
+          } else {
+            const res = await stack.api.post(`/v1/cases/${caseId}/holds`, u.khOfficer, { kind: 'medical', reason: 'clinic visit' });
+            holdId = res.body.holdId;
+          }
+        },
+        () => stack.api.post(`/v1/cases/${caseId}/custody-extension`, u.khSupervisor, { days: 10, reason: 'awaiting review' }),
+        () => stack.api.post(`/v1/cases/${caseId}/consular-notice`, u.khOfficer, { notifiedAt: new Date().toISOString(), channel: 'email', accessRequested: true }),
+      ];
+      for (let step = 0; step < 24; step++) {
+        await calls[random(calls.length)]();
+        const now = await detail(caseId);
+        expect(now.status, `${stage}, step ${step}`).toBe('ON_HOLD');
+      }
+      // Every call once more, in order, for good measure.
+      for (const call of calls) await call();
+      expect(await steps.status(caseId)).toBe('ON_HOLD');
+      const timeline = (await steps.events(caseId)).map((e) => e.type);
+      expect(timeline).not.toContain('DEPARTED');
+    }
+  });
+});
+
+describe('medical and legal holds', () => {
+  it('stop the case until the last is lifted, and show in the case and the stats', async () => {
+    const caseId = await steps.open();
+    await steps.toApproval(caseId);
+    const before = (await stack.api.get('/v1/stats', u.khOfficer)).body.activeHolds;
+    const medical = await stack.api.post(`/v1/cases/${caseId}/holds`, u.khOfficer, {
+      kind: 'medical',
+      reason: 'hospitalised',
+      until: new Date(Date.now() + 5 * 86_400_000).toISOString(),
+    });
+    expect(medical.status).toBe(201);
+    expect(medical.body.case).toMatchObject({ status: 'ON_HOLD', holdResumeStatus: 'APPROVAL_PENDING' });
+    const legal = await stack.api.post(`/v1/cases/${caseId}/holds`, u.khSupervisor, { kind: 'legal', reason: 'witness in a trial' });
+    expect(legal.body.case.holds.filter((h: { active: boolean }) => h.active)).toHaveLength(2);
+    const stats = (await stack.api.get('/v1/stats', u.khOfficer)).body.activeHolds;
+    expect(stats).toEqual({ ...before, medical: before.medical + 1, legal: before.legal + 1 });
+
+    expect((await stack.api.post(`/v1/cases/${caseId}/decisions`, u.khSupervisor, { decision: 'approve' })).status).toBe(409);
+    expect((await stack.api.post(`/v1/cases/${caseId}/holds`, u.cnOfficer, { kind: 'medical', reason: 'x' })).status).toBe(403);
+    expect((await stack.api.post(`/v1/cases/${caseId}/holds`, u.khAuditor, { kind: 'medical', reason: 'x' })).status).toBe(403);
+
+    const first = await stack.api.post(`/v1/cases/${caseId}/holds/${medical.body.holdId}/lift`, u.khOfficer, { reason: 'discharged' });
+    expect(first.body.status).toBe('ON_HOLD');
+    const second = await stack.api.post(`/v1/cases/${caseId}/holds/${legal.body.holdId}/lift`, u.khOfficer, {});
+    expect(second.body).toMatchObject({ status: 'APPROVAL_PENDING', holdResumeStatus: null });
+    const again = await stack.api.post(`/v1/cases/${caseId}/holds/${legal.body.holdId}/lift`, u.khOfficer, {});
+    expect(again.status).toBe(200);
+    const events = (await steps.events(caseId)).filter((e) => e.type.startsWith('HOLD_'));
+    expect(events.map((e) => [e.type, e.actor?.sub, e.reason])).toEqual([
+      ['HOLD_PLACED', u.khOfficer.sub, 'hospitalised'],
+      ['HOLD_PLACED', u.khSupervisor.sub, 'witness in a trial'],
+      ['HOLD_LIFTED', u.khOfficer.sub, 'discharged'],
+      ['HOLD_LIFTED', u.khOfficer.sub, null],
+    ]);
+    await steps.decide(caseId, u.khSupervisor);
+    expect((await steps.decide(caseId, u.cnSupervisor)).status).toBe('APPROVED');
+  });
+
+  it('cannot hold a person in transfer', async () => {
+    const caseId = await steps.approved();
+    const { transferId } = await steps.transfer([caseId]);
+    await stack.api.post(`/v1/transfers/${transferId}/depart`, u.khOfficer, {});
+    expect((await stack.api.post(`/v1/cases/${caseId}/holds`, u.khOfficer, { kind: 'medical', reason: 'x' })).status).toBe(409);
+    expect((await stack.api.post(`/v1/cases/${caseId}/protection-claims`, u.khOfficer, { grounds: 'x' })).status).toBe(409);
+  });
+});
+
+describe('consular notification, custody and court orders', () => {
+  it('records consular notice once; a repeat is harmless, a different one conflicts', async () => {
+    const body = intakeBody();
+    delete (body as Record<string, unknown>).consularNotice;
+    const opened = await stack.api.post('/v1/cases', u.khOfficer, body);
+    expect(opened.body.deadlines.consularDueAt).not.toBeNull();
+    const notice = { notifiedAt: '2026-01-02T03:04:05.000Z', channel: 'diplomatic note', accessRequested: true };
+    const first = await stack.api.post(`/v1/cases/${opened.body.caseId}/consular-notice`, u.khOfficer, notice);
+    expect(first.body).toMatchObject({ consularNotice: { ...notice, recordedBy: u.khOfficer.sub }, deadlines: { consularDueAt: null } });
+    expect((await stack.api.post(`/v1/cases/${opened.body.caseId}/consular-notice`, u.khOfficer, notice)).status).toBe(200);
+    expect((await stack.api.post(`/v1/cases/${opened.body.caseId}/consular-notice`, u.khOfficer, { ...notice, channel: 'phone' })).status).toBe(409);
+  });
+
+  it('extends custody once, within 30 days, with a reason; releases with a reason', async () => {
+    const caseId = await steps.open();
+    const due = Date.parse((await detail(caseId)).deadlines.custodyDueAt);
+    expect((await stack.api.post(`/v1/cases/${caseId}/custody-extension`, u.khSupervisor, { days: 31, reason: 'x' })).status).toBe(400);
+    expect((await stack.api.post(`/v1/cases/${caseId}/custody-extension`, u.khOfficer, { days: 10, reason: 'x' })).status).toBe(403);
+    const extended = await stack.api.post(`/v1/cases/${caseId}/custody-extension`, u.khSupervisor, { days: 30, reason: 'identity documents from the registry' });
+    expect(Date.parse(extended.body.deadlines.custodyDueAt) - due).toBe(30 * 86_400_000);
+    expect(extended.body.custodyExtension).toMatchObject({ days: 30, by: u.khSupervisor.sub });
+    expect((await stack.api.post(`/v1/cases/${caseId}/custody-extension`, u.khSupervisor2, { days: 5, reason: 'again' })).status).toBe(409);
+    const released = await stack.api.post(`/v1/cases/${caseId}/release`, u.khSupervisor, { reason: 'custody limit reached' });
+    expect(released.body.status).toBe('RELEASED');
+    expect((await steps.events(caseId)).at(-1)).toMatchObject({ type: 'RELEASED', reason: 'custody limit reached', actor: { sub: u.khSupervisor.sub } });
+  });
+
+  it('an extradition approved by both sides completes only when the court order is recorded', async () => {
+    const caseId = await steps.open({ legalBasis: 'extradition' });
+    await steps.toApproval(caseId);
+    await steps.decide(caseId, u.khSupervisor);
+    const both = await steps.decide(caseId, u.cnSupervisor);
+    expect(both).toMatchObject({ status: 'APPROVAL_PENDING', awaitingCourtOrder: true });
+    expect((await steps.transfer([caseId])).cases[0].accepted).toBe(false);
+    const order = { reference: 'PP-CRIM-2025-0042', court: 'Phnom Penh Court of Appeal', issuedAt: '2025-11-20T00:00:00Z' };
+    const recorded = await stack.api.post(`/v1/cases/${caseId}/court-order`, u.khOfficer, order);
+    expect(recorded.body).toMatchObject({ status: 'APPROVED', awaitingCourtOrder: false, courtOrder: { reference: order.reference, recordedBy: u.khOfficer.sub } });
+    const deportation = await steps.open();
+    expect((await stack.api.post(`/v1/cases/${deportation}/court-order`, u.khOfficer, order)).status).toBe(400);
+  });
+
+  it('a court order recorded early lets the extradition approve at once', async () => {
+    const caseId = await steps.open({ legalBasis: 'extradition' });
+    await stack.api.post(`/v1/cases/${caseId}/court-order`, u.khSupervisor, { reference: 'X-1', court: 'Kandal Provincial Court', issuedAt: '2025-11-01T00:00:00Z' });
+    await steps.toApproval(caseId);
+    await steps.decide(caseId, u.khSupervisor);
+    expect((await steps.decide(caseId, u.cnSupervisor)).status).toBe('APPROVED');
+  });
+});
