@@ -1,11 +1,14 @@
 // The Express application: what tests drive with supertest and server.ts listens with.
-import express, { type Request } from 'express';
+import express, { type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { Db } from '../db/client.js';
 import type { Actor, CaseTimings } from '../workflows/definitions.js';
-import { errorMiddleware, notFound } from './errors.js';
+import type { AuditTrail } from './audit.js';
+import { createErrorMiddleware, notFound } from './errors.js';
+import { createRateLimiter } from './rate-limit.js';
 import { mount, route, type RouteSpec } from './http.js';
 import { buildOpenApi } from './openapi.js';
+import { auditRoutes } from './routes/audit.js';
 import { caseRoutes } from './routes/cases.js';
 import { healthRoutes } from './routes/health.js';
 import { operationRoutes } from './routes/operations.js';
@@ -20,7 +23,25 @@ export interface AppDeps {
   pingDatabase: () => Promise<void>;
   authenticate: (req: Request) => Promise<Actor>;
   timings: CaseTimings;
-  http: { bodyLimit: string; bulkBodyLimit: string; bulkConcurrency: number };
+  http: { bodyLimit: string; bulkBodyLimit: string; bulkConcurrency: number; rateLimitPerMinute: number };
+  audit: AuditTrail;
+  /** Keys the audit chain; never stored in the database. */
+  auditKey: string;
+}
+
+/** Headers for an API that serves personal data and is never framed or cached. */
+function securityHeaders(_req: Request, res: Response, next: NextFunction): void {
+  res.set({
+    'X-Content-Type-Options': 'nosniff',
+    'X-Frame-Options': 'DENY',
+    'Referrer-Policy': 'no-referrer',
+    'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
+    'Cross-Origin-Opener-Policy': 'same-origin',
+    'Cross-Origin-Resource-Policy': 'same-origin',
+    'Strict-Transport-Security': 'max-age=31536000; includeSubDomains',
+    'Cache-Control': 'no-store',
+  });
+  next();
 }
 
 export const API_INFO = {
@@ -38,6 +59,7 @@ export function createApp(deps: AppDeps) {
     ...safeguardRoutes(deps),
     ...transferRoutes(deps),
     ...statsRoutes(deps),
+    ...auditRoutes(deps),
   ];
   let document: unknown;
   routes.push(
@@ -53,13 +75,19 @@ export function createApp(deps: AppDeps) {
 
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
   app.locals.routes = routes;
+  app.use(securityHeaders);
   const router = express.Router();
-  mount(router, routes, { bodyLimit: deps.http.bodyLimit, authenticate: deps.authenticate });
+  mount(router, routes, {
+    bodyLimit: deps.http.bodyLimit,
+    authenticate: deps.authenticate,
+    rateLimiter: createRateLimiter(deps.http.rateLimitPerMinute),
+  });
   app.use(router);
   app.use(() => {
     throw notFound('route');
   });
-  app.use(errorMiddleware);
+  app.use(createErrorMiddleware(deps.audit));
   return app;
 }

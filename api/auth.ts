@@ -4,6 +4,7 @@ import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import { z } from 'zod';
 import { PARTICIPATING_COUNTRIES, ROLES, type Actor, type Role } from '../workflows/definitions.js';
 import { HttpError } from './errors.js';
+import type { RateLimiter } from './rate-limit.js';
 
 const Claims = z.object({
   sub: z.string().min(1).max(200),
@@ -65,11 +66,15 @@ export function createAuthenticator(options: AuthOptions): (req: Request) => Pro
   };
 }
 
-export function requireAuth(authenticate: (req: Request) => Promise<Actor>, roles: readonly Role[]) {
+export function requireAuth(authenticate: (req: Request) => Promise<Actor>, roles: readonly Role[], limiter: RateLimiter) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const actor = await authenticate(req);
-    if (!roles.includes(actor.role)) throw new HttpError(403, 'FORBIDDEN', `this needs the role ${roles.join(' or ')}`);
     res.locals.actor = actor;
+    const allowed = limiter.take(actor.sub);
+    if (!allowed.ok) {
+      throw new HttpError(429, 'RATE_LIMITED', 'too many requests; slow down', undefined, { 'Retry-After': String(allowed.retryAfterSeconds) });
+    }
+    if (!roles.includes(actor.role)) throw new HttpError(403, 'FORBIDDEN', `this needs the role ${roles.join(' or ')}`);
     next();
   };
 }

@@ -1,9 +1,14 @@
 // One place that turns every failure into the contract's error shape and status.
 import type { NextFunction, Request, Response } from 'express';
 import { log } from '../lib/log.js';
+import type { Actor } from '../workflows/definitions.js';
+import type { AuditTrail } from './audit.js';
 import { classifyTemporalError } from '../lib/temporal-errors.js';
 
 export class HttpError extends Error {
+  /** For the audit log: what a refused request tried to reach (never shown to the caller). */
+  denied?: { objectIds: string[]; scopeCountries: string[] };
+
   constructor(
     readonly status: number,
     readonly code: string,
@@ -69,8 +74,28 @@ export function toHttpError(err: unknown): HttpError {
   return new HttpError(500, 'INTERNAL', 'an unexpected error occurred');
 }
 
-export function errorMiddleware(err: unknown, req: Request, res: Response, _next: NextFunction): void {
-  const http = toHttpError(err);
+/** Maps errors to the contract's shape; failed authentications and refused requests go to the audit log. */
+export function createErrorMiddleware(audit: AuditTrail) {
+  return (err: unknown, req: Request, res: Response, next: NextFunction): void => {
+    const http = toHttpError(err);
+    if (http.status === 401 || http.status === 403 || http.denied) {
+      audit
+        .record({
+          at: new Date().toISOString(),
+          actor: (res.locals.actor as Actor | undefined) ?? null,
+          action: http.status === 401 ? 'auth.failed' : 'request.denied',
+          objectIds: http.denied?.objectIds ?? [],
+          outcome: 'denied',
+          scopeCountries: http.denied?.scopeCountries ?? [],
+          details: { method: req.method, route: req.route?.path ?? req.path, status: http.status, code: http.code, ip: req.ip ?? null },
+        })
+        .catch((auditErr: unknown) => log.error('could not log a refused request', { error: String(auditErr) }));
+    }
+    respond(http, req, res, next);
+  };
+}
+
+function respond(http: HttpError, req: Request, res: Response, _next: NextFunction): void {
   if (http.status === 503) {
     log.warn('dependency unavailable', { method: req.method, route: req.route?.path, code: http.code });
   }

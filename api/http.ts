@@ -2,8 +2,9 @@
 // same declaration mounts the Express handler (with validation) and documents it in OpenAPI.
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { z } from 'zod';
-import type { Actor, Role } from '../workflows/definitions.js';
+import { ROLES, type Actor, type Role } from '../workflows/definitions.js';
 import { requireAuth } from './auth.js';
+import type { RateLimiter } from './rate-limit.js';
 import { HttpError } from './errors.js';
 import { ErrorBody } from './schemas.js';
 
@@ -21,6 +22,8 @@ export interface Ctx<P, Q, B> {
   body: Parsed<B>;
   /** Present on every route that declares roles. */
   actor: Actor;
+  /** The X-Purpose justification, on routes that read personal data. */
+  purpose: string;
   req: Request;
   res: Response;
 }
@@ -40,6 +43,8 @@ export interface RouteSpec<P extends z.ZodType | undefined = z.ZodType | undefin
   tags: string[];
   /** Roles allowed; omitted for public routes. */
   roles?: readonly Role[];
+  /** Reads personal data: the caller must say why (X-Purpose), and the read is logged. */
+  purpose?: boolean;
   params?: P;
   query?: Q;
   body?: B;
@@ -49,15 +54,27 @@ export interface RouteSpec<P extends z.ZodType | undefined = z.ZodType | undefin
   handler: (ctx: Ctx<P, Q, B>) => Promise<Reply>;
 }
 
+/**
+ * Declares a route. The answers every route of its kind can give are added here, so no route
+ * forgets one: authentication (401), rate limit (429), roles (403), X-Purpose and bodies (400, 413).
+ */
 export function route<P extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined, B extends z.ZodType | undefined = undefined>(
   spec: RouteSpec<P, Q, B>,
 ): RouteSpec {
-  return spec as unknown as RouteSpec;
+  const implied: number[] = [];
+  if (spec.roles) implied.push(401, 429);
+  if (spec.roles && spec.roles.length < ROLES.length) implied.push(403);
+  if (spec.purpose || spec.params || spec.query || spec.body) implied.push(400);
+  if (spec.body) implied.push(413);
+  return { ...spec, responses: { ...errorResponses(...implied), ...spec.responses } } as unknown as RouteSpec;
 }
+
+export const MAX_PURPOSE = 500;
 
 export interface MountOptions {
   bodyLimit: string;
   authenticate: (req: Request) => Promise<Actor>;
+  rateLimiter: RateLimiter;
 }
 
 function parse<S extends z.ZodType>(schema: S, value: unknown, where: string): z.output<S> {
@@ -71,10 +88,15 @@ function parse<S extends z.ZodType>(schema: S, value: unknown, where: string): z
 export function mount(router: Router, routes: RouteSpec[], options: MountOptions): void {
   for (const spec of routes) {
     const handlers: ((req: Request, res: Response, next: NextFunction) => unknown)[] = [];
-    if (spec.roles) handlers.push(requireAuth(options.authenticate, spec.roles));
+    if (spec.roles) handlers.push(requireAuth(options.authenticate, spec.roles, options.rateLimiter));
     if (spec.body) handlers.push(express.json({ limit: spec.bodyLimit ?? options.bodyLimit, strict: true }));
     handlers.push(async (req: Request, res: Response) => {
+      const purpose = req.get('x-purpose')?.trim() ?? '';
+      if (spec.purpose && (purpose.length === 0 || purpose.length > MAX_PURPOSE)) {
+        throw new HttpError(400, 'PURPOSE_REQUIRED', `reading personal data needs an X-Purpose header (1 to ${MAX_PURPOSE} characters) saying why`);
+      }
       const ctx = {
+        purpose,
         params: spec.params ? parse(spec.params, req.params, 'path') : undefined,
         query: spec.query ? parse(spec.query, req.query, 'query') : undefined,
         body: spec.body ? parse(spec.body, req.body, 'body') : undefined,
@@ -94,12 +116,13 @@ export function mount(router: Router, routes: RouteSpec[], options: MountOptions
 }
 
 const ERROR_DESCRIPTIONS: Record<number, string> = {
-  400: 'bad input: malformed JSON, unknown fields, wrong types, or a value the case cannot take',
+  400: 'bad input: malformed JSON, unknown fields, wrong types, a missing X-Purpose, or a value the case cannot take',
   401: 'no bearer token, or an invalid or expired one',
   403: 'the caller may not do this',
   404: 'no such resource in the caller\'s scope',
   409: 'conflicts with the current state (wrong stage, a different earlier decision, a closed case)',
   413: 'the request body is too large',
+  429: 'too many requests from this user; retry after Retry-After seconds',
   503: 'a dependency (Temporal or the database) is unreachable; retry after Retry-After seconds',
 };
 
@@ -111,7 +134,7 @@ export function errorResponses(...statuses: number[]): Record<number, ResponseSp
       {
         description: ERROR_DESCRIPTIONS[status] ?? 'error',
         schema: ErrorBody,
-        ...(status === 503 ? { headers: { 'Retry-After': 'seconds to wait before retrying' } } : {}),
+        ...(status === 503 || status === 429 ? { headers: { 'Retry-After': 'seconds to wait before retrying' } } : {}),
       },
     ]),
   );

@@ -1,6 +1,6 @@
 // The OpenAPI 3.1 document, generated from the same route declarations that validate requests.
 import { z } from 'zod';
-import type { RouteSpec } from './http.js';
+import { MAX_PURPOSE, type RouteSpec } from './http.js';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -53,7 +53,21 @@ export function buildOpenApi(routes: RouteSpec[], info: { title: string; version
       tags: spec.tags,
       security: spec.roles ? [{ bearerAuth: [] }] : [],
       ...(spec.roles ? { 'x-roles': spec.roles } : {}),
-      parameters: [...parameters(spec.params, 'path'), ...parameters(spec.query, 'query')],
+      parameters: [
+        ...parameters(spec.params, 'path'),
+        ...parameters(spec.query, 'query'),
+        ...(spec.purpose
+          ? [
+              {
+                name: 'X-Purpose',
+                in: 'header',
+                required: true,
+                description: 'why the caller reads this personal data; recorded in the audit log',
+                schema: { type: 'string', minLength: 1, maxLength: MAX_PURPOSE, pattern: '\\S' },
+              },
+            ]
+          : []),
+      ],
       ...(spec.body
         ? { requestBody: { required: !bodyOptional, content: { 'application/json': { schema: jsonSchema(spec.body, 'input') } } } }
         : {}),

@@ -10,7 +10,12 @@ export const scopeCountry = (actor: Actor): string | null => (actor.role === 'ad
 
 export async function loadVisibleCase(db: Db, actor: Actor, caseId: string): Promise<CaseScopeRow> {
   const row = (await getCaseScopes(db, [caseId])).get(caseId);
-  if (!row || !canSee(scopeCountry(actor), row)) throw notFound();
+  if (!row) throw notFound();
+  if (!canSee(scopeCountry(actor), row)) {
+    const refused = notFound();
+    refused.denied = { objectIds: [caseId], scopeCountries: [row.holdingCountry] };
+    throw refused;
+  }
   return row;
 }
 

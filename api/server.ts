@@ -4,11 +4,12 @@ import { pathToFileURL } from 'node:url';
 import type { Express } from 'express';
 import { openDatabase, type Database } from '../db/client.js';
 import { migrate } from '../db/migrate.js';
-import { resolveAuthSecret } from '../lib/auth-secret.js';
+import { resolveAuditKey, resolveAuthSecret } from '../lib/secrets.js';
 import { loadConfig, type Config } from '../lib/config.js';
 import { log } from '../lib/log.js';
 import { lazyClient, targetFromConfig, type TemporalTarget } from '../lib/temporal.js';
 import { createApp } from './app.js';
+import { createAuditTrail, startAuditSealer } from './audit.js';
 import { createAuthenticator } from './auth.js';
 import { createTemporalGateway } from './temporal.js';
 
@@ -49,6 +50,8 @@ export function buildApi(config: Config, database: Database, target: TemporalTar
   const { client, connection } = lazyClient(target);
   const { secret, dev } = resolveAuthSecret(config);
   if (dev) log.warn('AUTH_SECRET is not set: using a development secret from the data folder');
+  const audit = resolveAuditKey(config);
+  if (audit.dev) log.warn('AUDIT_KEY is not set: using a development key from the data folder');
   const app = createApp({
     db: database.db,
     temporal: createTemporalGateway({
@@ -61,8 +64,11 @@ export function buildApi(config: Config, database: Database, target: TemporalTar
     authenticate: createAuthenticator({ ...config.auth, secret }),
     timings: config.timings,
     http: config.http,
+    audit: createAuditTrail(database.db),
+    auditKey: audit.key,
   });
-  return { app, client, connection };
+  const stopSealer = startAuditSealer(database.db, audit.key);
+  return { app, client, connection, stopSealer };
 }
 
 async function main(): Promise<void> {
@@ -71,12 +77,13 @@ async function main(): Promise<void> {
   const target = targetFromConfig(config, '127.0.0.1:7233');
   const database = await openDatabase(config.database);
   await migrate(database);
-  const { app, connection } = buildApi(config, database, target);
+  const { app, connection, stopSealer } = buildApi(config, database, target);
   const running = await listen(app, config.port, config.host);
   log.info('API listening', { url: running.url, temporal: target.address, namespace: target.namespace });
   const stop = async () => {
     log.info('API stopping');
     await running.close();
+    await stopSealer();
     await connection.close().catch(() => undefined);
     await database.close();
     process.exit(0);

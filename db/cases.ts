@@ -18,6 +18,7 @@ import {
   type IdentityRecord,
   type TransferLegOutcome,
 } from '../workflows/definitions.js';
+import { appendAudit } from './audit.js';
 import type { Db } from './client.js';
 import {
   caseEvents,
@@ -145,13 +146,28 @@ export async function insertIntakes(db: Db, inputs: CaseWorkflowInput[]): Promis
         })),
       );
     }
-    if (fresh.length > 0) await flagDuplicatePersons(tx as unknown as Db, [...inserted], fresh[0].openedAt);
+    const flagged = fresh.length > 0 ? await flagDuplicatePersons(tx as unknown as Db, [...inserted], fresh[0].openedAt) : 0;
+    if (fresh.length > 0) {
+      const { openedBy, openedAt } = fresh[0];
+      await appendAudit(tx as unknown as Db, [
+        {
+          at: openedAt,
+          actor: openedBy,
+          action: 'case.open',
+          objectType: 'case',
+          objectIds: fresh.map((i) => i.caseId),
+          outcome: 'ok',
+          scopeCountries: [...new Set(fresh.flatMap((i) => [i.intake.holdingCountry, i.intake.person.claimedNationality]))],
+          details: { cases: fresh.length, possibleDuplicatesFlagged: flagged },
+        },
+      ]);
+    }
   });
   return inserted;
 }
 
 /** Another open case holding one of the same documents is flagged, with an event, on both cases. */
-async function flagDuplicatePersons(db: Db, caseIds: string[], at: string): Promise<void> {
+async function flagDuplicatePersons(db: Db, caseIds: string[], at: string): Promise<number> {
   const other = alias(personDocuments, 'other');
   const otherCase = alias(cases, 'other_case');
   const pairs: { caseId: string; otherCaseId: string }[] = [];
@@ -172,7 +188,7 @@ async function flagDuplicatePersons(db: Db, caseIds: string[], at: string): Prom
       .where(inArray(personDocuments.caseId, chunk));
     pairs.push(...found);
   }
-  if (pairs.length === 0) return;
+  if (pairs.length === 0) return 0;
   const both = new Map<string, { caseId: string; otherCaseId: string }>();
   for (const p of pairs) {
     both.set(`${p.caseId}:${p.otherCaseId}`, p);
@@ -199,6 +215,7 @@ async function flagDuplicatePersons(db: Db, caseIds: string[], at: string): Prom
       )
       .onConflictDoNothing();
   }
+  return both.size;
 }
 
 export interface CaseEventInput {
@@ -214,6 +231,7 @@ export interface CaseEventInput {
 /** One workflow transition: the timeline event and whatever it records, applied at most once. */
 export interface CaseChange {
   caseId: string;
+  holdingCountry: string;
   seq: number;
   snapshot: CaseSnapshot;
   event: CaseEventInput;
@@ -247,6 +265,18 @@ export async function applyCaseChange(db: Db, change: CaseChange): Promise<void>
       .onConflictDoNothing()
       .returning({ id: caseEvents.id });
     if (added.length === 0) return; // applied by an earlier attempt
+    await appendAudit(tx as unknown as Db, [
+      {
+        at: event.at,
+        actor: event.actor,
+        action: 'case.change',
+        objectType: 'case',
+        objectIds: [caseId],
+        outcome: 'ok',
+        scopeCountries: [change.holdingCountry, snapshot.claimedNationality, ...(snapshot.destinationCountry ? [snapshot.destinationCountry] : [])],
+        details: { event: event.type, seq, from: event.fromStatus, to: event.toStatus },
+      },
+    ]);
     await tx
       .update(cases)
       .set({ ...snapshotColumns(snapshot), version: seq })

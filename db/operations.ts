@@ -1,4 +1,6 @@
 import { and, asc, count, eq, gt, or } from 'drizzle-orm';
+import type { Actor } from '../workflows/definitions.js';
+import { appendAudit } from './audit.js';
 import type { Db } from './client.js';
 import { iso } from './cases.js';
 import { cases, operations } from './schema.js';
@@ -30,9 +32,22 @@ const toOperation = (row: OperationRow) => ({
 });
 export type Operation = ReturnType<typeof toOperation>;
 
-export async function insertOperation(db: Db, operation: NewOperation): Promise<Operation> {
-  const [row] = await db.insert(operations).values(operation).returning();
-  return toOperation(row);
+export async function insertOperation(db: Db, operation: NewOperation, actor: Actor): Promise<Operation> {
+  return db.transaction(async (tx) => {
+    const [row] = await tx.insert(operations).values(operation).returning();
+    await appendAudit(tx as unknown as Db, [
+      {
+        at: operation.createdAt,
+        actor,
+        action: 'operation.create',
+        objectType: 'operation',
+        objectIds: [operation.id],
+        outcome: 'ok',
+        scopeCountries: operation.participatingCountries,
+      },
+    ]);
+    return toOperation(row);
+  });
 }
 
 export async function getOperation(db: Db, id: string): Promise<Operation | null> {

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   bigserial,
   boolean,
   date,
@@ -307,4 +308,48 @@ export const custodyExtensions = pgTable('custody_extensions', {
   reason: text('reason').notNull(),
   by: text('by').notNull(),
   at: ts('at').notNull(),
+});
+
+/**
+ * The audit log: append-only (a trigger refuses UPDATE, DELETE and TRUNCATE, except sealing an
+ * unsealed row once), and hash-chained when sealed: `hash` is an HMAC, under a key the database does
+ * not hold, of the previous entry's hash and this entry's content, in `seq` order.
+ */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    at: ts('at').notNull(),
+    actorSub: text('actor_sub'),
+    actorRole: text('actor_role'),
+    actorCountry: text('actor_country'),
+    action: text('action').notNull(),
+    objectType: text('object_type'),
+    objectIds: text('object_ids').array().notNull(),
+    outcome: text('outcome').notNull(),
+    purpose: text('purpose'),
+    /** Data shown to a user of another country than the one holding it: that country. */
+    recipientCountry: text('recipient_country'),
+    /** Countries whose auditors may read this entry. */
+    scopeCountries: text('scope_countries').array().notNull(),
+    details: jsonb('details').$type<Record<string, unknown>>(),
+    seq: bigint('seq', { mode: 'number' }),
+    prevHash: text('prev_hash'),
+    hash: text('hash'),
+  },
+  (t) => [
+    uniqueIndex('audit_log_seq_uq').on(t.seq),
+    index('audit_log_unsealed_idx').on(t.id).where(sql`${t.seq} is null`),
+    index('audit_log_scope_idx').using('gin', t.scopeCountries),
+    index('audit_log_objects_idx').using('gin', t.objectIds),
+  ],
+);
+
+/** The sealed chain's last position and hash, signed with the audit key. One row. */
+export const auditHead = pgTable('audit_head', {
+  id: integer('id').primaryKey(),
+  seq: bigint('seq', { mode: 'number' }).notNull(),
+  hash: text('hash').notNull(),
+  signature: text('signature').notNull(),
+  sealedAt: ts('sealed_at').notNull(),
 });

@@ -1,5 +1,6 @@
 import { and, asc, eq, lt } from 'drizzle-orm';
 import type { CaseStatus, TransferLegOutcome, TransferStatus, TransferWorkflowInput } from '../workflows/definitions.js';
+import { appendAudit } from './audit.js';
 import type { Db } from './client.js';
 import { iso } from './cases.js';
 import { cases, transferLegs, transfers } from './schema.js';
@@ -7,8 +8,9 @@ import { cases, transferLegs, transfers } from './schema.js';
 const isoOrNull = (v: string | null) => (v === null ? null : iso(v));
 
 export async function insertTransfer(db: Db, input: TransferWorkflowInput): Promise<void> {
-  await db
-    .insert(transfers)
+  await db.transaction(async (tx) => {
+    const added = await tx
+      .insert(transfers)
     .values({
       id: input.transferId,
       holdingCountry: input.holdingCountry,
@@ -24,11 +26,28 @@ export async function insertTransfer(db: Db, input: TransferWorkflowInput): Prom
       updatedAt: input.createdAt,
       version: 0,
     })
-    .onConflictDoNothing();
+      .onConflictDoNothing()
+      .returning({ id: transfers.id });
+    if (added.length === 0) return;
+    await appendAudit(tx as unknown as Db, [
+      {
+        at: input.createdAt,
+        actor: input.createdBy,
+        action: 'transfer.create',
+        objectType: 'transfer',
+        objectIds: [input.transferId],
+        outcome: 'ok',
+        scopeCountries: [input.holdingCountry, input.destinationCountry],
+        details: { mode: input.mode, capacity: input.capacity },
+      },
+    ]);
+  });
 }
 
 export interface TransferChange {
   transferId: string;
+  /** The countries of the batch, for the audit entry's scope. */
+  countries: string[];
   seq: number;
   status: TransferStatus;
   at: string;
@@ -37,8 +56,9 @@ export interface TransferChange {
 }
 
 export async function applyTransferChange(db: Db, change: TransferChange): Promise<void> {
-  await db
-    .update(transfers)
+  await db.transaction(async (tx) => {
+    const updated = await tx
+      .update(transfers)
     .set({
       status: change.status,
       version: change.seq,
@@ -46,7 +66,22 @@ export async function applyTransferChange(db: Db, change: TransferChange): Promi
       ...(change.departedAt ? { departedAt: change.departedAt } : {}),
       ...(change.completedAt ? { completedAt: change.completedAt } : {}),
     })
-    .where(and(eq(transfers.id, change.transferId), lt(transfers.version, change.seq)));
+      .where(and(eq(transfers.id, change.transferId), lt(transfers.version, change.seq)))
+      .returning({ id: transfers.id });
+    if (updated.length === 0) return; // applied by an earlier attempt
+    await appendAudit(tx as unknown as Db, [
+      {
+        at: change.at,
+        actor: null,
+        action: 'transfer.change',
+        objectType: 'transfer',
+        objectIds: [change.transferId],
+        outcome: 'ok',
+        scopeCountries: change.countries,
+        details: { status: change.status, seq: change.seq },
+      },
+    ]);
+  });
 }
 
 export async function getTransfer(db: Db, transferId: string) {

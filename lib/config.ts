@@ -54,6 +54,9 @@ const envSchema = z.object({
   AUTH_JWKS_URL: optionalString,
   AUTH_ISSUER: optionalString,
   AUTH_AUDIENCE: optionalString,
+  AUDIT_KEY: optionalString,
+  /** Requests per minute per user (token subject), per API process. */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(1200),
   BODY_LIMIT: z.string().default('1mb'),
   BULK_BODY_LIMIT: z.string().default('32mb'),
   IDENTITY_DEADLINE: duration(DEFAULT_TIMINGS.identityMs),
@@ -132,7 +135,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       issuer: e.AUTH_ISSUER,
       audience: e.AUTH_AUDIENCE,
     },
-    http: { bodyLimit: e.BODY_LIMIT, bulkBodyLimit: e.BULK_BODY_LIMIT, bulkConcurrency: e.BULK_CONCURRENCY },
+    http: { bodyLimit: e.BODY_LIMIT, bulkBodyLimit: e.BULK_BODY_LIMIT, bulkConcurrency: e.BULK_CONCURRENCY, rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE },
+    audit: { key: e.AUDIT_KEY },
     timings,
   };
 }

@@ -7,7 +7,7 @@ import { buildApi, listen } from '../api/server.js';
 import { signToken } from '../api/auth.js';
 import { openDatabase } from '../db/client.js';
 import { migrate } from '../db/migrate.js';
-import { resolveAuthSecret } from '../lib/auth-secret.js';
+import { resolveAuthSecret } from '../lib/secrets.js';
 import { loadConfig } from '../lib/config.js';
 import { startDevServer, type DevServer } from '../lib/dev-server.js';
 import { log } from '../lib/log.js';
@@ -58,8 +58,9 @@ async function main(): Promise<void> {
     cleanups.push(() => database.close());
     await migrate(database);
 
-    const { app, client, connection } = buildApi(config, database, target);
+    const { app, client, connection, stopSealer } = buildApi(config, database, target);
     cleanups.push(() => connection.close());
+    cleanups.push(stopSealer);
     await ensureSearchAttributes(connection, target.namespace);
 
     const native = await NativeConnection.connect(connectionOptions(target));

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { signToken } from '../api/auth.js';
 import { Country, Role } from '../api/schemas.js';
-import { resolveAuthSecret } from '../lib/auth-secret.js';
+import { resolveAuthSecret } from '../lib/secrets.js';
 import { loadConfig, parseDuration } from '../lib/config.js';
 
 const { values } = parseArgs({

@@ -49,7 +49,10 @@ describe('authentication', () => {
       const res = await request(stack.api.app).get('/v1/cases').set('Authorization', `Bearer ${token}`);
       expect(res.status, name).toBe(401);
     }
-    const ok = await request(stack.api.app).get('/v1/cases?limit=1').set('Authorization', `Bearer ${await sign({ ...good, exp: now() + 600 })}`);
+    const ok = await request(stack.api.app)
+      .get('/v1/cases?limit=1')
+      .set('Authorization', `Bearer ${await sign({ ...good, exp: now() + 600 })}`)
+      .set('X-Purpose', 'token check');
     expect(ok.status).toBe(200);
   });
 });
@@ -201,6 +204,7 @@ describe('health and the OpenAPI document', () => {
       'post /v1/cases/{id}/screening', 'post /v1/cases/{id}/protection-claims', 'post /v1/cases/{id}/protection-claims/{claimId}/outcome',
       'post /v1/cases/{id}/holds', 'post /v1/cases/{id}/holds/{holdId}/lift', 'post /v1/cases/{id}/consular-notice',
       'post /v1/cases/{id}/custody-extension', 'post /v1/cases/{id}/release', 'post /v1/cases/{id}/court-order',
+      'get /v1/audit', 'get /v1/audit/verify',
     ];
     const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`));
     expect(documented.sort()).toEqual(expected.sort());

@@ -44,6 +44,7 @@ describe('embedded case store', () => {
     expect([...(await insertIntakes(database.db, [input]))]).toEqual([input.caseId]);
     await applyCaseChange(database.db, {
       caseId: input.caseId,
+      holdingCountry: 'KH',
       seq: 1,
       snapshot: { ...initialCaseSnapshot(input), status: 'APPROVAL_PENDING', destinationCountry: 'CN' },
       event: { type: 'IDENTITY_CONFIRMED', fromStatus: 'IDENTITY_PENDING', toStatus: 'APPROVAL_PENDING', actor: null, reason: null, data: null, at: '2025-10-15T00:00:00.000Z' },

@@ -118,6 +118,7 @@ describe('the case store writers', () => {
     const base = initialCaseSnapshot(i);
     const change = (seq: number, status: CaseChange['snapshot']['status']): CaseChange => ({
       caseId: i.caseId,
+      holdingCountry: 'KH',
       seq,
       snapshot: { ...base, status, updatedAt: new Date(Date.now() + seq).toISOString() },
       event: { type: `STEP_${seq}`, fromStatus: null, toStatus: status, actor: null, reason: null, data: null, at: new Date().toISOString() },

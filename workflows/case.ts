@@ -184,6 +184,7 @@ export async function repatriationCaseWorkflow(input: CaseWorkflowInput): Promis
     const { to, actor, reason, data, ...attachments } = change;
     return persistCaseChange({
       caseId,
+      holdingCountry,
       seq: ++seq,
       snapshot,
       event: {

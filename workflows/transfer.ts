@@ -61,7 +61,14 @@ export async function transferBatchWorkflow(input: TransferWorkflowInput): Promi
   const view = (): TransferView => ({ transferId, status, legs: { ...legs } });
 
   function persist(extra: { departedAt?: string; completedAt?: string } = {}): Promise<void> {
-    return persistTransferChange({ transferId, seq: ++seq, status, at: new Date().toISOString(), ...extra });
+    return persistTransferChange({
+      transferId,
+      countries: [holdingCountry, destinationCountry],
+      seq: ++seq,
+      status,
+      at: new Date().toISOString(),
+      ...extra,
+    });
   }
 
   const allResolved = () => departure !== null && !Object.values(legs).some(unresolved);

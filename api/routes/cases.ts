@@ -12,6 +12,7 @@ import {
   type DecisionValue,
 } from '../../workflows/definitions.js';
 import type { AppDeps } from '../app.js';
+import { caseReadEntry } from '../audit.js';
 import { HttpError, forbidden, notFound, toHttpError, unavailable } from '../errors.js';
 import { errorResponses, route } from '../http.js';
 import { openCases, type IntakeItem } from '../intake.js';
@@ -35,7 +36,7 @@ import { caseDetail, decodeCursor, encodeCursor, loadVisibleCase, scopeCountry }
 const errorJson = (e: HttpError) => ({ code: e.code, message: e.message, ...(e.details === undefined ? {} : { details: e.details }) });
 
 export function caseRoutes(deps: AppDeps) {
-  const { db, temporal } = deps;
+  const { db, temporal, audit } = deps;
   const intakeDeps = { db, temporal, timings: deps.timings, concurrency: deps.http.bulkConcurrency };
 
   const detail = (caseId: string) => caseDetail(db, caseId);
@@ -138,11 +139,14 @@ export function caseRoutes(deps: AppDeps) {
       summary: 'List cases in the caller\'s scope, oldest first, with filters and cursor paging',
       tags: ['cases'],
       roles: ROLES,
+      purpose: true,
       query: CaseListQuery,
       responses: { 200: { description: 'a page of cases', schema: CaseList }, ...errorResponses(400, 401, 503) },
-      handler: async ({ actor, query }) => {
+      handler: async ({ actor, query, purpose }) => {
         const { limit, cursor, ...filters } = query;
         const page = await listCases(db, { filters, scopeCountry: scopeCountry(actor), limit, after: decodeCursor(cursor) });
+        const shown = page.items.map((c) => ({ ...c, id: c.caseId }));
+        await audit.record(caseReadEntry(actor, 'case.list', purpose, shown, { filters, limit }));
         return { status: 200, body: { items: page.items, nextCursor: encodeCursor(page.next) } };
       },
     }),
@@ -152,10 +156,12 @@ export function caseRoutes(deps: AppDeps) {
       summary: 'One case: status, person, identity, decisions per side, transfer, deadlines',
       tags: ['cases'],
       roles: ROLES,
+      purpose: true,
       params: IdParams,
       responses: { 200: { description: 'the case', schema: CaseDetail }, ...errorResponses(400, 401, 404, 503) },
-      handler: async ({ actor, params }) => {
-        await loadVisibleCase(db, actor, params.id);
+      handler: async ({ actor, params, purpose }) => {
+        const row = await loadVisibleCase(db, actor, params.id);
+        await audit.record(caseReadEntry(actor, 'case.read', purpose, [row]));
         return { status: 200, body: await detail(params.id) };
       },
     }),
@@ -165,10 +171,12 @@ export function caseRoutes(deps: AppDeps) {
       summary: 'The case timeline, oldest first',
       tags: ['cases'],
       roles: ROLES,
+      purpose: true,
       params: IdParams,
       responses: { 200: { description: 'the timeline', schema: CaseEventList }, ...errorResponses(400, 401, 404, 503) },
-      handler: async ({ actor, params }) => {
-        await loadVisibleCase(db, actor, params.id);
+      handler: async ({ actor, params, purpose }) => {
+        const row = await loadVisibleCase(db, actor, params.id);
+        await audit.record(caseReadEntry(actor, 'case.timeline.read', purpose, [row]));
         return { status: 200, body: { caseId: params.id, items: await listCaseEvents(db, params.id) } };
       },
     }),

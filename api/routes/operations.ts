@@ -33,7 +33,7 @@ export function operationRoutes({ db }: AppDeps) {
           custodyLimitDays: body.custodyLimitDays ?? null,
           createdBy: actor.sub,
           createdAt: new Date().toISOString(),
-        });
+        }, actor);
         return { status: 201, body: operation };
       },
     }),

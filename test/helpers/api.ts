@@ -8,6 +8,7 @@ import { signToken } from '../../api/auth.js';
 import type { Actor } from '../../workflows/definitions.js';
 
 export const TEST_SECRET = 'test-secret-with-enough-entropy-0123456789';
+export const TEST_AUDIT_KEY = 'test-audit-key-kept-outside-the-database';
 
 export interface Answer<T = any> {
   status: number;
@@ -41,10 +42,12 @@ export class Api {
   async call<T = any>(
     method: 'get' | 'post',
     path: string,
-    options: { as?: Actor; body?: unknown; raw?: string; headers?: Record<string, string> } = {},
+    options: { as?: Actor; body?: unknown; raw?: string; headers?: Record<string, string>; purpose?: string | null } = {},
   ): Promise<Answer<T>> {
     let req = request(this.app)[method](path);
     if (options.as) req = req.set('Authorization', `Bearer ${await this.token(options.as)}`);
+    const purpose = options.purpose === undefined ? 'case work (test)' : options.purpose;
+    if (purpose !== null) req = req.set('X-Purpose', purpose);
     for (const [k, v] of Object.entries(options.headers ?? {})) req = req.set(k, v);
     if (options.raw !== undefined) req = req.set('Content-Type', options.headers?.['Content-Type'] ?? 'application/json').send(options.raw);
     else if (options.body !== undefined) req = req.send(options.body as object);

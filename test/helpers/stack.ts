@@ -6,12 +6,13 @@ import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporal
 import { inject } from 'vitest';
 import { createActivities, type Activities } from '../../activities/index.js';
 import { createApp } from '../../api/app.js';
+import { createAuditTrail } from '../../api/audit.js';
 import { createAuthenticator } from '../../api/auth.js';
 import { createTemporalGateway } from '../../api/temporal.js';
 import { openDatabase, type Database } from '../../db/client.js';
 import { createWorker } from '../../worker/index.js';
 import { DEFAULT_TIMINGS, type CaseTimings } from '../../workflows/definitions.js';
-import { Api, TEST_SECRET } from './api.js';
+import { Api, TEST_AUDIT_KEY, TEST_SECRET } from './api.js';
 
 let runtimeInstalled = false;
 export function quietRuntime(): void {
@@ -83,7 +84,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     pingDatabase: database.ping,
     authenticate: createAuthenticator({ secret: TEST_SECRET }),
     timings,
-    http: { bodyLimit: '1mb', bulkBodyLimit: '32mb', bulkConcurrency: 32 },
+    http: { bodyLimit: '1mb', bulkBodyLimit: '32mb', bulkConcurrency: 32, rateLimitPerMinute: 100_000 },
+    audit: createAuditTrail(database.db),
+    auditKey: TEST_AUDIT_KEY,
   });
   return {
     ...temporal,

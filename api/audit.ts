@@ -1,0 +1,87 @@
+// The API's side of the audit log: reads of personal data and refused requests. Entries written
+// at the same moment share one insert (group commit), and the answer waits for it: a read that
+// cannot be logged is not served.
+import { appendAudit, sealAudit, type AuditEntry } from '../db/audit.js';
+import type { CaseScopeRow } from '../db/cases.js';
+import type { Db } from '../db/client.js';
+import { log } from '../lib/log.js';
+import type { Actor } from '../workflows/definitions.js';
+
+export interface AuditTrail {
+  record(entry: AuditEntry): Promise<void>;
+}
+
+export function createAuditTrail(db: Db): AuditTrail {
+  let pending: { entry: AuditEntry; resolve: () => void; reject: (err: unknown) => void }[] = [];
+  let scheduled = false;
+  async function flush(): Promise<void> {
+    const batch = pending;
+    pending = [];
+    scheduled = false;
+    try {
+      await appendAudit(
+        db,
+        batch.map((b) => b.entry),
+      );
+      for (const b of batch) b.resolve();
+    } catch (err) {
+      for (const b of batch) b.reject(err);
+    }
+  }
+  return {
+    record(entry) {
+      return new Promise<void>((resolve, reject) => {
+        pending.push({ entry, resolve, reject });
+        if (!scheduled) {
+          scheduled = true;
+          setImmediate(() => void flush());
+        }
+      });
+    },
+  };
+}
+
+/** The entry for showing cases to a user: a disclosure when any of them is held by another country. */
+export function caseReadEntry(
+  actor: Actor,
+  action: string,
+  purpose: string,
+  rows: Pick<CaseScopeRow, 'id' | 'holdingCountry' | 'claimedNationality' | 'destinationCountry'>[],
+  details?: Record<string, unknown>,
+): AuditEntry {
+  const foreign = rows.some((r) => r.holdingCountry !== actor.country);
+  return {
+    at: new Date().toISOString(),
+    actor,
+    action,
+    objectType: 'case',
+    objectIds: rows.map((r) => r.id),
+    outcome: 'ok',
+    purpose,
+    recipientCountry: foreign ? actor.country : null,
+    scopeCountries: [...new Set(rows.flatMap((r) => [r.holdingCountry, r.claimedNationality, ...(r.destinationCountry ? [r.destinationCountry] : [])]))],
+    details: details ?? null,
+  };
+}
+
+/** Seals the log in the background; one sealer per API process is plenty (they take turns). */
+export function startAuditSealer(db: Db, key: string, intervalMs = 1000): () => Promise<void> {
+  let stopped = false;
+  let running: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    running = running.then(async () => {
+      if (stopped) return;
+      try {
+        while ((await sealAudit(db, key)) > 0 && !stopped);
+      } catch (err) {
+        log.warn('audit sealing failed; will retry', { error: (err as Error).message });
+      }
+    });
+  }, intervalMs);
+  timer.unref();
+  return async () => {
+    stopped = true;
+    clearInterval(timer);
+    await running;
+  };
+}

@@ -1,0 +1,99 @@
+import { z } from 'zod';
+import { listAudit, sealAudit, verifyAudit } from '../../db/audit.js';
+import type { AppDeps } from '../app.js';
+import { HttpError } from '../errors.js';
+import { errorResponses, route } from '../http.js';
+import { scopeCountry } from '../scope.js';
+
+const AuditQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  cursor: z.string().regex(/^\d{1,18}$/, 'a cursor from a previous page').optional(),
+  objectId: z.string().min(1).max(100).optional(),
+  actor: z.string().min(1).max(200).optional(),
+  action: z.string().min(1).max(100).optional(),
+});
+
+const AuditItem = z.strictObject({
+  id: z.number().int(),
+  seq: z.number().int().nullable().describe('position in the sealed chain; null until sealed (within a second or so)'),
+  at: z.string(),
+  actor: z.strictObject({ sub: z.string(), role: z.string().nullable(), country: z.string().nullable() }).nullable(),
+  action: z.string(),
+  objectType: z.string().nullable(),
+  objectIds: z.array(z.string()),
+  outcome: z.string(),
+  purpose: z.string().nullable(),
+  recipientCountry: z.string().nullable(),
+  details: z.record(z.string(), z.unknown()).nullable(),
+  hash: z.string().nullable(),
+});
+
+const AuditPage = z.strictObject({ items: z.array(AuditItem), nextCursor: z.string().nullable() });
+
+const Verification = z.union([
+  z.strictObject({
+    ok: z.literal(true),
+    entries: z.number().int(),
+    unsealed: z.number().int(),
+    head: z.strictObject({ seq: z.number().int(), hash: z.string() }),
+  }),
+  z.strictObject({
+    ok: z.literal(false),
+    entries: z.number().int(),
+    unsealed: z.number().int(),
+    firstInvalidSeq: z.number().int(),
+    reason: z.enum(['altered', 'removed', 'inserted', 'reordered', 'truncated', 'head-signature']),
+    message: z.string(),
+  }),
+]);
+
+export function auditRoutes({ db, audit, auditKey }: AppDeps) {
+  return [
+    route({
+      method: 'get',
+      path: '/v1/audit',
+      summary: 'The audit log in the caller\'s scope, newest first (auditors and admins)',
+      tags: ['audit'],
+      roles: ['auditor', 'admin'],
+      purpose: true,
+      query: AuditQuery,
+      responses: { 200: { description: 'a page of entries', schema: AuditPage }, ...errorResponses(400, 401, 403, 503) },
+      handler: async ({ actor, query, purpose }) => {
+        const page = await listAudit(db, {
+          scopeCountry: scopeCountry(actor),
+          limit: query.limit,
+          before: query.cursor ? Number(query.cursor) : undefined,
+          objectId: query.objectId,
+          actorSub: query.actor,
+          action: query.action,
+        });
+        await audit.record({
+          at: new Date().toISOString(),
+          actor,
+          action: 'audit.read',
+          objectType: 'audit',
+          objectIds: page.items.map((i) => String(i.id)),
+          outcome: 'ok',
+          purpose,
+          details: { objectId: query.objectId ?? null, actor: query.actor ?? null, action: query.action ?? null },
+        });
+        return { status: 200, body: { items: page.items, nextCursor: page.next === null ? null : String(page.next) } };
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/v1/audit/verify',
+      summary: 'Seal pending entries and verify the whole chain; names the first entry altered, removed, inserted or reordered',
+      tags: ['audit'],
+      roles: ['auditor', 'admin'],
+      responses: { 200: { description: 'the verification result', schema: Verification }, ...errorResponses(401, 403, 503) },
+      handler: async ({ actor }) => {
+        await audit.record({ at: new Date().toISOString(), actor, action: 'audit.verify', outcome: 'ok' });
+        while ((await sealAudit(db, auditKey)) > 0);
+        const result = await verifyAudit(db, auditKey);
+        if (!result) throw new HttpError(503, 'AUDIT_UNAVAILABLE', 'the audit log could not be read');
+        return { status: 200, body: result };
+      },
+    }),
+  ];
+}
