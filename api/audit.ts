@@ -5,9 +5,11 @@ import { appendAudit, sealAudit, type AuditEntry } from '../db/audit.js';
 import type { CaseScopeRow } from '../db/cases.js';
 import type { Db } from '../db/client.js';
 import { log } from '../lib/log.js';
+import { unavailable } from './errors.js';
 import type { Actor } from '../workflows/definitions.js';
 
 export interface AuditTrail {
+  /** Resolves once the entry is stored; rejects with a 503 when it cannot be. */
   record(entry: AuditEntry): Promise<void>;
 }
 
@@ -25,7 +27,9 @@ export function createAuditTrail(db: Db): AuditTrail {
       );
       for (const b of batch) b.resolve();
     } catch (err) {
-      for (const b of batch) b.reject(err);
+      log.error('audit entries could not be written', { entries: batch.length, error: (err as Error).message });
+      const refused = unavailable('AUDIT_UNAVAILABLE', 'the audit log cannot be written now, so this is not served');
+      for (const b of batch) b.reject(refused);
     }
   }
   return {

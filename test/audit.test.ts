@@ -1,0 +1,303 @@
+// The audit log: what is logged (reads with their purpose and recipient, changes, refusals), that it
+// is append-only and written with the change it records, and that the verifier names the exact
+// entry that was altered, removed, inserted or reordered.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { and, arrayContains, desc, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../api/app.js';
+import { createAuditTrail } from '../api/audit.js';
+import { createAuthenticator } from '../api/auth.js';
+import { appendAudit, sealAudit, verifyAudit, type AuditEntry } from '../db/audit.js';
+import { applyCaseChange, insertIntakes } from '../db/cases.js';
+import { auditLog, caseEvents, cases } from '../db/schema.js';
+import { DEFAULT_TIMINGS, initialCaseSnapshot, type CaseWorkflowInput } from '../workflows/definitions.js';
+import { Api, TEST_AUDIT_KEY, TEST_SECRET } from './helpers/api.js';
+import { caseSteps, makeUsers } from './helpers/fixtures.js';
+import { createScratchDatabase, type ScratchDatabase } from './helpers/scratch-db.js';
+import { startStack, type Stack } from './helpers/stack.js';
+
+let stack: Stack;
+const u = makeUsers();
+let steps: ReturnType<typeof caseSteps>;
+
+beforeAll(async () => {
+  stack = await startStack();
+  steps = caseSteps(stack.api, u);
+});
+afterAll(() => stack?.stop());
+
+async function entriesFor(objectId: string) {
+  return stack.database.db
+    .select()
+    .from(auditLog)
+    .where(arrayContains(auditLog.objectIds, [objectId]))
+    .orderBy(auditLog.id);
+}
+
+describe('what is logged', () => {
+  it('reads of personal data need a purpose, and are logged with it — as disclosures when another country reads', async () => {
+    const caseId = await steps.open();
+    for (const path of [`/v1/cases/${caseId}`, `/v1/cases/${caseId}/events`, '/v1/cases?limit=5']) {
+      const refused = await stack.api.call('get', path, { as: u.khOfficer, purpose: null });
+      expect(refused.status, path).toBe(400);
+      expect(refused.body.error.code).toBe('PURPOSE_REQUIRED');
+      expect((await stack.api.call('get', path, { as: u.khOfficer, purpose: '   ' })).status).toBe(400);
+    }
+    await stack.api.call('get', `/v1/cases/${caseId}`, { as: u.khOfficer, purpose: 'preparing the hearing' });
+    await stack.api.call('get', `/v1/cases/${caseId}/events`, { as: u.cnOfficer, purpose: 'verifying nationality' });
+    const reads = (await entriesFor(caseId)).filter((e) => e.action.endsWith('read'));
+    expect(reads.map((e) => [e.action, e.actorSub, e.purpose, e.recipientCountry, e.outcome])).toEqual([
+      ['case.read', u.khOfficer.sub, 'preparing the hearing', null, 'ok'],
+      ['case.timeline.read', u.cnOfficer.sub, 'verifying nationality', 'CN', 'ok'],
+    ]);
+    const list = await stack.api.call('get', `/v1/cases?limit=500&holdingCountry=KH`, { as: u.cnOfficer, purpose: 'weekly review' });
+    expect(list.status).toBe(200);
+    const [listed] = await stack.database.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.action, 'case.list'), eq(auditLog.actorSub, u.cnOfficer.sub)))
+      .orderBy(desc(auditLog.id))
+      .limit(1);
+    expect(listed).toMatchObject({ purpose: 'weekly review', recipientCountry: 'CN' });
+    expect(listed.objectIds).toEqual(list.body.items.map((c: { caseId: string }) => c.caseId));
+  });
+
+  it('every change is logged with its actor, and no entry carries a name or document number', async () => {
+    const caseId = await steps.approved();
+    const changes = (await entriesFor(caseId)).filter((e) => e.action === 'case.open' || e.action === 'case.change');
+    expect(changes.map((e) => [e.action, (e.details as { event?: string } | null)?.event ?? null, e.actorSub])).toEqual([
+      ['case.open', null, u.khOfficer.sub],
+      ['case.change', 'IDENTITY_CONFIRMED', u.cnOfficer.sub],
+      ['case.change', 'SCREENED', u.khOfficer.sub],
+      ['case.change', 'DECISION_RECORDED', u.khSupervisor.sub],
+      ['case.change', 'APPROVED', u.cnSupervisor.sub],
+    ]);
+    const detail = (await stack.api.get(`/v1/cases/${caseId}`, u.admin)).body;
+    const logged = JSON.stringify(await entriesFor(caseId));
+    expect(logged).not.toContain(detail.person.fullName);
+    expect(logged).not.toContain(detail.person.documents[0].number);
+  });
+
+  it('failed authentications and refused requests are logged', async () => {
+    const caseId = await steps.open();
+    await stack.api.call('get', `/v1/cases/${caseId}`, { as: u.vnOfficer });
+    await stack.api.post(`/v1/cases/${caseId}/decisions`, u.khOfficer, { decision: 'approve' });
+    const probes = (await entriesFor(caseId)).filter((e) => e.outcome === 'denied');
+    expect(probes.map((e) => [e.action, e.actorSub])).toEqual([['request.denied', u.vnOfficer.sub]]);
+    expect(probes[0].scopeCountries).toEqual(expect.arrayContaining(['KH', 'VN']));
+    const refused = await stack.database.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.action, 'request.denied'), eq(auditLog.actorSub, u.khOfficer.sub)));
+    expect(refused.map((e) => (e.details as { status: number }).status)).toContain(403);
+    const before = (await stack.database.db.select().from(auditLog).where(eq(auditLog.action, 'auth.failed'))).length;
+    await stack.api.call('get', '/v1/cases', { headers: { Authorization: 'Bearer forged.token.here' } });
+    await expect
+      .poll(async () => (await stack.database.db.select().from(auditLog).where(eq(auditLog.action, 'auth.failed'))).length)
+      .toBe(before + 1);
+  });
+
+  it('auditors read the log of their own country and verify the chain; others may not', async () => {
+    const caseId = await steps.open();
+    const page = await stack.api.get(`/v1/audit?objectId=${caseId}`, u.khAuditor);
+    expect(page.status).toBe(200);
+    expect(page.body.items.map((i: { action: string }) => i.action)).toContain('case.open');
+    const vnAuditor = u.user('auditor', 'VN');
+    expect((await stack.api.get(`/v1/audit?objectId=${caseId}`, vnAuditor)).body.items).toEqual([]);
+    expect((await stack.api.get('/v1/audit', u.khOfficer)).status).toBe(403);
+    expect((await stack.api.get('/v1/audit/verify', u.khSupervisor)).status).toBe(403);
+    const verified = await stack.api.get('/v1/audit/verify', u.khAuditor);
+    expect(verified.body).toMatchObject({ ok: true, unsealed: 0 });
+    expect(verified.body.entries).toBeGreaterThan(0);
+  });
+});
+
+describe('append-only, and written with what it records', () => {
+  let scratch: ScratchDatabase;
+  beforeAll(async () => {
+    scratch = await createScratchDatabase();
+  });
+  afterAll(() => scratch?.drop());
+
+  const intake = (): CaseWorkflowInput => {
+    const caseId = crypto.randomUUID();
+    return {
+      caseId,
+      openedBy: u.khOfficer,
+      openedAt: new Date().toISOString(),
+      participatingCountries: ['CN', 'KH'],
+      timings: DEFAULT_TIMINGS,
+      intake: {
+        externalRef: `audit-${caseId}`,
+        holdingCountry: 'KH',
+        operationId: null,
+        legalBasis: 'deportation',
+        person: { fullName: 'Audit Person', claimedNationality: 'CN', documents: [] },
+        arrest: { at: new Date().toISOString(), place: 'Kandal', allegations: [] },
+      },
+    };
+  };
+
+  it('the database refuses UPDATE, DELETE and TRUNCATE of audit entries, even to its owner', async () => {
+    await appendAudit(scratch.database.db, [{ at: new Date().toISOString(), actor: u.admin, action: 'test.entry', outcome: 'ok' }]);
+    await expect(scratch.sql`update audit_log set action = 'rewritten'`).rejects.toThrow(/append-only/);
+    await expect(scratch.sql`delete from audit_log`).rejects.toThrow(/append-only/);
+    await expect(scratch.sql`truncate audit_log`).rejects.toThrow(/append-only/);
+    // Sealing an unsealed entry is the one update allowed, and only once.
+    await sealAudit(scratch.database.db, TEST_AUDIT_KEY);
+    await expect(scratch.sql`update audit_log set seq = seq + 100`).rejects.toThrow(/append-only/);
+  });
+
+  it('a change whose audit entry cannot be written is not made', async () => {
+    const i = intake();
+    await insertIntakes(scratch.database.db, [i]);
+    await scratch.sql`alter table audit_log add constraint refuse_changes check (action <> 'case.change') not valid`;
+    try {
+      const change = {
+        caseId: i.caseId,
+        holdingCountry: 'KH',
+        seq: 1,
+        snapshot: { ...initialCaseSnapshot(i), status: 'CANCELLED' as const },
+        event: { type: 'CANCELLED', fromStatus: 'IDENTITY_PENDING' as const, toStatus: 'CANCELLED' as const, actor: u.khSupervisor, reason: 'x', data: null, at: new Date().toISOString() },
+      };
+      await expect(applyCaseChange(scratch.database.db, change)).rejects.toThrow();
+      const [row] = await scratch.database.db.select({ status: cases.status }).from(cases).where(eq(cases.id, i.caseId));
+      expect(row.status).toBe('IDENTITY_PENDING');
+      const events = await scratch.database.db.select().from(caseEvents).where(eq(caseEvents.caseId, i.caseId));
+      expect(events.map((e) => e.type)).toEqual(['CASE_OPENED']);
+    } finally {
+      await scratch.sql`alter table audit_log drop constraint refuse_changes`;
+    }
+  });
+
+  it('a read that cannot be logged is not served', async () => {
+    const i = intake();
+    await insertIntakes(scratch.database.db, [i]);
+    const api = new Api(
+      createApp({
+        db: scratch.database.db,
+        temporal: { ping: async () => undefined } as never,
+        pingDatabase: scratch.database.ping,
+        authenticate: createAuthenticator({ secret: TEST_SECRET }),
+        timings: DEFAULT_TIMINGS,
+        http: { bodyLimit: '1mb', bulkBodyLimit: '1mb', bulkConcurrency: 1, rateLimitPerMinute: 1000 },
+        audit: createAuditTrail(scratch.database.db),
+        auditKey: TEST_AUDIT_KEY,
+      }),
+    );
+    expect((await api.get(`/v1/cases/${i.caseId}`, u.khOfficer)).status).toBe(200);
+    await scratch.sql`alter table audit_log add constraint refuse_reads check (action <> 'case.read') not valid`;
+    try {
+      const res = await api.get(`/v1/cases/${i.caseId}`, u.khOfficer);
+      expect(res.status).toBe(503);
+      expect(res.body.error.code).toBe('AUDIT_UNAVAILABLE');
+      expect(JSON.stringify(res.body)).not.toContain('Audit Person');
+    } finally {
+      await scratch.sql`alter table audit_log drop constraint refuse_reads`;
+    }
+  });
+});
+
+describe('tamper evidence', () => {
+  let scratch: ScratchDatabase;
+  beforeAll(async () => {
+    scratch = await createScratchDatabase();
+  });
+  afterAll(() => scratch?.drop());
+
+  /** Ten sealed entries, freshly, for each tampering. */
+  async function freshChain(): Promise<{ id: number; seq: number }[]> {
+    await scratch.sql.begin(async (tx) => {
+      await tx`set local session_replication_role = replica`;
+      await tx`truncate audit_log`;
+      await tx`delete from audit_head`;
+    });
+    const entries: AuditEntry[] = Array.from({ length: 10 }, (_, n) => ({
+      at: new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString(),
+      actor: u.khOfficer,
+      action: 'case.read',
+      objectIds: [`case-${n}`],
+      outcome: 'ok',
+      purpose: `entry ${n + 1}`,
+      scopeCountries: ['KH'],
+      details: { n },
+    }));
+    for (const entry of entries) await appendAudit(scratch.database.db, [entry]);
+    await sealAudit(scratch.database.db, TEST_AUDIT_KEY);
+    expect(await verifyAudit(scratch.database.db, TEST_AUDIT_KEY)).toMatchObject({ ok: true, entries: 10 });
+    return scratch.sql<{ id: number; seq: number }[]>`select id::int, seq::int from audit_log order by seq`;
+  }
+
+  /** Runs SQL as someone who can switch the append-only trigger off. */
+  const tamper = (fn: (tx: typeof scratch.sql) => Promise<unknown>) =>
+    scratch.sql.begin(async (tx) => {
+      await tx`set local session_replication_role = replica`;
+      await fn(tx as unknown as typeof scratch.sql);
+    });
+  const verify = () => verifyAudit(scratch.database.db, TEST_AUDIT_KEY);
+
+  it('names an altered entry', async () => {
+    await freshChain();
+    await tamper((tx) => tx`update audit_log set purpose = 'nothing to see' where seq = 4`);
+    expect(await verify()).toMatchObject({ ok: false, firstInvalidSeq: 4, reason: 'altered' });
+  });
+
+  it('names a removed entry', async () => {
+    await freshChain();
+    await tamper((tx) => tx`delete from audit_log where seq = 6`);
+    expect(await verify()).toMatchObject({ ok: false, firstInvalidSeq: 6, reason: 'removed' });
+  });
+
+  it('names a removed entry even when the rest were renumbered to hide the gap', async () => {
+    await freshChain();
+    await tamper(async (tx) => {
+      await tx`delete from audit_log where seq = 3`;
+      await tx`update audit_log set seq = seq - 1 where seq > 3`;
+    });
+    expect(await verify()).toMatchObject({ ok: false, firstInvalidSeq: 3, reason: 'removed' });
+  });
+
+  it('names an inserted entry', async () => {
+    const rows = await freshChain();
+    await tamper(async (tx) => {
+      await tx`update audit_log set seq = -seq where seq >= 5`;
+      await tx`update audit_log set seq = -seq + 1 where seq < 0`;
+      const [before] = await tx`select hash from audit_log where seq = 4`;
+      await tx`insert into audit_log (at, actor_sub, action, object_ids, outcome, scope_countries, seq, prev_hash, hash)
+               values (now(), 'intruder', 'case.read', '{}', 'ok', '{KH}', 5, ${before.hash}, ${'ab'.repeat(32)})`;
+    });
+    expect(rows).toHaveLength(10);
+    expect(await verify()).toMatchObject({ ok: false, firstInvalidSeq: 5, reason: 'inserted' });
+  });
+
+  it('names a reordered entry', async () => {
+    await freshChain();
+    await tamper(async (tx) => {
+      await tx`update audit_log set seq = 1000 where seq = 7`;
+      await tx`update audit_log set seq = 7 where seq = 8`;
+      await tx`update audit_log set seq = 8 where seq = 1000`;
+    });
+    expect(await verify()).toMatchObject({ ok: false, firstInvalidSeq: 7, reason: 'reordered' });
+  });
+
+  it('notices the newest entries cut off, and a head signed without the key', async () => {
+    await freshChain();
+    await tamper((tx) => tx`delete from audit_log where seq >= 9`);
+    expect(await verify()).toMatchObject({ ok: false, firstInvalidSeq: 9, reason: 'truncated' });
+    await freshChain();
+    await tamper((tx) => tx`update audit_head set seq = 8, hash = (select hash from audit_log where seq = 8)`);
+    expect(await verify()).toMatchObject({ ok: false, reason: 'head-signature' });
+  });
+
+  it('npm run audit:verify says the same, with its exit code', async () => {
+    await freshChain();
+    const env = { ...process.env, DATABASE_URL: scratch.url, AUDIT_KEY: TEST_AUDIT_KEY, LOG_LEVEL: 'error' };
+    const ok = await promisify(execFile)('npx', ['tsx', 'scripts/audit-verify.ts'], { env });
+    expect(JSON.parse(ok.stdout)).toMatchObject({ ok: true, entries: 10 });
+    await tamper((tx) => tx`update audit_log set action = 'case.list' where seq = 2`);
+    const failed = await promisify(execFile)('npx', ['tsx', 'scripts/audit-verify.ts'], { env }).catch((err: { code: number; stdout: string }) => err);
+    expect((failed as { code: number }).code).toBe(1);
+    expect(JSON.parse((failed as { stdout: string }).stdout)).toMatchObject({ ok: false, firstInvalidSeq: 2, reason: 'altered' });
+  });
+});
