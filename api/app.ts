@@ -1,7 +1,9 @@
 // The Express application: what tests drive with supertest and server.ts listens with.
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
+import { getCaseScopes } from '../db/cases.js';
 import type { Db } from '../db/client.js';
+import { getTransfer } from '../db/transfers.js';
 import type { Actor, CaseTimings } from '../workflows/definitions.js';
 import type { AuditTrail } from './audit.js';
 import { createErrorMiddleware, notFound } from './errors.js';
@@ -67,6 +69,7 @@ export function createApp(deps: AppDeps) {
       method: 'get',
       path: '/openapi.json',
       summary: 'This OpenAPI 3.1 document',
+      public: true,
       tags: ['health'],
       responses: { 200: { description: 'the document', schema: z.record(z.string(), z.unknown()) } },
       handler: async () => ({ status: 200, body: (document ??= buildOpenApi(routes, API_INFO)) }),
@@ -83,6 +86,8 @@ export function createApp(deps: AppDeps) {
     bodyLimit: deps.http.bodyLimit,
     authenticate: deps.authenticate,
     rateLimiter: createRateLimiter(deps.http.rateLimitPerMinute),
+    loadCase: async (id) => (await getCaseScopes(deps.db, [id])).get(id),
+    loadTransfer: async (id) => (await getTransfer(deps.db, id)) ?? undefined,
   });
   app.use(router);
   app.use(() => {

@@ -1,11 +1,14 @@
 // Route definitions: each route declares who may call it and what it accepts and returns; the
 // same declaration mounts the Express handler (with validation) and documents it in OpenAPI.
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { ROLES, type Actor, type Role } from '../workflows/definitions.js';
 import { requireAuth } from './auth.js';
 import type { RateLimiter } from './rate-limit.js';
-import { HttpError } from './errors.js';
+import type { CaseScopeRow } from '../db/cases.js';
+import type { TransferDetail } from '../db/transfers.js';
+import { HttpError, notFound } from './errors.js';
+import { POLICY, canSeeSides, onSide, policyKey, type RoutePolicy, type Sides } from './policy.js';
 import { ErrorBody } from './schemas.js';
 
 export interface ResponseSpec {
@@ -24,6 +27,10 @@ export interface Ctx<P, Q, B> {
   actor: Actor;
   /** The X-Purpose justification, on routes that read personal data. */
   purpose: string;
+  /** On case routes (`/v1/cases/:id...`): the case, already checked against the policy. */
+  caseRow: CaseScopeRow;
+  /** On transfer routes (`/v1/transfers/:id...`): the batch, already checked against the policy. */
+  transfer: TransferDetail;
   req: Request;
   res: Response;
 }
@@ -41,8 +48,9 @@ export interface RouteSpec<P extends z.ZodType | undefined = z.ZodType | undefin
   summary: string;
   description?: string;
   tags: string[];
-  /** Roles allowed; omitted for public routes. */
+  /** Set from POLICY (api/policy.ts); a route without a policy must say it is public. */
   roles?: readonly Role[];
+  public?: boolean;
   /** Reads personal data: the caller must say why (X-Purpose), and the read is logged. */
   purpose?: boolean;
   params?: P;
@@ -61,12 +69,16 @@ export interface RouteSpec<P extends z.ZodType | undefined = z.ZodType | undefin
 export function route<P extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined, B extends z.ZodType | undefined = undefined>(
   spec: RouteSpec<P, Q, B>,
 ): RouteSpec {
+  const policy = POLICY[policyKey(spec.method, spec.path)];
+  if (!policy && !spec.public) throw new Error(`${spec.method} ${spec.path} has no entry in POLICY and is not public`);
+  const roles = policy?.roles;
   const implied: number[] = [];
-  if (spec.roles) implied.push(401, 429);
-  if (spec.roles && spec.roles.length < ROLES.length) implied.push(403);
+  if (roles) implied.push(401, 429);
+  if (roles && (roles.length < ROLES.length || (policy.scope && policy.scope.side !== 'visible'))) implied.push(403);
+  if (policy?.scope) implied.push(404);
   if (spec.purpose || spec.params || spec.query || spec.body) implied.push(400);
   if (spec.body) implied.push(413);
-  return { ...spec, responses: { ...errorResponses(...implied), ...spec.responses } } as unknown as RouteSpec;
+  return { ...spec, roles, responses: { ...errorResponses(...implied), ...spec.responses } } as unknown as RouteSpec;
 }
 
 export const MAX_PURPOSE = 500;
@@ -75,6 +87,35 @@ export interface MountOptions {
   bodyLimit: string;
   authenticate: (req: Request) => Promise<Actor>;
   rateLimiter: RateLimiter;
+  loadCase: (id: string) => Promise<CaseScopeRow | undefined>;
+  loadTransfer: (id: string) => Promise<TransferDetail | undefined>;
+}
+
+/** Applies a route's object scope: 404 for what the caller may not see, 403 for the wrong side. */
+async function checkScope(policy: RoutePolicy, actor: Actor, id: string, options: MountOptions) {
+  const scope = policy.scope!;
+  const visibleTo = actor.role === 'admin' ? null : actor.country;
+  let sides: Sides | undefined;
+  let found: CaseScopeRow | TransferDetail | undefined;
+  if (scope.object === 'case') {
+    const row = await options.loadCase(id);
+    found = row;
+    if (row) sides = { holding: row.holdingCountry, claimed: row.claimedNationality, destination: row.destinationCountry };
+  } else {
+    const transfer = await options.loadTransfer(id);
+    found = transfer;
+    if (transfer) sides = { holding: transfer.holdingCountry, claimed: null, destination: transfer.destinationCountry };
+  }
+  if (!found || !sides) throw notFound(scope.object);
+  const refuse = (err: HttpError) => {
+    err.denied = { objectIds: [id], scopeCountries: [sides!.holding, ...(sides!.destination ? [sides!.destination] : [])] };
+    return err;
+  };
+  if (!canSeeSides(visibleTo, sides)) throw refuse(notFound(scope.object));
+  if (!onSide(scope.side, actor.country, sides)) {
+    throw refuse(new HttpError(403, 'FORBIDDEN', `only users of the ${scope.side} country may do this on this ${scope.object}`));
+  }
+  return found;
 }
 
 function parse<S extends z.ZodType>(schema: S, value: unknown, where: string): z.output<S> {
@@ -95,12 +136,21 @@ export function mount(router: Router, routes: RouteSpec[], options: MountOptions
       if (spec.purpose && (purpose.length === 0 || purpose.length > MAX_PURPOSE)) {
         throw new HttpError(400, 'PURPOSE_REQUIRED', `reading personal data needs an X-Purpose header (1 to ${MAX_PURPOSE} characters) saying why`);
       }
+      const policy = POLICY[policyKey(spec.method, spec.path)];
+      const actor = res.locals.actor as Actor;
+      let scoped: CaseScopeRow | TransferDetail | undefined;
+      if (policy?.scope) {
+        const id = parse(z.strictObject({ id: z.uuid() }).passthrough(), req.params, 'path').id;
+        scoped = await checkScope(policy, actor, id, options);
+      }
       const ctx = {
         purpose,
+        caseRow: policy?.scope?.object === 'case' ? scoped : undefined,
+        transfer: policy?.scope?.object === 'transfer' ? scoped : undefined,
         params: spec.params ? parse(spec.params, req.params, 'path') : undefined,
         query: spec.query ? parse(spec.query, req.query, 'query') : undefined,
         body: spec.body ? parse(spec.body, req.body, 'body') : undefined,
-        actor: res.locals.actor as Actor,
+        actor,
         req,
         res,
       };

@@ -1,23 +1,12 @@
 // Who may see what: users see the cases of their own country (held there, or its nationals), admins
 // see all. Anything out of scope is answered 404, so ids cannot be probed.
-import { canSee, getCaseDetail, getCaseScopes, type CaseScopeRow } from '../db/cases.js';
+import { getCaseDetail } from '../db/cases.js';
 import type { Db } from '../db/client.js';
 import type { Actor } from '../workflows/definitions.js';
 import { HttpError, notFound } from './errors.js';
 
 /** The country a user's reads are limited to; null for admins. */
 export const scopeCountry = (actor: Actor): string | null => (actor.role === 'admin' ? null : actor.country);
-
-export async function loadVisibleCase(db: Db, actor: Actor, caseId: string): Promise<CaseScopeRow> {
-  const row = (await getCaseScopes(db, [caseId])).get(caseId);
-  if (!row) throw notFound();
-  if (!canSee(scopeCountry(actor), row)) {
-    const refused = notFound();
-    refused.denied = { objectIds: [caseId], scopeCountries: [row.holdingCountry] };
-    throw refused;
-  }
-  return row;
-}
 
 /** The case as GET /v1/cases/:id shows it (after a change: read-your-writes from the store). */
 export async function caseDetail(db: Db, caseId: string) {

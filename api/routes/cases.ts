@@ -2,7 +2,6 @@ import { getCaseScopes, getDecisions, canSee, listCaseEvents, listCases, type Ca
 import { getOperation } from '../../db/operations.js';
 import { mapLimit } from '../../lib/concurrency.js';
 import {
-  ROLES,
   cancelCaseUpdate,
   submitDecisionUpdate,
   verifyIdentityUpdate,
@@ -13,7 +12,7 @@ import {
 } from '../../workflows/definitions.js';
 import type { AppDeps } from '../app.js';
 import { caseReadEntry } from '../audit.js';
-import { HttpError, forbidden, notFound, toHttpError, unavailable } from '../errors.js';
+import { HttpError, notFound, toHttpError, unavailable } from '../errors.js';
 import { errorResponses, route } from '../http.js';
 import { openCases, type IntakeItem } from '../intake.js';
 import {
@@ -31,7 +30,7 @@ import {
   IdentityBody,
   ReasonBody,
 } from '../schemas.js';
-import { caseDetail, decodeCursor, encodeCursor, loadVisibleCase, scopeCountry } from '../scope.js';
+import { caseDetail, decodeCursor, encodeCursor, scopeCountry } from '../scope.js';
 
 const errorJson = (e: HttpError) => ({ code: e.code, message: e.message, ...(e.details === undefined ? {} : { details: e.details }) });
 
@@ -68,7 +67,6 @@ export function caseRoutes(deps: AppDeps) {
       path: '/v1/cases',
       summary: 'Open one case (idempotent on holdingCountry + externalRef)',
       tags: ['cases'],
-      roles: ['officer'],
       body: CaseIntake,
       responses: {
         201: { description: 'the case was opened', schema: CaseDetail },
@@ -86,7 +84,6 @@ export function caseRoutes(deps: AppDeps) {
       path: '/v1/operations/:id/intake',
       summary: 'Open up to 5,000 cases of one operation; a bad item never blocks the good ones',
       tags: ['cases'],
-      roles: ['officer'],
       params: IdParams,
       body: BulkIntakeBody,
       bodyLimit: deps.http.bulkBodyLimit,
@@ -138,7 +135,6 @@ export function caseRoutes(deps: AppDeps) {
       path: '/v1/cases',
       summary: 'List cases in the caller\'s scope, oldest first, with filters and cursor paging',
       tags: ['cases'],
-      roles: ROLES,
       purpose: true,
       query: CaseListQuery,
       responses: { 200: { description: 'a page of cases', schema: CaseList }, ...errorResponses(400, 401, 503) },
@@ -155,13 +151,11 @@ export function caseRoutes(deps: AppDeps) {
       path: '/v1/cases/:id',
       summary: 'One case: status, person, identity, decisions per side, transfer, deadlines',
       tags: ['cases'],
-      roles: ROLES,
       purpose: true,
       params: IdParams,
       responses: { 200: { description: 'the case', schema: CaseDetail }, ...errorResponses(400, 401, 404, 503) },
-      handler: async ({ actor, params, purpose }) => {
-        const row = await loadVisibleCase(db, actor, params.id);
-        await audit.record(caseReadEntry(actor, 'case.read', purpose, [row]));
+      handler: async ({ actor, params, purpose, caseRow }) => {
+        await audit.record(caseReadEntry(actor, 'case.read', purpose, [caseRow]));
         return { status: 200, body: await detail(params.id) };
       },
     }),
@@ -170,13 +164,11 @@ export function caseRoutes(deps: AppDeps) {
       path: '/v1/cases/:id/events',
       summary: 'The case timeline, oldest first',
       tags: ['cases'],
-      roles: ROLES,
       purpose: true,
       params: IdParams,
       responses: { 200: { description: 'the timeline', schema: CaseEventList }, ...errorResponses(400, 401, 404, 503) },
-      handler: async ({ actor, params, purpose }) => {
-        const row = await loadVisibleCase(db, actor, params.id);
-        await audit.record(caseReadEntry(actor, 'case.timeline.read', purpose, [row]));
+      handler: async ({ actor, params, purpose, caseRow }) => {
+        await audit.record(caseReadEntry(actor, 'case.timeline.read', purpose, [caseRow]));
         return { status: 200, body: { caseId: params.id, items: await listCaseEvents(db, params.id) } };
       },
     }),
@@ -185,12 +177,10 @@ export function caseRoutes(deps: AppDeps) {
       path: '/v1/cases/:id/identity',
       summary: 'Record an identity verification (officer of the claimed nationality)',
       tags: ['cases'],
-      roles: ['officer'],
       params: IdParams,
       body: IdentityBody,
       responses: { 200: { description: 'the case after the verification', schema: CaseDetail }, ...errorResponses(400, 401, 403, 404, 409, 413, 503) },
       handler: async ({ actor, params, body }) => {
-        await loadVisibleCase(db, actor, params.id);
         await temporal.updateCase(params.id, verifyIdentityUpdate, {
           actor,
           result: body.result,
@@ -207,17 +197,15 @@ export function caseRoutes(deps: AppDeps) {
       path: '/v1/cases/:id/decisions',
       summary: 'Approve or reject one side of a case (supervisor of the holding or destination country)',
       tags: ['decisions'],
-      roles: ['supervisor'],
       params: IdParams,
       body: DecisionBody,
       responses: {
         200: { description: 'the case after the decision (a repeat of the same decision changes nothing)', schema: CaseDetail },
         ...errorResponses(400, 401, 403, 404, 409, 413, 503),
       },
-      handler: async ({ actor, params, body }) => {
-        const row = await loadVisibleCase(db, actor, params.id);
-        const recorded = (await getDecisions(db, [row.id])).get(row.id);
-        await decide(actor, row, body.decision, body.reason, recorded);
+      handler: async ({ actor, params, body, caseRow }) => {
+        const recorded = (await getDecisions(db, [caseRow.id])).get(caseRow.id);
+        await decide(actor, caseRow, body.decision, body.reason, recorded);
         return { status: 200, body: await detail(params.id) };
       },
     }),
@@ -226,7 +214,6 @@ export function caseRoutes(deps: AppDeps) {
       path: '/v1/decisions',
       summary: 'The same decision for many cases; each is decided and recorded on its own',
       tags: ['decisions'],
-      roles: ['supervisor'],
       body: BulkDecisionBody,
       bodyLimit: deps.http.bulkBodyLimit,
       responses: { 200: { description: 'one result per case, in request order', schema: CaseResults }, ...errorResponses(400, 401, 403, 413, 503) },
@@ -255,14 +242,11 @@ export function caseRoutes(deps: AppDeps) {
       path: '/v1/cases/:id/cancel',
       summary: 'Cancel a case (supervisor of the holding country, with a reason)',
       tags: ['cases'],
-      roles: ['supervisor'],
       params: IdParams,
       body: ReasonBody,
       responses: { 200: { description: 'the cancelled case', schema: CaseDetail }, ...errorResponses(400, 401, 403, 404, 409, 413, 503) },
-      handler: async ({ actor, params, body }) => {
-        const row = await loadVisibleCase(db, actor, params.id);
-        if (actor.country !== row.holdingCountry) throw forbidden('only supervisors of the holding country cancel');
-        if (row.status !== 'CANCELLED') await temporal.updateCase(row.id, cancelCaseUpdate, { actor, reason: body.reason });
+      handler: async ({ actor, params, body, caseRow }) => {
+        if (caseRow.status !== 'CANCELLED') await temporal.updateCase(caseRow.id, cancelCaseUpdate, { actor, reason: body.reason });
         return { status: 200, body: await detail(params.id) };
       },
     }),

@@ -11,6 +11,7 @@ export function healthRoutes({ temporal, pingDatabase }: AppDeps) {
       method: 'get',
       path: '/healthz',
       summary: 'Liveness: the process answers',
+      public: true,
       tags: ['health'],
       responses: { 200: { description: 'alive', schema: Health } },
       handler: async () => ({ status: 200, body: { status: 'ok' } }),
@@ -19,6 +20,7 @@ export function healthRoutes({ temporal, pingDatabase }: AppDeps) {
       method: 'get',
       path: '/readyz',
       summary: 'Readiness: 503 while Temporal or the database is unreachable',
+      public: true,
       tags: ['health'],
       responses: {
         200: { description: 'ready', schema: Readiness },

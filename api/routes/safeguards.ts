@@ -12,7 +12,6 @@ import {
   recordCourtOrderUpdate,
   releaseCaseUpdate,
   screenCaseUpdate,
-  type Actor,
   type CaseUpdateResult,
 } from '../../workflows/definitions.js';
 import type { AppDeps } from '../app.js';
@@ -34,14 +33,13 @@ import {
   ReasonBody,
   ScreeningBody,
 } from '../schemas.js';
-import { caseDetail, loadVisibleCase } from '../scope.js';
+import { caseDetail } from '../scope.js';
 
 const iso = (value: string) => new Date(value).toISOString();
 
 export function safeguardRoutes({ db, temporal }: AppDeps) {
-  /** Scope check, the update, then the case as stored. */
-  async function act<I>(actor: Actor, caseId: string, update: UpdateDefinition<CaseUpdateResult, [I]>, input: I) {
-    await loadVisibleCase(db, actor, caseId);
+  /** The update (the router has checked the caller's side of the case), then the case as stored. */
+  async function act<I>(caseId: string, update: UpdateDefinition<CaseUpdateResult, [I]>, input: I) {
     await temporal.updateCase(caseId, update, input);
     return caseDetail(db, caseId);
   }
@@ -56,13 +54,12 @@ export function safeguardRoutes({ db, temporal }: AppDeps) {
       path: '/v1/cases/:id/screening',
       summary: 'Record the trafficking screening (officer of the holding country); any indicator diverts the case to PROTECTION',
       tags: ['safeguards'],
-      roles: ['officer'],
       params: IdParams,
       body: ScreeningBody,
       responses: answers('the case after screening'),
       handler: async ({ actor, params, body }) => ({
         status: 200,
-        body: await act(actor, params.id, screenCaseUpdate, {
+        body: await act(params.id, screenCaseUpdate, {
           actor,
           indicators: body.indicators,
           notes: body.notes ?? null,
@@ -76,13 +73,12 @@ export function safeguardRoutes({ db, temporal }: AppDeps) {
       path: '/v1/cases/:id/protection-claims',
       summary: 'Record an asylum / non-refoulement claim: the case goes ON_HOLD and cannot be transferred until the claim is decided',
       tags: ['safeguards'],
-      roles: ['officer', 'supervisor'],
       params: IdParams,
       body: ProtectionClaimBody,
       responses: { 201: { description: 'the claim and the held case', schema: ClaimCreated }, ...errorResponses(400, 401, 403, 404, 409, 413, 503) },
       handler: async ({ actor, params, body }) => {
         const claimId = randomUUID();
-        const held = await act(actor, params.id, placeHoldUpdate, {
+        const held = await act(params.id, placeHoldUpdate, {
           actor,
           holdId: claimId,
           kind: 'protection_claim',
@@ -97,13 +93,12 @@ export function safeguardRoutes({ db, temporal }: AppDeps) {
       path: '/v1/cases/:id/protection-claims/:claimId/outcome',
       summary: 'Record the outcome of the legal review (supervisor of the holding country): upheld → PROTECTION, dismissed → back where it was',
       tags: ['safeguards'],
-      roles: ['supervisor'],
       params: ClaimParams,
       body: ProtectionClaimOutcomeBody,
       responses: answers('the case after the outcome'),
       handler: async ({ actor, params, body }) => ({
         status: 200,
-        body: await act(actor, params.id, decideProtectionClaimUpdate, { actor, claimId: params.claimId, ...body }),
+        body: await act(params.id, decideProtectionClaimUpdate, { actor, claimId: params.claimId, ...body }),
       }),
     }),
     route({
@@ -111,13 +106,12 @@ export function safeguardRoutes({ db, temporal }: AppDeps) {
       path: '/v1/cases/:id/holds',
       summary: 'Place a medical or legal hold (holding country): ON_HOLD until lifted',
       tags: ['safeguards'],
-      roles: ['officer', 'supervisor'],
       params: IdParams,
       body: HoldBody,
       responses: { 201: { description: 'the hold and the held case', schema: HoldCreated }, ...errorResponses(400, 401, 403, 404, 409, 413, 503) },
       handler: async ({ actor, params, body }) => {
         const holdId = randomUUID();
-        const held = await act(actor, params.id, placeHoldUpdate, {
+        const held = await act(params.id, placeHoldUpdate, {
           actor,
           holdId,
           kind: body.kind,
@@ -132,13 +126,12 @@ export function safeguardRoutes({ db, temporal }: AppDeps) {
       path: '/v1/cases/:id/holds/:holdId/lift',
       summary: 'Lift a medical or legal hold; the case returns to where it was when no hold remains',
       tags: ['safeguards'],
-      roles: ['officer', 'supervisor'],
       params: HoldParams,
       body: LiftHoldBody,
       responses: answers('the case after the lift'),
       handler: async ({ actor, params, body }) => ({
         status: 200,
-        body: await act(actor, params.id, liftHoldUpdate, { actor, holdId: params.holdId, reason: body?.reason ?? null }),
+        body: await act(params.id, liftHoldUpdate, { actor, holdId: params.holdId, reason: body?.reason ?? null }),
       }),
     }),
     route({
@@ -146,13 +139,12 @@ export function safeguardRoutes({ db, temporal }: AppDeps) {
       path: '/v1/cases/:id/consular-notice',
       summary: 'Record that the destination consulate was notified (due within 24 hours of intake)',
       tags: ['safeguards'],
-      roles: ['officer', 'supervisor'],
       params: IdParams,
       body: ConsularNoticeBody,
       responses: answers('the case with its consular notice'),
       handler: async ({ actor, params, body }) => ({
         status: 200,
-        body: await act(actor, params.id, recordConsularNoticeUpdate, { actor, ...body, notifiedAt: iso(body.notifiedAt) }),
+        body: await act(params.id, recordConsularNoticeUpdate, { actor, ...body, notifiedAt: iso(body.notifiedAt) }),
       }),
     }),
     route({
@@ -160,13 +152,12 @@ export function safeguardRoutes({ db, temporal }: AppDeps) {
       path: '/v1/cases/:id/custody-extension',
       summary: 'Extend the custody limit once, by up to 30 days, with a reason (supervisor of the holding country)',
       tags: ['safeguards'],
-      roles: ['supervisor'],
       params: IdParams,
       body: CustodyExtensionBody,
       responses: answers('the case with its new custody limit'),
       handler: async ({ actor, params, body }) => ({
         status: 200,
-        body: await act(actor, params.id, extendCustodyUpdate, { actor, ...body }),
+        body: await act(params.id, extendCustodyUpdate, { actor, ...body }),
       }),
     }),
     route({
@@ -174,13 +165,12 @@ export function safeguardRoutes({ db, temporal }: AppDeps) {
       path: '/v1/cases/:id/release',
       summary: 'Record release from custody (supervisor of the holding country): RELEASED',
       tags: ['safeguards'],
-      roles: ['supervisor'],
       params: IdParams,
       body: ReasonBody,
       responses: answers('the released case'),
       handler: async ({ actor, params, body }) => ({
         status: 200,
-        body: await act(actor, params.id, releaseCaseUpdate, { actor, reason: body.reason }),
+        body: await act(params.id, releaseCaseUpdate, { actor, reason: body.reason }),
       }),
     }),
     route({
@@ -188,13 +178,12 @@ export function safeguardRoutes({ db, temporal }: AppDeps) {
       path: '/v1/cases/:id/court-order',
       summary: 'Record the court order an extradition needs before its approval completes (holding country)',
       tags: ['safeguards'],
-      roles: ['officer', 'supervisor'],
       params: IdParams,
       body: CourtOrderBody,
       responses: answers('the case with its court order'),
       handler: async ({ actor, params, body }) => ({
         status: 200,
-        body: await act(actor, params.id, recordCourtOrderUpdate, { actor, ...body, issuedAt: iso(body.issuedAt) }),
+        body: await act(params.id, recordCourtOrderUpdate, { actor, ...body, issuedAt: iso(body.issuedAt) }),
       }),
     }),
   ];

@@ -1,5 +1,4 @@
 import { getStats } from '../../db/stats.js';
-import { ROLES } from '../../workflows/definitions.js';
 import type { AppDeps } from '../app.js';
 import { errorResponses, route } from '../http.js';
 import { Stats } from '../schemas.js';
@@ -12,7 +11,6 @@ export function statsRoutes({ db }: AppDeps) {
       path: '/v1/stats',
       summary: 'Counts by status, by operation, by holding and destination country, and overdue, in the caller\'s scope',
       tags: ['stats'],
-      roles: ROLES,
       responses: { 200: { description: 'the counts', schema: Stats }, ...errorResponses(401, 503) },
       handler: async ({ actor }) => ({ status: 200, body: await getStats(db, scopeCountry(actor)) }),
     }),

@@ -1,0 +1,87 @@
+// Who may do what: every route's roles, and for routes on one case or one transfer, which side of
+// it the caller must be on. The router enforces it (403, or 404 for what the caller may not see),
+// the OpenAPI document shows it, and test/authorization.test.ts walks every cell of it. The case
+// workflows apply the same rules again as the authority on state.
+import { ROLES, type Role } from '../workflows/definitions.js';
+
+/**
+ * - `visible`: anyone who may see the object (its holding country, its claimed or verified
+ *   destination country, admins);
+ * - `holding`: users of the country holding the person (or sending the batch);
+ * - `claimed`: users of the country whose nationality the person claims (who verifies it);
+ * - `destination`: users of the country receiving the person or the batch;
+ * - `either`: holding or destination/claimed side.
+ */
+export type Side = 'visible' | 'holding' | 'claimed' | 'destination' | 'either';
+
+export interface RoutePolicy {
+  roles: readonly Role[];
+  /** For routes on one object (`:id`): which object, and which side of it may act. */
+  scope?: { object: 'case' | 'transfer'; side: Side };
+}
+
+const ALL = ROLES;
+const onCase = (side: Side) => ({ object: 'case', side }) as const;
+const onTransfer = (side: Side) => ({ object: 'transfer', side }) as const;
+
+export const POLICY: Record<string, RoutePolicy> = {
+  'post /v1/operations': { roles: ['officer', 'supervisor'] },
+  'get /v1/operations': { roles: ALL },
+  'get /v1/operations/:id': { roles: ALL },
+  // Intake acts in the caller's own country: a case held elsewhere is refused (403, or per item).
+  'post /v1/cases': { roles: ['officer'] },
+  'post /v1/operations/:id/intake': { roles: ['officer'] },
+  'get /v1/cases': { roles: ALL },
+  'get /v1/cases/:id': { roles: ALL, scope: onCase('visible') },
+  'get /v1/cases/:id/events': { roles: ALL, scope: onCase('visible') },
+  'post /v1/cases/:id/identity': { roles: ['officer'], scope: onCase('claimed') },
+  'post /v1/cases/:id/screening': { roles: ['officer'], scope: onCase('holding') },
+  'post /v1/cases/:id/protection-claims': { roles: ['officer', 'supervisor'], scope: onCase('holding') },
+  'post /v1/cases/:id/protection-claims/:claimId/outcome': { roles: ['supervisor'], scope: onCase('holding') },
+  'post /v1/cases/:id/holds': { roles: ['officer', 'supervisor'], scope: onCase('holding') },
+  'post /v1/cases/:id/holds/:holdId/lift': { roles: ['officer', 'supervisor'], scope: onCase('holding') },
+  'post /v1/cases/:id/consular-notice': { roles: ['officer', 'supervisor'], scope: onCase('holding') },
+  'post /v1/cases/:id/custody-extension': { roles: ['supervisor'], scope: onCase('holding') },
+  'post /v1/cases/:id/release': { roles: ['supervisor'], scope: onCase('holding') },
+  'post /v1/cases/:id/court-order': { roles: ['officer', 'supervisor'], scope: onCase('holding') },
+  'post /v1/cases/:id/decisions': { roles: ['supervisor'], scope: onCase('either') },
+  'post /v1/cases/:id/cancel': { roles: ['supervisor'], scope: onCase('holding') },
+  // Many cases at once: each case is checked on its own and refused per item.
+  'post /v1/decisions': { roles: ['supervisor'] },
+  'post /v1/transfers': { roles: ['officer'] },
+  'get /v1/transfers/:id': { roles: ALL, scope: onTransfer('visible') },
+  'post /v1/transfers/:id/depart': { roles: ['officer'], scope: onTransfer('holding') },
+  'post /v1/transfers/:id/handover': { roles: ['officer'], scope: onTransfer('destination') },
+  'get /v1/stats': { roles: ALL },
+  'get /v1/audit': { roles: ['auditor', 'admin'] },
+  'get /v1/audit/verify': { roles: ['auditor', 'admin'] },
+};
+
+export const policyKey = (method: string, path: string) => `${method.toLowerCase()} ${path}`;
+
+/** The countries that count as each side of an object. */
+export interface Sides {
+  holding: string;
+  claimed: string | null;
+  destination: string | null;
+}
+
+/** Whether a user of `country` is on `side` of an object (visibility is checked separately). */
+export function onSide(side: Side, country: string, sides: Sides): boolean {
+  switch (side) {
+    case 'visible':
+      return true;
+    case 'holding':
+      return country === sides.holding;
+    case 'claimed':
+      return country === sides.claimed;
+    case 'destination':
+      return country === sides.destination;
+    case 'either':
+      return country === sides.holding || country === sides.claimed || country === sides.destination;
+  }
+}
+
+export function canSeeSides(country: string | null, sides: Sides): boolean {
+  return country === null || country === sides.holding || country === sides.claimed || country === sides.destination;
+}
