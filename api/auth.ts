@@ -21,6 +21,9 @@ export interface AuthOptions {
   audience?: string;
 }
 
+/** Clock skew tolerated on exp, nbf and iat. */
+const CLOCK_TOLERANCE_SECONDS = 30;
+
 const unauthorized = (message: string) => new HttpError(401, 'UNAUTHORIZED', message, undefined, { 'WWW-Authenticate': 'Bearer' });
 
 export function createAuthenticator(options: AuthOptions): (req: Request) => Promise<Actor> {
@@ -33,6 +36,7 @@ export function createAuthenticator(options: AuthOptions): (req: Request) => Pro
             audience: options.audience,
             algorithms: ['RS256', 'PS256', 'ES256', 'EdDSA'],
             requiredClaims: ['exp', 'sub'],
+            clockTolerance: CLOCK_TOLERANCE_SECONDS,
           });
       })()
     : options.secret
@@ -42,6 +46,7 @@ export function createAuthenticator(options: AuthOptions): (req: Request) => Pro
             jwtVerify(token, key, {
               algorithms: ['HS256'],
               requiredClaims: ['exp', 'sub'],
+              clockTolerance: CLOCK_TOLERANCE_SECONDS,
               issuer: options.issuer,
               audience: options.audience,
             });
@@ -58,6 +63,9 @@ export function createAuthenticator(options: AuthOptions): (req: Request) => Pro
       ({ payload } = await verify(match[1]));
     } catch {
       throw unauthorized('the token is invalid or expired');
+    }
+    if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + CLOCK_TOLERANCE_SECONDS) {
+      throw unauthorized('the token is issued in the future');
     }
     const claims = Claims.safeParse(payload);
     if (!claims.success) throw unauthorized('the token lacks the sub, role or country claim');

@@ -3,7 +3,10 @@
 import { SignJWT } from 'jose';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_SECRET } from './helpers/api.js';
+import { createApp } from '../api/app.js';
+import { createAuditTrail } from '../api/audit.js';
+import { createAuthenticator } from '../api/auth.js';
+import { Api, TEST_AUDIT_KEY, TEST_SECRET } from './helpers/api.js';
 import { caseSteps, intakeBody, makeUsers } from './helpers/fixtures.js';
 import { startStack, type Stack } from './helpers/stack.js';
 
@@ -217,5 +220,60 @@ describe('health and the OpenAPI document', () => {
       ['X-Purpose', 'cursor', 'destinationCountry', 'holdingCountry', 'limit', 'operationId', 'overdue', 'status'].sort(),
     );
     expect(doc.paths['/v1/cases/{id}'].get.security).toEqual([{ bearerAuth: [] }]);
+  });
+});
+
+describe('property-level protection, headers and limits', () => {
+  it('a client can never set status, approver, timestamps or ids through a body', async () => {
+    const caseId = await steps.open();
+    const attempts: [string, unknown][] = [
+      ['/v1/cases', { ...intakeBody(), caseId: crypto.randomUUID() }],
+      ['/v1/cases', { ...intakeBody(), createdAt: '2020-01-01T00:00:00Z' }],
+      ['/v1/cases', { ...intakeBody(), openedBy: 'someone-else' }],
+      [`/v1/cases/${caseId}/identity`, { result: 'confirmed', method: 'document', by: 'someone-else' }],
+      [`/v1/cases/${caseId}/decisions`, { decision: 'approve', side: 'destination' }],
+      [`/v1/cases/${caseId}/decisions`, { decision: 'approve', at: '2020-01-01T00:00:00Z' }],
+      [`/v1/cases/${caseId}/cancel`, { reason: 'x', status: 'HANDED_OVER' }],
+    ];
+    for (const [path, body] of attempts) {
+      const as = path.endsWith('identity') ? u.cnOfficer : path === '/v1/cases' ? u.khOfficer : u.khSupervisor;
+      const res = await stack.api.post(path, as, body);
+      expect(res.status, `${path} ${JSON.stringify(body).slice(0, 80)}`).toBe(400);
+    }
+    expect(await steps.status(caseId)).toBe('IDENTITY_PENDING');
+  });
+
+  it('answers with security headers', async () => {
+    for (const res of [await stack.api.get('/healthz'), await stack.api.get('/v1/stats', u.khOfficer)]) {
+      expect(res.headers).toMatchObject({
+        'x-content-type-options': 'nosniff',
+        'x-frame-options': 'DENY',
+        'referrer-policy': 'no-referrer',
+        'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+        'cache-control': 'no-store',
+      });
+      expect(res.headers['x-powered-by']).toBeUndefined();
+    }
+  });
+
+  it('limits each user to the configured rate: 429 with Retry-After, others unaffected', async () => {
+    const limited = new Api(
+      createApp({
+        db: stack.database.db,
+        temporal: { ping: async () => undefined } as never,
+        pingDatabase: stack.database.ping,
+        authenticate: createAuthenticator({ secret: TEST_SECRET }),
+        timings: stack.timings,
+        http: { bodyLimit: '1mb', bulkBodyLimit: '1mb', bulkConcurrency: 1, rateLimitPerMinute: 3 },
+        audit: createAuditTrail(stack.database.db),
+        auditKey: TEST_AUDIT_KEY,
+      }),
+    );
+    for (let i = 0; i < 3; i++) expect((await limited.get('/v1/stats', u.khOfficer)).status).toBe(200);
+    const refused = await limited.get('/v1/stats', u.khOfficer);
+    expect(refused.status).toBe(429);
+    expect(refused.body.error.code).toBe('RATE_LIMITED');
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect((await limited.get('/v1/stats', u.cnOfficer)).status).toBe(200);
   });
 });
