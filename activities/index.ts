@@ -6,6 +6,7 @@ import { applyCaseChange, getCaseScopes, insertIntakes, type CaseChange } from '
 import type { Db } from '../db/client.js';
 import { applyTransferChange, insertTransfer, type TransferChange } from '../db/transfers.js';
 import { mapLimit } from '../lib/concurrency.js';
+import type { FieldProtection } from '../lib/crypto.js';
 import { classifyTemporalError } from '../lib/temporal-errors.js';
 import {
   assignTransferUpdate,
@@ -24,6 +25,8 @@ import {
 export interface ActivityDeps {
   db: Db;
   client: Client;
+  /** Encrypts and fingerprints document numbers before they are stored. */
+  protect: FieldProtection;
   /** Case updates a fan-out keeps in flight at once. */
   fanOutConcurrency?: number;
 }
@@ -53,7 +56,7 @@ export interface UpdateLegsInput {
 
 const notFound: ErrorBody = { code: 'NOT_FOUND', message: 'no such case in your scope' };
 
-export function createActivities({ db, client, fanOutConcurrency = 32 }: ActivityDeps) {
+export function createActivities({ db, client, protect, fanOutConcurrency = 32 }: ActivityDeps) {
   /** Sends one update to a case; a refusal is a per-case result, an outage fails the activity. */
   async function updateCase<T>(caseId: string, send: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: ErrorBody }> {
     try {
@@ -71,7 +74,7 @@ export function createActivities({ db, client, fanOutConcurrency = 32 }: Activit
 
   return {
     async recordIntake(input: CaseWorkflowInput): Promise<void> {
-      await insertIntakes(db, [input]);
+      await insertIntakes(db, [input], protect);
     },
 
     async persistCaseChange(change: CaseChange): Promise<void> {

@@ -5,6 +5,7 @@ import { getCaseScopes } from '../db/cases.js';
 import type { Db } from '../db/client.js';
 import { getTransfer } from '../db/transfers.js';
 import type { Actor, CaseTimings } from '../workflows/definitions.js';
+import type { FieldProtection } from '../lib/crypto.js';
 import type { AuditTrail } from './audit.js';
 import { createErrorMiddleware, notFound } from './errors.js';
 import { createRateLimiter } from './rate-limit.js';
@@ -27,6 +28,8 @@ export interface AppDeps {
   timings: CaseTimings;
   http: { bodyLimit: string; bulkBodyLimit: string; bulkConcurrency: number; rateLimitPerMinute: number };
   audit: AuditTrail;
+  /** Decrypts document numbers for answers; encrypts and fingerprints them at intake. */
+  protect: FieldProtection;
   /** Keys the audit chain; never stored in the database. */
   auditKey: string;
 }

@@ -6,6 +6,7 @@ import { findCaseIdsByExternalRef, getCaseScopes, insertIntakes } from '../db/ca
 import type { Db } from '../db/client.js';
 import { getOperation, type Operation } from '../db/operations.js';
 import { mapLimit } from '../lib/concurrency.js';
+import type { FieldProtection } from '../lib/crypto.js';
 import {
   PARTICIPATING_COUNTRIES,
   type Actor,
@@ -19,6 +20,7 @@ import type { TemporalGateway } from './temporal.js';
 
 export interface IntakeDeps {
   db: Db;
+  protect: FieldProtection;
   temporal: TemporalGateway;
   timings: CaseTimings;
   concurrency: number;
@@ -171,7 +173,7 @@ export async function openCases(deps: IntakeDeps, actor: Actor, items: IntakeIte
     }
   });
 
-  if (started.length > 0) await insertIntakes(db, started);
+  if (started.length > 0) await insertIntakes(db, started, deps.protect);
   if (existing.length > 0) {
     const present = await awaitRows(db, existing);
     for (const { index, input } of candidates) {

@@ -2,6 +2,7 @@
 // see all. Anything out of scope is answered 404, so ids cannot be probed.
 import { getCaseDetail } from '../db/cases.js';
 import type { Db } from '../db/client.js';
+import type { FieldProtection } from '../lib/crypto.js';
 import type { Actor } from '../workflows/definitions.js';
 import { HttpError, notFound } from './errors.js';
 
@@ -9,8 +10,8 @@ import { HttpError, notFound } from './errors.js';
 export const scopeCountry = (actor: Actor): string | null => (actor.role === 'admin' ? null : actor.country);
 
 /** The case as GET /v1/cases/:id shows it (after a change: read-your-writes from the store). */
-export async function caseDetail(db: Db, caseId: string) {
-  const found = await getCaseDetail(db, caseId);
+export async function caseDetail(db: Db, caseId: string, protect: FieldProtection) {
+  const found = await getCaseDetail(db, caseId, protect);
   if (!found) throw notFound();
   return found;
 }

@@ -4,7 +4,9 @@ import { pathToFileURL } from 'node:url';
 import type { Express } from 'express';
 import { openDatabase, type Database } from '../db/client.js';
 import { migrate } from '../db/migrate.js';
-import { resolveAuditKey, resolveAuthSecret } from '../lib/secrets.js';
+import { encryptedDataConverter } from '../lib/codec.js';
+import { fieldProtection } from '../lib/crypto.js';
+import { resolveAuditKey, resolveAuthSecret, resolveProtection } from '../lib/secrets.js';
 import { loadConfig, type Config } from '../lib/config.js';
 import { log } from '../lib/log.js';
 import { lazyClient, targetFromConfig, type TemporalTarget } from '../lib/temporal.js';
@@ -47,7 +49,11 @@ export function listen(app: Express, port: number, host: string): Promise<Runnin
 
 /** Builds the API from configuration, for this entry point and the all-in-one starter. */
 export function buildApi(config: Config, database: Database, target: TemporalTarget) {
-  const { client, connection } = lazyClient(target);
+  const protection = resolveProtection(config);
+  if (protection.dev) log.warn('PAYLOAD_KEYS or DOCUMENT_HASH_KEY is not set: using development keys from the data folder');
+  const dataConverter = encryptedDataConverter(protection.ring);
+  const protect = fieldProtection(protection.ring, protection.documentHashKey);
+  const { client, connection } = lazyClient(target, dataConverter);
   const { secret, dev } = resolveAuthSecret(config);
   if (dev) log.warn('AUTH_SECRET is not set: using a development secret from the data folder');
   const audit = resolveAuditKey(config);
@@ -66,9 +72,10 @@ export function buildApi(config: Config, database: Database, target: TemporalTar
     http: config.http,
     audit: createAuditTrail(database.db),
     auditKey: audit.key,
+    protect,
   });
   const stopSealer = startAuditSealer(database.db, audit.key);
-  return { app, client, connection, stopSealer };
+  return { app, client, connection, stopSealer, protect, dataConverter };
 }
 
 async function main(): Promise<void> {

@@ -18,6 +18,7 @@ import {
   type IdentityRecord,
   type TransferLegOutcome,
 } from '../workflows/definitions.js';
+import type { FieldProtection } from '../lib/crypto.js';
 import { appendAudit } from './audit.js';
 import type { Db } from './client.js';
 import {
@@ -78,7 +79,7 @@ const actorColumns = (actor: Actor | null) => ({
  * Records opened cases (row, person, documents, the opening event) and flags likely duplicate
  * persons. Rows that already exist are left as they are. Returns the ids it inserted.
  */
-export async function insertIntakes(db: Db, inputs: CaseWorkflowInput[]): Promise<Set<string>> {
+export async function insertIntakes(db: Db, inputs: CaseWorkflowInput[], protect: FieldProtection): Promise<Set<string>> {
   const inserted = new Set<string>();
   if (inputs.length === 0) return inserted;
   await db.transaction(async (tx) => {
@@ -118,7 +119,14 @@ export async function insertIntakes(db: Db, inputs: CaseWorkflowInput[]): Promis
         })),
       );
       const documents = chunk.flatMap(({ caseId, intake }) =>
-        intake.person.documents.map((d, position) => ({ caseId, position, ...d })),
+        intake.person.documents.map((d, position) => ({
+          caseId,
+          position,
+          type: d.type,
+          issuingCountry: d.issuingCountry,
+          numberHash: protect.fingerprint(d.number),
+          numberSealed: protect.seal(d.number),
+        })),
       );
       if (documents.length > 0) await tx.insert(personDocuments).values(documents);
       const notices = chunk.filter((i) => i.intake.consularNotice);
@@ -178,7 +186,7 @@ async function flagDuplicatePersons(db: Db, caseIds: string[], at: string): Prom
       .innerJoin(
         other,
         and(
-          eq(other.number, personDocuments.number),
+          eq(other.numberHash, personDocuments.numberHash),
           eq(other.type, personDocuments.type),
           eq(other.issuingCountry, personDocuments.issuingCountry),
           sql`${other.caseId} <> ${personDocuments.caseId}`,
@@ -535,8 +543,8 @@ const detailColumns = {
   dateOfBirth: persons.dateOfBirth,
   sex: persons.sex,
   personNationality: persons.claimedNationality,
-  documents: sql<PersonDocumentJson[]>`coalesce((select json_agg(json_build_object(
-      'type', d.type, 'number', d.number, 'issuingCountry', d.issuing_country) order by d.position)
+  documents: sql<SealedDocumentJson[]>`coalesce((select json_agg(json_build_object(
+      'type', d.type, 'numberSealed', d.number_sealed, 'issuingCountry', d.issuing_country) order by d.position)
     from ${personDocuments} d where d.case_id = ${cases.id}), '[]'::json)`,
   decisions: sql<DecisionJson[]>`coalesce((select json_agg(json_build_object(
       'side', x.side, 'decision', x.decision, 'reason', x.reason, 'by', x.by, 'byName', x.by_name,
@@ -569,9 +577,9 @@ const detailColumns = {
     from ${custodyExtensions} e where e.case_id = ${cases.id})`,
 };
 
-interface PersonDocumentJson {
+interface SealedDocumentJson {
   type: string;
-  number: string;
+  numberSealed: string;
   issuingCountry: string;
 }
 
@@ -580,7 +588,8 @@ interface IdentityJson extends Omit<IdentityRecord, 'claimedNationality'> {
   checks: number;
 }
 
-export async function getCaseDetail(db: Db, caseId: string) {
+/** The whole case; document numbers are decrypted for the answer. */
+export async function getCaseDetail(db: Db, caseId: string, protect: FieldProtection) {
   const [row] = await db
     .select(detailColumns)
     .from(cases)
@@ -604,7 +613,7 @@ export async function getCaseDetail(db: Db, caseId: string) {
             dateOfBirth: row.dateOfBirth,
             sex: row.sex,
             claimedNationality: row.personNationality,
-            documents: row.documents,
+            documents: row.documents.map((d) => ({ type: d.type, number: protect.open(d.numberSealed), issuingCountry: d.issuingCountry })),
           },
     arrest: { at: iso(row.arrestedAt), place: row.arrestPlace, allegations: row.allegations },
     identity: row.identity ? { ...(identity as Omit<IdentityJson, 'checks'>), at: iso(row.identity.at) } : null,

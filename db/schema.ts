@@ -101,12 +101,15 @@ export const personDocuments = pgTable(
       .references(() => cases.id),
     position: integer('position').notNull(),
     type: text('type').notNull(),
-    number: text('number').notNull(),
+    /** Keyed hash of the number: finds the same document in another case without keeping it in clear. */
+    numberHash: text('number_hash').notNull(),
+    /** The number, encrypted ("<keyId>:<base64>"). */
+    numberSealed: text('number_sealed').notNull(),
     issuingCountry: text('issuing_country').notNull(),
   },
   (t) => [
     primaryKey({ columns: [t.caseId, t.position] }),
-    index('person_documents_lookup_idx').on(t.number, t.type, t.issuingCountry),
+    index('person_documents_hash_idx').on(t.numberHash, t.type, t.issuingCountry),
   ],
 );
 

@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_TIMINGS, TASK_QUEUE, type CaseTimings } from '../workflows/definitions.js';
+import { parseKeyRing } from './crypto.js';
 
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3600_000, d: 86_400_000 };
 
@@ -55,6 +56,10 @@ const envSchema = z.object({
   AUTH_ISSUER: optionalString,
   AUTH_AUDIENCE: optionalString,
   AUDIT_KEY: optionalString,
+  /** "id:base64key,...": AES-256-GCM keys for Temporal payloads and document numbers; the first encrypts. */
+  PAYLOAD_KEYS: optionalString,
+  /** HMAC key for looking up document numbers without keeping them in clear. */
+  DOCUMENT_HASH_KEY: optionalString,
   /** Requests per minute per user (token subject), per API process. */
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(1200),
   BODY_LIMIT: z.string().default('1mb'),
@@ -89,6 +94,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   const e = parsed.data;
   if ((e.TEMPORAL_TLS_CERT_PATH === undefined) !== (e.TEMPORAL_TLS_KEY_PATH === undefined)) {
     throw new ConfigError('invalid configuration:\n  TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH go together');
+  }
+  if (e.PAYLOAD_KEYS) {
+    try {
+      parseKeyRing(e.PAYLOAD_KEYS);
+    } catch (err) {
+      throw new ConfigError(`invalid configuration:\n  PAYLOAD_KEYS: ${(err as Error).message}`);
+    }
   }
   const dataDir = path.resolve(e.DATA_DIR);
   const timings: CaseTimings = {
@@ -137,6 +149,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     },
     http: { bodyLimit: e.BODY_LIMIT, bulkBodyLimit: e.BULK_BODY_LIMIT, bulkConcurrency: e.BULK_CONCURRENCY, rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE },
     audit: { key: e.AUDIT_KEY },
+    protection: { payloadKeys: e.PAYLOAD_KEYS, documentHashKey: e.DOCUMENT_HASH_KEY },
     timings,
   };
 }

@@ -1,6 +1,7 @@
 // Connections to Temporal for the API (client) and the worker (native), from one configuration.
 import { readFileSync } from 'node:fs';
 import { Client, Connection, type TLSConfig } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { SEARCH_ATTRIBUTES } from '../workflows/definitions.js';
 import type { Config } from './config.js';
 import { log } from './log.js';
@@ -37,9 +38,9 @@ export function connectionOptions(target: TemporalTarget) {
  * A client whose connection is made on first use, so a process can start (and answer 503) while
  * the cluster is down.
  */
-export function lazyClient(target: TemporalTarget): { client: Client; connection: Connection } {
+export function lazyClient(target: TemporalTarget, dataConverter?: DataConverter): { client: Client; connection: Connection } {
   const connection = Connection.lazy(connectionOptions(target));
-  return { connection, client: new Client({ connection, namespace: target.namespace }) };
+  return { connection, client: new Client({ connection, namespace: target.namespace, dataConverter }) };
 }
 
 /** Registers the search attributes the workflows set; on a managed cluster this may need an admin. */

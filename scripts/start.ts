@@ -58,7 +58,7 @@ async function main(): Promise<void> {
     cleanups.push(() => database.close());
     await migrate(database);
 
-    const { app, client, connection, stopSealer } = buildApi(config, database, target);
+    const { app, client, connection, stopSealer, protect, dataConverter } = buildApi(config, database, target);
     cleanups.push(() => connection.close());
     cleanups.push(stopSealer);
     await ensureSearchAttributes(connection, target.namespace);
@@ -71,6 +71,8 @@ async function main(): Promise<void> {
       taskQueue: config.temporal.taskQueue,
       db: database.db,
       client,
+      protect,
+      dataConverter,
     });
     const running = worker.run();
     cleanups.push(async () => {

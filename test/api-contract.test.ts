@@ -3,10 +3,7 @@
 import { SignJWT } from 'jose';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../api/app.js';
-import { createAuditTrail } from '../api/audit.js';
-import { createAuthenticator } from '../api/auth.js';
-import { Api, TEST_AUDIT_KEY, TEST_SECRET } from './helpers/api.js';
+import { TEST_SECRET, testApp } from './helpers/api.js';
 import { caseSteps, intakeBody, makeUsers } from './helpers/fixtures.js';
 import { startStack, type Stack } from './helpers/stack.js';
 
@@ -257,18 +254,9 @@ describe('property-level protection, headers and limits', () => {
   });
 
   it('limits each user to the configured rate: 429 with Retry-After, others unaffected', async () => {
-    const limited = new Api(
-      createApp({
-        db: stack.database.db,
-        temporal: { ping: async () => undefined } as never,
-        pingDatabase: stack.database.ping,
-        authenticate: createAuthenticator({ secret: TEST_SECRET }),
-        timings: stack.timings,
-        http: { bodyLimit: '1mb', bulkBodyLimit: '1mb', bulkConcurrency: 1, rateLimitPerMinute: 3 },
-        audit: createAuditTrail(stack.database.db),
-        auditKey: TEST_AUDIT_KEY,
-      }),
-    );
+    const limited = testApp(stack.database, {
+      http: { bodyLimit: '1mb', bulkBodyLimit: '1mb', bulkConcurrency: 1, rateLimitPerMinute: 3 },
+    });
     for (let i = 0; i < 3; i++) expect((await limited.get('/v1/stats', u.khOfficer)).status).toBe(200);
     const refused = await limited.get('/v1/stats', u.khOfficer);
     expect(refused.status).toBe(429);

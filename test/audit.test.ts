@@ -5,14 +5,11 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { and, arrayContains, desc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../api/app.js';
-import { createAuditTrail } from '../api/audit.js';
-import { createAuthenticator } from '../api/auth.js';
 import { appendAudit, sealAudit, verifyAudit, type AuditEntry } from '../db/audit.js';
 import { applyCaseChange, insertIntakes } from '../db/cases.js';
 import { auditLog, caseEvents, cases } from '../db/schema.js';
 import { DEFAULT_TIMINGS, initialCaseSnapshot, type CaseWorkflowInput } from '../workflows/definitions.js';
-import { Api, TEST_AUDIT_KEY, TEST_SECRET } from './helpers/api.js';
+import { TEST_AUDIT_KEY, TEST_PROTECT, testApp } from './helpers/api.js';
 import { caseSteps, makeUsers } from './helpers/fixtures.js';
 import { createScratchDatabase, type ScratchDatabase } from './helpers/scratch-db.js';
 import { startStack, type Stack } from './helpers/stack.js';
@@ -151,7 +148,7 @@ describe('append-only, and written with what it records', () => {
 
   it('a change whose audit entry cannot be written is not made', async () => {
     const i = intake();
-    await insertIntakes(scratch.database.db, [i]);
+    await insertIntakes(scratch.database.db, [i], TEST_PROTECT);
     await scratch.sql`alter table audit_log add constraint refuse_changes check (action <> 'case.change') not valid`;
     try {
       const change = {
@@ -173,19 +170,8 @@ describe('append-only, and written with what it records', () => {
 
   it('a read that cannot be logged is not served', async () => {
     const i = intake();
-    await insertIntakes(scratch.database.db, [i]);
-    const api = new Api(
-      createApp({
-        db: scratch.database.db,
-        temporal: { ping: async () => undefined } as never,
-        pingDatabase: scratch.database.ping,
-        authenticate: createAuthenticator({ secret: TEST_SECRET }),
-        timings: DEFAULT_TIMINGS,
-        http: { bodyLimit: '1mb', bulkBodyLimit: '1mb', bulkConcurrency: 1, rateLimitPerMinute: 1000 },
-        audit: createAuditTrail(scratch.database.db),
-        auditKey: TEST_AUDIT_KEY,
-      }),
-    );
+    await insertIntakes(scratch.database.db, [i], TEST_PROTECT);
+    const api = testApp(scratch.database);
     expect((await api.get(`/v1/cases/${i.caseId}`, u.khOfficer)).status).toBe(200);
     await scratch.sql`alter table audit_log add constraint refuse_reads check (action <> 'case.read') not valid`;
     try {

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_PROTECT } from './helpers/api.js';
 import { applyCaseChange, getCaseDetail, insertIntakes, listCaseEvents, listCases } from '../db/cases.js';
 import { openDatabase, type Database } from '../db/client.js';
 import { migrate } from '../db/migrate.js';
@@ -41,7 +42,7 @@ describe('embedded case store', () => {
         arrest: { at: '2025-10-14T03:00:00.000Z', place: 'Chrey Thom, Kandal', allegations: ['telecom_fraud'] },
       },
     };
-    expect([...(await insertIntakes(database.db, [input]))]).toEqual([input.caseId]);
+    expect([...(await insertIntakes(database.db, [input], TEST_PROTECT))]).toEqual([input.caseId]);
     await applyCaseChange(database.db, {
       caseId: input.caseId,
       holdingCountry: 'KH',
@@ -50,7 +51,7 @@ describe('embedded case store', () => {
       event: { type: 'IDENTITY_CONFIRMED', fromStatus: 'IDENTITY_PENDING', toStatus: 'APPROVAL_PENDING', actor: null, reason: null, data: null, at: '2025-10-15T00:00:00.000Z' },
       identityCheck: { result: 'confirmed', claimedNationality: 'CN', verifiedNationality: 'CN', method: 'biometric', evidenceRef: null, notes: null, by: 'cn-officer', at: '2025-10-15T00:00:00.000Z' },
     });
-    const detail = await getCaseDetail(database.db, input.caseId);
+    const detail = await getCaseDetail(database.db, input.caseId, TEST_PROTECT);
     expect(detail).toMatchObject({
       status: 'APPROVAL_PENDING',
       destinationCountry: 'CN',

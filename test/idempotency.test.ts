@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_PROTECT } from './helpers/api.js';
 import { applyCaseChange, insertIntakes, type CaseChange } from '../db/cases.js';
 import { caseEvents, cases, decisions, identityChecks, persons, personDocuments } from '../db/schema.js';
 import { DEFAULT_TIMINGS, initialCaseSnapshot, type CaseWorkflowInput } from '../workflows/definitions.js';
@@ -101,8 +102,8 @@ describe('the case store writers', () => {
 
   it('an intake written twice (by the API and by the workflow) is one case, one person, one event', async () => {
     const i = input();
-    const first = await insertIntakes(stack.database.db, [i]);
-    const second = await insertIntakes(stack.database.db, [i]);
+    const first = await insertIntakes(stack.database.db, [i], TEST_PROTECT);
+    const second = await insertIntakes(stack.database.db, [i], TEST_PROTECT);
     expect([...first]).toEqual([i.caseId]);
     expect([...second]).toEqual([]);
     const db = stack.database.db;
@@ -114,7 +115,7 @@ describe('the case store writers', () => {
 
   it('a change applied twice, or an older change after a newer one, never duplicates or goes back', async () => {
     const i = input();
-    await insertIntakes(stack.database.db, [i]);
+    await insertIntakes(stack.database.db, [i], TEST_PROTECT);
     const base = initialCaseSnapshot(i);
     const change = (seq: number, status: CaseChange['snapshot']['status']): CaseChange => ({
       caseId: i.caseId,

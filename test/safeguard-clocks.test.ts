@@ -3,6 +3,7 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterEach, beforeEach, describe, expect, it, inject } from 'vitest';
 import { ensureSearchAttributes } from '../lib/temporal.js';
+import { TEST_DATA_CONVERTER } from './helpers/api.js';
 import { caseSteps, intakeBody, makeUsers } from './helpers/fixtures.js';
 import { quietRuntime, startStack, type Stack } from './helpers/stack.js';
 
@@ -17,6 +18,7 @@ beforeEach(async () => {
   quietRuntime();
   env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: inject('testServerPath') } },
+    client: { dataConverter: TEST_DATA_CONVERTER },
   });
   await ensureSearchAttributes(env.connection, 'default');
   stack = await startStack({

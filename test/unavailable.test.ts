@@ -1,14 +1,10 @@
 // A dependency down: the API answers 503 with Retry-After (never a 500, never a hang), and
 // /readyz says which dependency is missing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../api/app.js';
-import { createAuditTrail } from '../api/audit.js';
-import { createAuthenticator } from '../api/auth.js';
 import { createTemporalGateway } from '../api/temporal.js';
 import { openDatabase, type Database } from '../db/client.js';
 import { lazyClient } from '../lib/temporal.js';
-import { DEFAULT_TIMINGS } from '../workflows/definitions.js';
-import { Api, TEST_AUDIT_KEY, TEST_SECRET } from './helpers/api.js';
+import { TEST_DATA_CONVERTER, testApp } from './helpers/api.js';
 import { caseSteps, intakeBody, makeUsers } from './helpers/fixtures.js';
 import { freePort } from './helpers/ports.js';
 import { openTestDatabase, startStack, type Stack } from './helpers/stack.js';
@@ -16,18 +12,12 @@ import { openTestDatabase, startStack, type Stack } from './helpers/stack.js';
 const u = makeUsers();
 
 function apiWith(database: Database, temporalAddress: string) {
-  const { client, connection } = lazyClient({ address: temporalAddress, namespace: 'default' });
-  const app = createApp({
-    db: database.db,
+  const { client, connection } = lazyClient({ address: temporalAddress, namespace: 'default' }, TEST_DATA_CONVERTER);
+  const api = testApp(database, {
     temporal: createTemporalGateway({ client, connection, taskQueue: 'nowhere', callTimeoutMs: 3000 }),
-    pingDatabase: database.ping,
-    authenticate: createAuthenticator({ secret: TEST_SECRET }),
-    timings: DEFAULT_TIMINGS,
     http: { bodyLimit: '1mb', bulkBodyLimit: '32mb', bulkConcurrency: 8, rateLimitPerMinute: 100_000 },
-    audit: createAuditTrail(database.db),
-    auditKey: TEST_AUDIT_KEY,
   });
-  return { api: new Api(app), close: () => connection.close() };
+  return { api, close: () => connection.close() };
 }
 
 describe('Temporal unreachable', () => {

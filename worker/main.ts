@@ -4,7 +4,10 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { openDatabase } from '../db/client.js';
 import { migrate } from '../db/migrate.js';
 import { loadConfig } from '../lib/config.js';
+import { encryptedDataConverter } from '../lib/codec.js';
+import { fieldProtection } from '../lib/crypto.js';
 import { log } from '../lib/log.js';
+import { resolveProtection } from '../lib/secrets.js';
 import { connectionOptions, ensureSearchAttributes, lazyClient, targetFromConfig } from '../lib/temporal.js';
 import { createWorker } from './index.js';
 
@@ -15,7 +18,9 @@ async function main(): Promise<void> {
   const target = targetFromConfig(config, '127.0.0.1:7233');
   const database = await openDatabase(config.database);
   await migrate(database);
-  const { client, connection } = lazyClient(target);
+  const protection = resolveProtection(config);
+  const dataConverter = encryptedDataConverter(protection.ring);
+  const { client, connection } = lazyClient(target, dataConverter);
   await ensureSearchAttributes(connection, target.namespace);
   const worker = await createWorker({
     connection: await NativeConnection.connect(connectionOptions(target)),
@@ -23,6 +28,8 @@ async function main(): Promise<void> {
     taskQueue: config.temporal.taskQueue,
     db: database.db,
     client,
+    protect: fieldProtection(protection.ring, protection.documentHashKey),
+    dataConverter,
   });
   log.info('worker running', { temporal: target.address, namespace: target.namespace, taskQueue: config.temporal.taskQueue });
   await worker.run(); // returns after SIGINT/SIGTERM, once in-flight tasks finish

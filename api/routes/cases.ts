@@ -36,9 +36,9 @@ const errorJson = (e: HttpError) => ({ code: e.code, message: e.message, ...(e.d
 
 export function caseRoutes(deps: AppDeps) {
   const { db, temporal, audit } = deps;
-  const intakeDeps = { db, temporal, timings: deps.timings, concurrency: deps.http.bulkConcurrency };
+  const intakeDeps = { db, temporal, protect: deps.protect, timings: deps.timings, concurrency: deps.http.bulkConcurrency };
 
-  const detail = (caseId: string) => caseDetail(db, caseId);
+  const detail = (caseId: string) => caseDetail(db, caseId, deps.protect);
 
   function sideOf(actor: Actor, row: CaseScopeRow): DecisionSide | null {
     if (actor.country === row.holdingCountry) return 'holding';

@@ -37,11 +37,11 @@ import { caseDetail } from '../scope.js';
 
 const iso = (value: string) => new Date(value).toISOString();
 
-export function safeguardRoutes({ db, temporal }: AppDeps) {
+export function safeguardRoutes({ db, temporal, protect }: AppDeps) {
   /** The update (the router has checked the caller's side of the case), then the case as stored. */
   async function act<I>(caseId: string, update: UpdateDefinition<CaseUpdateResult, [I]>, input: I) {
     await temporal.updateCase(caseId, update, input);
-    return caseDetail(db, caseId);
+    return caseDetail(db, caseId, protect);
   }
   const answers = (description: string) => ({
     200: { description, schema: CaseDetail },

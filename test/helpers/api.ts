@@ -4,8 +4,14 @@ import type { Express } from 'express';
 import request from 'supertest';
 import { expect } from 'vitest';
 import type { RouteSpec } from '../../api/http.js';
-import { signToken } from '../../api/auth.js';
-import type { Actor } from '../../workflows/definitions.js';
+import { createApp, type AppDeps } from '../../api/app.js';
+import { createAuditTrail } from '../../api/audit.js';
+import { createAuthenticator, signToken } from '../../api/auth.js';
+import type { TemporalGateway } from '../../api/temporal.js';
+import type { Database } from '../../db/client.js';
+import { encryptedDataConverter } from '../../lib/codec.js';
+import { fieldProtection, parseKeyRing } from '../../lib/crypto.js';
+import { DEFAULT_TIMINGS, type Actor } from '../../workflows/definitions.js';
 
 export const TEST_SECRET = 'test-secret-with-enough-entropy-0123456789';
 export const TEST_AUDIT_KEY = 'test-audit-key-kept-outside-the-database';
@@ -81,4 +87,30 @@ export class Api {
       expect(parsed.success, `${method.toUpperCase()} ${spec.path} ${status} body does not match its schema: ${parsed.error?.message}\n${JSON.stringify(body).slice(0, 2000)}`).toBe(true);
     }
   }
+}
+
+/** Fixed keys for tests: the payload key ring, its codec, and field protection of document numbers. */
+export const TEST_KEY_RING = parseKeyRing(`test1:${Buffer.alloc(32, 7).toString('base64')}`);
+export const TEST_DATA_CONVERTER = encryptedDataConverter(TEST_KEY_RING);
+export const TEST_PROTECT = fieldProtection(TEST_KEY_RING, 'test-document-hash-key');
+
+/**
+ * The API over a database, with test secrets and generous limits; tests override what they are
+ * about (a dead Temporal, a low rate limit).
+ */
+export function testApp(database: Database, overrides: Partial<AppDeps> = {}): Api {
+  return new Api(
+    createApp({
+      db: database.db,
+      temporal: { ping: async () => undefined } as unknown as TemporalGateway,
+      pingDatabase: database.ping,
+      authenticate: createAuthenticator({ secret: TEST_SECRET }),
+      timings: DEFAULT_TIMINGS,
+      http: { bodyLimit: '1mb', bulkBodyLimit: '32mb', bulkConcurrency: 32, rateLimitPerMinute: 100_000 },
+      audit: createAuditTrail(database.db),
+      auditKey: TEST_AUDIT_KEY,
+      protect: TEST_PROTECT,
+      ...overrides,
+    }),
+  );
 }

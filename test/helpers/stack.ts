@@ -5,14 +5,11 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { createActivities, type Activities } from '../../activities/index.js';
-import { createApp } from '../../api/app.js';
-import { createAuditTrail } from '../../api/audit.js';
-import { createAuthenticator } from '../../api/auth.js';
 import { createTemporalGateway } from '../../api/temporal.js';
 import { openDatabase, type Database } from '../../db/client.js';
 import { createWorker } from '../../worker/index.js';
 import { DEFAULT_TIMINGS, type CaseTimings } from '../../workflows/definitions.js';
-import { Api, TEST_AUDIT_KEY, TEST_SECRET } from './api.js';
+import { TEST_DATA_CONVERTER, TEST_PROTECT, testApp, type Api } from './api.js';
 
 let runtimeInstalled = false;
 export function quietRuntime(): void {
@@ -48,7 +45,11 @@ export interface Stack extends TemporalHandles {
 export async function connectToDevServer(): Promise<TemporalHandles> {
   const address = inject('temporalAddress');
   const connection = await Connection.connect({ address });
-  return { connection, client: new Client({ connection }), nativeConnection: await NativeConnection.connect({ address }) };
+  return {
+    connection,
+    client: new Client({ connection, dataConverter: TEST_DATA_CONVERTER }),
+    nativeConnection: await NativeConnection.connect({ address }),
+  };
 }
 
 export async function openTestDatabase(poolSize = 10): Promise<Database> {
@@ -62,36 +63,32 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const database = await openTestDatabase();
   const taskQueue = `test-${randomUUID()}`;
   const timings = { ...DEFAULT_TIMINGS, ...options.timings };
-  const real = createActivities({ db: database.db, client: temporal.client });
+  const real = createActivities({ db: database.db, client: temporal.client, protect: TEST_PROTECT });
   const worker = await createWorker({
     connection: temporal.nativeConnection,
     namespace: 'default',
     taskQueue,
     db: database.db,
     client: temporal.client,
+    protect: TEST_PROTECT,
+    dataConverter: TEST_DATA_CONVERTER,
     workflowBundle: { codePath: inject('workflowBundlePath') },
     activities: options.activities ? options.activities(real) : real,
   });
   const running = worker.run();
-  const app = createApp({
-    db: database.db,
+  const api = testApp(database, {
     temporal: createTemporalGateway({
       client: temporal.client,
       connection: temporal.connection,
       taskQueue,
       callTimeoutMs: options.callTimeoutMs ?? 30_000,
     }),
-    pingDatabase: database.ping,
-    authenticate: createAuthenticator({ secret: TEST_SECRET }),
     timings,
-    http: { bodyLimit: '1mb', bulkBodyLimit: '32mb', bulkConcurrency: 32, rateLimitPerMinute: 100_000 },
-    audit: createAuditTrail(database.db),
-    auditKey: TEST_AUDIT_KEY,
   });
   return {
     ...temporal,
     database,
-    api: new Api(app),
+    api,
     taskQueue,
     worker,
     timings,

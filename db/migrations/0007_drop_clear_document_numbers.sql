@@ -1,0 +1,1 @@
+ALTER TABLE "person_documents" DROP COLUMN "number";
