@@ -3,15 +3,17 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { z } from 'zod';
 import { getCaseScopes } from '../db/cases.js';
 import type { Db } from '../db/client.js';
+import { log } from '../lib/log.js';
 import { getTransfer } from '../db/transfers.js';
 import type { Actor, CaseTimings } from '../workflows/definitions.js';
-import type { FieldProtection } from '../lib/crypto.js';
+import type { FieldProtection, KeyRing } from '../lib/crypto.js';
 import type { AuditTrail } from './audit.js';
 import { createErrorMiddleware, notFound } from './errors.js';
 import { createRateLimiter } from './rate-limit.js';
 import { mount, route, type RouteSpec } from './http.js';
 import { buildOpenApi } from './openapi.js';
 import { auditRoutes } from './routes/audit.js';
+import { codecRoutes } from './routes/codec.js';
 import { caseRoutes } from './routes/cases.js';
 import { healthRoutes } from './routes/health.js';
 import { operationRoutes } from './routes/operations.js';
@@ -30,6 +32,10 @@ export interface AppDeps {
   audit: AuditTrail;
   /** Decrypts document numbers for answers; encrypts and fingerprints them at intake. */
   protect: FieldProtection;
+  /** The payload key ring, for the codec endpoint. */
+  keyRing: KeyRing;
+  /** Origins allowed to call the codec endpoint from a browser (the Temporal Web UI). */
+  codecCorsOrigins?: string[];
   /** Keys the audit chain; never stored in the database. */
   auditKey: string;
 }
@@ -49,6 +55,42 @@ function securityHeaders(_req: Request, res: Response, next: NextFunction): void
   next();
 }
 
+/** One debug line per request: route pattern, status, time, who — never the query or the body. */
+function accessLog(req: Request, res: Response, next: NextFunction): void {
+  const started = process.hrtime.bigint();
+  res.on('finish', () => {
+    log.debug('request', {
+      method: req.method,
+      route: req.route?.path ?? null,
+      status: res.statusCode,
+      ms: Number((process.hrtime.bigint() - started) / 1_000_000n),
+      actor: (res.locals.actor as Actor | undefined)?.sub ?? null,
+    });
+  });
+  next();
+}
+
+/** The Temporal Web UI calls the codec endpoint from the browser: answer its preflight. */
+function codecCors(origins: string[]) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const origin = req.get('origin');
+    if (origin && origins.includes(origin)) {
+      res.set({
+        'Access-Control-Allow-Origin': origin,
+        'Access-Control-Allow-Credentials': 'true',
+        'Access-Control-Allow-Headers': 'Authorization, Content-Type, X-Namespace, X-Purpose',
+        'Access-Control-Allow-Methods': 'POST',
+        Vary: 'Origin',
+      });
+      if (req.method === 'OPTIONS') {
+        res.status(204).end();
+        return;
+      }
+    }
+    next();
+  };
+}
+
 export const API_INFO = {
   title: 'Repatriation case engine',
   version: '1.0.0',
@@ -65,6 +107,7 @@ export function createApp(deps: AppDeps) {
     ...transferRoutes(deps),
     ...statsRoutes(deps),
     ...auditRoutes(deps),
+    ...codecRoutes(deps),
   ];
   let document: unknown;
   routes.push(
@@ -84,6 +127,8 @@ export function createApp(deps: AppDeps) {
   app.set('trust proxy', 'loopback');
   app.locals.routes = routes;
   app.use(securityHeaders);
+  app.use(accessLog);
+  app.use('/codec', codecCors(deps.codecCorsOrigins ?? []));
   const router = express.Router();
   mount(router, routes, {
     bodyLimit: deps.http.bodyLimit,

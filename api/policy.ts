@@ -55,6 +55,8 @@ export const POLICY: Record<string, RoutePolicy> = {
   'get /v1/stats': { roles: ALL },
   'get /v1/audit': { roles: ['auditor', 'admin'] },
   'get /v1/audit/verify': { roles: ['auditor', 'admin'] },
+  'post /codec/decode': { roles: ['auditor', 'admin'] },
+  'post /codec/encode': { roles: ['auditor', 'admin'] },
 };
 
 export const policyKey = (method: string, path: string) => `${method.toLowerCase()} ${path}`;

@@ -73,6 +73,8 @@ export function buildApi(config: Config, database: Database, target: TemporalTar
     audit: createAuditTrail(database.db),
     auditKey: audit.key,
     protect,
+    keyRing: protection.ring,
+    codecCorsOrigins: config.protection.codecCorsOrigins,
   });
   const stopSealer = startAuditSealer(database.db, audit.key);
   return { app, client, connection, stopSealer, protect, dataConverter };

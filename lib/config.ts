@@ -60,6 +60,8 @@ const envSchema = z.object({
   PAYLOAD_KEYS: optionalString,
   /** HMAC key for looking up document numbers without keeping them in clear. */
   DOCUMENT_HASH_KEY: optionalString,
+  /** Browser origins allowed to call /codec (the Temporal Web UI). */
+  CODEC_CORS_ORIGINS: z.string().default('http://127.0.0.1:8233,http://localhost:8233'),
   /** Requests per minute per user (token subject), per API process. */
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(1200),
   BODY_LIMIT: z.string().default('1mb'),
@@ -149,7 +151,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     },
     http: { bodyLimit: e.BODY_LIMIT, bulkBodyLimit: e.BULK_BODY_LIMIT, bulkConcurrency: e.BULK_CONCURRENCY, rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE },
     audit: { key: e.AUDIT_KEY },
-    protection: { payloadKeys: e.PAYLOAD_KEYS, documentHashKey: e.DOCUMENT_HASH_KEY },
+    protection: {
+      payloadKeys: e.PAYLOAD_KEYS,
+      documentHashKey: e.DOCUMENT_HASH_KEY,
+      codecCorsOrigins: e.CODEC_CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
+    },
     timings,
   };
 }

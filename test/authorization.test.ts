@@ -153,6 +153,8 @@ const SCENARIOS: Record<string, Scenario> = {
   'get /v1/stats': { prepare: async () => ({ path: '/v1/stats' }), success: 200, read: true },
   'get /v1/audit': { prepare: async () => ({ path: '/v1/audit?limit=5' }), success: 200, read: true },
   'get /v1/audit/verify': { prepare: async () => ({ path: '/v1/audit/verify' }), success: 200, read: true },
+  'post /codec/decode': { prepare: async () => ({ path: '/codec/decode', body: { payloads: [] } }), success: 200, read: true },
+  'post /codec/encode': { prepare: async () => ({ path: '/codec/encode', body: { payloads: [] } }), success: 200, read: true },
 };
 
 function expected(key: string, scenario: Scenario, user: Actor, relation: Relation): number {
@@ -168,7 +170,7 @@ function expected(key: string, scenario: Scenario, user: Actor, relation: Relati
 
 describe('the authorization matrix', () => {
   it('keeps the function-level rules: auditors change nothing, officers never decide, only holding supervisors cancel or release', () => {
-    const writes = Object.entries(POLICY).filter(([key]) => key.startsWith('post '));
+    const writes = Object.entries(POLICY).filter(([key]) => key.startsWith('post /v1/'));
     expect(writes.filter(([, p]) => p.roles.includes('auditor'))).toEqual([]);
     expect(writes.filter(([, p]) => p.roles.includes('admin'))).toEqual([]);
     for (const key of ['post /v1/cases/:id/decisions', 'post /v1/decisions', 'post /v1/cases/:id/protection-claims/:claimId/outcome']) {

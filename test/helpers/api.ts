@@ -110,6 +110,8 @@ export function testApp(database: Database, overrides: Partial<AppDeps> = {}): A
       audit: createAuditTrail(database.db),
       auditKey: TEST_AUDIT_KEY,
       protect: TEST_PROTECT,
+      keyRing: TEST_KEY_RING,
+      codecCorsOrigins: ['http://localhost:8233'],
       ...overrides,
     }),
   );
