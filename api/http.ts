@@ -15,6 +15,8 @@ export interface ResponseSpec {
   description: string;
   schema?: z.ZodType;
   headers?: Record<string, string>;
+  /** Other representations the route can give (content type → description), chosen by the request. */
+  alternatives?: Record<string, string>;
 }
 
 type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;
@@ -35,11 +37,13 @@ export interface Ctx<P, Q, B> {
   res: Response;
 }
 
-/** What a handler answers: a status and a body that matches that status's schema. */
+/** What a handler answers: a status and a body that matches that status's schema (or raw text). */
 export interface Reply {
   status: number;
   body: unknown;
   headers?: Record<string, string>;
+  /** Sent as is with this content type instead of JSON (e.g. a CSV export). */
+  raw?: { contentType: string; text: string };
 }
 
 export interface RouteSpec<P extends z.ZodType | undefined = z.ZodType | undefined, Q extends z.ZodType | undefined = z.ZodType | undefined, B extends z.ZodType | undefined = z.ZodType | undefined> {
@@ -159,7 +163,8 @@ export function mount(router: Router, routes: RouteSpec[], options: MountOptions
       }
       const reply = await spec.handler(ctx as Ctx<never, never, never>);
       if (reply.headers) res.set(reply.headers);
-      res.status(reply.status).json(reply.body);
+      if (reply.raw) res.status(reply.status).type(reply.raw.contentType).send(reply.raw.text);
+      else res.status(reply.status).json(reply.body);
     });
     router[spec.method](spec.path, ...handlers);
   }

@@ -41,7 +41,16 @@ export function buildOpenApi(routes: RouteSpec[], info: { title: string; version
           ...(r.headers
             ? { headers: Object.fromEntries(Object.entries(r.headers).map(([h, d]) => [h, { description: d, schema: { type: 'string' } }])) }
             : {}),
-          ...(r.schema ? { content: { 'application/json': { schema: jsonSchema(r.schema, 'output') } } } : {}),
+          ...(r.schema
+            ? {
+                content: {
+                  'application/json': { schema: jsonSchema(r.schema, 'output') },
+                  ...Object.fromEntries(
+                    Object.entries(r.alternatives ?? {}).map(([type, description]) => [type, { schema: { type: 'string', description } }]),
+                  ),
+                },
+              }
+            : {}),
         },
       ]),
     );

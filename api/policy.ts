@@ -50,6 +50,7 @@ export const POLICY: Record<string, RoutePolicy> = {
   'post /v1/decisions': { roles: ['supervisor'] },
   'post /v1/transfers': { roles: ['officer'] },
   'get /v1/transfers/:id': { roles: ALL, scope: onTransfer('visible') },
+  'get /v1/transfers/:id/manifest': { roles: ['officer', 'supervisor', 'auditor', 'admin'], scope: onTransfer('visible') },
   'post /v1/transfers/:id/depart': { roles: ['officer'], scope: onTransfer('holding') },
   'post /v1/transfers/:id/handover': { roles: ['officer'], scope: onTransfer('destination') },
   'get /v1/stats': { roles: ALL },

@@ -53,7 +53,9 @@ export const Operation = z.strictObject({
 
 const StatusCounts = z.record(z.string(), z.number().int());
 
-export const OperationDetail = Operation.extend({ caseCounts: z.strictObject({ total: z.number().int(), byStatus: StatusCounts }) });
+export const OperationDetail = Operation.extend({
+  caseCounts: z.strictObject({ total: z.number().int(), byStatus: StatusCounts }),
+});
 
 export const Page = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(50),
@@ -393,8 +395,27 @@ export const TransferResults = CaseResults.extend({
 
 // ---- stats and health ----
 
+const Funnel = z.strictObject({
+  arrested: z.number().int(),
+  verified: z.number().int().describe('nationality confirmed'),
+  approved: z.number().int().describe('approved by both sides (including those since transferred)'),
+  transferred: z.number().int().describe('departed: in transfer or handed over'),
+  handedOver: z.number().int(),
+  pending: z.number().int().describe('not yet in a final status'),
+  overdue: z.number().int(),
+  onHold: z.number().int(),
+  protection: z.number().int(),
+  referred: z.number().int(),
+  rejected: z.number().int(),
+  cancelled: z.number().int(),
+  released: z.number().int(),
+});
+
 export const Stats = z.strictObject({
   total: z.number().int(),
+  funnel: Funnel,
+  funnelByOperation: z.record(z.string(), Funnel),
+  funnelByHoldingCountry: z.record(z.string(), Funnel),
   activeHolds: z.strictObject({ medical: z.number().int(), legal: z.number().int(), protection_claim: z.number().int() }),
   byStatus: StatusCounts,
   byOperation: z.record(z.string(), StatusCounts),

@@ -1,9 +1,10 @@
-import { and, asc, eq, lt } from 'drizzle-orm';
+import { and, asc, eq, lt, sql } from 'drizzle-orm';
+import type { FieldProtection } from '../lib/crypto.js';
 import type { CaseStatus, TransferLegOutcome, TransferStatus, TransferWorkflowInput } from '../workflows/definitions.js';
 import { appendAudit } from './audit.js';
 import type { Db } from './client.js';
 import { iso } from './cases.js';
-import { cases, transferLegs, transfers } from './schema.js';
+import { cases, personDocuments, persons, transferLegs, transfers } from './schema.js';
 
 const isoOrNull = (v: string | null) => (v === null ? null : iso(v));
 
@@ -123,3 +124,32 @@ export async function getTransfer(db: Db, transferId: string) {
   };
 }
 export type TransferDetail = NonNullable<Awaited<ReturnType<typeof getTransfer>>>;
+
+/** Everyone on a batch with what the receiving officers need to identify them. */
+export async function getTransferManifest(db: Db, transferId: string, protect: FieldProtection) {
+  const rows = await db
+    .select({
+      caseId: transferLegs.caseId,
+      outcome: transferLegs.outcome,
+      externalRef: cases.externalRef,
+      status: cases.status,
+      nationality: cases.destinationCountry,
+      fullName: persons.fullName,
+      dateOfBirth: persons.dateOfBirth,
+      sex: persons.sex,
+      documents: sql<{ type: string; numberSealed: string; issuingCountry: string }[]>`coalesce((select json_agg(json_build_object(
+          'type', d.type, 'numberSealed', d.number_sealed, 'issuingCountry', d.issuing_country) order by d.position)
+        from ${personDocuments} d where d.case_id = ${cases.id}), '[]'::json)`,
+    })
+    .from(transferLegs)
+    .innerJoin(cases, eq(cases.id, transferLegs.caseId))
+    .leftJoin(persons, eq(persons.caseId, cases.id))
+    .where(eq(transferLegs.transferId, transferId))
+    .orderBy(asc(persons.fullName), asc(cases.externalRef));
+  return rows.map(({ documents, ...r }) => ({
+    ...r,
+    status: r.status as CaseStatus,
+    outcome: r.outcome as TransferLegOutcome,
+    documents: documents.map((d) => ({ type: d.type, number: protect.open(d.numberSealed), issuingCountry: d.issuingCountry })),
+  }));
+}

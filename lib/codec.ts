@@ -1,8 +1,11 @@
 // The payload codec: every Temporal payload (workflow inputs carry names and document numbers) is
 // encrypted before it leaves the process, so the Temporal server and its database hold ciphertext.
 import type { Payload, PayloadCodec } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import { decrypt, encrypt, type KeyRing } from './crypto.js';
+
+// A CommonJS package: under plain Node its namespace is reachable only through the default export.
+const { temporal } = proto;
 
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
 const text = new TextEncoder();

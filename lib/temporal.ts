@@ -51,7 +51,7 @@ export async function ensureSearchAttributes(connection: Connection, namespace: 
     const known = new Set(Object.keys(existing?.customAttributes ?? {}));
     const missing = Object.entries(SEARCH_ATTRIBUTES).filter(([name]) => !known.has(name));
     if (missing.length === 0) return;
-    const { temporal } = await import('@temporalio/proto');
+    const { temporal } = (await import('@temporalio/proto')).default;
     const types = temporal.api.enums.v1.IndexedValueType;
     const typeOf = { Keyword: types.INDEXED_VALUE_TYPE_KEYWORD, Bool: types.INDEXED_VALUE_TYPE_BOOL, Datetime: types.INDEXED_VALUE_TYPE_DATETIME };
     await connection.operatorService.addSearchAttributes({

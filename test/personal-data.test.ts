@@ -4,7 +4,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Client } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { listen, type RunningServer } from '../api/server.js';
@@ -67,7 +67,7 @@ afterAll(async () => {
 async function rawHistory(workflowId: string): Promise<Buffer> {
   const raw = new Client({ connection: stack.connection });
   const history = await raw.workflow.getHandle(workflowId).fetchHistory();
-  return Buffer.from(temporal.api.history.v1.History.encode(history).finish());
+  return Buffer.from(proto.temporal.api.history.v1.History.encode(history).finish());
 }
 
 describe('Temporal holds ciphertext', () => {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { TransferDetail as TransferRow } from '../../db/transfers.js';
+import { z } from 'zod';
+import { getTransferManifest, type TransferDetail as TransferRow } from '../../db/transfers.js';
 import {
   departTransferUpdate,
   handoverTransferUpdate,
@@ -10,6 +11,44 @@ import type { AppDeps } from '../app.js';
 import { HttpError } from '../errors.js';
 import { errorResponses, route } from '../http.js';
 import { CreateTransferBody, DepartBody, HandoverBody, IdParams, TransferCreated, TransferDetail, TransferResults } from '../schemas.js';
+
+const ManifestQuery = z.strictObject({ format: z.enum(['json', 'csv']).optional() });
+
+const Manifest = TransferDetail.omit({ cases: true }).extend({
+  generatedAt: z.string(),
+  passengers: z.array(
+    z.strictObject({
+      caseId: z.string(),
+      externalRef: z.string(),
+      outcome: z.enum(['scheduled', 'departed', 'dropped', 'handed_over', 'failed']),
+      status: z.string(),
+      nationality: z.string().nullable(),
+      fullName: z.string().nullable(),
+      dateOfBirth: z.string().nullable(),
+      sex: z.string().nullable(),
+      documents: z.array(z.strictObject({ type: z.string(), number: z.string(), issuingCountry: z.string() })),
+    }),
+  ),
+});
+
+/** A CSV cell: quoted, and never read as a formula by a spreadsheet. */
+function cell(value: string | null): string {
+  const text = value ?? '';
+  const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+  return `"${safe.replace(/"/g, '""')}"`;
+}
+
+function manifestCsv(passengers: Awaited<ReturnType<typeof getTransferManifest>>): string {
+  const header = ['caseId', 'externalRef', 'fullName', 'dateOfBirth', 'sex', 'nationality', 'documentType', 'documentNumber', 'documentIssuingCountry', 'outcome', 'status'];
+  const rows = passengers.flatMap((p) =>
+    (p.documents.length > 0 ? p.documents : [null]).map((d) =>
+      [p.caseId, p.externalRef, p.fullName, p.dateOfBirth, p.sex, p.nationality, d?.type ?? null, d?.number ?? null, d?.issuingCountry ?? null, p.outcome, p.status]
+        .map(cell)
+        .join(','),
+    ),
+  );
+  return [header.join(','), ...rows].join('\r\n') + '\r\n';
+}
 
 /** After a batch has completed its workflow is closed; repeats are answered from the store. */
 function answerFromLegs(transfer: TransferRow, caseIds: string[], expected: TransferLegOutcome): CaseOperationResult[] {
@@ -22,7 +61,7 @@ function answerFromLegs(transfer: TransferRow, caseIds: string[], expected: Tran
   });
 }
 
-export function transferRoutes({ temporal }: AppDeps) {
+export function transferRoutes({ db, temporal, audit, protect }: AppDeps) {
   return [
     route({
       method: 'post',
@@ -62,6 +101,45 @@ export function transferRoutes({ temporal }: AppDeps) {
       params: IdParams,
       responses: { 200: { description: 'the batch', schema: TransferDetail }, ...errorResponses(400, 401, 404, 503) },
       handler: async ({ transfer }) => ({ status: 200, body: transfer }),
+    }),
+    route({
+      method: 'get',
+      path: '/v1/transfers/:id/manifest',
+      summary: 'The passenger manifest of a batch (JSON, or CSV with ?format=csv or Accept: text/csv); a logged export of personal data',
+      tags: ['transfers'],
+      purpose: true,
+      params: IdParams,
+      query: ManifestQuery,
+      responses: {
+        200: { description: 'the manifest', schema: Manifest, alternatives: { 'text/csv': 'one row per person and document, RFC 4180' } },
+        ...errorResponses(503),
+      },
+      handler: async ({ actor, transfer, query, purpose, req }) => {
+        const passengers = await getTransferManifest(db, transfer.transferId, protect);
+        const csv = query.format === 'csv' || (query.format === undefined && req.accepts(['application/json', 'text/csv']) === 'text/csv');
+        await audit.record({
+          at: new Date().toISOString(),
+          actor,
+          action: 'transfer.manifest',
+          objectType: 'case',
+          objectIds: passengers.map((p) => p.caseId),
+          outcome: 'ok',
+          purpose,
+          recipientCountry: actor.country !== transfer.holdingCountry ? actor.country : null,
+          scopeCountries: [transfer.holdingCountry, transfer.destinationCountry],
+          details: { transferId: transfer.transferId, format: csv ? 'csv' : 'json', passengers: passengers.length },
+        });
+        const { cases: _legs, ...batch } = transfer;
+        if (csv) {
+          return {
+            status: 200,
+            body: null,
+            headers: { 'Content-Disposition': `attachment; filename="manifest-${transfer.transferId}.csv"` },
+            raw: { contentType: 'text/csv; charset=utf-8', text: manifestCsv(passengers) },
+          };
+        }
+        return { status: 200, body: { ...batch, generatedAt: new Date().toISOString(), passengers } };
+      },
     }),
     route({
       method: 'post',

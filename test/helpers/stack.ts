@@ -31,13 +31,16 @@ export interface StackOptions {
   /** Wraps the real activities, e.g. to inject a fault. */
   activities?: (real: Activities) => Activities;
   callTimeoutMs?: number;
+  /** false: no worker in this process (the test runs worker processes of its own). */
+  inProcessWorker?: boolean;
+  taskQueue?: string;
 }
 
 export interface Stack extends TemporalHandles {
   database: Database;
   api: Api;
   taskQueue: string;
-  worker: Worker;
+  worker?: Worker;
   timings: CaseTimings;
   stop(): Promise<void>;
 }
@@ -61,10 +64,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const ownTemporal = !options.temporal;
   const temporal = options.temporal ?? (await connectToDevServer());
   const database = await openTestDatabase();
-  const taskQueue = `test-${randomUUID()}`;
+  const taskQueue = options.taskQueue ?? `test-${randomUUID()}`;
   const timings = { ...DEFAULT_TIMINGS, ...options.timings };
   const real = createActivities({ db: database.db, client: temporal.client, protect: TEST_PROTECT });
-  const worker = await createWorker({
+  const worker = options.inProcessWorker === false ? undefined : await createWorker({
     connection: temporal.nativeConnection,
     namespace: 'default',
     taskQueue,
@@ -75,7 +78,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     workflowBundle: { codePath: inject('workflowBundlePath') },
     activities: options.activities ? options.activities(real) : real,
   });
-  const running = worker.run();
+  const running = worker?.run();
   const api = testApp(database, {
     temporal: createTemporalGateway({
       client: temporal.client,
@@ -93,7 +96,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     worker,
     timings,
     async stop() {
-      worker.shutdown();
+      worker?.shutdown();
       await running;
       await database.close();
       if (ownTemporal) {
