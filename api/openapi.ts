@@ -41,7 +41,7 @@ export function buildOpenApi(routes: RouteSpec[], info: { title: string; version
           ...(r.headers
             ? { headers: Object.fromEntries(Object.entries(r.headers).map(([h, d]) => [h, { description: d, schema: { type: 'string' } }])) }
             : {}),
-          ...(r.schema ? { content: { 'application/json': { schema: jsonSchema(r.schema, 'output') } } } : {}),
+          ...(r.schema ? { content: { [r.contentType ?? 'application/json']: { schema: jsonSchema(r.schema, 'output') } } } : {}),
         },
       ]),
     );
@@ -53,7 +53,11 @@ export function buildOpenApi(routes: RouteSpec[], info: { title: string; version
       tags: spec.tags,
       security: spec.roles ? [{ bearerAuth: [] }] : [],
       ...(spec.roles ? { 'x-roles': spec.roles } : {}),
-      parameters: [...parameters(spec.params, 'path'), ...parameters(spec.query, 'query')],
+      parameters: [
+        ...parameters(spec.params, 'path'),
+        ...parameters(spec.query, 'query'),
+        ...Object.entries(spec.requestHeaders ?? {}).map(([name, description]) => ({ name, in: 'header', required: false, description, schema: { type: 'string' } })),
+      ],
       ...(spec.body
         ? { requestBody: { required: !bodyOptional, content: { 'application/json': { schema: jsonSchema(spec.body, 'input') } } } }
         : {}),

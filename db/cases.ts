@@ -312,7 +312,7 @@ export const canSee = (country: string | null, row: Pick<CaseScopeRow, 'holdingC
   row.claimedNationality === country ||
   row.destinationCountry === country;
 
-const summaryColumns = {
+export const summaryColumns = {
   caseId: cases.id,
   externalRef: cases.externalRef,
   status: cases.status,
@@ -336,11 +336,11 @@ const summaryColumns = {
   fullName: persons.fullName,
 };
 
-type SummaryRow = {
+export type SummaryRow = {
   [K in keyof typeof summaryColumns]: K extends 'fullName' ? string | null : unknown;
 };
 
-function toSummary(row: SummaryRow) {
+export function toSummary(row: SummaryRow) {
   const r = row as Record<string, unknown>;
   return {
     caseId: r.caseId as string,

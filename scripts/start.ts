@@ -8,20 +8,12 @@ import { signToken } from '../api/auth.js';
 import { openDatabase } from '../db/client.js';
 import { migrate } from '../db/migrate.js';
 import { resolveAuthSecret } from '../lib/auth-secret.js';
+import { DEV_USERS } from '../lib/dev-users.js';
 import { loadConfig } from '../lib/config.js';
 import { startDevServer, type DevServer } from '../lib/dev-server.js';
 import { log } from '../lib/log.js';
 import { connectionOptions, ensureSearchAttributes, targetFromConfig } from '../lib/temporal.js';
 import { createWorker } from '../worker/index.js';
-
-const DEV_USERS = [
-  { sub: 'kh-officer', name: 'Sok Dara', role: 'officer', country: 'KH' },
-  { sub: 'kh-supervisor', name: 'Chan Vuthy', role: 'supervisor', country: 'KH' },
-  { sub: 'cn-officer', name: 'Li Wei', role: 'officer', country: 'CN' },
-  { sub: 'cn-supervisor', name: 'Zhang Min', role: 'supervisor', country: 'CN' },
-  { sub: 'kh-auditor', name: 'Keo Sophea', role: 'auditor', country: 'KH' },
-  { sub: 'admin', name: 'Administrator', role: 'admin', country: 'CN' },
-] as const;
 
 async function main(): Promise<void> {
   const config = loadConfig();

@@ -5,7 +5,7 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { createActivities, type Activities } from '../../activities/index.js';
-import { createApp } from '../../api/app.js';
+import { createApp, type AppDeps } from '../../api/app.js';
 import { createAuthenticator } from '../../api/auth.js';
 import { createTemporalGateway } from '../../api/temporal.js';
 import { openDatabase, type Database } from '../../db/client.js';
@@ -33,6 +33,8 @@ export interface StackOptions {
   /** Wraps the real activities, e.g. to inject a fault. */
   activities?: (real: Activities) => Activities;
   callTimeoutMs?: number;
+  /** More app dependencies (the event stream's timing, the console, dev tokens). */
+  app?: Partial<AppDeps>;
 }
 
 export interface Stack extends TemporalHandles {
@@ -84,6 +86,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     authenticate: createAuthenticator({ secret: TEST_SECRET }),
     timings,
     http: { bodyLimit: '1mb', bulkBodyLimit: '32mb', bulkConcurrency: 32 },
+    ...options.app,
   });
   return {
     ...temporal,
