@@ -16,7 +16,7 @@ const SECURITY_HEADERS = {
 };
 
 export function consoleRouter(dir: string): Router {
-  const router = express.Router();
+  const router = express.Router({ strict: true });
   router.get('/', (_req, res) => res.redirect(302, '/console/'));
   router.get('/console', (_req, res) => res.redirect(301, '/console/'));
   router.use('/console', (req, res, next) => {

@@ -14,6 +14,7 @@ import { startDevServer, type DevServer } from '../lib/dev-server.js';
 import { log } from '../lib/log.js';
 import { connectionOptions, ensureSearchAttributes, targetFromConfig } from '../lib/temporal.js';
 import { createWorker } from '../worker/index.js';
+import { buildConsole } from './build-console.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -50,6 +51,7 @@ async function main(): Promise<void> {
     cleanups.push(() => database.close());
     await migrate(database);
 
+    await buildConsole();
     const { app, client, connection } = buildApi(config, database, target);
     cleanups.push(() => connection.close());
     await ensureSearchAttributes(connection, target.namespace);
@@ -80,6 +82,7 @@ async function main(): Promise<void> {
     const lines = [
       '',
       `  API            ${server.url}`,
+      `  Console        ${server.url}/console/`,
       `  OpenAPI        ${server.url}/openapi.json`,
       `  Temporal UI    ${devServer?.uiUrl ?? '(the cluster\'s own UI)'}`,
       `  Temporal       ${target.address} (namespace ${target.namespace})`,

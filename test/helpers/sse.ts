@@ -1,5 +1,6 @@
 // A minimal server-sent events client for tests: connects with headers, collects messages, and
 // waits (bounded) for the one a test expects.
+import { takeSseMessages } from '../../console/src/sse.js';
 
 export interface SseMessage {
   id: string | null;
@@ -32,24 +33,11 @@ export async function connectSse(url: string, headers: Record<string, string>): 
         for (;;) {
           const { value, done } = await reader.read();
           if (done) break;
-          buffer += value;
-          let cut: number;
-          while ((cut = buffer.indexOf('\n\n')) >= 0) {
-            const block = buffer.slice(0, cut);
-            buffer = buffer.slice(cut + 2);
-            let id: string | null = null;
-            let event = 'message';
-            const data: string[] = [];
-            for (const line of block.split('\n')) {
-              if (line.startsWith(':') || line === '') continue;
-              const [field, ...rest] = line.split(':');
-              const value = rest.join(':').replace(/^ /, '');
-              if (field === 'id') id = value;
-              else if (field === 'event') event = value;
-              else if (field === 'data') data.push(value);
-            }
-            if (data.length === 0) continue;
-            messages.push({ id, event, data: JSON.parse(data.join('\n')) });
+          const taken = takeSseMessages(buffer + value);
+          buffer = taken.rest;
+          for (const m of taken.messages) {
+            if (m.data === null) continue;
+            messages.push({ id: m.id, event: m.event, data: JSON.parse(m.data) });
             for (const wake of waiters) wake();
           }
         }
