@@ -63,7 +63,7 @@ export function TransfersPage({ me }: { me: Me }) {
   );
 }
 
-const inAnHour = () => {
+const tomorrowOnTheHour = () => {
   const d = new Date(Date.now() + 24 * 3600_000);
   d.setMinutes(0, 0, 0);
   return new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
@@ -75,7 +75,7 @@ export function NewTransferPage({ me, params }: { me: Me; params: URLSearchParam
   const [mode, setMode] = useState('charter_flight');
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
-  const [scheduledAt, setScheduledAt] = useState(inAnHour());
+  const [scheduledAt, setScheduledAt] = useState(tomorrowOnTheHour());
   const [capacity, setCapacity] = useState(200);
   const [selected, setSelected] = useState<Set<string> | null>(params.get('case') ? new Set([params.get('case')!]) : null);
   const candidates = useLoad(
