@@ -198,6 +198,7 @@ describe('health and the OpenAPI document', () => {
       'post /v1/cases/{id}/identity', 'post /v1/cases/{id}/decisions', 'post /v1/decisions', 'post /v1/cases/{id}/cancel',
       'post /v1/transfers', 'get /v1/transfers/{id}', 'post /v1/transfers/{id}/depart', 'post /v1/transfers/{id}/handover',
       'get /v1/stats',
+      'get /v1/stats/progress', 'get /v1/decisions/pending', 'get /v1/transfers', 'get /v1/events/stream', 'get /v1/me',
     ];
     const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`));
     expect(documented.sort()).toEqual(expected.sort());
