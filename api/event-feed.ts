@@ -61,9 +61,12 @@ export class CaseEventFeed {
       this.listeners.delete(listener);
       if (this.listeners.size === 0) this.stop();
     };
+    const starting = (this.started ??= this.start());
     try {
-      await (this.started ??= this.start());
+      await starting;
     } catch (err) {
+      // The next subscriber tries again (the database may be back).
+      if (this.started === starting) this.started = null;
       unsubscribe();
       throw err;
     }

@@ -6,7 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { buildApi } from '../api/server.js';
+import { request as httpRequest } from 'node:http';
+import { buildApi, listen } from '../api/server.js';
 import type { Database } from '../db/client.js';
 import { loadConfig } from '../lib/config.js';
 import { targetFromConfig } from '../lib/temporal.js';
@@ -122,6 +123,21 @@ describe('sessions', () => {
       const me = await request(dev).get('/v1/me').set('Authorization', `Bearer ${minted.body.token}`);
       expect(me.body).toEqual({ sub: 'kh-supervisor-2', name: 'KH supervisor', role: 'supervisor', country: 'KH' });
       expect((await request(dev).post('/v1/dev/tokens').send({ role: 'root', country: 'KH' })).status).toBe(400);
+      // Only to a caller at 127.0.0.1 / ::1: here one calling from 127.0.0.2.
+      const running = await listen(dev, 0, '127.0.0.1');
+      try {
+        const status = await new Promise<number>((resolve, reject) => {
+          const call = httpRequest(`${running.url}/v1/dev/tokens`, { method: 'POST', localAddress: '127.0.0.2', headers: { 'Content-Type': 'application/json' } }, (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          });
+          call.on('error', reject);
+          call.end(JSON.stringify({ role: 'admin', country: 'CN' }));
+        });
+        expect(status).toBe(403);
+      } finally {
+        await running.close(1000);
+      }
 
       const configured: Record<string, string>[] = [{ AUTH_SECRET: 'a-real-secret-of-enough-length-0123456789' }, { AUTH_JWKS_URL: 'https://idp.invalid/jwks.json' }];
       for (const env of configured) {

@@ -90,6 +90,25 @@ describe('event feed on the embedded database', () => {
     expect(feed.subscribers).toBe(0);
   });
 
+  it('starts again for the next subscriber after a start that failed (the database was down)', async () => {
+    let down = true;
+    const flaky = new Proxy(database.db, {
+      get(target, property, receiver) {
+        if (down && property === 'select') throw new Error('connection refused');
+        return Reflect.get(target, property, receiver);
+      },
+    });
+    const feed = new CaseEventFeed(flaky, { pollIntervalMs: 20 });
+    const subscriber = { deliver: () => undefined, end: () => undefined };
+    await expect(feed.subscribe(subscriber)).rejects.toThrow('connection refused');
+    expect(feed.subscribers).toBe(0);
+    down = false;
+    const subscription = await feed.subscribe(subscriber);
+    expect(subscription.head).toBeGreaterThan(0);
+    subscription.unsubscribe();
+    expect(feed.subscribers).toBe(0);
+  });
+
   it('answers the work lists', async () => {
     const queue = await listPendingDecisions(database.db, { country: 'CN', limit: 10 });
     expect(queue.items.map((i) => [i.caseId, i.side, i.otherSideDecision])).toEqual([[intake(1).caseId, 'destination', null]]);

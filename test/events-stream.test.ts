@@ -2,6 +2,7 @@
 // within the caller's scope, without personal data, and a client resumes with Last-Event-ID.
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { CaseEventFeed } from '../api/event-feed.js';
 import { listen, type RunningServer } from '../api/server.js';
 import { StreamEvent } from '../api/routes/events.js';
 import type { Actor } from '../workflows/definitions.js';
@@ -173,5 +174,11 @@ describe('the case event stream', () => {
     await own.close(30_000);
     await connection.ended;
     expect(Date.now() - started).toBeLessThan(5000);
+    // Every stream of this app has ended and left the feed, which then stops polling.
+    for (const c of open) c.close();
+    const feed = stack.api.app.locals.eventFeed as CaseEventFeed;
+    const deadline = Date.now() + 5000;
+    while (feed.subscribers > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(feed.subscribers).toBe(0);
   });
 });

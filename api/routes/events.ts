@@ -84,22 +84,27 @@ export function eventRoutes({ db }: AppDeps, feed: CaseEventFeed, options: Strea
           subscription?.unsubscribe();
           res.end();
         };
-        const send = (events: FeedEvent[]) => {
+        // Registered first: a client gone before the stream starts must not stay subscribed.
+        res.on('close', close);
+        const send = (events: FeedEvent[]): boolean => {
           const fresh = events.filter((e) => e.id > lastSent && canSee(scope, e));
-          if (fresh.length === 0 || !open) return;
-          res.write(fresh.map((e) => `id: ${e.id}\nevent: case\ndata: ${JSON.stringify(toStreamEvent(e))}\n\n`).join(''));
+          if (fresh.length === 0 || !open) return true;
+          const flowing = res.write(fresh.map((e) => `id: ${e.id}\nevent: case\ndata: ${JSON.stringify(toStreamEvent(e))}\n\n`).join(''));
           lastSent = fresh[fresh.length - 1].id;
           const disclosed = fresh.filter((e) => e.holdingCountry !== actor.country);
           if (disclosed.length > 0) {
             recordStreamDisclosure(db, actor, disclosed).catch((err) => log.error('disclosure not recorded', { error: String(err) }));
           }
-          if (res.writableLength > options.maxBufferedBytes) close();
+          // A live client this far behind is cut off; it resumes from the last event it took.
+          if (live && res.writableLength > options.maxBufferedBytes) close();
+          return flowing;
         };
 
         subscription = await feed.subscribe({
           deliver: (events) => (live ? send(events) : waiting.push(...events)),
           end: () => close(),
         });
+        if (!open) return { streamed: true };
         const head = subscription.head;
         lastSent = resumeAfter ?? head;
         let page: FeedEvent[];
@@ -117,14 +122,14 @@ export function eventRoutes({ db }: AppDeps, feed: CaseEventFeed, options: Strea
           'X-Accel-Buffering': 'no',
         });
         res.flushHeaders();
-        res.on('close', close);
         res.write('retry: 3000\n: stream of case events\n\n');
         heartbeat = setInterval(() => res.write(': keep-alive\n\n'), options.heartbeatMs);
         heartbeat.unref();
 
         try {
+          // The replay goes at the pace the client reads it.
           while (open) {
-            send(page);
+            if (!send(page)) await new Promise((resolve) => (res.once('drain', resolve), res.once('close', resolve)));
             if (page.length < CATCH_UP_PAGE) break;
             page = await readEvents(db, { afterId: page[page.length - 1].id, upTo: head, limit: CATCH_UP_PAGE, scopeCountry: scope });
           }

@@ -62,7 +62,7 @@ function Chart({ totals, label }: { totals: Record<Metric, number>; label: strin
 export function DashboardPage() {
   const state = useLoad(() => get<{ items: ProgressRow[] }>('/v1/stats/progress').then((r) => r.items), 'progress');
   const [updatedAt, setUpdatedAt] = useState<string | null>(null);
-  useLive(() => true, () => (state.reload(), setUpdatedAt(new Date().toLocaleTimeString())), 300);
+  useLive(() => true, () => (state.reload(), setUpdatedAt(new Date().toLocaleTimeString())), 1000);
   return (
     <section>
       <h1>Operations dashboard</h1>
