@@ -11,7 +11,7 @@ import { signToken } from '../api/auth.js';
 import { listen, type RunningServer } from '../api/server.js';
 import { TEST_SECRET } from './helpers/api.js';
 import { launchBrowser } from './helpers/browser.js';
-import { makeUsers } from './helpers/fixtures.js';
+import { caseSteps, makeUsers } from './helpers/fixtures.js';
 import { startStack, type Stack } from './helpers/stack.js';
 
 const SHOTS = path.join(import.meta.dirname, 'screenshots');
@@ -165,7 +165,8 @@ describe('the web console', () => {
     await cnRow.waitFor({ state: 'detached' });
     await dashboard.locator(cell('KH-CN', 'approved'), { hasText: '1' }).waitFor();
 
-    // The Cambodian officer builds a flight from the approved case, and confirms departure.
+    // The Cambodian officer builds a flight from the approved case and another one, and confirms departure.
+    const other = await caseSteps(stack.api, u).approved({ operationId: opId });
     await khOfficer.locator('article.case h1 .badge', { hasText: 'Approved' }).waitFor();
     await khOfficer.getByRole('link', { name: 'Put on a transfer' }).click();
     const flight = khOfficer.getByRole('form', { name: 'New transfer' });
@@ -173,23 +174,28 @@ describe('the web console', () => {
     await flight.locator('input[name=to]').fill('Guangzhou (CAN)');
     await flight.locator('input[name=capacity]').fill('180');
     await flight.locator(`tr[data-case-id="${caseId}"] input[type=checkbox]:checked`).waitFor();
+    await flight.locator(`tr[data-case-id="${other}"] input[type=checkbox]`).check();
     await shot(khOfficer, '06-new-transfer');
-    await flight.getByRole('button', { name: 'Schedule the transfer with 1 person' }).click();
-    await khOfficer.getByRole('status').filter({ hasText: '1 of 1 cases put on this transfer.' }).waitFor();
+    await flight.getByRole('button', { name: 'Schedule the transfer with 2 people' }).click();
+    await khOfficer.getByRole('status').filter({ hasText: '2 of 2 cases put on this transfer.' }).waitFor();
     const transferId = (await khOfficer.locator('section.transfer').getAttribute('data-transfer-id'))!;
     await khOfficer.getByRole('button', { name: 'Confirm departure' }).click();
-    await khOfficer.getByRole('status').filter({ hasText: '1 of 1 departed.' }).waitFor();
+    await khOfficer.getByRole('status').filter({ hasText: '2 departed.' }).waitFor();
     await khOfficer.locator(`section.transfer tr[data-case-id="${caseId}"] .badge`, { hasText: 'In transfer' }).waitFor();
     expect(await khOfficer.getByRole('button', { name: 'Confirm handover' }).count()).toBe(0);
     await khOfficer.goto(`${server.url}/console/#/transfers`);
     await khOfficer.locator(`tr[data-transfer-id="${transferId}"]`, { hasText: 'Departed' }).waitFor();
     await shot(khOfficer, '07-transfers');
 
-    // The Chinese officer confirms the handover.
+    // The Chinese officer confirms the handover; one person did not arrive.
     await cnOfficer.goto(`${server.url}/console/#/transfers/${transferId}`);
+    await cnOfficer.locator(`section.transfer tr[data-case-id="${other}"]`).getByRole('checkbox').check();
+    await cnOfficer.getByText('1 received, 1 reported missing.').waitFor();
     await cnOfficer.getByRole('button', { name: 'Confirm handover' }).click();
-    await cnOfficer.getByRole('status').filter({ hasText: '1 of 1 handed over or reported missing.' }).waitFor();
+    await cnOfficer.getByRole('status').filter({ hasText: '1 handed over, 1 reported missing.' }).waitFor();
     await cnOfficer.locator(`section.transfer tr[data-case-id="${caseId}"] .badge`, { hasText: 'Handed over' }).waitFor();
+    // The missing person's case goes back to approved, for the next transfer.
+    await cnOfficer.locator(`section.transfer tr[data-case-id="${other}"] .badge`, { hasText: 'Approved' }).waitFor();
     await shot(cnOfficer, '08-transfer-handed-over');
     await cnOfficer.goto(`${server.url}/console/#/cases/${caseId}`);
     await cnOfficer.locator('ol.timeline li').nth(6).waitFor();
@@ -197,7 +203,9 @@ describe('the web console', () => {
 
     // The dashboard has followed every step without a reload.
     await dashboard.locator(cell('KH-CN', 'handedOver'), { hasText: '1' }).waitFor();
-    expect(await text(dashboard, cell('KH-CN', 'pending'))).toBe('0');
+    expect(await text(dashboard, cell('KH-CN', 'arrested'))).toBe('2');
+    expect(await text(dashboard, cell('KH-CN', 'approved'))).toBe('2');
+    expect(await text(dashboard, cell('KH-CN', 'pending'))).toBe('1');
     expect(await dashboard.evaluate(() => (globalThis as unknown as { marker?: string }).marker)).toBe('not reloaded');
     await shot(dashboard, '10-dashboard');
 

@@ -7,6 +7,7 @@ import type { CasePage, CaseResult, Me, TransferCreated, TransferDetail, Transfe
 import { ErrorBox, Loading, Notice, Select, StatusBadge, useAction, useLive, useLoad } from '../ui.js';
 
 const TRANSFER_STATUS: Record<string, string> = { SCHEDULED: 'Scheduled', DEPARTED: 'Departed', COMPLETED: 'Completed' };
+const LEG_OUTCOME: Record<string, string> = { scheduled: 'booked', departed: 'on board', dropped: 'taken off', handed_over: 'handed over', failed: 'missing or not handed over' };
 
 export function TransfersPage({ me }: { me: Me }) {
   const [status, setStatus] = useState('');
@@ -178,9 +179,11 @@ export function NewTransferPage({ me, params }: { me: Me; params: URLSearchParam
   );
 }
 
-function resultsSummary(verb: string, results: CaseResult[]): string {
+/** "2 departed." or "1 handed over, 1 reported missing.", then what was refused and why. */
+function resultsSummary(results: CaseResult[], counts: [string, (r: CaseResult) => boolean][]): string {
   const failed = results.filter((r) => !r.ok);
-  return `${results.length - failed.length} of ${results.length} ${verb}.` + (failed.length ? ' Not done: ' + failed.map((r) => `${r.caseId.slice(0, 8)} — ${describeItemError(r.error)}`).join(' ') : '');
+  const done = counts.map(([label, match]) => `${results.filter((r) => r.ok && match(r)).length} ${label}`).join(', ');
+  return `${done}.` + (failed.length ? ' Not done: ' + failed.map((r) => `${r.caseId.slice(0, 8)} — ${describeItemError(r.error)}`).join(' ') : '');
 }
 
 export function TransferPage({ transferId, me }: { transferId: string; me: Me }) {
@@ -195,7 +198,7 @@ export function TransferPage({ transferId, me }: { transferId: string; me: Me })
   useLive((e) => caseIds.has(e.caseId), state.reload, 300);
   const depart = useAction(async () => {
     const r = await post<TransferResults>(`/v1/transfers/${transferId}/depart`, {});
-    setOutcome(resultsSummary('departed', r.results));
+    setOutcome(resultsSummary(r.results, [['departed', () => true]]));
     state.reload();
   });
   const handover = useAction(async (aboard: string[]) => {
@@ -203,7 +206,7 @@ export function TransferPage({ transferId, me }: { transferId: string; me: Me })
       receivedCaseIds: aboard.filter((id) => !missing.has(id)),
       missingCaseIds: aboard.filter((id) => missing.has(id)),
     });
-    setOutcome(resultsSummary('handed over or reported missing', r.results));
+    setOutcome(resultsSummary(r.results, [['handed over', (x) => x.status === 'HANDED_OVER'], ['reported missing', (x) => x.status !== 'HANDED_OVER']]));
     state.reload();
   });
 
@@ -240,7 +243,7 @@ export function TransferPage({ transferId, me }: { transferId: string; me: Me })
                         {c.externalRef}
                       </a>
                     </td>
-                    <td>{c.outcome.replace(/_/g, ' ')}</td>
+                    <td>{LEG_OUTCOME[c.outcome] ?? c.outcome}</td>
                     <td>
                       <StatusBadge status={c.status} />
                     </td>
