@@ -3,23 +3,28 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { z } from 'zod';
 import { getCaseScopes } from '../db/cases.js';
 import type { Db } from '../db/client.js';
-import { log } from '../lib/log.js';
 import { getTransfer } from '../db/transfers.js';
-import type { Actor, CaseTimings } from '../workflows/definitions.js';
 import type { FieldProtection, KeyRing } from '../lib/crypto.js';
+import { log } from '../lib/log.js';
+import type { Actor, CaseTimings, Role } from '../workflows/definitions.js';
 import type { AuditTrail } from './audit.js';
+import { consoleRouter } from './console.js';
 import { createErrorMiddleware, notFound } from './errors.js';
+import { CaseEventFeed } from './event-feed.js';
 import { createRateLimiter } from './rate-limit.js';
 import { mount, route, type RouteSpec } from './http.js';
 import { buildOpenApi } from './openapi.js';
 import { auditRoutes } from './routes/audit.js';
 import { codecRoutes } from './routes/codec.js';
 import { caseRoutes } from './routes/cases.js';
+import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { operationRoutes } from './routes/operations.js';
 import { safeguardRoutes } from './routes/safeguards.js';
+import { sessionRoutes } from './routes/session.js';
 import { statsRoutes } from './routes/stats.js';
 import { transferRoutes } from './routes/transfers.js';
+import { worklistRoutes } from './routes/worklists.js';
 import type { TemporalGateway } from './temporal.js';
 
 export interface AppDeps {
@@ -38,6 +43,15 @@ export interface AppDeps {
   codecCorsOrigins?: string[];
   /** Keys the audit chain; never stored in the database. */
   auditKey: string;
+  /** The event stream's polling of the case timeline and keep-alive; defaults suit production. */
+  stream?: Partial<{ pollIntervalMs: number; heartbeatMs: number; maxBufferedBytes: number }>;
+  /** The built web console to serve at /console; none when omitted. */
+  consoleDir?: string;
+  /**
+   * Mints tokens for the console's development sign-in. Given only to a system running on its
+   * development secret; without it the /v1/dev routes do not exist.
+   */
+  devTokens?: (claims: { sub: string; name: string; role: Role; country: string }, ttlSeconds: number) => Promise<string>;
 }
 
 /** Headers for an API that serves personal data and is never framed or cached. */
@@ -99,6 +113,7 @@ export const API_INFO = {
 };
 
 export function createApp(deps: AppDeps) {
+  const feed = new CaseEventFeed(deps.db, { pollIntervalMs: deps.stream?.pollIntervalMs ?? 500 });
   const routes: RouteSpec[] = [
     ...healthRoutes(deps),
     ...operationRoutes(deps),
@@ -108,6 +123,9 @@ export function createApp(deps: AppDeps) {
     ...statsRoutes(deps),
     ...auditRoutes(deps),
     ...codecRoutes(deps),
+    ...worklistRoutes(deps),
+    ...eventRoutes(deps, feed, { heartbeatMs: deps.stream?.heartbeatMs ?? 15_000, maxBufferedBytes: deps.stream?.maxBufferedBytes ?? 4 << 20 }),
+    ...sessionRoutes(deps),
   ];
   let document: unknown;
   routes.push(
@@ -126,9 +144,11 @@ export function createApp(deps: AppDeps) {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.locals.routes = routes;
+  app.locals.eventFeed = feed;
   app.use(securityHeaders);
   app.use(accessLog);
   app.use('/codec', codecCors(deps.codecCorsOrigins ?? []));
+  if (deps.consoleDir) app.use(consoleRouter(deps.consoleDir));
   const router = express.Router();
   mount(router, routes, {
     bodyLimit: deps.http.bodyLimit,

@@ -17,6 +17,8 @@ export interface ResponseSpec {
   headers?: Record<string, string>;
   /** Other representations the route can give (content type → description), chosen by the request. */
   alternatives?: Record<string, string>;
+  /** Media type of the body; default application/json. */
+  contentType?: string;
 }
 
 type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;
@@ -46,6 +48,11 @@ export interface Reply {
   raw?: { contentType: string; text: string };
 }
 
+/** What a handler answers when it has written the response itself (a stream). */
+export interface Streamed {
+  streamed: true;
+}
+
 export interface RouteSpec<P extends z.ZodType | undefined = z.ZodType | undefined, Q extends z.ZodType | undefined = z.ZodType | undefined, B extends z.ZodType | undefined = z.ZodType | undefined> {
   method: 'get' | 'post';
   path: string;
@@ -60,10 +67,12 @@ export interface RouteSpec<P extends z.ZodType | undefined = z.ZodType | undefin
   params?: P;
   query?: Q;
   body?: B;
+  /** Request headers the route reads, by name, with what they mean (documented in OpenAPI). */
+  requestHeaders?: Record<string, string>;
   /** Body size limit (express/body-parser syntax); defaults to the app's. */
   bodyLimit?: string;
   responses: Record<number, ResponseSpec>;
-  handler: (ctx: Ctx<P, Q, B>) => Promise<Reply>;
+  handler: (ctx: Ctx<P, Q, B>) => Promise<Reply | Streamed>;
 }
 
 /**
@@ -162,6 +171,7 @@ export function mount(router: Router, routes: RouteSpec[], options: MountOptions
         throw new HttpError(400, 'VALIDATION_FAILED', 'this route takes no query parameters');
       }
       const reply = await spec.handler(ctx as Ctx<never, never, never>);
+      if ('streamed' in reply) return;
       if (reply.headers) res.set(reply.headers);
       if (reply.raw) res.status(reply.status).type(reply.raw.contentType).send(reply.raw.text);
       else res.status(reply.status).json(reply.body);

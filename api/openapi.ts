@@ -44,7 +44,7 @@ export function buildOpenApi(routes: RouteSpec[], info: { title: string; version
           ...(r.schema
             ? {
                 content: {
-                  'application/json': { schema: jsonSchema(r.schema, 'output') },
+                  [r.contentType ?? 'application/json']: { schema: jsonSchema(r.schema, 'output') },
                   ...Object.fromEntries(
                     Object.entries(r.alternatives ?? {}).map(([type, description]) => [type, { schema: { type: 'string', description } }]),
                   ),
@@ -76,6 +76,7 @@ export function buildOpenApi(routes: RouteSpec[], info: { title: string; version
               },
             ]
           : []),
+        ...Object.entries(spec.requestHeaders ?? {}).map(([name, description]) => ({ name, in: 'header', required: false, description, schema: { type: 'string' } })),
       ],
       ...(spec.body
         ? { requestBody: { required: !bodyOptional, content: { 'application/json': { schema: jsonSchema(spec.body, 'input') } } } }

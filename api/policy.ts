@@ -56,6 +56,11 @@ export const POLICY: Record<string, RoutePolicy> = {
   'get /v1/stats': { roles: ALL },
   'get /v1/audit': { roles: ['auditor', 'admin'] },
   'get /v1/audit/verify': { roles: ['auditor', 'admin'] },
+  'get /v1/decisions/pending': { roles: ['supervisor'] },
+  'get /v1/transfers': { roles: ALL },
+  'get /v1/stats/progress': { roles: ALL },
+  'get /v1/events/stream': { roles: ALL },
+  'get /v1/me': { roles: ALL },
   'post /codec/decode': { roles: ['auditor', 'admin'] },
   'post /codec/encode': { roles: ['auditor', 'admin'] },
 };

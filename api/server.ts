@@ -12,7 +12,9 @@ import { log } from '../lib/log.js';
 import { lazyClient, targetFromConfig, type TemporalTarget } from '../lib/temporal.js';
 import { createApp } from './app.js';
 import { createAuditTrail, startAuditSealer } from './audit.js';
-import { createAuthenticator } from './auth.js';
+import { createAuthenticator, signToken } from './auth.js';
+import { CONSOLE_DIST } from './console.js';
+import type { CaseEventFeed } from './event-feed.js';
 import { createTemporalGateway } from './temporal.js';
 
 export interface RunningServer {
@@ -35,6 +37,8 @@ export function listen(app: Express, port: number, host: string): Promise<Runnin
         url: `http://${shownHost}:${actualPort}`,
         close: (graceMs = 10_000) =>
           new Promise<void>((done) => {
+            // Event streams never finish on their own: end them so the server can close.
+            (app.locals.eventFeed as CaseEventFeed | undefined)?.closeAll();
             const force = setTimeout(() => server.closeAllConnections(), graceMs).unref();
             server.close(() => {
               clearTimeout(force);
@@ -75,6 +79,8 @@ export function buildApi(config: Config, database: Database, target: TemporalTar
     protect,
     keyRing: protection.ring,
     codecCorsOrigins: config.protection.codecCorsOrigins,
+    consoleDir: CONSOLE_DIST,
+    ...(dev && secret ? { devTokens: (claims, ttl) => signToken(secret, claims, ttl) } : {}),
   });
   const stopSealer = startAuditSealer(database.db, audit.key);
   return { app, client, connection, stopSealer, protect, dataConverter };

@@ -413,7 +413,7 @@ export const canSee = (country: string | null, row: Pick<CaseScopeRow, 'holdingC
   row.claimedNationality === country ||
   row.destinationCountry === country;
 
-const summaryColumns = {
+export const summaryColumns = {
   caseId: cases.id,
   externalRef: cases.externalRef,
   status: cases.status,
@@ -443,11 +443,11 @@ const summaryColumns = {
   fullName: persons.fullName,
 };
 
-type SummaryRow = {
+export type SummaryRow = {
   [K in keyof typeof summaryColumns]: K extends 'fullName' ? string | null : unknown;
 };
 
-function toSummary(row: SummaryRow) {
+export function toSummary(row: SummaryRow) {
   const r = row as Record<string, unknown>;
   return {
     caseId: r.caseId as string,

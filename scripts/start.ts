@@ -7,21 +7,14 @@ import { buildApi, listen } from '../api/server.js';
 import { signToken } from '../api/auth.js';
 import { openDatabase } from '../db/client.js';
 import { migrate } from '../db/migrate.js';
+import { DEV_USERS } from '../lib/dev-users.js';
 import { resolveAuthSecret } from '../lib/secrets.js';
 import { loadConfig } from '../lib/config.js';
 import { startDevServer, type DevServer } from '../lib/dev-server.js';
 import { log } from '../lib/log.js';
 import { connectionOptions, ensureSearchAttributes, targetFromConfig } from '../lib/temporal.js';
 import { createWorker } from '../worker/index.js';
-
-const DEV_USERS = [
-  { sub: 'kh-officer', name: 'Sok Dara', role: 'officer', country: 'KH' },
-  { sub: 'kh-supervisor', name: 'Chan Vuthy', role: 'supervisor', country: 'KH' },
-  { sub: 'cn-officer', name: 'Li Wei', role: 'officer', country: 'CN' },
-  { sub: 'cn-supervisor', name: 'Zhang Min', role: 'supervisor', country: 'CN' },
-  { sub: 'kh-auditor', name: 'Keo Sophea', role: 'auditor', country: 'KH' },
-  { sub: 'admin', name: 'Administrator', role: 'admin', country: 'CN' },
-] as const;
+import { buildConsole } from './build-console.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -58,6 +51,7 @@ async function main(): Promise<void> {
     cleanups.push(() => database.close());
     await migrate(database);
 
+    await buildConsole();
     const { app, client, connection, stopSealer, protect, dataConverter } = buildApi(config, database, target);
     cleanups.push(() => connection.close());
     cleanups.push(stopSealer);
@@ -91,6 +85,7 @@ async function main(): Promise<void> {
     const lines = [
       '',
       `  API            ${server.url}`,
+      `  Console        ${server.url}/console/`,
       `  OpenAPI        ${server.url}/openapi.json`,
       `  Temporal UI    ${devServer?.uiUrl ?? '(the cluster\'s own UI)'}`,
       `  Temporal       ${target.address} (namespace ${target.namespace})`,

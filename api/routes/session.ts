@@ -1,0 +1,68 @@
+import type { Request } from 'express';
+import { z } from 'zod';
+import { DEV_USERS } from '../../lib/dev-users.js';
+import type { AppDeps } from '../app.js';
+import { forbidden } from '../errors.js';
+import { errorResponses, route } from '../http.js';
+import { Country, Role } from '../schemas.js';
+
+export const Me = z.strictObject({ sub: z.string(), name: z.string().nullable(), role: Role, country: z.string() });
+
+const DevUser = z.strictObject({ sub: z.string(), name: z.string(), role: Role, country: Country });
+const DevTokenBody = z.strictObject({
+  role: Role,
+  country: Country,
+  sub: z.string().trim().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/i, 'letters, digits, dot, dash or underscore').optional(),
+  name: z.string().trim().min(1).max(100).optional(),
+});
+const DEV_TOKEN_TTL_SECONDS = 12 * 3600;
+
+const fromLoopback = (req: Request) => ['127.0.0.1', '::1', '::ffff:127.0.0.1'].includes(req.socket.remoteAddress ?? '');
+
+export function sessionRoutes({ devTokens }: AppDeps) {
+  const routes = [
+    route({
+      method: 'get',
+      path: '/v1/me',
+      summary: 'Who the token says the caller is',
+      tags: ['session'],
+      responses: { 200: { description: 'the caller', schema: Me }, ...errorResponses(401) },
+      handler: async ({ actor }) => ({ status: 200, body: { sub: actor.sub, name: actor.name ?? null, role: actor.role, country: actor.country } }),
+    }),
+  ];
+  // Only a system running on its development secret (no AUTH_SECRET, no AUTH_JWKS_URL) is given
+  // `devTokens`; elsewhere these routes do not exist.
+  if (!devTokens) return routes;
+  return [
+    ...routes,
+    route({
+      method: 'get',
+      path: '/v1/dev/users',
+      summary: 'Development only: the sample users of a local system',
+      public: true,
+      tags: ['session'],
+      responses: { 200: { description: 'the users', schema: z.strictObject({ items: z.array(DevUser) }) } },
+      handler: async () => ({ status: 200, body: { items: DEV_USERS } }),
+    }),
+    route({
+      method: 'post',
+      path: '/v1/dev/tokens',
+      summary: 'Development only: a token for any role and country, to callers on this machine',
+      public: true,
+      tags: ['session'],
+      body: DevTokenBody,
+      responses: {
+        201: { description: 'the token', schema: z.strictObject({ token: z.string(), expiresAt: z.string() }) },
+        ...errorResponses(400, 403, 413),
+      },
+      handler: async ({ body, req }) => {
+        if (!fromLoopback(req)) throw forbidden('development tokens are given to callers on this machine only');
+        const known = DEV_USERS.find((u) => u.role === body.role && u.country === body.country && (!body.sub || u.sub === body.sub));
+        const sub = body.sub ?? known?.sub ?? `${body.country.toLowerCase()}-${body.role}`;
+        const name = body.name ?? known?.name ?? `${body.country} ${body.role}`;
+        const token = await devTokens({ sub, name, role: body.role, country: body.country }, DEV_TOKEN_TTL_SECONDS);
+        return { status: 201, body: { token, expiresAt: new Date(Date.now() + DEV_TOKEN_TTL_SECONDS * 1000).toISOString() } };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,301 @@
+import { useState } from 'preact/hooks';
+import { canScheduleTransfers, transferActions } from '../actions.js';
+import { describeItemError, get, post, query } from '../api.js';
+import { COUNTRIES, COUNTRY_CODES, country, dateTime, MODE_LABELS } from '../format.js';
+import { href, navigate } from '../router.js';
+import type { CasePage, CaseResult, Me, TransferCreated, TransferDetail, TransferPage as TransferList, TransferResults } from '../types.js';
+import { ErrorBox, Loading, Notice, Select, StatusBadge, useAction, useLive, useLoad } from '../ui.js';
+
+const TRANSFER_STATUS: Record<string, string> = { SCHEDULED: 'Scheduled', DEPARTED: 'Departed', COMPLETED: 'Completed' };
+const LEG_OUTCOME: Record<string, string> = { scheduled: 'booked', departed: 'on board', dropped: 'taken off', handed_over: 'handed over', failed: 'missing or not handed over' };
+
+export function TransfersPage({ me }: { me: Me }) {
+  const [status, setStatus] = useState('');
+  const state = useLoad(() => get<TransferList>(`/v1/transfers${query({ status, limit: 100 })}`), status);
+  useLive((e) => e.type === 'TRANSFER_SCHEDULED' || e.type === 'DEPARTED' || e.type === 'HANDED_OVER' || e.type === 'TRANSFER_FAILED', state.reload, 800);
+  return (
+    <section>
+      <h1>Transfers</h1>
+      <div class="toolbar">
+        {canScheduleTransfers(me) && (
+          <a class="button" href={href('transfers/new')}>
+            Build a transfer
+          </a>
+        )}
+        <Select label="Status" name="transfer-status" value={status} any="Any" options={Object.entries(TRANSFER_STATUS)} onChange={setStatus} />
+      </div>
+      <Loading state={state}>
+        {(data) =>
+          data.items.length === 0 ? (
+            <p class="muted">No transfers{status ? ' with this status' : ''}.</p>
+          ) : (
+            <table>
+              <thead>
+                <tr>
+                  <th>Scheduled</th>
+                  <th>Route</th>
+                  <th>Mode</th>
+                  <th>People</th>
+                  <th>Status</th>
+                </tr>
+              </thead>
+              <tbody>
+                {data.items.map((t) => (
+                  <tr key={t.transferId} data-transfer-id={t.transferId}>
+                    <td>
+                      <a href={href(`transfers/${t.transferId}`)}>{dateTime(t.scheduledAt)}</a>
+                    </td>
+                    <td>
+                      {t.from} ({t.holdingCountry}) → {t.to} ({t.destinationCountry})
+                    </td>
+                    <td>{MODE_LABELS[t.mode] ?? t.mode}</td>
+                    <td>
+                      {t.cases} / {t.capacity}
+                    </td>
+                    <td>{TRANSFER_STATUS[t.status]}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )
+        }
+      </Loading>
+    </section>
+  );
+}
+
+const tomorrowOnTheHour = () => {
+  const d = new Date(Date.now() + 24 * 3600_000);
+  d.setMinutes(0, 0, 0);
+  return new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+};
+
+export function NewTransferPage({ me, params }: { me: Me; params: URLSearchParams }) {
+  const others = COUNTRY_CODES.filter((c) => c !== me.country);
+  const [destination, setDestination] = useState(params.get('destination') ?? (others.includes('CN') ? 'CN' : others[0]));
+  const [mode, setMode] = useState('charter_flight');
+  const [from, setFrom] = useState('');
+  const [to, setTo] = useState('');
+  const [scheduledAt, setScheduledAt] = useState(tomorrowOnTheHour());
+  const [capacity, setCapacity] = useState(200);
+  const [selected, setSelected] = useState<Set<string> | null>(params.get('case') ? new Set([params.get('case')!]) : null);
+  const candidates = useLoad(
+    () => get<CasePage>(`/v1/cases${query({ status: 'APPROVED', holdingCountry: me.country, destinationCountry: destination, limit: 500 })}`),
+    destination,
+  );
+  useLive((e) => e.holdingCountry === me.country, candidates.reload, 800);
+  const items = candidates.data?.items ?? [];
+  // Until the officer picks, the oldest approved cases fill the transfer up to its capacity.
+  const chosen = selected ? items.filter((c) => selected.has(c.caseId)) : items.slice(0, capacity);
+  const action = useAction(async () => {
+    const created = await post<TransferCreated>('/v1/transfers', {
+      destinationCountry: destination,
+      mode,
+      from: from.trim(),
+      to: to.trim(),
+      scheduledAt: new Date(scheduledAt).toISOString(),
+      capacity,
+      caseIds: chosen.map((c) => c.caseId),
+    });
+    const refused = created.cases.filter((c) => !c.accepted);
+    sessionStorage.setItem(
+      `transfer-created-${created.transferId}`,
+      `${created.cases.length - refused.length} of ${created.cases.length} cases put on this transfer.` +
+        (refused.length ? ' Not accepted: ' + refused.map((c) => `${c.caseId.slice(0, 8)} — ${describeItemError(c.error)}`).join(' ') : ''),
+    );
+    navigate(href(`transfers/${created.transferId}`));
+  });
+  if (!canScheduleTransfers(me)) return <p>Only case officers build transfers.</p>;
+  const toggle = (id: string, on: boolean) => {
+    const next = new Set(selected ?? chosen.map((c) => c.caseId));
+    if (on) next.add(id);
+    else next.delete(id);
+    setSelected(next);
+  };
+
+  return (
+    <section>
+      <h1>Build a transfer from {country(me.country)}</h1>
+      <form class="card" aria-label="New transfer" onSubmit={(e) => (e.preventDefault(), void action.run())}>
+        <div class="row">
+          <Select label="Destination" name="destination" value={destination} options={others.map((c) => [c, COUNTRIES[c]])} onChange={(v) => (setDestination(v), setSelected(null))} />
+          <Select label="Mode" name="mode" value={mode} options={Object.entries(MODE_LABELS)} onChange={setMode} />
+          <label>
+            From
+            <input name="from" value={from} required maxLength={200} placeholder="Phnom Penh (PNH)" onInput={(e) => setFrom((e.target as HTMLInputElement).value)} />
+          </label>
+          <label>
+            To
+            <input name="to" value={to} required maxLength={200} placeholder="Guangzhou (CAN)" onInput={(e) => setTo((e.target as HTMLInputElement).value)} />
+          </label>
+          <label>
+            Scheduled
+            <input name="scheduledAt" type="datetime-local" value={scheduledAt} required onInput={(e) => setScheduledAt((e.target as HTMLInputElement).value)} />
+          </label>
+          <label>
+            Capacity
+            <input name="capacity" type="number" min={1} max={1000} value={capacity} required onInput={(e) => setCapacity(Math.max(1, Number((e.target as HTMLInputElement).value) || 1))} />
+          </label>
+        </div>
+        <h2>
+          Approved cases for {country(destination)} <span class="muted">({chosen.length} of {items.length} selected, capacity {capacity})</span>
+        </h2>
+        <Loading state={candidates}>
+          {() =>
+            items.length === 0 ? (
+              <p class="muted">No approved cases are waiting for a transfer to {COUNTRIES[destination]}.</p>
+            ) : (
+              <table>
+                <tbody>
+                  {items.map((c) => {
+                    const on = chosen.some((x) => x.caseId === c.caseId);
+                    return (
+                      <tr key={c.caseId} data-case-id={c.caseId}>
+                        <td>
+                          <input type="checkbox" aria-label={`Put ${c.personName ?? c.externalRef} on the transfer`} checked={on} disabled={!on && chosen.length >= capacity} onChange={(e) => toggle(c.caseId, (e.target as HTMLInputElement).checked)} />
+                        </td>
+                        <td>{c.personName}</td>
+                        <td class="mono">{c.externalRef}</td>
+                        <td>
+                          <StatusBadge status={c.status} />
+                        </td>
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+            )
+          }
+        </Loading>
+        {chosen.length > capacity && <div class="error">More people are selected than the transfer can take.</div>}
+        <ErrorBox error={action.error} />
+        <div class="actions">
+          <button type="submit" disabled={action.busy || chosen.length === 0 || chosen.length > capacity}>
+            Schedule the transfer with {chosen.length} {chosen.length === 1 ? 'person' : 'people'}
+          </button>
+        </div>
+      </form>
+    </section>
+  );
+}
+
+/** "2 departed." or "1 handed over, 1 reported missing.", then what was refused and why. */
+function resultsSummary(results: CaseResult[], counts: [string, (r: CaseResult) => boolean][]): string {
+  const failed = results.filter((r) => !r.ok);
+  const done = counts.map(([label, match]) => `${results.filter((r) => r.ok && match(r)).length} ${label}`).join(', ');
+  return `${done}.` + (failed.length ? ' Not done: ' + failed.map((r) => `${r.caseId.slice(0, 8)} — ${describeItemError(r.error)}`).join(' ') : '');
+}
+
+export function TransferPage({ transferId, me }: { transferId: string; me: Me }) {
+  const state = useLoad(() => get<TransferDetail>(`/v1/transfers/${transferId}`), transferId);
+  const [outcome, setOutcome] = useState<string | null>(() => {
+    const created = sessionStorage.getItem(`transfer-created-${transferId}`);
+    sessionStorage.removeItem(`transfer-created-${transferId}`);
+    return created;
+  });
+  const [missing, setMissing] = useState<Set<string>>(new Set());
+  const caseIds = new Set(state.data?.cases.map((c) => c.caseId));
+  useLive((e) => caseIds.has(e.caseId), state.reload, 300);
+  const depart = useAction(async () => {
+    const r = await post<TransferResults>(`/v1/transfers/${transferId}/depart`, {});
+    setOutcome(resultsSummary(r.results, [['departed', () => true]]));
+    state.reload();
+  });
+  const handover = useAction(async (aboard: string[]) => {
+    const r = await post<TransferResults>(`/v1/transfers/${transferId}/handover`, {
+      receivedCaseIds: aboard.filter((id) => !missing.has(id)),
+      missingCaseIds: aboard.filter((id) => missing.has(id)),
+    });
+    setOutcome(resultsSummary(r.results, [['handed over', (x) => x.status === 'HANDED_OVER'], ['reported missing', (x) => x.status !== 'HANDED_OVER']]));
+    state.reload();
+  });
+
+  return (
+    <Loading state={state}>
+      {(t) => {
+        const actions = transferActions(me, t);
+        const aboard = t.cases.filter((c) => c.outcome === 'departed').map((c) => c.caseId);
+        return (
+          <section class="transfer" data-transfer-id={t.transferId}>
+            <h1>
+              {MODE_LABELS[t.mode] ?? t.mode}: {t.from} → {t.to} <span class="badge">{TRANSFER_STATUS[t.status]}</span>
+            </h1>
+            <p class="muted">
+              {country(t.holdingCountry)} → {country(t.destinationCountry)} · scheduled {dateTime(t.scheduledAt)} · capacity {t.capacity}
+              {t.departedAt && ` · departed ${dateTime(t.departedAt)}`}
+              {t.completedAt && ` · completed ${dateTime(t.completedAt)}`}
+            </p>
+            {outcome && <Notice>{outcome}</Notice>}
+            <table>
+              <thead>
+                <tr>
+                  <th>Reference</th>
+                  <th>On this transfer</th>
+                  <th>Case status</th>
+                  {actions.includes('handover') && <th>Handover</th>}
+                </tr>
+              </thead>
+              <tbody>
+                {t.cases.map((c) => (
+                  <tr key={c.caseId} data-case-id={c.caseId}>
+                    <td>
+                      <a href={href(`cases/${c.caseId}`)} class="mono">
+                        {c.externalRef}
+                      </a>
+                    </td>
+                    <td>{LEG_OUTCOME[c.outcome] ?? c.outcome}</td>
+                    <td>
+                      <StatusBadge status={c.status} />
+                    </td>
+                    {actions.includes('handover') && (
+                      <td>
+                        {c.outcome === 'departed' && (
+                          <label class="radio">
+                            <input
+                              type="checkbox"
+                              aria-label={`${c.externalRef} is missing`}
+                              checked={missing.has(c.caseId)}
+                              onChange={(e) => {
+                                const next = new Set(missing);
+                                if ((e.target as HTMLInputElement).checked) next.add(c.caseId);
+                                else next.delete(c.caseId);
+                                setMissing(next);
+                              }}
+                            />{' '}
+                            missing
+                          </label>
+                        )}
+                      </td>
+                    )}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            {actions.includes('depart') && (
+              <div class="card action">
+                <h3>Departure</h3>
+                <p>Confirm that the transfer has left with the people on board.</p>
+                <ErrorBox error={depart.error} />
+                <button type="button" disabled={depart.busy} onClick={() => void depart.run()}>
+                  Confirm departure
+                </button>
+              </div>
+            )}
+            {actions.includes('handover') && aboard.length > 0 && (
+              <div class="card action">
+                <h3>Handover</h3>
+                <p>
+                  {aboard.length - aboard.filter((id) => missing.has(id)).length} received, {aboard.filter((id) => missing.has(id)).length} reported missing. Tick anyone who did not arrive.
+                </p>
+                <ErrorBox error={handover.error} />
+                <button type="button" disabled={handover.busy} onClick={() => void handover.run(aboard)}>
+                  Confirm handover
+                </button>
+              </div>
+            )}
+          </section>
+        );
+      }}
+    </Loading>
+  );
+}

@@ -1,0 +1,140 @@
+// Work lists and progress for the people doing the work: a supervisor's decision queue, the
+// transfer batches of a country, and each operation's progress per country pair.
+import { and, asc, desc, eq, notInArray, or, sql, type SQL } from 'drizzle-orm';
+import { TERMINAL_STATUSES, type TransferStatus } from '../workflows/definitions.js';
+import type { Db } from './client.js';
+import { iso, summaryColumns, toSummary, visibleTo, type SummaryRow } from './cases.js';
+import { cases, decisions, identityChecks, operations, persons, transfers } from './schema.js';
+
+export interface Keyset {
+  /** The sort value of the last item (an ISO time). */
+  createdAt: string;
+  id: string;
+}
+
+const undecided = (side: 'holding' | 'destination') =>
+  sql`not exists (select 1 from ${decisions} d where d.case_id = ${cases.id} and d.side = ${side})`;
+
+/**
+ * Cases awaiting the decision of `country`'s side, the earliest approval deadline first. The
+ * keyset's `createdAt` carries the deadline.
+ */
+export async function listPendingDecisions(
+  db: Db,
+  options: { country: string; operationId?: string; overdue?: boolean; limit: number; after?: Keyset },
+) {
+  const { country, limit, after } = options;
+  const due = sql`coalesce(${cases.approvalDueAt}, 'infinity'::timestamptz)`;
+  const rows = await db
+    .select({
+      ...summaryColumns,
+      side: sql<'holding' | 'destination'>`case when ${cases.holdingCountry} = ${country} then 'holding' else 'destination' end`,
+      otherSide: sql<string | null>`(select d.decision from ${decisions} d where d.case_id = ${cases.id}
+        and d.side = case when ${cases.holdingCountry} = ${country} then 'destination' else 'holding' end)`,
+    })
+    .from(cases)
+    .leftJoin(persons, eq(persons.caseId, cases.id))
+    .where(
+      and(
+        eq(cases.status, 'APPROVAL_PENDING'),
+        or(
+          and(eq(cases.holdingCountry, country), undecided('holding')),
+          and(eq(cases.destinationCountry, country), undecided('destination')),
+        ),
+        options.operationId ? eq(cases.operationId, options.operationId) : undefined,
+        options.overdue === undefined ? undefined : eq(cases.overdue, options.overdue),
+        after ? sql`(${due}, ${cases.id}) > (${after.createdAt}::timestamptz, ${after.id}::uuid)` : undefined,
+      ),
+    )
+    .orderBy(asc(due), asc(cases.id))
+    .limit(limit + 1);
+  const items = rows.slice(0, limit).map((r) => ({
+    ...toSummary(r as unknown as SummaryRow),
+    side: r.side,
+    otherSideDecision: (r.otherSide ?? null) as 'approve' | 'reject' | null,
+  }));
+  const last = rows.length > limit ? items[limit - 1] : undefined;
+  return { items, next: last ? { createdAt: last.deadlines.approvalDueAt ?? 'infinity', id: last.caseId } : null };
+}
+
+/** Transfer batches from or to `country` (all for null), newest first. */
+export async function listTransfers(db: Db, options: { country: string | null; status?: TransferStatus; limit: number; after?: Keyset }) {
+  const { country, limit, after } = options;
+  const rows = await db
+    .select({
+      transferId: transfers.id,
+      status: transfers.status,
+      holdingCountry: transfers.holdingCountry,
+      destinationCountry: transfers.destinationCountry,
+      mode: transfers.mode,
+      from: transfers.fromPlace,
+      to: transfers.toPlace,
+      scheduledAt: transfers.scheduledAt,
+      capacity: transfers.capacity,
+      createdAt: transfers.createdAt,
+      departedAt: transfers.departedAt,
+      completedAt: transfers.completedAt,
+      cases: sql<number>`(select count(*)::int from transfer_legs l where l.transfer_id = ${transfers.id} and l.outcome <> 'dropped')`,
+    })
+    .from(transfers)
+    .where(
+      and(
+        country === null ? undefined : or(eq(transfers.holdingCountry, country), eq(transfers.destinationCountry, country)),
+        options.status ? eq(transfers.status, options.status) : undefined,
+        after ? sql`(${transfers.createdAt}, ${transfers.id}) < (${after.createdAt}::timestamptz, ${after.id}::uuid)` : undefined,
+      ),
+    )
+    .orderBy(desc(transfers.createdAt), desc(transfers.id))
+    .limit(limit + 1);
+  const items = rows.slice(0, limit).map((r) => ({
+    ...r,
+    status: r.status as TransferStatus,
+    scheduledAt: iso(r.scheduledAt),
+    createdAt: iso(r.createdAt),
+    departedAt: r.departedAt === null ? null : iso(r.departedAt),
+    completedAt: r.completedAt === null ? null : iso(r.completedAt),
+    cases: Number(r.cases),
+  }));
+  const last = rows.length > limit ? items[limit - 1] : undefined;
+  return { items, next: last ? { createdAt: last.createdAt, id: last.transferId } : null };
+}
+
+const PAST_IDENTITY: SQL = sql`exists (select 1 from ${identityChecks} i where i.case_id = ${cases.id} and i.result = 'confirmed')`;
+const BOTH_APPROVED: SQL = sql`(select count(*) from ${decisions} d where d.case_id = ${cases.id} and d.decision = 'approve') = 2`;
+
+/**
+ * Per operation and country pair (holding → destination, or claimed nationality until verified):
+ * cases arrested, identity confirmed, approved by both sides, handed over, still open, overdue.
+ */
+export async function getProgress(db: Db, scopeCountry: string | null) {
+  const destination = sql<string>`coalesce(${cases.destinationCountry}, ${cases.claimedNationality})`;
+  const counted = (condition: SQL) => sql<number>`count(*) filter (where ${condition})::int`;
+  const rows = await db
+    .select({
+      operationId: cases.operationId,
+      operationName: operations.name,
+      holdingCountry: cases.holdingCountry,
+      destinationCountry: destination,
+      arrested: sql<number>`count(*)::int`,
+      verified: counted(PAST_IDENTITY),
+      approved: counted(BOTH_APPROVED),
+      handedOver: counted(eq(cases.status, 'HANDED_OVER')!),
+      pending: counted(notInArray(cases.status, [...TERMINAL_STATUSES])!),
+      overdue: counted(sql`${cases.overdue}`),
+    })
+    .from(cases)
+    .leftJoin(operations, eq(operations.id, cases.operationId))
+    .where(visibleTo(scopeCountry))
+    .groupBy(cases.operationId, operations.name, cases.holdingCountry, destination)
+    .orderBy(asc(operations.name), asc(cases.holdingCountry), asc(destination));
+  return rows.map((r) => ({
+    ...r,
+    operationName: r.operationName ?? null,
+    arrested: Number(r.arrested),
+    verified: Number(r.verified),
+    approved: Number(r.approved),
+    handedOver: Number(r.handedOver),
+    pending: Number(r.pending),
+    overdue: Number(r.overdue),
+  }));
+}

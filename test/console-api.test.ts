@@ -1,0 +1,172 @@
+// What the console relies on besides the case routes: the supervisor's queue, the transfer list,
+// progress per operation and country, /v1/me, the development sign-in (and its absence whenever a
+// real secret or OIDC provider is configured), and the console's static files.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { request as httpRequest } from 'node:http';
+import { buildApi, listen } from '../api/server.js';
+import type { Database } from '../db/client.js';
+import { loadConfig } from '../lib/config.js';
+import { targetFromConfig } from '../lib/temporal.js';
+import { caseSteps, makeUsers } from './helpers/fixtures.js';
+import { startStack, type Stack } from './helpers/stack.js';
+
+let stack: Stack;
+const u = makeUsers();
+let steps: ReturnType<typeof caseSteps>;
+let operationId: string;
+
+beforeAll(async () => {
+  stack = await startStack({ app: { consoleDir: inject('consoleDir') } });
+  steps = caseSteps(stack.api, u);
+  const op = await stack.api.post('/v1/operations', u.khOfficer, { name: 'Console lists', leadCountry: 'CN', participatingCountries: ['CN', 'KH'] });
+  operationId = op.body.id;
+});
+afterAll(() => stack?.stop());
+
+describe('the supervisor\'s decision queue', () => {
+  it('lists the cases awaiting my country\'s side, earliest deadline first, and drops them once decided', async () => {
+    const { api } = stack;
+    const first = await steps.open({ operationId });
+    const second = await steps.open({ operationId });
+    const unverified = await steps.open({ operationId });
+    await steps.verify(first);
+    await steps.verify(second);
+    const queue = (as = u.khSupervisor, extra = '') => api.get(`/v1/decisions/pending?operationId=${operationId}${extra}`, as);
+
+    const kh = await queue();
+    expect(kh.status).toBe(200);
+    expect(kh.body.items.map((i: { caseId: string; side: string }) => [i.caseId, i.side])).toEqual([
+      [first, 'holding'],
+      [second, 'holding'],
+    ]);
+    expect(kh.body.items.map((i: { caseId: string }) => i.caseId)).not.toContain(unverified);
+    expect(kh.body.items[0].personName).toMatch(/^Person /);
+
+    const paged = await queue(u.khSupervisor, '&limit=1');
+    expect(paged.body.items.map((i: { caseId: string }) => i.caseId)).toEqual([first]);
+    const next = await queue(u.khSupervisor, `&limit=1&cursor=${paged.body.nextCursor}`);
+    expect(next.body.items.map((i: { caseId: string }) => i.caseId)).toEqual([second]);
+    expect(next.body.nextCursor).toBeNull();
+
+    await steps.decide(first, u.khSupervisor);
+    expect((await queue()).body.items.map((i: { caseId: string }) => i.caseId)).toEqual([second]);
+    const cn = await queue(u.cnSupervisor);
+    expect(cn.body.items.map((i: { caseId: string; side: string; otherSideDecision: string | null }) => [i.caseId, i.side, i.otherSideDecision])).toEqual([
+      [first, 'destination', 'approve'],
+      [second, 'destination', null],
+    ]);
+    expect((await queue(u.vnSupervisor)).body.items).toEqual([]);
+    expect((await queue(u.khOfficer)).status).toBe(403);
+    expect((await api.get('/v1/decisions/pending?cursor=nonsense', u.khSupervisor)).status).toBe(400);
+  });
+});
+
+describe('transfers and progress', () => {
+  it('lists a country\'s transfer batches and counts each operation\'s progress per country pair', async () => {
+    const { api } = stack;
+    const op = await api.post('/v1/operations', u.khOfficer, { name: 'Console progress', leadCountry: 'CN', participatingCountries: ['CN', 'KH'] });
+    const ownOperation: string = op.body.id;
+    const caseId = await steps.approved({ operationId: ownOperation });
+    await steps.open({ operationId: ownOperation });
+    const { transferId } = await steps.transfer([caseId]);
+
+    const list = await api.get('/v1/transfers?status=SCHEDULED&limit=500', u.khOfficer);
+    expect(list.status).toBe(200);
+    expect(list.body.items.find((t: { transferId: string }) => t.transferId === transferId)).toMatchObject({
+      status: 'SCHEDULED',
+      holdingCountry: 'KH',
+      destinationCountry: 'CN',
+      mode: 'charter_flight',
+      cases: 1,
+      capacity: 200,
+    });
+    expect((await api.get('/v1/transfers?limit=500', u.cnOfficer)).body.items.map((t: { transferId: string }) => t.transferId)).toContain(transferId);
+    expect((await api.get('/v1/transfers?limit=500', u.vnOfficer)).body.items.map((t: { transferId: string }) => t.transferId)).not.toContain(transferId);
+    expect((await api.get('/v1/transfers?status=COMPLETED&limit=500', u.khOfficer)).body.items.map((t: { transferId: string }) => t.transferId)).not.toContain(transferId);
+
+    const progress = await api.get('/v1/stats/progress', u.khAuditor);
+    expect(progress.status).toBe(200);
+    const mine = progress.body.items.filter((r: { operationId: string | null }) => r.operationId === ownOperation);
+    expect(mine).toEqual([
+      { operationId: ownOperation, operationName: 'Console progress', holdingCountry: 'KH', destinationCountry: 'CN', arrested: 2, verified: 1, approved: 1, handedOver: 0, pending: 2, overdue: 0 },
+    ]);
+    const vn = await api.get('/v1/stats/progress', u.vnOfficer);
+    expect(vn.body.items.filter((r: { operationId: string | null }) => r.operationId === ownOperation)).toEqual([]);
+  });
+});
+
+describe('sessions', () => {
+  it('/v1/me answers who the token names', async () => {
+    const me = await stack.api.get('/v1/me', u.cnSupervisor);
+    expect(me.body).toEqual({ sub: u.cnSupervisor.sub, name: u.cnSupervisor.name, role: 'supervisor', country: 'CN' });
+    expect((await stack.api.get('/v1/me')).status).toBe(401);
+  });
+
+  it('offers development sign-in only on the development secret, never with AUTH_SECRET or AUTH_JWKS_URL', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'console-dev-'));
+    const database = { db: stack.database.db, ping: async () => undefined, close: async () => undefined, kind: 'postgres', client: null } as unknown as Database;
+    const appFor = (env: Record<string, string>) => {
+      const config = loadConfig({ DATA_DIR: dataDir, ...env });
+      return buildApi(config, database, targetFromConfig(config, '127.0.0.1:1')).app;
+    };
+    try {
+      const dev = appFor({});
+      const users = await request(dev).get('/v1/dev/users');
+      expect(users.status).toBe(200);
+      expect(users.body.items).toContainEqual({ sub: 'kh-officer', name: 'Sok Dara', role: 'officer', country: 'KH' });
+      const minted = await request(dev).post('/v1/dev/tokens').send({ role: 'supervisor', country: 'KH', sub: 'kh-supervisor-2' });
+      expect(minted.status).toBe(201);
+      const me = await request(dev).get('/v1/me').set('Authorization', `Bearer ${minted.body.token}`);
+      expect(me.body).toEqual({ sub: 'kh-supervisor-2', name: 'KH supervisor', role: 'supervisor', country: 'KH' });
+      expect((await request(dev).post('/v1/dev/tokens').send({ role: 'root', country: 'KH' })).status).toBe(400);
+      // Only to a caller at 127.0.0.1 / ::1: here one calling from 127.0.0.2.
+      const running = await listen(dev, 0, '127.0.0.1');
+      try {
+        const status = await new Promise<number>((resolve, reject) => {
+          const call = httpRequest(`${running.url}/v1/dev/tokens`, { method: 'POST', localAddress: '127.0.0.2', headers: { 'Content-Type': 'application/json' } }, (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          });
+          call.on('error', reject);
+          call.end(JSON.stringify({ role: 'admin', country: 'CN' }));
+        });
+        expect(status).toBe(403);
+      } finally {
+        await running.close(1000);
+      }
+
+      const configured: Record<string, string>[] = [{ AUTH_SECRET: 'a-real-secret-of-enough-length-0123456789' }, { AUTH_JWKS_URL: 'https://idp.invalid/jwks.json' }];
+      for (const env of configured) {
+        const production = appFor(env);
+        expect((await request(production).get('/v1/dev/users')).status).toBe(404);
+        expect((await request(production).post('/v1/dev/tokens').send({ role: 'admin', country: 'CN' })).status).toBe(404);
+        const doc = await request(production).get('/openapi.json');
+        expect(Object.keys(doc.body.paths).filter((p) => p.startsWith('/v1/dev'))).toEqual([]);
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the console\'s files', () => {
+  it('are served at /console/ with a strict content security policy', async () => {
+    const { app } = stack.api;
+    expect((await request(app).get('/')).headers.location).toBe('/console/');
+    expect((await request(app).get('/console')).headers.location).toBe('/console/');
+    const page = await request(app).get('/console/');
+    expect(page.status).toBe(200);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.text).toContain('<script type="module" src="app.js">');
+    expect(page.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(page.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    const script = await request(app).get('/console/app.js');
+    expect(script.status).toBe(200);
+    expect(script.headers['content-type']).toMatch(/javascript/);
+    expect((await request(app).get('/console/nothing-here.js')).status).toBe(404);
+  });
+});

@@ -1,0 +1,245 @@
+// The web console in a real browser (Debian's Chromium through playwright-core) against the real
+// stack: an officer opens a case, the receiving officer verifies it, both supervisors approve from
+// their queues, an officer builds a flight, departs and hands over, and the dashboard follows it
+// all without a reload. Screenshots of each page go to test/screenshots/.
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { signToken } from '../api/auth.js';
+import { listen, type RunningServer } from '../api/server.js';
+import { TEST_SECRET } from './helpers/api.js';
+import { launchBrowser } from './helpers/browser.js';
+import { caseSteps, makeUsers } from './helpers/fixtures.js';
+import { startStack, type Stack } from './helpers/stack.js';
+
+const SHOTS = path.join(import.meta.dirname, 'screenshots');
+const tag = randomUUID().slice(0, 6);
+const u = makeUsers(tag);
+
+let stack: Stack;
+let server: RunningServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  stack = await startStack({
+    app: {
+      consoleDir: inject('consoleDir'),
+      devTokens: (claims, ttl) => signToken(TEST_SECRET, claims, ttl),
+      stream: { pollIntervalMs: 100 },
+    },
+  });
+  server = await listen(stack.api.app, 0, '127.0.0.1');
+  browser = await launchBrowser();
+}, 600_000);
+afterAll(async () => {
+  await browser?.close();
+  await server?.close(2000);
+  await stack?.stop();
+});
+
+const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+
+const newPage = async () => (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+
+/** A browser of its own, signed in through the development sign-in as a user unique to this run. */
+async function signedIn(role: string, country: string, sub: string): Promise<Page> {
+  const page = await newPage();
+  await page.goto(`${server.url}/console/`);
+  const dev = page.getByRole('region', { name: 'Development sign-in' });
+  await dev.locator('select[name=dev-role]').selectOption(role);
+  await dev.locator('select[name=dev-country]').selectOption(country);
+  await dev.locator('input[name=dev-sub]').fill(sub);
+  await dev.getByRole('button', { name: 'Sign in as this user' }).click();
+  await page.getByTestId('signed-in-as').waitFor();
+  return page;
+}
+
+async function givePurpose(page: Page): Promise<void> {
+  const form = page.getByRole('form', { name: 'Purpose of access' });
+  await form.waitFor();
+  await form.getByRole('button', { name: 'Continue' }).click();
+  await form.waitFor({ state: 'detached' });
+}
+
+const text = async (page: Page, selector: string) => (await page.locator(selector).textContent())?.trim();
+
+describe('the web console', () => {
+  it('takes a case from intake to handover, with the dashboard following live', async () => {
+    const operation = await stack.api.post('/v1/operations', u.khOfficer, { name: `Kandal sweep ${tag}`, leadCountry: 'CN', participatingCountries: ['CN', 'KH'] });
+    expect(operation.status).toBe(201);
+    const opId: string = operation.body.id;
+    const cell = (route: string, metric: string) => `article[data-operation="${opId}"] tr[data-route="${route}"] td[data-metric="${metric}"]`;
+
+    // The sign-in page, with the development picker (this stack runs on a development secret).
+    const first = await newPage();
+    await first.goto(`${server.url}/console/`);
+    await first.getByRole('region', { name: 'Development sign-in' }).waitFor();
+    await shot(first, '01-sign-in');
+    await first.close();
+
+    // The dashboard, left open: it must change without a reload.
+    const dashboard = await signedIn('admin', 'CN', u.admin.sub);
+    await dashboard.goto(`${server.url}/console/#/dashboard`);
+    await dashboard.locator('h1', { hasText: 'Operations dashboard' }).waitFor();
+    await dashboard.locator('[data-stream=live]').waitFor();
+    await dashboard.evaluate(() => ((globalThis as unknown as { marker: string }).marker = 'not reloaded'));
+    expect(await dashboard.locator(`article[data-operation="${opId}"]`).count()).toBe(0);
+
+    // A Cambodian officer opens the case.
+    const khOfficer = await signedIn('officer', 'KH', u.khOfficer.sub);
+    await khOfficer.waitForURL(/#\/cases$/);
+    await givePurpose(khOfficer);
+    await khOfficer.locator('h1', { hasText: 'Cases' }).waitFor();
+    await shot(khOfficer, '02-cases');
+    await khOfficer.getByRole('link', { name: 'Open a case' }).click();
+    const intake = khOfficer.getByRole('form', { name: 'Open a case' });
+    await intake.locator('input[name=externalRef]').fill(`KH-PP-E2E-${tag}`);
+    await intake.locator('select[name=operationId]').selectOption(opId);
+    await intake.locator('input[name=fullName]').fill(`Wang Lei ${tag}`);
+    await intake.locator('input[name=dateOfBirth]').fill('1994-03-02');
+    await intake.locator('select[name=sex]').selectOption('M');
+    await intake.locator('select[name=claimedNationality]').selectOption('CN');
+    await intake.locator('input[name=documentNumber]').fill(`E${tag}`);
+    await intake.locator('input[name=arrestAt]').fill('2025-10-14T03:00');
+    await intake.locator('input[name=arrestPlace]').fill('Chrey Thom, Kandal');
+    await shot(khOfficer, '03-open-case');
+    await intake.getByRole('button', { name: 'Open the case' }).click();
+    await khOfficer.locator('article.case h1 .badge', { hasText: 'Identity pending' }).waitFor();
+    const caseId = (await khOfficer.locator('article.case').getAttribute('data-case-id'))!;
+    expect(caseId).toMatch(/^[0-9a-f-]{36}$/);
+    // The holding country's officer cannot verify a Chinese national's identity.
+    expect(await khOfficer.getByRole('form', { name: 'Verify identity' }).count()).toBe(0);
+    await khOfficer.getByText('Nothing at this stage for your role and country.').waitFor();
+
+    await dashboard.locator(cell('KH-CN', 'arrested'), { hasText: '1' }).waitFor();
+    expect(await text(dashboard, cell('KH-CN', 'verified'))).toBe('0');
+
+    // A Vietnamese officer: the case is not shared with Vietnam, said in words.
+    const vnOfficer = await signedIn('officer', 'VN', u.vnOfficer.sub);
+    await vnOfficer.goto(`${server.url}/console/#/cases/${caseId}`);
+    await givePurpose(vnOfficer);
+    await vnOfficer.getByRole('alert').filter({ hasText: 'not shared with your country' }).waitFor();
+
+    // The Chinese officer verifies nationality.
+    const cnOfficer = await signedIn('officer', 'CN', u.cnOfficer.sub);
+    await cnOfficer.goto(`${server.url}/console/#/cases/${caseId}`);
+    await givePurpose(cnOfficer);
+    const verify = cnOfficer.getByRole('form', { name: 'Verify identity' });
+    await verify.locator('select[name=result]').selectOption('confirmed');
+    await verify.locator('select[name=method]').selectOption('biometric');
+    await verify.getByRole('button', { name: 'Record verification' }).click();
+    await cnOfficer.locator('article.case h1 .badge', { hasText: 'Approval pending' }).waitFor();
+    await shot(cnOfficer, '04-case-verified');
+    // The officer who opened the case sees the change arrive by itself.
+    await khOfficer.locator('article.case h1 .badge', { hasText: 'Approval pending' }).waitFor();
+    await dashboard.locator(cell('KH-CN', 'verified'), { hasText: '1' }).waitFor();
+
+    // The Cambodian supervisor approves from the queue, one by one.
+    const khSupervisor = await signedIn('supervisor', 'KH', u.khSupervisor.sub);
+    await khSupervisor.waitForURL(/#\/queue$/);
+    await givePurpose(khSupervisor);
+    const khRow = khSupervisor.locator(`table.queue tr[data-case-id="${caseId}"]`);
+    await khRow.waitFor();
+    await shot(khSupervisor, '05-queue');
+    await khRow.getByRole('button', { name: 'Decide…' }).click();
+    await khSupervisor.getByRole('form', { name: `Decide: Wang Lei ${tag}` }).getByRole('button', { name: 'Approve', exact: true }).click();
+    await khSupervisor.getByRole('status').filter({ hasText: 'Decision recorded.' }).waitFor();
+    await khRow.waitFor({ state: 'detached' });
+
+    // The Chinese supervisor approves a selection through the bulk route; a rejection needs a reason.
+    const cnSupervisor = await signedIn('supervisor', 'CN', u.cnSupervisor.sub);
+    await givePurpose(cnSupervisor);
+    const cnRow = cnSupervisor.locator(`table.queue tr[data-case-id="${caseId}"]`);
+    await cnRow.getByRole('checkbox').check();
+    const bulk = cnSupervisor.getByRole('form', { name: 'Decide the 1 selected case' });
+    await bulk.getByRole('button', { name: 'Reject 1 selected…' }).click();
+    expect(await bulk.getByRole('button', { name: 'Confirm rejection' }).isDisabled()).toBe(true);
+    await bulk.getByRole('button', { name: 'Back' }).click();
+    const bulkDecisions = cnSupervisor.waitForRequest((r) => r.url().endsWith('/v1/decisions') && r.method() === 'POST');
+    await bulk.getByRole('button', { name: 'Approve 1 selected' }).click();
+    expect((await bulkDecisions).headers()['x-purpose']).toBe('Case processing: identity, decisions and transfer');
+    await cnSupervisor.getByRole('status').filter({ hasText: '1 of 1 decided.' }).waitFor();
+    await cnRow.waitFor({ state: 'detached' });
+    await dashboard.locator(cell('KH-CN', 'approved'), { hasText: '1' }).waitFor();
+
+    // The Cambodian officer builds a flight from the approved case and another one, and confirms departure.
+    const other = await caseSteps(stack.api, u).approved({ operationId: opId });
+    await khOfficer.locator('article.case h1 .badge', { hasText: 'Approved' }).waitFor();
+    await khOfficer.getByRole('link', { name: 'Put on a transfer' }).click();
+    const flight = khOfficer.getByRole('form', { name: 'New transfer' });
+    await flight.locator('input[name=from]').fill('Phnom Penh (PNH)');
+    await flight.locator('input[name=to]').fill('Guangzhou (CAN)');
+    await flight.locator('input[name=capacity]').fill('180');
+    await flight.locator(`tr[data-case-id="${caseId}"] input[type=checkbox]:checked`).waitFor();
+    await flight.locator(`tr[data-case-id="${other}"] input[type=checkbox]`).check();
+    await shot(khOfficer, '06-new-transfer');
+    await flight.getByRole('button', { name: 'Schedule the transfer with 2 people' }).click();
+    await khOfficer.getByRole('status').filter({ hasText: '2 of 2 cases put on this transfer.' }).waitFor();
+    const transferId = (await khOfficer.locator('section.transfer').getAttribute('data-transfer-id'))!;
+    await khOfficer.getByRole('button', { name: 'Confirm departure' }).click();
+    await khOfficer.getByRole('status').filter({ hasText: '2 departed.' }).waitFor();
+    await khOfficer.locator(`section.transfer tr[data-case-id="${caseId}"] .badge`, { hasText: 'In transfer' }).waitFor();
+    expect(await khOfficer.getByRole('button', { name: 'Confirm handover' }).count()).toBe(0);
+    await khOfficer.goto(`${server.url}/console/#/transfers`);
+    await khOfficer.locator(`tr[data-transfer-id="${transferId}"]`, { hasText: 'Departed' }).waitFor();
+    await shot(khOfficer, '07-transfers');
+
+    // The Chinese officer confirms the handover; one person did not arrive.
+    await cnOfficer.goto(`${server.url}/console/#/transfers/${transferId}`);
+    await cnOfficer.locator(`section.transfer tr[data-case-id="${other}"]`).getByRole('checkbox').check();
+    await cnOfficer.getByText('1 received, 1 reported missing.').waitFor();
+    await cnOfficer.getByRole('button', { name: 'Confirm handover' }).click();
+    await cnOfficer.getByRole('status').filter({ hasText: '1 handed over, 1 reported missing.' }).waitFor();
+    await cnOfficer.locator(`section.transfer tr[data-case-id="${caseId}"] .badge`, { hasText: 'Handed over' }).waitFor();
+    // The missing person's case goes back to approved, for the next transfer.
+    await cnOfficer.locator(`section.transfer tr[data-case-id="${other}"] .badge`, { hasText: 'Approved' }).waitFor();
+    await shot(cnOfficer, '08-transfer-handed-over');
+    await cnOfficer.goto(`${server.url}/console/#/cases/${caseId}`);
+    await cnOfficer.locator('ol.timeline li').nth(6).waitFor();
+    await shot(cnOfficer, '09-case-handed-over');
+
+    // The dashboard has followed every step without a reload.
+    await dashboard.locator(cell('KH-CN', 'handedOver'), { hasText: '1' }).waitFor();
+    expect(await text(dashboard, cell('KH-CN', 'arrested'))).toBe('2');
+    expect(await text(dashboard, cell('KH-CN', 'approved'))).toBe('2');
+    expect(await text(dashboard, cell('KH-CN', 'pending'))).toBe('1');
+    expect(await dashboard.evaluate(() => (globalThis as unknown as { marker?: string }).marker)).toBe('not reloaded');
+    await shot(dashboard, '10-dashboard');
+
+    const events = await stack.api.get(`/v1/cases/${caseId}/events`, u.admin);
+    expect(events.body.items.map((e: { type: string }) => e.type)).toEqual(['CASE_OPENED', 'IDENTITY_CONFIRMED', 'DECISION_RECORDED', 'APPROVED', 'TRANSFER_SCHEDULED', 'DEPARTED', 'HANDED_OVER']);
+  });
+
+  it('says in words when the API fails, and recovers when it is back', async () => {
+    const page = await signedIn('auditor', 'KH', u.khAuditor.sub);
+    let failing = true;
+    await page.route('**/v1/stats/progress', (route) =>
+      failing
+        ? route.fulfill({ status: 503, headers: { 'Content-Type': 'application/json', 'Retry-After': '5' }, body: JSON.stringify({ error: { code: 'DATABASE_UNAVAILABLE', message: 'the case store is unreachable' } }) })
+        : route.continue(),
+    );
+    await page.goto(`${server.url}/console/#/dashboard`);
+    const alert = page.getByRole('alert');
+    await alert.filter({ hasText: 'The service is temporarily unavailable (the case store cannot be reached). Nothing was lost: try again in 5 seconds.' }).waitFor();
+    await shot(page, '11-api-unavailable');
+    failing = false;
+    const answered = page.waitForResponse((r) => r.url().endsWith('/v1/stats/progress'));
+    await alert.getByRole('button', { name: 'Try again' }).click();
+    expect((await answered).status()).toBe(200);
+    await alert.waitFor({ state: 'detached' });
+
+    // A token the API no longer accepts sends the user back to sign in, with the reason.
+    await page.evaluate(() => {
+      const { sessionStorage } = globalThis as unknown as { sessionStorage: { getItem(k: string): string | null; setItem(k: string, v: string): void } };
+      const key = 'repatriation-console-session';
+      const s = JSON.parse(sessionStorage.getItem(key)!);
+      sessionStorage.setItem(key, JSON.stringify({ ...s, token: s.token.slice(0, -4) + 'AAAA' }));
+    });
+    await page.reload();
+    await page.getByRole('status').filter({ hasText: 'Your sign-in has expired or is no longer valid.' }).waitFor();
+    await page.getByRole('form', { name: 'Sign in with a token' }).waitFor();
+  });
+});

@@ -1,0 +1,184 @@
+// GET /v1/events/stream on a real HTTP server: changes arrive as they happen, in id order, only
+// within the caller's scope, without personal data, and a client resumes with Last-Event-ID.
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { CaseEventFeed } from '../api/event-feed.js';
+import { listen, type RunningServer } from '../api/server.js';
+import { StreamEvent } from '../api/routes/events.js';
+import type { Actor } from '../workflows/definitions.js';
+import { caseSteps, intakeBody, makeUsers } from './helpers/fixtures.js';
+import { connectSse, type SseConnection, type SseMessage } from './helpers/sse.js';
+import { startStack, type Stack } from './helpers/stack.js';
+
+let stack: Stack;
+let server: RunningServer;
+const u = makeUsers();
+let steps: ReturnType<typeof caseSteps>;
+const open: SseConnection[] = [];
+
+beforeAll(async () => {
+  stack = await startStack({ app: { stream: { pollIntervalMs: 50, heartbeatMs: 1000 } } });
+  steps = caseSteps(stack.api, u);
+  server = await listen(stack.api.app, 0, '127.0.0.1');
+});
+afterAll(async () => {
+  for (const c of open) c.close();
+  await server?.close(2000);
+  await stack?.stop();
+});
+
+async function stream(as: Actor, lastEventId?: string | number): Promise<SseConnection> {
+  const headers: Record<string, string> = { Authorization: `Bearer ${await stack.api.token(as)}` };
+  if (lastEventId !== undefined) headers['Last-Event-ID'] = String(lastEventId);
+  const connection = await connectSse(`${server.url}/v1/events/stream`, headers);
+  open.push(connection);
+  return connection;
+}
+
+const of = (caseId: string) => (m: SseMessage) => m.data.caseId === caseId;
+const ofType = (caseId: string, type: string) => (m: SseMessage) => m.data.caseId === caseId && m.data.type === type;
+
+describe('the case event stream', () => {
+  it('sends each change of a case to both countries as it happens, in order, without personal data', async () => {
+    const kh = await stream(u.khOfficer);
+    const cn = await stream(u.cnSupervisor);
+    expect(kh.status).toBe(200);
+    expect(kh.contentType).toMatch(/^text\/event-stream/);
+
+    const caseId = await steps.open();
+    const opened = await kh.waitFor(ofType(caseId, 'CASE_OPENED'), 20_000, 'CASE_OPENED on the holding side');
+    expect(opened.event).toBe('case');
+    expect(opened.data).toMatchObject({ caseId, fromStatus: null, toStatus: 'IDENTITY_PENDING', holdingCountry: 'KH', destinationCountry: null });
+    expect(opened.id).toBe(String(opened.data.id));
+    await cn.waitFor(ofType(caseId, 'CASE_OPENED'), 20_000, 'CASE_OPENED on the claimed nationality\'s side');
+
+    await steps.verify(caseId);
+    await steps.decide(caseId, u.khSupervisor);
+    await steps.decide(caseId, u.cnSupervisor);
+    await kh.waitFor(ofType(caseId, 'APPROVED'), 20_000, 'APPROVED');
+    const seen = kh.messages.filter(of(caseId));
+    expect(seen.map((m) => [m.data.type, m.data.fromStatus, m.data.toStatus])).toEqual([
+      ['CASE_OPENED', null, 'IDENTITY_PENDING'],
+      ['IDENTITY_CONFIRMED', 'IDENTITY_PENDING', 'APPROVAL_PENDING'],
+      ['DECISION_RECORDED', null, null],
+      ['APPROVED', 'APPROVAL_PENDING', 'APPROVED'],
+    ]);
+    const ids = kh.messages.map((m) => Number(m.id));
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const m of seen) {
+      expect(StreamEvent.safeParse(m.data).success).toBe(true);
+      expect(JSON.stringify(m.data)).not.toMatch(/Person |KH-PP-|passport|E[0-9a-z]{6,}-/);
+    }
+    expect(seen.at(-1)!.data.destinationCountry).toBe('CN');
+  });
+
+  it('shows a user of an uninvolved country nothing of the case', async () => {
+    const vn = await stream(u.vnOfficer);
+    const hidden = await steps.open();
+    await steps.verify(hidden);
+    // A later case that does involve Vietnam: once it arrives, anything earlier would have too.
+    const vnCase = await stack.api.post('/v1/cases', u.khOfficer, intakeBody({}, { claimedNationality: 'VN', documents: [] }));
+    expect(vnCase.status).toBe(201);
+    const seen = await vn.waitFor(of(vnCase.body.caseId), 20_000, 'the Vietnamese national\'s case');
+    expect(seen.data.type).toBe('CASE_OPENED');
+    expect(vn.messages.filter(of(hidden))).toEqual([]);
+    expect(vn.messages.every((m) => m.data.holdingCountry === 'VN' || m.data.destinationCountry === 'VN' || m.data.caseId === vnCase.body.caseId)).toBe(true);
+  });
+
+  it('resumes after Last-Event-ID with exactly the changes missed, and replays all with 0', async () => {
+    const first = await stream(u.khOfficer);
+    const caseId = await steps.open();
+    const opened = await first.waitFor(ofType(caseId, 'CASE_OPENED'));
+    first.close();
+
+    await steps.verify(caseId);
+    await steps.decide(caseId, u.khSupervisor);
+
+    const resumed = await stream(u.khOfficer, opened.id!);
+    const decided = await resumed.waitFor(ofType(caseId, 'DECISION_RECORDED'));
+    const missed = resumed.messages.filter(of(caseId));
+    expect(missed.map((m) => m.data.type)).toEqual(['IDENTITY_CONFIRMED', 'DECISION_RECORDED']);
+    expect(resumed.messages.every((m) => Number(m.id) > Number(opened.id))).toBe(true);
+    expect(Number(decided.id)).toBeGreaterThan(Number(opened.id));
+
+    // And it goes on live after the replay.
+    await steps.decide(caseId, u.cnSupervisor);
+    await resumed.waitFor(ofType(caseId, 'APPROVED'));
+    expect(resumed.messages.filter(of(caseId)).map((m) => m.data.type)).toEqual(['IDENTITY_CONFIRMED', 'DECISION_RECORDED', 'APPROVED']);
+
+    const all = await stream(u.khOfficer, 0);
+    await all.waitFor(ofType(caseId, 'APPROVED'));
+    expect(all.messages.filter(of(caseId)).map((m) => m.data.type)).toEqual(['CASE_OPENED', 'IDENTITY_CONFIRMED', 'DECISION_RECORDED', 'APPROVED']);
+  });
+
+  it('holds later events behind one still being written, and does not stall on one that never will be', async () => {
+    const caseId = await steps.open();
+    const kh = await stream(u.khOfficer);
+    const sql = postgres(inject('databaseUrl'), { max: 2, onnotice: () => {} });
+    const insert = (db: postgres.Sql | postgres.TransactionSql, key: string) =>
+      db`insert into case_events (case_id, event_key, type, at) values (${caseId}, ${key}, ${key}, now()) returning id`.then((r) => Number(r[0].id));
+    try {
+      // A transaction draws an id, then a later one commits first.
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      let slowId = 0;
+      const slow = sql.begin(async (tx) => {
+        slowId = await insert(tx, 'TEST_SLOW');
+        await held;
+      });
+      while (slowId === 0) await new Promise((r) => setTimeout(r, 10));
+      const fastId = await insert(sql, 'TEST_FAST');
+      expect(fastId).toBeGreaterThan(slowId);
+      // The committed later event is not sent while the earlier one may still come.
+      await expect(kh.waitFor(ofType(caseId, 'TEST_FAST'), 600)).rejects.toThrow(/no a matching event/);
+      release();
+      await slow;
+      await kh.waitFor(ofType(caseId, 'TEST_FAST'));
+      expect(kh.messages.filter(of(caseId)).map((m) => m.data.type).filter((t) => t.startsWith('TEST_'))).toEqual(['TEST_SLOW', 'TEST_FAST']);
+
+      // An id drawn by a transaction that rolls back never appears; the stream goes on past it.
+      await sql
+        .begin(async (tx) => {
+          await insert(tx, 'TEST_ROLLED_BACK');
+          throw new Error('roll back');
+        })
+        .catch(() => undefined);
+      const started = Date.now();
+      await insert(sql, 'TEST_AFTER');
+      await kh.waitFor(ofType(caseId, 'TEST_AFTER'), 5000);
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(kh.messages.filter(of(caseId)).map((m) => m.data.type).filter((t) => t.startsWith('TEST_'))).toEqual(['TEST_SLOW', 'TEST_FAST', 'TEST_AFTER']);
+    } finally {
+      await sql.end();
+    }
+  });
+
+  it('refuses a bad Last-Event-ID and a missing token, and is in the OpenAPI document', async () => {
+    const bad = await stream(u.khOfficer, 'abc');
+    expect(bad.status).toBe(400);
+    const anonymous = await connectSse(`${server.url}/v1/events/stream`, {});
+    expect(anonymous.status).toBe(401);
+
+    const doc = await stack.api.get('/openapi.json');
+    const op = doc.body.paths['/v1/events/stream'].get;
+    expect(Object.keys(op.responses['200'].content)).toEqual(['text/event-stream']);
+    expect(op.parameters).toContainEqual(expect.objectContaining({ name: 'Last-Event-ID', in: 'header' }));
+  });
+
+  it('ends open streams when the server closes', async () => {
+    const own = await listen(stack.api.app, 0, '127.0.0.1');
+    const connection = await connectSse(`${own.url}/v1/events/stream`, { Authorization: `Bearer ${await stack.api.token(u.khOfficer)}` });
+    expect(connection.status).toBe(200);
+    const started = Date.now();
+    await own.close(30_000);
+    await connection.ended;
+    expect(Date.now() - started).toBeLessThan(5000);
+    // Every stream of this app has ended and left the feed, which then stops polling.
+    for (const c of open) c.close();
+    const feed = stack.api.app.locals.eventFeed as CaseEventFeed;
+    const deadline = Date.now() + 5000;
+    while (feed.subscribers > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(feed.subscribers).toBe(0);
+  });
+});
