@@ -205,7 +205,7 @@ describe('health and the OpenAPI document', () => {
       'post /v1/cases/{id}/holds', 'post /v1/cases/{id}/holds/{holdId}/lift', 'post /v1/cases/{id}/consular-notice',
       'post /v1/cases/{id}/custody-extension', 'post /v1/cases/{id}/release', 'post /v1/cases/{id}/court-order',
       'get /v1/audit', 'get /v1/audit/verify', 'post /codec/decode', 'post /codec/encode',
-      'get /v1/stats/progress', 'get /v1/decisions/pending', 'get /v1/transfers', 'get /v1/events/stream', 'get /v1/me',
+      'get /v1/transfers/{id}/manifest', 'get /v1/stats/progress', 'get /v1/decisions/pending', 'get /v1/transfers', 'get /v1/events/stream', 'get /v1/me',
     ];
     const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`));
     expect(documented.sort()).toEqual(expected.sort());

@@ -3,6 +3,7 @@
 // Each cell has one exact expected status: the success status, 403, or 404 (out of scope).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POLICY, canSeeSides, onSide } from '../api/policy.js';
+import { listen, type RunningServer } from '../api/server.js';
 import { ROLES, type Actor, type Role } from '../workflows/definitions.js';
 import { caseSteps, intakeBody, makeUsers } from './helpers/fixtures.js';
 import { startStack, type Stack } from './helpers/stack.js';
@@ -36,6 +37,8 @@ interface Scenario {
   success: number | ((user: Actor, relation: Relation) => number);
   /** Reads change nothing: one prepared object serves every user. */
   read?: boolean;
+  /** A stream never ends: its status is read from the response head, then the stream is dropped. */
+  stream?: boolean;
 }
 
 const approvalCase = async () => {
@@ -153,9 +156,33 @@ const SCENARIOS: Record<string, Scenario> = {
   'get /v1/stats': { prepare: async () => ({ path: '/v1/stats' }), success: 200, read: true },
   'get /v1/audit': { prepare: async () => ({ path: '/v1/audit?limit=5' }), success: 200, read: true },
   'get /v1/audit/verify': { prepare: async () => ({ path: '/v1/audit/verify' }), success: 200, read: true },
+  'get /v1/transfers/:id/manifest': {
+    prepare: async () => ({ path: `/v1/transfers/${(await steps.transfer([await steps.approved()])).transferId}/manifest` }),
+    success: 200,
+    read: true,
+  },
+  'get /v1/transfers': { prepare: async () => ({ path: '/v1/transfers?limit=5' }), success: 200, read: true },
+  'get /v1/stats/progress': { prepare: async () => ({ path: '/v1/stats/progress' }), success: 200, read: true },
+  'get /v1/decisions/pending': { prepare: async () => ({ path: '/v1/decisions/pending?limit=5' }), success: 200, read: true },
+  'get /v1/me': { prepare: async () => ({ path: '/v1/me' }), success: 200, read: true },
+  'get /v1/events/stream': { prepare: async () => ({ path: '/v1/events/stream' }), success: 200, read: true, stream: true },
   'post /codec/decode': { prepare: async () => ({ path: '/codec/decode', body: { payloads: [] } }), success: 200, read: true },
   'post /codec/encode': { prepare: async () => ({ path: '/codec/encode', body: { payloads: [] } }), success: 200, read: true },
 };
+
+let server: RunningServer | undefined;
+afterAll(() => server?.close(100));
+
+async function streamStatus(path: string, user: Actor): Promise<number> {
+  server ??= await listen(stack.api.app, 0, '127.0.0.1');
+  const abort = new AbortController();
+  const res = await fetch(`${server.url}${path}`, {
+    headers: { Authorization: `Bearer ${await stack.api.token(user)}`, 'X-Purpose': 'matrix' },
+    signal: abort.signal,
+  });
+  abort.abort();
+  return res.status;
+}
 
 function expected(key: string, scenario: Scenario, user: Actor, relation: Relation): number {
   const policy = POLICY[key];
@@ -202,8 +229,10 @@ describe('the authorization matrix', () => {
         const want = expected(key, scenario, user, relation);
         // A success changes the object, so it gets a fresh one; refusals and reads share one.
         const request = want < 300 && !scenario.read ? await scenario.prepare(user) : (shared ??= await scenario.prepare(user));
-        const res = await stack.api.call(method, request.path, { as: user, body: request.body });
-        cells.push(`${user.role}/${relation}: ${res.status}`);
+        const status = scenario.stream
+          ? await streamStatus(request.path, user)
+          : (await stack.api.call(method, request.path, { as: user, body: request.body })).status;
+        cells.push(`${user.role}/${relation}: ${status}`);
         wanted.push(`${user.role}/${relation}: ${want}`);
       }
       expect(cells).toEqual(wanted);

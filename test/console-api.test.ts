@@ -33,8 +33,8 @@ describe('the supervisor\'s decision queue', () => {
     const first = await steps.open({ operationId });
     const second = await steps.open({ operationId });
     const unverified = await steps.open({ operationId });
-    await steps.verify(first);
-    await steps.verify(second);
+    await steps.toApproval(first);
+    await steps.toApproval(second);
     const queue = (as = u.khSupervisor, extra = '') => api.get(`/v1/decisions/pending?operationId=${operationId}${extra}`, as);
 
     const kh = await queue();

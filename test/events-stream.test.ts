@@ -52,14 +52,15 @@ describe('the case event stream', () => {
     expect(opened.id).toBe(String(opened.data.id));
     await cn.waitFor(ofType(caseId, 'CASE_OPENED'), 20_000, 'CASE_OPENED on the claimed nationality\'s side');
 
-    await steps.verify(caseId);
+    await steps.toApproval(caseId);
     await steps.decide(caseId, u.khSupervisor);
     await steps.decide(caseId, u.cnSupervisor);
     await kh.waitFor(ofType(caseId, 'APPROVED'), 20_000, 'APPROVED');
     const seen = kh.messages.filter(of(caseId));
     expect(seen.map((m) => [m.data.type, m.data.fromStatus, m.data.toStatus])).toEqual([
       ['CASE_OPENED', null, 'IDENTITY_PENDING'],
-      ['IDENTITY_CONFIRMED', 'IDENTITY_PENDING', 'APPROVAL_PENDING'],
+      ['IDENTITY_CONFIRMED', 'IDENTITY_PENDING', 'SCREENING_PENDING'],
+      ['SCREENED', 'SCREENING_PENDING', 'APPROVAL_PENDING'],
       ['DECISION_RECORDED', null, null],
       ['APPROVED', 'APPROVAL_PENDING', 'APPROVED'],
     ]);
@@ -92,24 +93,24 @@ describe('the case event stream', () => {
     const opened = await first.waitFor(ofType(caseId, 'CASE_OPENED'));
     first.close();
 
-    await steps.verify(caseId);
+    await steps.toApproval(caseId);
     await steps.decide(caseId, u.khSupervisor);
 
     const resumed = await stream(u.khOfficer, opened.id!);
     const decided = await resumed.waitFor(ofType(caseId, 'DECISION_RECORDED'));
     const missed = resumed.messages.filter(of(caseId));
-    expect(missed.map((m) => m.data.type)).toEqual(['IDENTITY_CONFIRMED', 'DECISION_RECORDED']);
+    expect(missed.map((m) => m.data.type)).toEqual(['IDENTITY_CONFIRMED', 'SCREENED', 'DECISION_RECORDED']);
     expect(resumed.messages.every((m) => Number(m.id) > Number(opened.id))).toBe(true);
     expect(Number(decided.id)).toBeGreaterThan(Number(opened.id));
 
     // And it goes on live after the replay.
     await steps.decide(caseId, u.cnSupervisor);
     await resumed.waitFor(ofType(caseId, 'APPROVED'));
-    expect(resumed.messages.filter(of(caseId)).map((m) => m.data.type)).toEqual(['IDENTITY_CONFIRMED', 'DECISION_RECORDED', 'APPROVED']);
+    expect(resumed.messages.filter(of(caseId)).map((m) => m.data.type)).toEqual(['IDENTITY_CONFIRMED', 'SCREENED', 'DECISION_RECORDED', 'APPROVED']);
 
     const all = await stream(u.khOfficer, 0);
     await all.waitFor(ofType(caseId, 'APPROVED'));
-    expect(all.messages.filter(of(caseId)).map((m) => m.data.type)).toEqual(['CASE_OPENED', 'IDENTITY_CONFIRMED', 'DECISION_RECORDED', 'APPROVED']);
+    expect(all.messages.filter(of(caseId)).map((m) => m.data.type)).toEqual(['CASE_OPENED', 'IDENTITY_CONFIRMED', 'SCREENED', 'DECISION_RECORDED', 'APPROVED']);
   });
 
   it('holds later events behind one still being written, and does not stall on one that never will be', async () => {

@@ -21,7 +21,7 @@ export interface SseConnection {
 
 export async function connectSse(url: string, headers: Record<string, string>): Promise<SseConnection> {
   const abort = new AbortController();
-  const res = await fetch(url, { headers: { Accept: 'text/event-stream', ...headers }, signal: abort.signal });
+  const res = await fetch(url, { headers: { Accept: 'text/event-stream', 'X-Purpose': 'following cases (test)', ...headers }, signal: abort.signal });
   const messages: SseMessage[] = [];
   const waiters = new Set<() => void>();
   let ended: Promise<void> = Promise.resolve();
