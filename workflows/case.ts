@@ -7,7 +7,7 @@ import {
   allHandlersFinished,
   condition,
   getExternalWorkflowHandle,
-  proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
@@ -60,7 +60,9 @@ type Attachments = Pick<
   'identityCheck' | 'decision' | 'transferLeg' | 'screening' | 'hold' | 'consularNotice' | 'courtOrder' | 'custodyExtension'
 >;
 
-const { recordIntake, persistCaseChange } = proxyActivities<Activities>({
+// Writes to the case store are short and idempotent: local activities, run by the worker that runs
+// the workflow, without a round trip through the task queue.
+const { recordIntake, persistCaseChange } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });

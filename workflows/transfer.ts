@@ -5,6 +5,7 @@ import {
   allHandlersFinished,
   condition,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
@@ -24,7 +25,8 @@ import {
   type TransferWorkflowInput,
 } from './definitions.js';
 
-const { recordTransfer, persistTransferChange } = proxyActivities<Activities>({
+// Short idempotent writes to the case store: local activities (see case.ts).
+const { recordTransfer, persistTransferChange } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
