@@ -1,0 +1,390 @@
+// `npm run bench`: the system against the raw engine on this machine, side by side in one run.
+//   1. Intake of 2,141 and 5,500 cases through the API vs. as many bare workflow starts plus one
+//      multi-row insert of the same rows (goal: at most 1.3x).
+//   2. The lifecycle of 5,500 cases (intake, identity, screening, both decisions in bulk, flights of
+//      200, departure, handover) vs. workflows doing as many no-op activities and updates (goal: 1.5x).
+//   3. GET /v1/cases/:id and GET /v1/cases?status=... under load vs. a bare Express route doing the
+//      same SELECT (goal: at least 0.5x the throughput).
+//   4. Peak RSS of the worker and the API processes during run 2.
+// Prints a table and writes bench/results/latest.json. `--quick` runs small sizes as a smoke test.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs, promisify } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import postgres from 'postgres';
+import { signToken } from '../api/auth.js';
+import { openDatabase } from '../db/client.js';
+import { migrate } from '../db/migrate.js';
+import { mapLimit } from '../lib/concurrency.js';
+import { newKeyRingSpec } from '../lib/crypto.js';
+import { startDevServer } from '../lib/dev-server.js';
+import { PROJECT_ROOT } from '../lib/temporal-binaries.js';
+import type { Actor } from '../workflows/definitions.js';
+import { stepUpdate } from './workflows/index.js';
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    duration: { type: 'string', default: '20' },
+    connections: { type: 'string', default: '50' },
+  },
+});
+const QUICK = args.quick;
+const INTAKE_SIZES = QUICK ? [200] : [2141, 5500];
+const LIFECYCLE = QUICK ? 400 : 5500;
+const FLIGHT = 200;
+const CONCURRENCY = 64;
+const DURATION = QUICK ? 5 : Number(args.duration);
+const CONNECTIONS = Number(args.connections);
+const UPDATES_PER_CASE = 7; // identity, screening, two decisions, assignment, departure, handover
+
+Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
+const freePort = async () => {
+  const { createServer } = await import('node:net');
+  return new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+};
+const seconds = (ms: number) => Math.round(ms / 10) / 100;
+const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+
+// ---- the stack under test: its own Temporal dev server (SQLite), database, worker and API processes ----
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'case-engine-bench-'));
+const dbName = `case_engine_bench_${randomBytes(4).toString('hex')}`;
+const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+const children: ChildProcess[] = [];
+let stopDevServer: () => Promise<void> = async () => undefined;
+
+async function cleanup() {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
+  await Promise.all(
+    children.map((c) =>
+      c.exitCode !== null
+        ? undefined
+        : new Promise((resolve) => {
+            const force = setTimeout(() => c.kill('SIGKILL'), 20_000);
+            c.once('exit', () => resolve(clearTimeout(force)));
+          }),
+    ),
+  );
+  await stopDevServer();
+}
+
+function spawnNode(script: string, env: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, ...env, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.push(child);
+  child.once('exit', (code) => {
+    if (code !== 0 && code !== null && !stopping) failed = `${script} exited with code ${code}`;
+  });
+  return child;
+}
+
+let stopping = false;
+let failed: string | undefined;
+
+async function waitFor(url: string, headers: Record<string, string> = {}) {
+  for (let i = 0; i < 600; i++) {
+    if (failed) throw new Error(failed);
+    try {
+      if ((await fetch(url, { headers })).ok) return;
+    } catch {
+      // not yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${url} never became ready`);
+}
+
+/** Samples a process's resident memory; `peak()` is the largest value seen since `reset()`. */
+function rssSampler(pid: number) {
+  let peak = 0;
+  const read = () => {
+    try {
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      peak = Math.max(peak, kb * 1024);
+    } catch {
+      // process gone
+    }
+  };
+  const timer = setInterval(read, 200);
+  timer.unref();
+  return {
+    reset: () => {
+      peak = 0;
+      read();
+    },
+    peak: () => peak,
+    stop: () => clearInterval(timer),
+  };
+}
+
+const users = {
+  khOfficer: { sub: 'bench-kh-officer', role: 'officer', country: 'KH' },
+  khSupervisor: { sub: 'bench-kh-supervisor', role: 'supervisor', country: 'KH' },
+  cnOfficer: { sub: 'bench-cn-officer', role: 'officer', country: 'CN' },
+  cnSupervisor: { sub: 'bench-cn-supervisor', role: 'supervisor', country: 'CN' },
+} satisfies Record<string, Actor>;
+
+let counter = 0;
+function intakeItem() {
+  const n = `${Date.now().toString(36)}-${(counter++).toString(36)}`;
+  return {
+    externalRef: `BENCH-${n}`,
+    holdingCountry: 'KH',
+    person: {
+      fullName: `Bench Person ${n}`,
+      dateOfBirth: '1990-01-01',
+      sex: 'M',
+      claimedNationality: 'CN',
+      documents: [{ type: 'passport', number: `B${n}`, issuingCountry: 'CN' }],
+    },
+    arrest: { at: new Date(Date.now() - 86_400_000).toISOString(), place: 'Bench', allegations: ['telecom_fraud'] },
+    consularNotice: { notifiedAt: new Date().toISOString(), channel: 'note', accessRequested: false },
+  };
+}
+
+async function main() {
+  log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`);
+  const devServer = await startDevServer({ port: await freePort(), headless: true, dbFile: path.join(tmp, 'temporal.db') });
+  stopDevServer = () => devServer.stop();
+  await admin.unsafe(`create database ${dbName}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${dbName}`;
+  const databaseUrl = url.toString();
+  const database = await openDatabase({ url: databaseUrl, poolSize: 4 });
+  await migrate(database);
+  await database.close();
+  const sql = postgres(databaseUrl, { max: 10, onnotice: () => {} });
+
+  const authSecret = randomBytes(32).toString('base64url');
+  const apiPort = await freePort();
+  const env = {
+    DATABASE_URL: databaseUrl,
+    TEMPORAL_ADDRESS: devServer.address,
+    AUTH_SECRET: authSecret,
+    AUDIT_KEY: randomBytes(32).toString('base64url'),
+    PAYLOAD_KEYS: newKeyRingSpec('bench1'),
+    DOCUMENT_HASH_KEY: randomBytes(32).toString('base64url'),
+    PORT: String(apiPort),
+    HOST: '127.0.0.1',
+    RATE_LIMIT_PER_MINUTE: '1000000',
+    // Other work on a small machine must not turn a slow answer into a failed run.
+    TEMPORAL_CALL_TIMEOUT: '120s',
+  };
+  const worker = spawnNode('worker/main.ts', env);
+  const api = spawnNode('api/server.ts', env);
+  const API = `http://127.0.0.1:${apiPort}`;
+  await waitFor(`${API}/readyz`);
+  const tokens = Object.fromEntries(
+    await Promise.all(Object.entries(users).map(async ([k, actor]) => [k, await signToken(authSecret, actor)] as const)),
+  ) as Record<keyof typeof users, string>;
+  const call = async (method: string, pathname: string, as: keyof typeof users, body?: unknown) => {
+    const res = await fetch(`${API}${pathname}`, {
+      method,
+      headers: { Authorization: `Bearer ${tokens[as]}`, 'Content-Type': 'application/json', 'X-Purpose': 'benchmark' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const json = (await res.json()) as any;
+    if (res.status >= 300) throw new Error(`${method} ${pathname} → ${res.status} ${JSON.stringify(json).slice(0, 300)}`);
+    return json;
+  };
+
+  // The baselines' own worker, in this process, on its own task queues.
+  const connection = await Connection.connect({ address: devServer.address });
+  const client = new Client({ connection });
+  const baselineWorker = await Worker.create({
+    connection: await NativeConnection.connect({ address: devServer.address }),
+    taskQueue: 'bench-baseline',
+    workflowsPath: fileURLToPath(new URL('./workflows', import.meta.url)),
+    activities: { noop: async () => undefined },
+    maxConcurrentActivityTaskExecutions: 200,
+  });
+  const baselineRunning = baselineWorker.run();
+
+  const results: Record<string, unknown> = {};
+  const rows: [string, string, string, number, string][] = [];
+
+  // ---- 1. intake ----
+  await sql`create table bench_raw_cases (like cases including defaults)`;
+  for (const n of INTAKE_SIZES) {
+    const items = Array.from({ length: n }, intakeItem);
+    log(`intake ${n}: raw baseline`);
+    let t = performance.now();
+    await mapLimit(items, CONCURRENCY, (item) =>
+      client.workflow.start('emptyWorkflow', { workflowId: `raw-${item.externalRef}`, taskQueue: 'bench-raw-nobody-polls' }),
+    );
+    await sql.begin(async (tx) => {
+      for (let i = 0; i < items.length; i += 1000) {
+        const chunk = items.slice(i, i + 1000).map((item) => ({
+          id: randomUUID(),
+          external_ref: item.externalRef,
+          holding_country: 'KH',
+          legal_basis: 'deportation',
+          status: 'IDENTITY_PENDING',
+          claimed_nationality: 'CN',
+          arrested_at: item.arrest.at,
+          arrest_place: item.arrest.place,
+          allegations: item.arrest.allegations,
+          opened_by: users.khOfficer.sub,
+          created_at: new Date().toISOString(),
+          updated_at: new Date().toISOString(),
+        }));
+        await tx`insert into bench_raw_cases ${tx(chunk)}`;
+      }
+    });
+    const raw = performance.now() - t;
+    log(`intake ${n}: through the API`);
+    const op = await call('POST', '/v1/operations', 'khOfficer', { name: `Bench ${n}`, leadCountry: 'CN', participatingCountries: ['CN', 'KH'] });
+    t = performance.now();
+    let created = 0;
+    for (let i = 0; i < items.length; i += 5000) {
+      created += (await call('POST', `/v1/operations/${op.id}/intake`, 'khOfficer', { cases: items.slice(i, i + 5000) })).created;
+    }
+    const viaApi = performance.now() - t;
+    if (created !== n) throw new Error(`intake created ${created} of ${n}`);
+    results[`intake_${n}`] = { apiMs: viaApi, baselineMs: raw, ratio: viaApi / raw, goal: 1.3 };
+    rows.push([`intake of ${n.toLocaleString('en')} cases`, `${seconds(viaApi)} s`, `${seconds(raw)} s`, viaApi / raw, '≤ 1.3x']);
+  }
+
+  // ---- 2. lifecycle ----
+  const workerRss = rssSampler(worker.pid!);
+  const apiRss = rssSampler(api.pid!);
+  workerRss.reset();
+  apiRss.reset();
+  log(`lifecycle of ${LIFECYCLE}: through the API`);
+  const op = await call('POST', '/v1/operations', 'khOfficer', { name: 'Bench lifecycle', leadCountry: 'CN', participatingCountries: ['CN', 'KH'] });
+  const items = Array.from({ length: LIFECYCLE }, intakeItem);
+  let t = performance.now();
+  const ids: string[] = [];
+  for (let i = 0; i < items.length; i += 5000) {
+    const res = await call('POST', `/v1/operations/${op.id}/intake`, 'khOfficer', { cases: items.slice(i, i + 5000) });
+    ids.push(...res.results.map((r: { caseId: string }) => r.caseId));
+  }
+  await mapLimit(ids, CONCURRENCY, (id) => call('POST', `/v1/cases/${id}/identity`, 'cnOfficer', { result: 'confirmed', method: 'biometric' }));
+  await mapLimit(ids, CONCURRENCY, (id) => call('POST', `/v1/cases/${id}/screening`, 'khOfficer', { indicators: [] }));
+  for (const side of ['khSupervisor', 'cnSupervisor'] as const) {
+    for (let i = 0; i < ids.length; i += 5000) {
+      const res = await call('POST', '/v1/decisions', side, { caseIds: ids.slice(i, i + 5000), decision: 'approve' });
+      if (!res.results.every((r: { ok: boolean }) => r.ok)) throw new Error('a bulk decision failed');
+    }
+  }
+  const flights: string[][] = [];
+  for (let i = 0; i < ids.length; i += FLIGHT) flights.push(ids.slice(i, i + FLIGHT));
+  await mapLimit(flights, 4, async (passengers) => {
+    const batch = await call('POST', '/v1/transfers', 'khOfficer', {
+      destinationCountry: 'CN', mode: 'charter_flight', from: 'PNH', to: 'CAN', scheduledAt: new Date().toISOString(), capacity: FLIGHT, caseIds: passengers,
+    });
+    await call('POST', `/v1/transfers/${batch.transferId}/depart`, 'khOfficer', {});
+    const handed = await call('POST', `/v1/transfers/${batch.transferId}/handover`, 'cnOfficer', { receivedCaseIds: passengers });
+    if (!handed.results.every((r: { ok: boolean }) => r.ok)) throw new Error('a handover failed');
+  });
+  const lifecycle = performance.now() - t;
+  const [{ n: handedOver }] = await sql<{ n: number }[]>`select count(*)::int as n from cases where operation_id = ${op.id} and status = 'HANDED_OVER'`;
+  if (handedOver !== LIFECYCLE) throw new Error(`${handedOver} of ${LIFECYCLE} handed over`);
+  const peaks = { workerRssBytes: workerRss.peak(), apiRssBytes: apiRss.peak() };
+
+  log(`lifecycle of ${LIFECYCLE}: baseline workflows`);
+  t = performance.now();
+  const handles = await mapLimit(Array.from({ length: LIFECYCLE }, (_, i) => i), CONCURRENCY, (i) =>
+    client.workflow.start('baselineCaseWorkflow', { workflowId: `baseline-${randomUUID()}-${i}`, taskQueue: 'bench-baseline', args: [UPDATES_PER_CASE] }),
+  );
+  for (let step = 0; step < UPDATES_PER_CASE; step++) {
+    await mapLimit(handles, CONCURRENCY, (h) => h.executeUpdate(stepUpdate));
+  }
+  const baselineLifecycle = performance.now() - t;
+  results[`lifecycle_${LIFECYCLE}`] = { apiMs: lifecycle, baselineMs: baselineLifecycle, ratio: lifecycle / baselineLifecycle, goal: 1.5 };
+  rows.push([`lifecycle of ${LIFECYCLE.toLocaleString('en')} cases`, `${seconds(lifecycle)} s`, `${seconds(baselineLifecycle)} s`, lifecycle / baselineLifecycle, '≤ 1.5x']);
+  workerRss.stop();
+  apiRss.stop();
+
+  // ---- 3. reads under load ----
+  const barePort = await freePort();
+  const bare = spawnNode('bench/bare-server.ts', { DATABASE_URL: databaseUrl, PORT: String(barePort) });
+  await waitFor(`http://127.0.0.1:${barePort}/bare/cases?status=HANDED_OVER`);
+  const sample = ids[Math.floor(ids.length / 2)];
+  const autocannon = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'autocannon');
+  const load = async (url: string, headers: Record<string, string>) => {
+    const flags = ['-j', '-c', String(CONNECTIONS), '-d', String(DURATION)];
+    for (const [k, v] of Object.entries(headers)) flags.push('-H', `${k}=${v}`);
+    const { stdout } = await promisify(execFile)(autocannon, [...flags, url], { maxBuffer: 64 * 2 ** 20 });
+    const r = JSON.parse(stdout) as { requests: { average: number }; latency: { p50: number; p99: number }; non2xx: number; errors: number };
+    if (r.non2xx > 0 || r.errors > 0) throw new Error(`${url}: ${r.non2xx} non-2xx answers, ${r.errors} errors`);
+    return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99 };
+  };
+  const auth = { Authorization: `Bearer ${tokens.cnOfficer}`, 'X-Purpose': 'benchmark' };
+  for (const [label, apiPath, barePath] of [
+    ['GET /v1/cases/:id', `/v1/cases/${sample}`, `/bare/cases/${sample}`],
+    ['GET /v1/cases?status=', '/v1/cases?status=HANDED_OVER&limit=50', '/bare/cases?status=HANDED_OVER'],
+  ] as const) {
+    log(`${label}: ${CONNECTIONS} connections for ${DURATION} s, API then bare route`);
+    const viaApi = await load(`${API}${apiPath}`, auth);
+    const baseline = await load(`http://127.0.0.1:${barePort}${barePath}`, {});
+    results[label] = { api: viaApi, baseline, ratio: viaApi.rps / baseline.rps, goal: 0.5 };
+    rows.push([
+      `${label} (req/s; p50 / p99 ms)`,
+      `${Math.round(viaApi.rps)}; ${viaApi.p50} / ${viaApi.p99}`,
+      `${Math.round(baseline.rps)}; ${baseline.p50} / ${baseline.p99}`,
+      viaApi.rps / baseline.rps,
+      '≥ 0.5x',
+    ]);
+  }
+  bare.kill('SIGTERM');
+
+  // ---- 4. memory ----
+  results.memory = peaks;
+  rows.push(['peak RSS during run 2: worker', `${Math.round(peaks.workerRssBytes / 2 ** 20)} MiB`, '', NaN, '']);
+  rows.push(['peak RSS during run 2: API', `${Math.round(peaks.apiRssBytes / 2 ** 20)} MiB`, '', NaN, '']);
+
+  const machine = {
+    cpus: os.cpus().length,
+    model: os.cpus()[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+  };
+  const report = { at: new Date().toISOString(), quick: QUICK, machine, results };
+  if (!QUICK) {
+    mkdirSync(path.join(PROJECT_ROOT, 'bench', 'results'), { recursive: true });
+    writeFileSync(path.join(PROJECT_ROOT, 'bench', 'results', 'latest.json'), JSON.stringify(report, null, 2) + '\n');
+  }
+  const table = [
+    '| measure | system | baseline | ratio | goal |',
+    '|---|---|---|---|---|',
+    ...rows.map(([m, a, b, r, g]) => `| ${m} | ${a} | ${b} | ${Number.isNaN(r) ? '' : `${r.toFixed(2)}x`} | ${g} |`),
+  ].join('\n');
+  process.stdout.write(`\n${machine.cpus} × ${machine.model}, ${machine.memoryGiB} GiB, Node ${machine.node}\n\n${table}\n`);
+
+  stopping = true;
+  baselineWorker.shutdown();
+  await baselineRunning;
+  await connection.close();
+  await sql.end();
+}
+
+main()
+  .catch((err) => {
+    console.error(err);
+    process.exitCode = 1;
+  })
+  .finally(async () => {
+    stopping = true;
+    await cleanup();
+    await admin.unsafe(`drop database if exists ${dbName} with (force)`).catch(() => undefined);
+    await admin.end();
+    rmSync(tmp, { recursive: true, force: true });
+  });
