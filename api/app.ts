@@ -1,7 +1,7 @@
 // The Express application: what tests drive with supertest and server.ts listens with.
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { getCaseScopes } from '../db/cases.js';
+import { getCaseScope } from '../db/cases.js';
 import type { Db } from '../db/client.js';
 import { getTransfer } from '../db/transfers.js';
 import type { FieldProtection, KeyRing } from '../lib/crypto.js';
@@ -154,7 +154,7 @@ export function createApp(deps: AppDeps) {
     bodyLimit: deps.http.bodyLimit,
     authenticate: deps.authenticate,
     rateLimiter: createRateLimiter(deps.http.rateLimitPerMinute),
-    loadCase: async (id) => (await getCaseScopes(deps.db, [id])).get(id),
+    loadCase: (id) => getCaseScope(deps.db, id),
     loadTransfer: async (id) => (await getTransfer(deps.db, id)) ?? undefined,
   });
   app.use(router);

@@ -381,6 +381,19 @@ export async function getCaseScopes(db: Db, ids: string[]): Promise<Map<string, 
   return found;
 }
 
+/** Prepared once per database: the hot path of every request on one case. */
+const preparedScope = new WeakMap<Db, { execute(values: { id: string }): Promise<unknown[]> }>();
+
+export async function getCaseScope(db: Db, id: string): Promise<CaseScopeRow | undefined> {
+  let query = preparedScope.get(db);
+  if (!query) {
+    query = db.select(scopeColumns).from(cases).where(eq(cases.id, sql.placeholder('id'))).prepare('case_scope');
+    preparedScope.set(db, query);
+  }
+  const [row] = await query.execute({ id });
+  return row as CaseScopeRow | undefined;
+}
+
 export async function findCaseIdsByExternalRef(
   db: Db,
   holdingCountry: string,
@@ -589,12 +602,22 @@ interface IdentityJson extends Omit<IdentityRecord, 'claimedNationality'> {
 }
 
 /** The whole case; document numbers are decrypted for the answer. */
-export async function getCaseDetail(db: Db, caseId: string, protect: FieldProtection) {
-  const [row] = await db
+const detailQuery = (db: Db) =>
+  db
     .select(detailColumns)
     .from(cases)
     .leftJoin(persons, eq(persons.caseId, cases.id))
-    .where(eq(cases.id, caseId));
+    .where(eq(cases.id, sql.placeholder('id')));
+type DetailRow = Awaited<ReturnType<typeof detailQuery>>[number];
+const preparedDetail = new WeakMap<Db, { execute(values: { id: string }): Promise<DetailRow[]> }>();
+
+export async function getCaseDetail(db: Db, caseId: string, protect: FieldProtection) {
+  let query = preparedDetail.get(db);
+  if (!query) {
+    query = detailQuery(db).prepare('case_detail');
+    preparedDetail.set(db, query);
+  }
+  const [row] = await query.execute({ id: caseId });
   if (!row) return null;
   const decisionFor = (side: DecisionSide) => {
     const d = row.decisions.find((x) => x.side === side);
