@@ -8,9 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendAudit, sealAudit, verifyAudit, type AuditEntry } from '../db/audit.js';
 import { applyCaseChange, insertIntakes } from '../db/cases.js';
 import { auditLog, caseEvents, cases } from '../db/schema.js';
-import { DEFAULT_TIMINGS, initialCaseSnapshot, type CaseWorkflowInput } from '../workflows/definitions.js';
+import { initialCaseSnapshot } from '../workflows/definitions.js';
 import { TEST_AUDIT_KEY, TEST_PROTECT, testApp } from './helpers/api.js';
-import { caseSteps, makeUsers } from './helpers/fixtures.js';
+import { caseSteps, makeUsers, workflowInput } from './helpers/fixtures.js';
 import { createScratchDatabase, type ScratchDatabase } from './helpers/scratch-db.js';
 import { startStack, type Stack } from './helpers/stack.js';
 
@@ -117,24 +117,7 @@ describe('append-only, and written with what it records', () => {
   });
   afterAll(() => scratch?.drop());
 
-  const intake = (): CaseWorkflowInput => {
-    const caseId = crypto.randomUUID();
-    return {
-      caseId,
-      openedBy: u.khOfficer,
-      openedAt: new Date().toISOString(),
-      participatingCountries: ['CN', 'KH'],
-      timings: DEFAULT_TIMINGS,
-      intake: {
-        externalRef: `audit-${caseId}`,
-        holdingCountry: 'KH',
-        operationId: null,
-        legalBasis: 'deportation',
-        person: { fullName: 'Audit Person', claimedNationality: 'CN', documents: [] },
-        arrest: { at: new Date().toISOString(), place: 'Kandal', allegations: [] },
-      },
-    };
-  };
+  const intake = () => workflowInput(u.khOfficer, { fullName: 'Audit Person', documents: [] });
 
   it('the database refuses UPDATE, DELETE and TRUNCATE of audit entries, even to its owner', async () => {
     await appendAudit(scratch.database.db, [{ at: new Date().toISOString(), actor: u.admin, action: 'test.entry', outcome: 'ok' }]);

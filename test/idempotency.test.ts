@@ -1,13 +1,12 @@
 // Activities run at least once. A retried activity — even one whose write committed before the
 // worker lost the answer — leaves exactly one row and one event.
-import { randomUUID } from 'node:crypto';
 import { and, count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_PROTECT } from './helpers/api.js';
 import { applyCaseChange, insertIntakes, type CaseChange } from '../db/cases.js';
 import { caseEvents, cases, decisions, identityChecks, persons, personDocuments } from '../db/schema.js';
-import { DEFAULT_TIMINGS, initialCaseSnapshot, type CaseWorkflowInput } from '../workflows/definitions.js';
-import { caseSteps, makeUsers } from './helpers/fixtures.js';
+import { initialCaseSnapshot } from '../workflows/definitions.js';
+import { caseSteps, makeUsers, workflowInput } from './helpers/fixtures.js';
 import { startStack, type Stack } from './helpers/stack.js';
 
 let stack: Stack;
@@ -81,24 +80,7 @@ describe('retried activities', () => {
 });
 
 describe('the case store writers', () => {
-  const input = (): CaseWorkflowInput => {
-    const caseId = randomUUID();
-    return {
-      caseId,
-      openedBy: u.khOfficer,
-      openedAt: new Date().toISOString(),
-      participatingCountries: ['CN', 'KH'],
-      timings: DEFAULT_TIMINGS,
-      intake: {
-        externalRef: `direct-${caseId}`,
-        holdingCountry: 'KH',
-        operationId: null,
-        legalBasis: 'deportation',
-        person: { fullName: 'Direct Writer', claimedNationality: 'CN', documents: [{ type: 'passport', number: `D${caseId}`, issuingCountry: 'CN' }] },
-        arrest: { at: '2025-10-14T03:00:00.000Z', place: 'Kandal', allegations: [] },
-      },
-    };
-  };
+  const input = () => workflowInput(u.khOfficer);
 
   it('an intake written twice (by the API and by the workflow) is one case, one person, one event', async () => {
     const i = input();

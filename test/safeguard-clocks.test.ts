@@ -1,58 +1,35 @@
 // The safeguard clocks on the time-skipping test server: screening deadline, consular notification,
 // and the custody clock with and without holds and extensions.
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterEach, beforeEach, describe, expect, it, inject } from 'vitest';
-import { ensureSearchAttributes } from '../lib/temporal.js';
-import { TEST_DATA_CONVERTER } from './helpers/api.js';
-import { caseSteps, intakeBody, makeUsers } from './helpers/fixtures.js';
-import { quietRuntime, startStack, type Stack } from './helpers/stack.js';
+import { describe, expect, it } from 'vitest';
+import { intakeBody, makeUsers } from './helpers/fixtures.js';
+import { useTimeSkippingStack } from './helpers/time-skipping.js';
 
 const DAY = 24 * 3600_000;
-let env: TestWorkflowEnvironment;
-let stack: Stack;
 const u = makeUsers();
-let steps: ReturnType<typeof caseSteps>;
+const t = useTimeSkippingStack(u);
 
-// A fresh time-skipping server per test, so its clock starts with the API's (see deadlines.test.ts).
-beforeEach(async () => {
-  quietRuntime();
-  env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: inject('testServerPath') } },
-    client: { dataConverter: TEST_DATA_CONVERTER },
-  });
-  await ensureSearchAttributes(env.connection, 'default');
-  stack = await startStack({
-    temporal: { client: env.client, connection: env.connection, nativeConnection: env.nativeConnection },
-  });
-  steps = caseSteps(stack.api, u);
-});
-afterEach(async () => {
-  await stack?.stop();
-  await env?.teardown();
-});
-
-const detail = async (caseId: string) => (await stack.api.get(`/v1/cases/${caseId}`, u.admin)).body;
-const count = async (caseId: string, type: string) => (await steps.events(caseId)).filter((e) => e.type === type).length;
+const detail = async (caseId: string) => (await t.stack.api.get(`/v1/cases/${caseId}`, u.admin)).body;
+const count = async (caseId: string, type: string) => (await t.steps.events(caseId)).filter((e) => e.type === type).length;
 
 /** A case opened in an operation with a short custody limit, arrested just now. */
 async function openWithCustodyLimit(days: number, extra: Record<string, unknown> = {}) {
-  const op = await stack.api.post('/v1/operations', u.khOfficer, {
+  const op = await t.stack.api.post('/v1/operations', u.khOfficer, {
     name: 'Custody clock',
     leadCountry: 'KH',
     participatingCountries: ['KH', 'CN'],
     custodyLimitDays: days,
   });
-  return steps.open({ operationId: op.body.id, arrest: { at: new Date().toISOString(), place: 'Kandal', allegations: [] }, ...extra });
+  return t.steps.open({ operationId: op.body.id, arrest: { at: new Date().toISOString(), place: 'Kandal', allegations: [] }, ...extra });
 }
 
 describe('screening deadline', () => {
   it('escalates a screening not done in 72 hours', async () => {
-    const caseId = await steps.open();
-    await steps.verify(caseId);
-    await env.sleep(3 * DAY + 60_000);
+    const caseId = await t.steps.open();
+    await t.steps.verify(caseId);
+    await t.env.sleep(3 * DAY + 60_000);
     await expect.poll(() => count(caseId, 'SCREENING_OVERDUE')).toBe(1);
     expect(await detail(caseId)).toMatchObject({ status: 'SCREENING_PENDING', overdue: true, overdueReasons: ['screening'] });
-    expect((await steps.screen(caseId)).overdueReasons).toEqual([]);
+    expect((await t.steps.screen(caseId)).overdueReasons).toEqual([]);
   });
 });
 
@@ -60,22 +37,22 @@ describe('consular notification', () => {
   it('not done within 24 hours escalates, daily, until it is recorded', async () => {
     const body = intakeBody();
     delete (body as Record<string, unknown>).consularNotice;
-    const opened = await stack.api.post('/v1/cases', u.khOfficer, body);
+    const opened = await t.stack.api.post('/v1/cases', u.khOfficer, body);
     const caseId = opened.body.caseId;
-    await env.sleep(DAY - 60_000);
+    await t.env.sleep(DAY - 60_000);
     expect((await detail(caseId)).overdue).toBe(false);
-    await env.sleep(2 * 60_000);
+    await t.env.sleep(2 * 60_000);
     await expect.poll(() => count(caseId, 'CONSULAR_NOTICE_OVERDUE')).toBe(1);
     expect(await detail(caseId)).toMatchObject({ overdue: true, overdueReasons: ['consular'] });
-    await env.sleep(DAY);
+    await t.env.sleep(DAY);
     await expect.poll(() => count(caseId, 'CONSULAR_NOTICE_OVERDUE')).toBe(2);
-    const recorded = await stack.api.post(`/v1/cases/${caseId}/consular-notice`, u.khOfficer, {
+    const recorded = await t.stack.api.post(`/v1/cases/${caseId}/consular-notice`, u.khOfficer, {
       notifiedAt: new Date().toISOString(),
       channel: 'diplomatic note',
       accessRequested: false,
     });
     expect(recorded.body).toMatchObject({ overdue: false, overdueReasons: [] });
-    await env.sleep(3 * DAY);
+    await t.env.sleep(3 * DAY);
     expect(await count(caseId, 'CONSULAR_NOTICE_OVERDUE')).toBe(2);
   });
 });
@@ -83,33 +60,33 @@ describe('consular notification', () => {
 describe('custody clock', () => {
   it('past the limit without a decision, escalates every day until a supervisor records release', async () => {
     const caseId = await openWithCustodyLimit(10);
-    await env.sleep(10 * DAY - 60_000);
+    await t.env.sleep(10 * DAY - 60_000);
     expect(await count(caseId, 'CUSTODY_LIMIT_EXCEEDED')).toBe(0);
-    await env.sleep(2 * 60_000);
+    await t.env.sleep(2 * 60_000);
     await expect.poll(() => count(caseId, 'CUSTODY_LIMIT_EXCEEDED')).toBe(1);
     expect((await detail(caseId)).overdueReasons).toContain('custody');
-    await env.sleep(DAY);
+    await t.env.sleep(DAY);
     await expect.poll(() => count(caseId, 'CUSTODY_LIMIT_EXCEEDED')).toBe(2);
-    const released = await stack.api.post(`/v1/cases/${caseId}/release`, u.khSupervisor, { reason: 'custody limit exceeded' });
+    const released = await t.stack.api.post(`/v1/cases/${caseId}/release`, u.khSupervisor, { reason: 'custody limit exceeded' });
     expect(released.body).toMatchObject({ status: 'RELEASED', overdue: false });
   });
 
   it('stops once the case has its decision', async () => {
     const caseId = await openWithCustodyLimit(10);
-    await steps.toApproval(caseId);
-    await steps.decide(caseId, u.khSupervisor);
-    await steps.decide(caseId, u.cnSupervisor);
-    await env.sleep(12 * DAY);
+    await t.steps.toApproval(caseId);
+    await t.steps.decide(caseId, u.khSupervisor);
+    await t.steps.decide(caseId, u.cnSupervisor);
+    await t.env.sleep(12 * DAY);
     expect(await count(caseId, 'CUSTODY_LIMIT_EXCEEDED')).toBe(0);
   });
 
   it('one extension moves the limit', async () => {
     const caseId = await openWithCustodyLimit(10);
-    await env.sleep(9 * DAY);
-    await stack.api.post(`/v1/cases/${caseId}/custody-extension`, u.khSupervisor, { days: 5, reason: 'registry reply expected' });
-    await env.sleep(5 * DAY);
+    await t.env.sleep(9 * DAY);
+    await t.stack.api.post(`/v1/cases/${caseId}/custody-extension`, u.khSupervisor, { days: 5, reason: 'registry reply expected' });
+    await t.env.sleep(5 * DAY);
     expect(await count(caseId, 'CUSTODY_LIMIT_EXCEEDED')).toBe(0);
-    await env.sleep(DAY + 60_000);
+    await t.env.sleep(DAY + 60_000);
     await expect.poll(() => count(caseId, 'CUSTODY_LIMIT_EXCEEDED')).toBe(1);
   });
 
@@ -117,20 +94,20 @@ describe('custody clock', () => {
     const medical = await openWithCustodyLimit(10);
     const claimed = await openWithCustodyLimit(10);
     const dueBefore = Date.parse((await detail(medical)).deadlines.custodyDueAt);
-    const hold = await stack.api.post(`/v1/cases/${medical}/holds`, u.khOfficer, { kind: 'medical', reason: 'surgery' });
-    const claim = await stack.api.post(`/v1/cases/${claimed}/protection-claims`, u.khOfficer, { grounds: 'risk of torture' });
+    const hold = await t.stack.api.post(`/v1/cases/${medical}/holds`, u.khOfficer, { kind: 'medical', reason: 'surgery' });
+    const claim = await t.stack.api.post(`/v1/cases/${claimed}/protection-claims`, u.khOfficer, { grounds: 'risk of torture' });
     expect(claim.status).toBe(201);
-    await env.sleep(4 * DAY);
-    const lifted = await stack.api.post(`/v1/cases/${medical}/holds/${hold.body.holdId}/lift`, u.khOfficer, {});
+    await t.env.sleep(4 * DAY);
+    const lifted = await t.stack.api.post(`/v1/cases/${medical}/holds/${hold.body.holdId}/lift`, u.khOfficer, {});
     const moved = Date.parse(lifted.body.deadlines.custodyDueAt) - dueBefore;
     expect(moved).toBeGreaterThanOrEqual(4 * DAY);
     expect(moved).toBeLessThan(4 * DAY + 60_000);
-    await env.sleep(6 * DAY + 60_000);
+    await t.env.sleep(6 * DAY + 60_000);
     // The claimant's 10 days are up; the patient has 4 more.
     await expect.poll(() => count(claimed, 'CUSTODY_LIMIT_EXCEEDED')).toBe(1);
     expect(await count(medical, 'CUSTODY_LIMIT_EXCEEDED')).toBe(0);
     expect((await detail(claimed)).status).toBe('ON_HOLD');
-    await env.sleep(4 * DAY);
+    await t.env.sleep(4 * DAY);
     await expect.poll(() => count(medical, 'CUSTODY_LIMIT_EXCEEDED')).toBe(1);
   });
 });

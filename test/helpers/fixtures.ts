@@ -1,7 +1,7 @@
 // People, users and step helpers for driving cases through the API in tests.
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
-import type { Actor } from '../../workflows/definitions.js';
+import { DEFAULT_TIMINGS, type Actor, type CaseWorkflowInput } from '../../workflows/definitions.js';
 import type { Api } from './api.js';
 
 /** Users of one test file; unique subs so separation-of-duty rules see different people. */
@@ -111,6 +111,26 @@ export function caseSteps(api: Api, u: Users) {
       const res = await api.get(`/v1/cases/${caseId}/events`, as);
       expect(res.status).toBe(200);
       return res.body.items;
+    },
+  };
+}
+
+/** A case as the workflow receives it, for tests of the store's writers without a workflow. */
+export function workflowInput(openedBy: Actor, person: Partial<CaseWorkflowInput['intake']['person']> = {}): CaseWorkflowInput {
+  const caseId = randomUUID();
+  return {
+    caseId,
+    openedBy,
+    openedAt: new Date().toISOString(),
+    participatingCountries: ['CN', 'KH'],
+    timings: DEFAULT_TIMINGS,
+    intake: {
+      externalRef: `direct-${caseId}`,
+      holdingCountry: 'KH',
+      operationId: null,
+      legalBasis: 'deportation',
+      person: { fullName: 'Direct Writer', claimedNationality: 'CN', documents: [{ type: 'passport', number: `D${caseId}`, issuingCountry: 'CN' }], ...person },
+      arrest: { at: new Date().toISOString(), place: 'Kandal', allegations: [] },
     },
   };
 }
