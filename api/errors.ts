@@ -79,6 +79,7 @@ export function createErrorMiddleware(audit: AuditTrail) {
   return (err: unknown, req: Request, res: Response, next: NextFunction): void => {
     const http = toHttpError(err);
     if (http.status === 401 || http.status === 403 || http.denied) {
+      // The refusal is answered once it is logged (or logging has failed and said so).
       audit
         .record({
           at: new Date().toISOString(),
@@ -89,7 +90,9 @@ export function createErrorMiddleware(audit: AuditTrail) {
           scopeCountries: http.denied?.scopeCountries ?? [],
           details: { method: req.method, route: req.route?.path ?? req.path, status: http.status, code: http.code, ip: req.ip ?? null },
         })
-        .catch((auditErr: unknown) => log.error('could not log a refused request', { error: String(auditErr) }));
+        .catch((auditErr: unknown) => log.error('could not log a refused request', { error: String(auditErr) }))
+        .finally(() => respond(http, req, res, next));
+      return;
     }
     respond(http, req, res, next);
   };

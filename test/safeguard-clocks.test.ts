@@ -78,6 +78,7 @@ describe('custody clock', () => {
     await t.steps.decide(caseId, u.cnSupervisor);
     await t.env.sleep(12 * DAY);
     expect(await count(caseId, 'CUSTODY_LIMIT_EXCEEDED')).toBe(0);
+    expect((await detail(caseId)).deadlines.custodyDueAt).toBeNull();
   });
 
   it('one extension moves the limit', async () => {

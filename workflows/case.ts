@@ -162,6 +162,8 @@ export async function repatriationCaseWorkflow(input: CaseWorkflowInput): Promis
       epoch++;
       if (isTerminal(state.status)) setOverdue([]);
       else clearOverdue(...STAGE_OVERDUE_REASONS, ...(isDecided() ? (['custody'] as const) : []));
+      // The custody clock stops with the decision.
+      if (isDecided()) state.custodyDueAt = null;
     }
     state.updatedAt = now();
     const due = nextDueAt();
