@@ -334,6 +334,68 @@ describe('the web console', () => {
     expect(withoutPurpose).toEqual([]);
   });
 
+  it('lets a holding supervisor record consular notice, hold and lift, extend custody, record a court order and release', async () => {
+    const steps = caseSteps(stack.api, u);
+    const caseId = await steps.open({ legalBasis: 'extradition', consularNotice: null });
+    await steps.toApproval(caseId);
+    await steps.decide(caseId, u.khSupervisor);
+    await steps.decide(caseId, u.cnSupervisor);
+    const page = await signedIn('supervisor', 'KH', u.khSupervisor2.sub);
+    await givePurpose(page);
+    await page.goto(`${server.url}/console/#/cases/${caseId}`);
+    const badge = page.locator('article.case h1 .badge').first();
+    await page.getByRole('status').filter({ hasText: 'Both sides have approved this extradition' }).waitFor();
+    const safeguards = page.getByRole('region', { name: 'Safeguards' });
+
+    await page.getByRole('button', { name: 'Record consular notice…' }).click();
+    const consular = page.getByRole('form', { name: 'Consular notice' });
+    await consular.getByRole('checkbox', { name: /asked for consular access/ }).check();
+    await consular.getByRole('button', { name: 'Record the notice' }).click();
+    await safeguards.getByText(/Consulate of China \(CN\) notified .* by diplomatic note; the person asked for consular access/).waitFor();
+    expect(await page.getByRole('button', { name: 'Record consular notice…' }).count()).toBe(0);
+
+    await page.getByRole('button', { name: 'Place a medical or legal hold…' }).click();
+    const hold = page.getByRole('form', { name: 'Place a hold' });
+    await hold.locator('select[name=hold-kind]').selectOption('medical');
+    await hold.locator('textarea[name=hold-reason]').fill('hospital treatment');
+    await hold.locator('input[name=hold-until]').fill(toLocalInput(Date.now() + 3 * 86_400_000));
+    await hold.getByRole('button', { name: 'Place the hold' }).click();
+    await badge.filter({ hasText: 'On hold' }).waitFor();
+    const lift = page.getByRole('form', { name: 'Lift medical hold' });
+    await lift.getByText('The case returns to approval pending.').waitFor();
+    await lift.locator('input[name=lift-reason]').fill('discharged');
+    await lift.getByRole('button', { name: 'Lift the hold' }).click();
+    await badge.filter({ hasText: 'Approval pending' }).waitFor();
+    await safeguards.locator('ul.holds li.ended', { hasText: 'Lifted: discharged' }).waitFor();
+
+    await page.getByRole('button', { name: 'Extend custody…' }).click();
+    const extend = page.getByRole('form', { name: 'Extend custody' });
+    await extend.locator('input[name=custody-days]').fill('10');
+    await extend.locator('textarea[name=custody-reason]').fill('awaiting the court');
+    await extend.getByRole('button', { name: 'Extend by 10 days' }).click();
+    await safeguards.getByText(/Extended once, by 10 days/).waitFor();
+    expect(await page.getByRole('button', { name: 'Extend custody…' }).count()).toBe(0);
+
+    await page.getByRole('button', { name: 'Record the court order…' }).click();
+    const order = page.getByRole('form', { name: 'Court order' });
+    await order.locator('input[name=court-reference]').fill(`EXT-${tag}`);
+    await order.locator('input[name=court-name]').fill('Phnom Penh Court of Appeal');
+    await order.locator('input[name=court-issued-at]').fill(toLocalInput(Date.now() - 3600_000));
+    await order.getByRole('button', { name: 'Record the order' }).click();
+    await badge.filter({ hasText: 'Approved' }).waitFor();
+    await page.getByText(`Order EXT-${tag} of Phnom Penh Court of Appeal`).waitFor();
+    await shot(page, '17-case-safeguards');
+
+    await page.getByRole('button', { name: 'Record release…' }).click();
+    const release = page.getByRole('form', { name: 'Release' });
+    await release.locator('textarea[name=release-reason]').fill('extradition withdrawn by the requesting state');
+    await release.getByRole('button', { name: 'Record release' }).click();
+    await badge.filter({ hasText: 'Released' }).waitFor();
+    await page.getByText('Nothing at this stage for your role and country.').waitFor();
+    const types = (await steps.events(caseId)).map((e) => e.type);
+    expect(types).toEqual(expect.arrayContaining(['CONSULAR_NOTICE_RECORDED', 'HOLD_PLACED', 'HOLD_LIFTED', 'CUSTODY_EXTENDED', 'COURT_ORDER_RECORDED', 'RELEASED']));
+  });
+
   it('shows an auditor the audit log, with purposes and disclosures, and verifies its chain', async () => {
     const caseId = await caseSteps(stack.api, u).open();
     // A Chinese officer reads a case held in Cambodia: a disclosure, with its purpose.
@@ -347,7 +409,7 @@ describe('the web console', () => {
     await auditor.locator('table.audit tr', { hasText: 'case.read' }).filter({ hasText: u.cnOfficer.sub }).filter({ hasText: 'case work (test)' }).filter({ hasText: 'China (CN)' }).waitFor();
     await auditor.getByRole('button', { name: 'Verify the audit log' }).click();
     await auditor.getByTestId('audit-verification').filter({ hasText: /^The audit log is intact: all \d+ sealed entries verify/ }).waitFor();
-    await shot(auditor, '17-audit');
+    await shot(auditor, '18-audit');
   });
 
   it('says in words when the API fails, and recovers when it is back', async () => {
