@@ -7,6 +7,7 @@ import path from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { request as httpRequest } from 'node:http';
+import { permissionsOf } from '../api/routes/session.js';
 import { buildApi, listen } from '../api/server.js';
 import type { Database } from '../db/client.js';
 import { loadConfig } from '../lib/config.js';
@@ -100,9 +101,14 @@ describe('transfers and progress', () => {
 });
 
 describe('sessions', () => {
-  it('/v1/me answers who the token names', async () => {
+  it('/v1/me answers who the token names, and what the policy lets that role do', async () => {
     const me = await stack.api.get('/v1/me', u.cnSupervisor);
-    expect(me.body).toEqual({ sub: u.cnSupervisor.sub, name: u.cnSupervisor.name, role: 'supervisor', country: 'CN' });
+    expect(me.body).toEqual({ sub: u.cnSupervisor.sub, name: u.cnSupervisor.name, role: 'supervisor', country: 'CN', permissions: permissionsOf('supervisor') });
+    expect(me.body.permissions).toMatchObject({ 'post /v1/cases/:id/decisions': 'either', 'post /v1/cases/:id/release': 'holding', 'get /v1/decisions/pending': null });
+    expect(me.body.permissions['post /v1/cases/:id/screening']).toBeUndefined();
+    const auditor = await stack.api.get('/v1/me', u.khAuditor);
+    expect(Object.keys(auditor.body.permissions).filter((k) => k.startsWith('post /v1/'))).toEqual([]);
+    expect(auditor.body.permissions['get /v1/audit']).toBeNull();
     expect((await stack.api.get('/v1/me')).status).toBe(401);
   });
 
@@ -121,7 +127,7 @@ describe('sessions', () => {
       const minted = await request(dev).post('/v1/dev/tokens').send({ role: 'supervisor', country: 'KH', sub: 'kh-supervisor-2' });
       expect(minted.status).toBe(201);
       const me = await request(dev).get('/v1/me').set('Authorization', `Bearer ${minted.body.token}`);
-      expect(me.body).toEqual({ sub: 'kh-supervisor-2', name: 'KH supervisor', role: 'supervisor', country: 'KH' });
+      expect(me.body).toMatchObject({ sub: 'kh-supervisor-2', name: 'KH supervisor', role: 'supervisor', country: 'KH' });
       expect((await request(dev).post('/v1/dev/tokens').send({ role: 'root', country: 'KH' })).status).toBe(400);
       // Only to a caller at 127.0.0.1 / ::1: here one calling from 127.0.0.2.
       const running = await listen(dev, 0, '127.0.0.1');

@@ -1,9 +1,11 @@
 // The web console in a real browser (Debian's Chromium through playwright-core) against the real
-// stack: an officer opens a case, the receiving officer verifies it, both supervisors approve from
-// their queues, an officer builds a flight, departs and hands over, and the dashboard follows it
-// all without a reload. Screenshots of each page go to test/screenshots/.
+// stack: an officer opens a case, the receiving officer verifies it, the holding officer screens it,
+// both supervisors approve from their queues, an officer builds a flight, downloads its manifest,
+// departs and hands over, and the dashboard follows it all without a reload. Then the safeguards: a
+// trafficking indicator diverts a case to protection, a protection claim holds a case and its flight
+// leaves without it; and the audit log for auditors. Screenshots of each page go to test/screenshots/.
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -11,6 +13,7 @@ import { signToken } from '../api/auth.js';
 import { listen, type RunningServer } from '../api/server.js';
 import { TEST_SECRET } from './helpers/api.js';
 import { launchBrowser } from './helpers/browser.js';
+import { toLocalInput } from '../console/src/format.js';
 import { caseSteps, makeUsers } from './helpers/fixtures.js';
 import { startStack, type Stack } from './helpers/stack.js';
 
@@ -57,11 +60,25 @@ async function signedIn(role: string, country: string, sub: string): Promise<Pag
   return page;
 }
 
+/** The purpose is asked right after sign-in, before any read of personal data (the live feed too). */
 async function givePurpose(page: Page): Promise<void> {
   const form = page.getByRole('form', { name: 'Purpose of access' });
   await form.waitFor();
+  // Nothing that needs a purpose has been asked for yet: the feed waits for it.
+  expect(await page.locator('[data-stream=stopped]').count()).toBe(1);
   await form.getByRole('button', { name: 'Continue' }).click();
   await form.waitFor({ state: 'detached' });
+}
+
+/** Every request the page makes to a route that reads personal data carries X-Purpose. */
+function watchPurpose(page: Page): string[] {
+  const missing: string[] = [];
+  const personal = /\/v1\/(cases(\/[^/?]+(\/events)?)?|transfers\/[^/?]+\/manifest|decisions\/pending|events\/stream|audit)(\?|$)/;
+  page.on('request', (r) => {
+    const { pathname, search } = new URL(r.url());
+    if (r.method() === 'GET' && personal.test(pathname + search) && !r.headers()['x-purpose']) missing.push(pathname);
+  });
+  return missing;
 }
 
 const text = async (page: Page, selector: string) => (await page.locator(selector).textContent())?.trim();
@@ -82,7 +99,9 @@ describe('the web console', () => {
 
     // The dashboard, left open: it must change without a reload.
     const dashboard = await signedIn('admin', 'CN', u.admin.sub);
+    const withoutPurpose = watchPurpose(dashboard);
     await dashboard.goto(`${server.url}/console/#/dashboard`);
+    await givePurpose(dashboard);
     await dashboard.locator('h1', { hasText: 'Operations dashboard' }).waitFor();
     await dashboard.locator('[data-stream=live]').waitFor();
     await dashboard.evaluate(() => ((globalThis as unknown as { marker: string }).marker = 'not reloaded'));
@@ -90,6 +109,7 @@ describe('the web console', () => {
 
     // A Cambodian officer opens the case.
     const khOfficer = await signedIn('officer', 'KH', u.khOfficer.sub);
+    withoutPurpose.push(...watchPurpose(khOfficer));
     await khOfficer.waitForURL(/#\/cases$/);
     await givePurpose(khOfficer);
     await khOfficer.locator('h1', { hasText: 'Cases' }).waitFor();
@@ -103,16 +123,18 @@ describe('the web console', () => {
     await intake.locator('select[name=sex]').selectOption('M');
     await intake.locator('select[name=claimedNationality]').selectOption('CN');
     await intake.locator('input[name=documentNumber]').fill(`E${tag}`);
-    await intake.locator('input[name=arrestAt]').fill('2025-10-14T03:00');
+    // Arrested yesterday: well inside the custody limit (an older arrest would escalate at once).
+    await intake.locator('input[name=arrestAt]').fill(toLocalInput(Date.now() - 86_400_000));
     await intake.locator('input[name=arrestPlace]').fill('Chrey Thom, Kandal');
     await shot(khOfficer, '03-open-case');
     await intake.getByRole('button', { name: 'Open the case' }).click();
     await khOfficer.locator('article.case h1 .badge', { hasText: 'Identity pending' }).waitFor();
     const caseId = (await khOfficer.locator('article.case').getAttribute('data-case-id'))!;
     expect(caseId).toMatch(/^[0-9a-f-]{36}$/);
-    // The holding country's officer cannot verify a Chinese national's identity.
+    // The holding country's officer cannot verify a Chinese national's identity, nor screen yet.
     expect(await khOfficer.getByRole('form', { name: 'Verify identity' }).count()).toBe(0);
-    await khOfficer.getByText('Nothing at this stage for your role and country.').waitFor();
+    expect(await khOfficer.getByRole('form', { name: 'Screening' }).count()).toBe(0);
+    await khOfficer.getByRole('button', { name: 'Record consular notice…' }).waitFor();
 
     await dashboard.locator(cell('KH-CN', 'arrested'), { hasText: '1' }).waitFor();
     expect(await text(dashboard, cell('KH-CN', 'verified'))).toBe('0');
@@ -131,14 +153,24 @@ describe('the web console', () => {
     await verify.locator('select[name=result]').selectOption('confirmed');
     await verify.locator('select[name=method]').selectOption('biometric');
     await verify.getByRole('button', { name: 'Record verification' }).click();
-    await cnOfficer.locator('article.case h1 .badge', { hasText: 'Approval pending' }).waitFor();
+    await cnOfficer.locator('article.case h1 .badge', { hasText: 'Screening pending' }).waitFor();
+    await cnOfficer.getByText('Nothing at this stage for your role and country.').waitFor();
     await shot(cnOfficer, '04-case-verified');
-    // The officer who opened the case sees the change arrive by itself.
-    await khOfficer.locator('article.case h1 .badge', { hasText: 'Approval pending' }).waitFor();
     await dashboard.locator(cell('KH-CN', 'verified'), { hasText: '1' }).waitFor();
+
+    // The officer who opened the case sees the change arrive by itself, and screens: no indicators.
+    await khOfficer.locator('article.case h1 .badge', { hasText: 'Screening pending' }).waitFor();
+    const screening = khOfficer.getByRole('form', { name: 'Screening' });
+    expect(await screening.getByRole('checkbox', { name: /Debt bondage/ }).isChecked()).toBe(false);
+    await screening.getByTestId('screening-outcome').filter({ hasText: 'No indicators: the case goes to approval by both countries.' }).waitFor();
+    await shot(khOfficer, '04b-screening');
+    await screening.getByRole('button', { name: 'Record screening' }).click();
+    await khOfficer.locator('article.case h1 .badge', { hasText: 'Approval pending' }).waitFor();
+    await khOfficer.getByTestId('screening').filter({ hasText: 'No trafficking indicators' }).waitFor();
 
     // The Cambodian supervisor approves from the queue, one by one.
     const khSupervisor = await signedIn('supervisor', 'KH', u.khSupervisor.sub);
+    withoutPurpose.push(...watchPurpose(khSupervisor));
     await khSupervisor.waitForURL(/#\/queue$/);
     await givePurpose(khSupervisor);
     const khRow = khSupervisor.locator(`table.queue tr[data-case-id="${caseId}"]`);
@@ -179,6 +211,19 @@ describe('the web console', () => {
     await flight.getByRole('button', { name: 'Schedule the transfer with 2 people' }).click();
     await khOfficer.getByRole('status').filter({ hasText: '2 of 2 cases put on this transfer.' }).waitFor();
     const transferId = (await khOfficer.locator('section.transfer').getAttribute('data-transfer-id'))!;
+
+    // The passenger manifest, fetched with the token and the purpose and offered as a file.
+    const manifestRequest = khOfficer.waitForRequest((r) => r.url().includes(`/v1/transfers/${transferId}/manifest`));
+    const downloading = khOfficer.waitForEvent('download');
+    await khOfficer.getByRole('button', { name: 'Download the manifest (CSV)' }).click();
+    const file = await downloading;
+    expect((await manifestRequest).headers()['x-purpose']).toBe('Case processing: identity, decisions and transfer');
+    expect(file.suggestedFilename()).toBe(`manifest-${transferId}.csv`);
+    const csv = readFileSync((await file.path())!, 'utf8');
+    expect(csv.split('\r\n')[0]).toMatch(/^caseId,externalRef,fullName,/);
+    expect(csv).toContain(`Wang Lei ${tag}`);
+    await khOfficer.getByText(`Saved as manifest-${transferId}.csv`).waitFor();
+
     await khOfficer.getByRole('button', { name: 'Confirm departure' }).click();
     await khOfficer.getByRole('status').filter({ hasText: '2 departed.' }).waitFor();
     await khOfficer.locator(`section.transfer tr[data-case-id="${caseId}"] .badge`, { hasText: 'In transfer' }).waitFor();
@@ -198,7 +243,7 @@ describe('the web console', () => {
     await cnOfficer.locator(`section.transfer tr[data-case-id="${other}"] .badge`, { hasText: 'Approved' }).waitFor();
     await shot(cnOfficer, '08-transfer-handed-over');
     await cnOfficer.goto(`${server.url}/console/#/cases/${caseId}`);
-    await cnOfficer.locator('ol.timeline li').nth(6).waitFor();
+    await cnOfficer.locator('ol.timeline li').nth(7).waitFor();
     await shot(cnOfficer, '09-case-handed-over');
 
     // The dashboard has followed every step without a reload.
@@ -206,11 +251,165 @@ describe('the web console', () => {
     expect(await text(dashboard, cell('KH-CN', 'arrested'))).toBe('2');
     expect(await text(dashboard, cell('KH-CN', 'approved'))).toBe('2');
     expect(await text(dashboard, cell('KH-CN', 'pending'))).toBe('1');
+    expect(await text(dashboard, `article[data-operation="${opId}"] [data-funnel=transferred] .figure`)).toBe('1');
     expect(await dashboard.evaluate(() => (globalThis as unknown as { marker?: string }).marker)).toBe('not reloaded');
     await shot(dashboard, '10-dashboard');
 
     const events = await stack.api.get(`/v1/cases/${caseId}/events`, u.admin);
-    expect(events.body.items.map((e: { type: string }) => e.type)).toEqual(['CASE_OPENED', 'IDENTITY_CONFIRMED', 'DECISION_RECORDED', 'APPROVED', 'TRANSFER_SCHEDULED', 'DEPARTED', 'HANDED_OVER']);
+    expect(events.body.items.map((e: { type: string }) => e.type)).toEqual(['CASE_OPENED', 'IDENTITY_CONFIRMED', 'SCREENED', 'DECISION_RECORDED', 'APPROVED', 'TRANSFER_SCHEDULED', 'DEPARTED', 'HANDED_OVER']);
+    expect(withoutPurpose).toEqual([]);
+  });
+
+  it('diverts a case with a trafficking indicator to protection, and holds a claimant off a departing flight', async () => {
+    const steps = caseSteps(stack.api, u);
+    const badge = (page: Page) => page.locator('article.case h1 .badge').first();
+
+    // Screening finds debt bondage: the case goes to protection, and nobody is offered a transfer or a decision.
+    const victim = await steps.open();
+    await steps.verify(victim);
+    const khOfficer = await signedIn('officer', 'KH', u.khOfficer.sub);
+    const withoutPurpose = watchPurpose(khOfficer);
+    await givePurpose(khOfficer);
+    await khOfficer.goto(`${server.url}/console/#/cases/${victim}`);
+    const screening = khOfficer.getByRole('form', { name: 'Screening' });
+    await screening.getByRole('checkbox', { name: 'Debt bondage' }).check();
+    await screening.getByTestId('screening-outcome').filter({ hasText: 'Any indicator sends the case to protection' }).waitFor();
+    // A protection claim is moot once an indicator protects the person: not asked.
+    expect(await screening.getByRole('checkbox', { name: /claims protection/ }).count()).toBe(0);
+    await screening.locator('textarea[name=screening-notes]').fill('owes the compound for the journey');
+    await shot(khOfficer, '12-screening-indicator');
+    await screening.getByRole('button', { name: 'Record screening' }).click();
+    await badge(khOfficer).filter({ hasText: 'Protection' }).waitFor();
+    await khOfficer.getByRole('status').filter({ hasText: 'Protection track' }).waitFor();
+    await khOfficer.getByText('Nothing at this stage for your role and country.').waitFor();
+    const referral = khOfficer.locator('ol.timeline li[data-event=PROTECTION_REFERRAL]');
+    await referral.waitFor();
+    expect(await referral.textContent()).toMatch(/Trafficking indicators: referred to protection.*KH officer \(case officer, KH\).*Debt bondage.*Why: trafficking indicators \(debt_bondage\)/);
+    await shot(khOfficer, '13-case-protection');
+    const khSupervisor = await signedIn('supervisor', 'KH', u.khSupervisor.sub);
+    withoutPurpose.push(...watchPurpose(khSupervisor));
+    await givePurpose(khSupervisor);
+    await khSupervisor.goto(`${server.url}/console/#/cases/${victim}`);
+    await badge(khSupervisor).filter({ hasText: 'Protection' }).waitFor();
+    await khSupervisor.getByText('Nothing at this stage for your role and country.').waitFor();
+    expect(await khSupervisor.getByRole('form', { name: 'Decide' }).count()).toBe(0);
+    expect(await khSupervisor.getByRole('link', { name: 'Put on a transfer' }).count()).toBe(0);
+
+    // A protection claim on a case already on a flight: on hold, and the flight leaves without the person.
+    const [claimant, traveller] = [await steps.approved(), await steps.approved()];
+    const { transferId } = await steps.transfer([claimant, traveller]);
+    const claimantRef: string = (await stack.api.get(`/v1/cases/${claimant}`, u.khOfficer)).body.externalRef;
+    await khOfficer.goto(`${server.url}/console/#/cases/${claimant}`);
+    await badge(khOfficer).filter({ hasText: 'Transfer scheduled' }).waitFor();
+    await khOfficer.getByRole('button', { name: 'Lodge a protection claim…' }).click();
+    const claim = khOfficer.getByRole('form', { name: 'Protection claim' });
+    await claim.locator('textarea[name=claim-grounds]').fill('fears persecution on return for political opinion');
+    await claim.getByRole('button', { name: 'Lodge the claim' }).click();
+    await badge(khOfficer).filter({ hasText: 'On hold' }).waitFor();
+    await khOfficer.getByRole('status').filter({ hasText: 'On hold (protection claim): the person cannot board a transfer.' }).waitFor();
+    await khOfficer.locator('ul.holds li.active', { hasText: 'fears persecution on return' }).waitFor();
+    // An officer cannot decide the claim; nor lift it like a medical hold.
+    expect(await khOfficer.getByRole('form', { name: 'Protection claim outcome' }).count()).toBe(0);
+    expect(await khOfficer.getByRole('button', { name: 'Lift the hold' }).count()).toBe(0);
+    await shot(khOfficer, '14-case-on-hold');
+
+    await khOfficer.goto(`${server.url}/console/#/transfers/${transferId}`);
+    await khOfficer.getByRole('button', { name: 'Confirm departure' }).click();
+    await khOfficer.getByRole('status').filter({ hasText: `1 departed. Not done: ${claimantRef} — did not board: the case is on hold.` }).waitFor();
+    await khOfficer.locator(`section.transfer tr[data-case-id="${claimant}"]`, { hasText: 'taken off' }).locator('.badge', { hasText: 'On hold' }).waitFor();
+    await khOfficer.locator(`section.transfer tr[data-case-id="${traveller}"] .badge`, { hasText: 'In transfer' }).waitFor();
+    await shot(khOfficer, '15-flight-without-claimant');
+
+    // The holding supervisor records the legal review: dismissed, and since the flight left, back to approved.
+    await khSupervisor.goto(`${server.url}/console/#/cases/${claimant}`);
+    const review = khSupervisor.getByRole('form', { name: 'Protection claim outcome' });
+    await review.locator('select[name=claim-outcome]').selectOption('dismissed');
+    await review.locator('textarea[name=claim-outcome-reason]').fill('no risk established by the legal review');
+    await review.getByRole('button', { name: 'Record the outcome' }).click();
+    await badge(khSupervisor).filter({ hasText: 'Approved' }).waitFor();
+    await khSupervisor.locator('ul.holds li.ended', { hasText: 'dismissed' }).waitFor();
+    await khSupervisor.locator('ol.timeline li[data-event=DROPPED_FROM_TRANSFER]', { hasText: 'Why: on hold (protection claim)' }).waitFor();
+    await khSupervisor.locator('ol.timeline li[data-event=PROTECTION_CLAIM_DISMISSED]', { hasText: 'Why: no risk established by the legal review' }).waitFor();
+    await shot(khSupervisor, '16-claim-dismissed');
+    expect(withoutPurpose).toEqual([]);
+  });
+
+  it('lets a holding supervisor record consular notice, hold and lift, extend custody, record a court order and release', async () => {
+    const steps = caseSteps(stack.api, u);
+    const caseId = await steps.open({ legalBasis: 'extradition', consularNotice: null });
+    await steps.toApproval(caseId);
+    await steps.decide(caseId, u.khSupervisor);
+    await steps.decide(caseId, u.cnSupervisor);
+    const page = await signedIn('supervisor', 'KH', u.khSupervisor2.sub);
+    await givePurpose(page);
+    await page.goto(`${server.url}/console/#/cases/${caseId}`);
+    const badge = page.locator('article.case h1 .badge').first();
+    await page.getByRole('status').filter({ hasText: 'Both sides have approved this extradition' }).waitFor();
+    const safeguards = page.getByRole('region', { name: 'Safeguards' });
+
+    await page.getByRole('button', { name: 'Record consular notice…' }).click();
+    const consular = page.getByRole('form', { name: 'Consular notice' });
+    await consular.getByRole('checkbox', { name: /asked for consular access/ }).check();
+    await consular.getByRole('button', { name: 'Record the notice' }).click();
+    await safeguards.getByText(/Consulate of China \(CN\) notified .* by diplomatic note; the person asked for consular access/).waitFor();
+    expect(await page.getByRole('button', { name: 'Record consular notice…' }).count()).toBe(0);
+
+    await page.getByRole('button', { name: 'Place a medical or legal hold…' }).click();
+    const hold = page.getByRole('form', { name: 'Place a hold' });
+    await hold.locator('select[name=hold-kind]').selectOption('medical');
+    await hold.locator('textarea[name=hold-reason]').fill('hospital treatment');
+    await hold.locator('input[name=hold-until]').fill(toLocalInput(Date.now() + 3 * 86_400_000));
+    await hold.getByRole('button', { name: 'Place the hold' }).click();
+    await badge.filter({ hasText: 'On hold' }).waitFor();
+    const lift = page.getByRole('form', { name: 'Lift medical hold' });
+    await lift.getByText('The case returns to approval pending.').waitFor();
+    await lift.locator('input[name=lift-reason]').fill('discharged');
+    await lift.getByRole('button', { name: 'Lift the hold' }).click();
+    await badge.filter({ hasText: 'Approval pending' }).waitFor();
+    await safeguards.locator('ul.holds li.ended', { hasText: 'Lifted: discharged' }).waitFor();
+
+    await page.getByRole('button', { name: 'Extend custody…' }).click();
+    const extend = page.getByRole('form', { name: 'Extend custody' });
+    await extend.locator('input[name=custody-days]').fill('10');
+    await extend.locator('textarea[name=custody-reason]').fill('awaiting the court');
+    await extend.getByRole('button', { name: 'Extend by 10 days' }).click();
+    await safeguards.getByText(/Extended once, by 10 days/).waitFor();
+    expect(await page.getByRole('button', { name: 'Extend custody…' }).count()).toBe(0);
+
+    await page.getByRole('button', { name: 'Record the court order…' }).click();
+    const order = page.getByRole('form', { name: 'Court order' });
+    await order.locator('input[name=court-reference]').fill(`EXT-${tag}`);
+    await order.locator('input[name=court-name]').fill('Phnom Penh Court of Appeal');
+    await order.locator('input[name=court-issued-at]').fill(toLocalInput(Date.now() - 3600_000));
+    await order.getByRole('button', { name: 'Record the order' }).click();
+    await badge.filter({ hasText: 'Approved' }).waitFor();
+    await page.getByText(`Order EXT-${tag} of Phnom Penh Court of Appeal`).waitFor();
+    await shot(page, '17-case-safeguards');
+
+    await page.getByRole('button', { name: 'Record release…' }).click();
+    const release = page.getByRole('form', { name: 'Release' });
+    await release.locator('textarea[name=release-reason]').fill('extradition withdrawn by the requesting state');
+    await release.getByRole('button', { name: 'Record release' }).click();
+    await badge.filter({ hasText: 'Released' }).waitFor();
+    await page.getByText('Nothing at this stage for your role and country.').waitFor();
+    const types = (await steps.events(caseId)).map((e) => e.type);
+    expect(types).toEqual(expect.arrayContaining(['CONSULAR_NOTICE_RECORDED', 'HOLD_PLACED', 'HOLD_LIFTED', 'CUSTODY_EXTENDED', 'COURT_ORDER_RECORDED', 'RELEASED']));
+  });
+
+  it('shows an auditor the audit log, with purposes and disclosures, and verifies its chain', async () => {
+    const caseId = await caseSteps(stack.api, u).open();
+    // A Chinese officer reads a case held in Cambodia: a disclosure, with its purpose.
+    expect((await stack.api.get(`/v1/cases/${caseId}`, u.cnOfficer)).status).toBe(200);
+    const auditor = await signedIn('auditor', 'KH', u.khAuditor.sub);
+    await givePurpose(auditor);
+    await auditor.getByRole('link', { name: 'Audit log' }).click();
+    const filters = auditor.getByRole('form', { name: 'Audit filters' });
+    await filters.locator('input[name=audit-objectId]').fill(caseId);
+    await filters.getByRole('button', { name: 'Filter' }).click();
+    await auditor.locator('table.audit tr', { hasText: 'case.read' }).filter({ hasText: u.cnOfficer.sub }).filter({ hasText: 'case work (test)' }).filter({ hasText: 'China (CN)' }).waitFor();
+    await auditor.getByRole('button', { name: 'Verify the audit log' }).click();
+    await auditor.getByTestId('audit-verification').filter({ hasText: /^The audit log is intact: all \d+ sealed entries verify/ }).waitFor();
+    await shot(auditor, '18-audit');
   });
 
   it('says in words when the API fails, and recovers when it is back', async () => {
@@ -222,6 +421,7 @@ describe('the web console', () => {
         : route.continue(),
     );
     await page.goto(`${server.url}/console/#/dashboard`);
+    await givePurpose(page);
     const alert = page.getByRole('alert');
     await alert.filter({ hasText: 'The service is temporarily unavailable (the case store cannot be reached). Nothing was lost: try again in 5 seconds.' }).waitFor();
     await shot(page, '11-api-unavailable');

@@ -28,9 +28,9 @@ const AuditItem = z.strictObject({
   hash: z.string().nullable(),
 });
 
-const AuditPage = z.strictObject({ items: z.array(AuditItem), nextCursor: z.string().nullable() });
+export const AuditPage = z.strictObject({ items: z.array(AuditItem), nextCursor: z.string().nullable() });
 
-const Verification = z.union([
+export const Verification = z.union([
   z.strictObject({
     ok: z.literal(true),
     entries: z.number().int(),

@@ -4,9 +4,29 @@ import { DEV_USERS } from '../../lib/dev-users.js';
 import type { AppDeps } from '../app.js';
 import { forbidden } from '../errors.js';
 import { errorResponses, route } from '../http.js';
+import { POLICY } from '../policy.js';
 import { Country, Role } from '../schemas.js';
 
-export const Me = z.strictObject({ sub: z.string(), name: z.string().nullable(), role: Role, country: z.string() });
+const Side = z.enum(['visible', 'holding', 'claimed', 'destination', 'either']);
+
+export const Me = z.strictObject({
+  sub: z.string(),
+  name: z.string().nullable(),
+  role: Role,
+  country: z.string(),
+  permissions: z
+    .record(z.string(), Side.nullable())
+    .describe('the routes ("post /v1/cases/:id/screening") this role may call, each with the side of the case or transfer it must be on (null: no object)'),
+});
+
+/** The part of the policy that applies to `role`: what the console offers is derived from it. */
+export function permissionsOf(role: z.output<typeof Role>): Record<string, z.output<typeof Side> | null> {
+  return Object.fromEntries(
+    Object.entries(POLICY)
+      .filter(([, policy]) => policy.roles.includes(role))
+      .map(([key, policy]) => [key, policy.scope?.side ?? null]),
+  );
+}
 
 const DevUser = z.strictObject({ sub: z.string(), name: z.string(), role: Role, country: Country });
 const DevTokenBody = z.strictObject({
@@ -27,7 +47,10 @@ export function sessionRoutes({ devTokens }: AppDeps) {
       summary: 'Who the token says the caller is',
       tags: ['session'],
       responses: { 200: { description: 'the caller', schema: Me }, ...errorResponses(401) },
-      handler: async ({ actor }) => ({ status: 200, body: { sub: actor.sub, name: actor.name ?? null, role: actor.role, country: actor.country } }),
+      handler: async ({ actor }) => ({
+        status: 200,
+        body: { sub: actor.sub, name: actor.name ?? null, role: actor.role, country: actor.country, permissions: permissionsOf(actor.role) },
+      }),
     }),
   ];
   // Only a system running on its development secret (no AUTH_SECRET, no AUTH_JWKS_URL) is given

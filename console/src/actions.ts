@@ -1,42 +1,150 @@
-// What the signed-in user may do right now, from their role and country, the case's status and
-// who opened it. These mirror the workflow's own checks, which still decide: the console only
-// offers what would be accepted.
-import type { CaseDetail, Me, TransferDetail } from './types.js';
+// What the signed-in user may do right now. Two sources, nothing restated: who may call a route and
+// from which side of the case comes from the API's policy (api/policy.ts, sent with /v1/me as
+// `permissions`); at which stage a case accepts it mirrors the workflow's own checks
+// (workflows/case.ts), which still decide: the console only offers what would be accepted.
+import { onSide, type Sides } from '../../api/sides.js';
+import type { CaseDetail, Hold, Me, TransferDetail } from './types.js';
 
 export const TERMINAL = ['HANDED_OVER', 'REJECTED', 'REFERRED', 'PROTECTION', 'CANCELLED', 'RELEASED'];
+/** Where a hold or a protection claim may stop a case: never once it is in transfer. */
+const HOLDABLE = ['IDENTITY_PENDING', 'SCREENING_PENDING', 'APPROVAL_PENDING', 'APPROVED', 'TRANSFER_SCHEDULED', 'ON_HOLD'];
+/** A case with its decision: the custody clock has stopped. */
+const DECIDED = ['APPROVED', 'TRANSFER_SCHEDULED', 'IN_TRANSFER', 'TRANSFER_FAILED'];
 
-export type CaseAction = 'verify-identity' | 'decide' | 'cancel' | 'schedule-transfer';
-export type TransferAction = 'depart' | 'handover';
+/** The policy's keys of the routes the console calls. */
+export const ROUTES = {
+  openCase: 'post /v1/cases',
+  verifyIdentity: 'post /v1/cases/:id/identity',
+  screen: 'post /v1/cases/:id/screening',
+  lodgeClaim: 'post /v1/cases/:id/protection-claims',
+  decideClaim: 'post /v1/cases/:id/protection-claims/:claimId/outcome',
+  placeHold: 'post /v1/cases/:id/holds',
+  liftHold: 'post /v1/cases/:id/holds/:holdId/lift',
+  consularNotice: 'post /v1/cases/:id/consular-notice',
+  extendCustody: 'post /v1/cases/:id/custody-extension',
+  release: 'post /v1/cases/:id/release',
+  courtOrder: 'post /v1/cases/:id/court-order',
+  decide: 'post /v1/cases/:id/decisions',
+  cancel: 'post /v1/cases/:id/cancel',
+  createTransfer: 'post /v1/transfers',
+  depart: 'post /v1/transfers/:id/depart',
+  handover: 'post /v1/transfers/:id/handover',
+  manifest: 'get /v1/transfers/:id/manifest',
+  pendingDecisions: 'get /v1/decisions/pending',
+  audit: 'get /v1/audit',
+  verifyAudit: 'get /v1/audit/verify',
+} as const;
+type RouteKey = (typeof ROUTES)[keyof typeof ROUTES];
 
-type CaseFacts = Pick<CaseDetail, 'status' | 'holdingCountry' | 'claimedNationality' | 'destinationCountry' | 'openedBy' | 'decisions'>;
+/** Whether the policy lets this user call `route` (on an object with these sides, for routes on one object). */
+export function may(me: Me, route: RouteKey, sides?: Sides): boolean {
+  const side = me.permissions?.[route];
+  if (side === undefined) return false;
+  return side === null || !sides || onSide(side, me.country, sides);
+}
 
-/** The side of a case that a user of `country` decides, if any. */
+export type CaseAction =
+  | 'verify-identity'
+  | 'screen'
+  | 'lodge-protection-claim'
+  | 'decide-protection-claim'
+  | 'place-hold'
+  | 'lift-hold'
+  | 'record-consular-notice'
+  | 'record-court-order'
+  | 'decide'
+  | 'schedule-transfer'
+  | 'extend-custody'
+  | 'release'
+  | 'cancel';
+export type TransferAction = 'depart' | 'handover' | 'download-manifest';
+
+export type CaseFacts = Pick<
+  CaseDetail,
+  | 'status'
+  | 'holdingCountry'
+  | 'claimedNationality'
+  | 'destinationCountry'
+  | 'openedBy'
+  | 'decisions'
+  | 'legalBasis'
+  | 'holds'
+  | 'holdResumeStatus'
+  | 'consularNotice'
+  | 'courtOrder'
+  | 'custodyExtension'
+>;
+
+export const caseSides = (c: Pick<CaseDetail, 'holdingCountry' | 'claimedNationality' | 'destinationCountry'>): Sides => ({
+  holding: c.holdingCountry,
+  claimed: c.claimedNationality,
+  destination: c.destinationCountry,
+});
+
+/** The side of a case that a user of `country` decides, if any (the workflow's `sideOf`). */
 export function sideOf(country: string, c: Pick<CaseDetail, 'holdingCountry' | 'destinationCountry'>): 'holding' | 'destination' | null {
   if (country === c.holdingCountry) return 'holding';
   if (c.destinationCountry !== null && country === c.destinationCountry) return 'destination';
   return null;
 }
 
+const isOpen = (c: Pick<CaseFacts, 'status'>) => !TERMINAL.includes(c.status);
+/** Whether the case has its decision (or is closed): the custody clock has stopped. */
+export const isDecided = (c: Pick<CaseFacts, 'status' | 'holdResumeStatus'>) =>
+  !isOpen(c) || DECIDED.includes(c.status) || (c.status === 'ON_HOLD' && c.holdResumeStatus !== null && DECIDED.includes(c.holdResumeStatus));
+const activeHolds = (c: Pick<CaseFacts, 'holds'>, kinds: Hold['kind'][]) => c.holds.filter((h) => h.active && kinds.includes(h.kind));
+
+/** May this user lift this hold now (medical and legal holds; a claim ends with its outcome)? */
+export function canLiftHold(me: Me, c: CaseFacts, hold: Hold): boolean {
+  return hold.active && hold.kind !== 'protection_claim' && isOpen(c) && may(me, ROUTES.liftHold, caseSides(c));
+}
+
+/** May this user record the outcome of the legal review of this protection claim now? */
+export function canDecideClaim(me: Me, c: CaseFacts, hold: Hold): boolean {
+  return hold.active && hold.kind === 'protection_claim' && isOpen(c) && may(me, ROUTES.decideClaim, caseSides(c));
+}
+
 export function caseActions(me: Me, c: CaseFacts): CaseAction[] {
   const actions: CaseAction[] = [];
-  if (me.role === 'officer' && c.status === 'IDENTITY_PENDING' && me.country === c.claimedNationality) actions.push('verify-identity');
-  if (me.role === 'supervisor' && c.status === 'APPROVAL_PENDING' && me.sub !== c.openedBy) {
+  const sides = caseSides(c);
+  const can = (route: RouteKey) => may(me, route, sides);
+  const open = isOpen(c);
+  const holdable = HOLDABLE.includes(c.status);
+
+  if (c.status === 'IDENTITY_PENDING' && can(ROUTES.verifyIdentity)) actions.push('verify-identity');
+  if (c.status === 'SCREENING_PENDING' && can(ROUTES.screen)) actions.push('screen');
+  if (holdable && can(ROUTES.lodgeClaim)) actions.push('lodge-protection-claim');
+  if (activeHolds(c, ['protection_claim']).some((h) => canDecideClaim(me, c, h))) actions.push('decide-protection-claim');
+  if (holdable && can(ROUTES.placeHold)) actions.push('place-hold');
+  if (activeHolds(c, ['medical', 'legal']).some((h) => canLiftHold(me, c, h))) actions.push('lift-hold');
+  if (open && c.consularNotice === null && can(ROUTES.consularNotice)) actions.push('record-consular-notice');
+  if (open && c.legalBasis === 'extradition' && c.courtOrder === null && can(ROUTES.courtOrder)) actions.push('record-court-order');
+  if (c.status === 'APPROVAL_PENDING' && me.sub !== c.openedBy && can(ROUTES.decide)) {
     const side = sideOf(me.country, c);
     const other = side === 'holding' ? c.decisions.destination : c.decisions.holding;
     if (side && !c.decisions[side] && other?.by !== me.sub) actions.push('decide');
   }
-  if (me.role === 'supervisor' && me.country === c.holdingCountry && !TERMINAL.includes(c.status)) actions.push('cancel');
-  if (me.role === 'officer' && me.country === c.holdingCountry && c.status === 'APPROVED') actions.push('schedule-transfer');
+  // A transfer leaves from the officer's own country: only the holding country schedules.
+  if (c.status === 'APPROVED' && me.country === c.holdingCountry && can(ROUTES.createTransfer)) actions.push('schedule-transfer');
+  if (c.custodyExtension === null && !isDecided(c) && can(ROUTES.extendCustody)) actions.push('extend-custody');
+  // A person in transfer is released at handover, not here.
+  if (open && c.status !== 'IN_TRANSFER' && can(ROUTES.release)) actions.push('release');
+  if (open && can(ROUTES.cancel)) actions.push('cancel');
   return actions;
 }
 
 export function transferActions(me: Me, t: Pick<TransferDetail, 'status' | 'holdingCountry' | 'destinationCountry'>): TransferAction[] {
   const actions: TransferAction[] = [];
-  if (me.role === 'officer' && me.country === t.holdingCountry && t.status === 'SCHEDULED') actions.push('depart');
-  if (me.role === 'officer' && me.country === t.destinationCountry && t.status === 'DEPARTED') actions.push('handover');
+  const sides: Sides = { holding: t.holdingCountry, claimed: null, destination: t.destinationCountry };
+  if (t.status === 'SCHEDULED' && may(me, ROUTES.depart, sides)) actions.push('depart');
+  if (t.status === 'DEPARTED' && may(me, ROUTES.handover, sides)) actions.push('handover');
+  if (may(me, ROUTES.manifest, sides)) actions.push('download-manifest');
   return actions;
 }
 
-/** Only officers put approved cases of their own country on a transfer. */
-export const canScheduleTransfers = (me: Me) => me.role === 'officer';
-export const decidesCases = (me: Me) => me.role === 'supervisor';
+/** The pages and buttons that do not depend on one case. */
+export const opensCases = (me: Me) => may(me, ROUTES.openCase);
+export const canScheduleTransfers = (me: Me) => may(me, ROUTES.createTransfer);
+export const decidesCases = (me: Me) => may(me, ROUTES.pendingDecisions);
+export const readsAudit = (me: Me) => may(me, ROUTES.audit);
+export const verifiesAudit = (me: Me) => may(me, ROUTES.verifyAudit);

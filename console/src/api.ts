@@ -1,6 +1,8 @@
 // Every call to the API: the bearer token and X-Purpose on each request, a bound on waiting, and
 // failures turned into words a person understands.
+import { STATUS_LABELS } from './format.js';
 import { session } from './session.js';
+import type { CaseStatus } from './types.js';
 
 export class ApiError extends Error {
   constructor(
@@ -28,17 +30,12 @@ export function authHeaders(): Record<string, string> {
   return headers;
 }
 
-export async function request<T>(method: 'GET' | 'POST', path: string, body?: unknown, options: { auth?: boolean } = {}): Promise<T> {
+/** A fetch bounded in time, with the session's headers; network failures in words. */
+async function send(method: 'GET' | 'POST', path: string, headers: Record<string, string>, body?: string): Promise<Response> {
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), method === 'GET' ? GET_TIMEOUT_MS : POST_TIMEOUT_MS);
-  let res: Response;
   try {
-    res = await fetch(path, {
-      method,
-      headers: { Accept: 'application/json', ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...(options.auth === false ? {} : authHeaders()) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: abort.signal,
-    });
+    return await fetch(path, { method, headers, body, signal: abort.signal });
   } catch {
     throw abort.signal.aborted
       ? new ApiError(0, 'TIMEOUT', 'The server did not answer in time. It may be busy: try again in a moment.')
@@ -46,19 +43,51 @@ export async function request<T>(method: 'GET' | 'POST', path: string, body?: un
   } finally {
     clearTimeout(timer);
   }
-  let payload: unknown = null;
-  const text = await res.text().catch(() => '');
-  try {
-    payload = text ? JSON.parse(text) : null;
-  } catch {
-    payload = null;
-  }
-  if (res.ok) return payload as T;
+}
+
+/** The API's error answer as an ApiError; a 401 ends the session. */
+function failure(res: Response, payload: unknown, signOutOn401: boolean): ApiError {
   const error = (payload as { error?: { code?: string; message?: string; details?: unknown } } | null)?.error;
   const retryAfter = Number(res.headers.get('retry-after')) || undefined;
-  const failure = new ApiError(res.status, error?.code ?? `HTTP_${res.status}`, error?.message ?? res.statusText, error?.details, retryAfter);
-  if (res.status === 401 && options.auth !== false) session.signOut('Your sign-in has expired or is no longer valid. Please sign in again.');
-  throw failure;
+  if (res.status === 401 && signOutOn401) session.signOut('Your sign-in has expired or is no longer valid. Please sign in again.');
+  return new ApiError(res.status, error?.code ?? `HTTP_${res.status}`, error?.message ?? res.statusText, error?.details, retryAfter);
+}
+
+const parseJson = (text: string): unknown => {
+  try {
+    return text ? JSON.parse(text) : null;
+  } catch {
+    return null;
+  }
+};
+
+export async function request<T>(method: 'GET' | 'POST', path: string, body?: unknown, options: { auth?: boolean } = {}): Promise<T> {
+  const headers = { Accept: 'application/json', ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...(options.auth === false ? {} : authHeaders()) };
+  const res = await send(method, path, headers, body === undefined ? undefined : JSON.stringify(body));
+  const payload = parseJson(await res.text().catch(() => ''));
+  if (res.ok) return payload as T;
+  throw failure(res, payload, options.auth !== false);
+}
+
+/**
+ * Fetches a file with the session's token and purpose (a plain link cannot send them) and offers
+ * it to the user under the name the server gives, or `fallbackName`.
+ */
+export async function download(path: string, accept: string, fallbackName: string): Promise<string> {
+  const res = await send('GET', path, { Accept: accept, ...authHeaders() });
+  if (!res.ok) throw failure(res, parseJson(await res.text().catch(() => '')), true);
+  const blob = await res.blob();
+  const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? fallbackName;
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = name;
+  link.style.display = 'none';
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  return name;
 }
 
 export const get = <T>(path: string) => request<T>('GET', path);
@@ -112,8 +141,19 @@ const ITEM_STATUS: Record<string, number> = {
   DATABASE_UNAVAILABLE: 503,
 };
 
+/** Outcomes of one item that are no one's mistake: what happened, in words. */
+const ITEM_WORDS: Record<string, (message: string) => string> = {
+  DROPPED_FROM_TRANSFER: (message) => {
+    const status = /the case is ([A-Z_]+)/.exec(message)?.[1] as CaseStatus | undefined;
+    return `did not board: the case is ${status && STATUS_LABELS[status] ? STATUS_LABELS[status].toLowerCase() : 'no longer cleared to travel'}`;
+  },
+  CAPACITY_EXCEEDED: () => 'the transfer is full',
+  NOT_ON_TRANSFER: () => 'did not depart on this transfer',
+};
+
 /** Words for the error of one item of a bulk answer (per-case results). */
 export function describeItemError(error: { code: string; message: string } | undefined): string {
   if (!error) return 'not done';
-  return describeError(new ApiError(ITEM_STATUS[error.code] ?? 400, error.code, error.message));
+  const words = ITEM_WORDS[error.code];
+  return words ? words(error.message) : describeError(new ApiError(ITEM_STATUS[error.code] ?? 400, error.code, error.message));
 }

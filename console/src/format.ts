@@ -1,5 +1,5 @@
 // How values read on screen.
-import type { CaseStatus } from './types.js';
+import type { CaseStatus, Hold, Indicator } from './types.js';
 
 export const COUNTRIES: Record<string, string> = { CN: 'China', KH: 'Cambodia', LA: 'Laos', MM: 'Myanmar', TH: 'Thailand', VN: 'Vietnam' };
 export const COUNTRY_CODES = Object.keys(COUNTRIES);
@@ -42,10 +42,81 @@ export function relative(iso: string, now = Date.now()): string {
 }
 
 /** The deadline that applies to a case in its current status. */
-export function currentDeadline(c: { status: CaseStatus; deadlines: { identityDueAt: string | null; approvalDueAt: string | null; handoverDueAt: string | null } }): { label: string; at: string } | null {
-  const { identityDueAt, approvalDueAt, handoverDueAt } = c.deadlines;
+export function currentDeadline(c: {
+  status: CaseStatus;
+  deadlines: { identityDueAt: string | null; screeningDueAt: string | null; approvalDueAt: string | null; handoverDueAt: string | null };
+}): { label: string; at: string } | null {
+  const { identityDueAt, screeningDueAt, approvalDueAt, handoverDueAt } = c.deadlines;
   if (c.status === 'IDENTITY_PENDING' && identityDueAt) return { label: 'identity due', at: identityDueAt };
+  if (c.status === 'SCREENING_PENDING' && screeningDueAt) return { label: 'screening due', at: screeningDueAt };
   if (c.status === 'APPROVAL_PENDING' && approvalDueAt) return { label: 'approval due', at: approvalDueAt };
   if (c.status === 'IN_TRANSFER' && handoverDueAt) return { label: 'handover due', at: handoverDueAt };
   return null;
 }
+
+export const INDICATOR_LABELS: Record<Indicator, string> = {
+  deceptive_recruitment: 'Deceptive recruitment (lured by a false job offer)',
+  confiscated_documents: 'Identity documents confiscated',
+  debt_bondage: 'Debt bondage',
+  restricted_movement: 'Movement restricted (not free to leave)',
+  violence_or_threats: 'Violence or threats',
+  minor: 'Under 18',
+};
+export const INDICATORS = Object.keys(INDICATOR_LABELS) as Indicator[];
+
+export const HOLD_KIND_LABELS: Record<Hold['kind'], string> = { medical: 'Medical hold', legal: 'Legal hold', protection_claim: 'Protection claim' };
+
+/** Why a case is overdue, in words (the API's `overdueReasons`). */
+export const OVERDUE_LABELS: Record<string, string> = {
+  identity: 'identity not verified in time',
+  screening: 'screening not done in time',
+  approval: 'approval not decided in time',
+  handover: 'handover not confirmed in time',
+  transfer_attempts: 'too many failed transfers',
+  custody: 'custody limit passed',
+  consular: 'consulate not notified in time',
+};
+export const overdueInWords = (reasons: readonly string[]) => reasons.map((r) => OVERDUE_LABELS[r] ?? r.replace(/_/g, ' ')).join('; ');
+
+/** Timeline entries in words; unknown types fall back to their code in lower case. */
+export const EVENT_LABELS: Record<string, string> = {
+  CASE_OPENED: 'Case opened',
+  POSSIBLE_DUPLICATE_PERSON: 'Possibly the same person as another case',
+  IDENTITY_CONFIRMED: 'Nationality confirmed',
+  IDENTITY_INCONCLUSIVE: 'Identity check inconclusive',
+  IDENTITY_REVERIFICATION_REQUESTED: 'Another nationality established: that country verifies',
+  IDENTITY_OVERDUE: 'Identity verification overdue',
+  REFERRED: 'Referred to an embassy',
+  SCREENED: 'Screened: no trafficking indicators',
+  SCREENING_OVERDUE: 'Screening overdue',
+  PROTECTION_REFERRAL: 'Trafficking indicators: referred to protection',
+  PROTECTION_CLAIM_LODGED: 'Protection claim lodged',
+  PROTECTION_CLAIM_UPHELD: 'Protection claim upheld',
+  PROTECTION_CLAIM_DISMISSED: 'Protection claim dismissed',
+  HOLD_PLACED: 'Hold placed',
+  HOLD_LIFTED: 'Hold lifted',
+  CONSULAR_NOTICE_RECORDED: 'Consulate notified',
+  CONSULAR_NOTICE_OVERDUE: 'Consular notification overdue',
+  CUSTODY_EXTENDED: 'Custody extended',
+  CUSTODY_LIMIT_EXCEEDED: 'Custody limit exceeded',
+  COURT_ORDER_RECORDED: 'Court order recorded',
+  DECISION_RECORDED: 'Decision recorded',
+  APPROVED: 'Approved by both sides',
+  APPROVAL_OVERDUE: 'Approval overdue',
+  REJECTED: 'Rejected',
+  CANCELLED: 'Cancelled',
+  RELEASED: 'Released from custody',
+  TRANSFER_SCHEDULED: 'Put on a transfer',
+  DEPARTED: 'Departed',
+  DROPPED_FROM_TRANSFER: 'Taken off the transfer',
+  HANDED_OVER: 'Handed over',
+  TRANSFER_FAILED: 'Transfer failed',
+  RETURNED_FOR_RESCHEDULING: 'Back to approved, for the next transfer',
+  TRANSFER_ATTEMPTS_ESCALATED: 'Escalated after failed transfers',
+};
+export const eventLabel = (type: string) => EVENT_LABELS[type] ?? type.replace(/_/g, ' ').toLowerCase();
+
+/** An ISO time from a `datetime-local` input value (the browser's time zone). */
+export const fromLocalInput = (value: string) => new Date(value).toISOString();
+/** A `datetime-local` input value for `ms` since the epoch, in the browser's time zone. */
+export const toLocalInput = (ms: number) => new Date(ms - new Date(ms).getTimezoneOffset() * 60_000).toISOString().slice(0, 16);

@@ -1,7 +1,11 @@
-// The console: sign-in, then cases, the decision queue, transfers and the dashboard.
+// The console: sign-in, the purpose of the session's reads, then cases, the decision queue,
+// transfers, the dashboard and (for auditors) the audit log.
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
+import { decidesCases, opensCases, readsAudit } from './actions.js';
+import { get } from './api.js';
 import { COUNTRIES, ROLE_LABELS } from './format.js';
+import { AuditPage } from './pages/audit.js';
 import { CasePage } from './pages/case.js';
 import { CasesPage } from './pages/cases.js';
 import { NewCasePage } from './pages/new-case.js';
@@ -12,6 +16,7 @@ import { NewTransferPage, TransferPage, TransfersPage } from './pages/transfers.
 import { href, navigate, useRoute } from './router.js';
 import { session, type Session } from './session.js';
 import { onStreamState, startStream, stopStream, streamState, type StreamState } from './stream.js';
+import type { Me } from './types.js';
 import { PurposeGate } from './ui.js';
 
 const STREAM_LABELS: Record<StreamState, string> = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…', stopped: 'Offline' };
@@ -23,35 +28,44 @@ function App() {
   useEffect(() => session.subscribe((s) => setCurrent(s)), []);
   useEffect(() => onStreamState(setLive), []);
   const signedIn = current?.token;
+  const purpose = current?.purpose;
+  // The stream is a read of personal data too: it opens only once the purpose is given, and
+  // reopens with a new one, so every read carries the purpose that was current.
   useEffect(() => {
-    if (signedIn) startStream();
+    if (signedIn && purpose) startStream();
     else stopStream();
+  }, [signedIn, purpose]);
+  // A session kept in the tab from before may lack what the API now says (its permissions).
+  useEffect(() => {
+    if (signedIn) get<Me>('/v1/me').then(session.refresh, () => undefined);
   }, [signedIn]);
 
   if (!current) return <SignInPage />;
   const { me } = current;
   const [page, id, sub] = route.parts;
-  const home = me.role === 'supervisor' ? 'queue' : 'cases';
+  const home = decidesCases(me) ? 'queue' : 'cases';
   if (!page) {
     navigate(href(home));
     return null;
   }
   const nav = [
     ['cases', 'Cases'],
-    ...(me.role === 'supervisor' ? [['queue', 'Decision queue']] : []),
+    ...(decidesCases(me) ? [['queue', 'Decision queue']] : []),
     ['transfers', 'Transfers'],
     ['dashboard', 'Dashboard'],
+    ...(readsAudit(me) ? [['audit', 'Audit log']] : []),
   ];
   let body;
-  if (page === 'cases' && id === 'new') body = <NewCasePage me={me} />;
-  else if (page === 'cases' && id) body = <PurposeGate><CasePage caseId={id} me={me} /></PurposeGate>;
-  else if (page === 'cases') body = <PurposeGate><CasesPage me={me} params={route.params} /></PurposeGate>;
-  else if (page === 'queue') body = <PurposeGate><QueuePage me={me} /></PurposeGate>;
-  else if (page === 'transfers' && id === 'new') body = <PurposeGate><NewTransferPage me={me} params={route.params} /></PurposeGate>;
-  else if (page === 'transfers' && id) body = <PurposeGate><TransferPage transferId={id} me={me} key={`${id}/${sub ?? ''}`} /></PurposeGate>;
+  if (page === 'cases' && id === 'new' && opensCases(me)) body = <NewCasePage me={me} />;
+  else if (page === 'cases' && id) body = <CasePage caseId={id} me={me} />;
+  else if (page === 'cases') body = <CasesPage me={me} params={route.params} />;
+  else if (page === 'queue' && decidesCases(me)) body = <QueuePage me={me} />;
+  else if (page === 'transfers' && id === 'new') body = <NewTransferPage me={me} params={route.params} />;
+  else if (page === 'transfers' && id) body = <TransferPage transferId={id} me={me} key={`${id}/${sub ?? ''}`} />;
   else if (page === 'transfers') body = <TransfersPage me={me} />;
   else if (page === 'dashboard') body = <DashboardPage />;
-  else body = <p>There is no such page. <a href={href(home)}>Go to the start page</a>.</p>;
+  else if (page === 'audit' && readsAudit(me)) body = <AuditPage me={me} />;
+  else body = <p>There is no such page for your role. <a href={href(home)}>Go to the start page</a>.</p>;
 
   return (
     <>
@@ -79,7 +93,10 @@ function App() {
           </button>
         </div>
       </header>
-      <main>{body}</main>
+      {/* Every page reads personal data or follows the live feed: the purpose comes first. */}
+      <main>
+        <PurposeGate>{body}</PurposeGate>
+      </main>
     </>
   );
 }

@@ -59,6 +59,12 @@ export const session = {
     current = null;
     save();
   },
+  /** Who the API now says the user is (role, country, permissions), for a session kept from before. */
+  refresh(me: Me): void {
+    if (!current) return;
+    current = { ...current, me };
+    save();
+  },
   setPurpose(purpose: string | null): void {
     if (!current) return;
     current = { ...current, purpose };

@@ -2,7 +2,7 @@
 import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { describeError } from './api.js';
-import { currentDeadline, dateTime, relative, STATUS_LABELS } from './format.js';
+import { currentDeadline, dateTime, overdueInWords, relative, STATUS_LABELS } from './format.js';
 import { session } from './session.js';
 import { onCaseEvent } from './stream.js';
 import type { CaseStatus, StreamEvent } from './types.js';
@@ -92,13 +92,24 @@ export function Loading<T>({ state, children }: { state: Loaded<T>; children: (d
   );
 }
 
-export function StatusBadge({ status }: { status: CaseStatus }) {
-  return <span class={`badge status-${status.toLowerCase().replace(/_/g, '-')}`}>{STATUS_LABELS[status] ?? status}</span>;
+/** The status; for a case on hold, where it returns when the hold ends. */
+export function StatusBadge({ status, resume }: { status: CaseStatus; resume?: CaseStatus | null }) {
+  const returnsTo = status === 'ON_HOLD' && resume ? `returns to ${STATUS_LABELS[resume].toLowerCase()} when the hold ends` : undefined;
+  return (
+    <span class={`badge status-${status.toLowerCase().replace(/_/g, '-')}`} title={returnsTo}>
+      {STATUS_LABELS[status] ?? status}
+    </span>
+  );
 }
 
-export function OverdueMark({ overdue, reasons }: { overdue: boolean; reasons?: string[] }) {
-  const what = (reasons ?? []).map((r) => r.replace('_', ' ')).join(', ');
-  return overdue ? <span class="badge overdue" title={what ? `overdue: ${what}` : 'a deadline passed'}>Overdue{what ? `: ${what}` : ''}</span> : null;
+export function OverdueMark({ overdue, reasons }: { overdue: boolean; reasons?: readonly string[] }) {
+  if (!overdue) return null;
+  const what = overdueInWords(reasons ?? []);
+  return (
+    <span class="badge overdue" title={what || 'a deadline passed'}>
+      Overdue{what ? `: ${what}` : ''}
+    </span>
+  );
 }
 
 export function DeadlineMark({ c }: { c: Parameters<typeof currentDeadline>[0] }) {
@@ -134,7 +145,7 @@ export function PurposeGate({ children }: { children: ComponentChildren }) {
   return (
     <form class="card purpose" onSubmit={submit} aria-label="Purpose of access">
       <h2>Why are you reading these records?</h2>
-      <p>This view shows personal data. Your purpose is recorded with each read and kept for this session.</p>
+      <p>The console shows personal data and follows case changes as they happen. Your purpose is recorded with each read and kept for this session.</p>
       {PURPOSES.map((p) => (
         <label class="radio" key={p}>
           <input type="radio" name="purpose" value={p} checked={choice === p} onChange={() => setChoice(p)} /> {p}
@@ -190,5 +201,111 @@ export function Select({ label, name, value, options, onChange, any }: { label: 
         ))}
       </select>
     </label>
+  );
+}
+
+/** The frame of every action form on a case: a title, the fields, its error, submit (and back). */
+export function ActionForm({
+  label,
+  title,
+  submit,
+  busy,
+  error,
+  danger = false,
+  disabled = false,
+  onSubmit,
+  onBack,
+  children,
+}: {
+  label: string;
+  title?: string;
+  submit: string;
+  busy: boolean;
+  error: unknown;
+  danger?: boolean;
+  disabled?: boolean;
+  onSubmit: () => void;
+  onBack?: () => void;
+  children?: ComponentChildren;
+}) {
+  return (
+    <form class="card action" aria-label={label} onSubmit={(e) => (e.preventDefault(), onSubmit())}>
+      <h3>{title ?? label}</h3>
+      {children}
+      <ErrorBox error={error} />
+      <div class="actions">
+        <button type="submit" class={danger ? 'danger' : ''} disabled={busy || disabled}>
+          {submit}
+        </button>
+        {onBack && (
+          <button type="button" class="secondary" onClick={onBack}>
+            Back
+          </button>
+        )}
+      </div>
+    </form>
+  );
+}
+
+/** A button that opens a form; the form gets `close` to fold itself up again. */
+export function Expandable({ label, danger = false, children }: { label: string; danger?: boolean; children: (close: () => void) => ComponentChildren }) {
+  const [open, setOpen] = useState(false);
+  if (open) return <>{children(() => setOpen(false))}</>;
+  return (
+    <button type="button" class={danger ? 'danger secondary' : 'secondary'} onClick={() => setOpen(true)}>
+      {label}
+    </button>
+  );
+}
+
+/** A labelled text input or text area that reports its text. */
+export function TextField({
+  label,
+  name,
+  value,
+  onChange,
+  rows,
+  required = false,
+  maxLength = 4000,
+  type = 'text',
+  placeholder,
+}: {
+  label: string;
+  name: string;
+  value: string;
+  onChange: (value: string) => void;
+  rows?: number;
+  required?: boolean;
+  maxLength?: number;
+  type?: 'text' | 'datetime-local';
+  placeholder?: string;
+}) {
+  const onInput = (e: Event) => onChange((e.target as HTMLInputElement | HTMLTextAreaElement).value);
+  return (
+    <label>
+      {label}
+      {rows ? (
+        <textarea name={name} rows={rows} value={value} required={required} maxLength={maxLength} placeholder={placeholder} onInput={onInput} />
+      ) : type === 'datetime-local' ? (
+        <input name={name} type="datetime-local" value={value} required={required} onInput={onInput} />
+      ) : (
+        <input name={name} type="text" value={value} required={required} maxLength={maxLength} placeholder={placeholder} onInput={onInput} />
+      )}
+    </label>
+  );
+}
+
+/** Cursor paging: the cursors of the pages before this one, and the next page's cursor. */
+export function Pager({ cursors, setCursors, next, labels = ['Previous page', 'Next page'] }: { cursors: string[]; setCursors: (c: string[]) => void; next: string | null; labels?: [string, string] }) {
+  return (
+    <div class="pager">
+      <button type="button" class="secondary" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
+        {labels[0]}
+      </button>
+      <span class="muted">Page {cursors.length + 1}</span>
+      <button type="button" class="secondary" disabled={!next} onClick={() => next && setCursors([...cursors, next])}>
+        {labels[1]}
+      </button>
+    </div>
   );
 }

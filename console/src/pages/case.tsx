@@ -1,10 +1,26 @@
 import { useState } from 'preact/hooks';
-import { caseActions, sideOf } from '../actions.js';
+import { canDecideClaim, canLiftHold, caseActions, isDecided, sideOf } from '../actions.js';
 import { get, post } from '../api.js';
-import { country, COUNTRY_CODES, dateTime, relative } from '../format.js';
+import { country, COUNTRY_CODES, dateTime, eventLabel, HOLD_KIND_LABELS, INDICATOR_LABELS, overdueInWords, relative, ROLE_LABELS, STATUS_LABELS } from '../format.js';
 import { href } from '../router.js';
-import type { CaseDetail, CaseEvent, Me } from '../types.js';
-import { ErrorBox, Loading, OverdueMark, Select, StatusBadge, useAction, useLive, useLoad } from '../ui.js';
+import type { CaseDetail, CaseEvent, Hold, Indicator, Me } from '../types.js';
+import { ErrorBox, Expandable, Loading, Notice, OverdueMark, Select, StatusBadge, useAction, useLive, useLoad } from '../ui.js';
+import {
+  ClaimOutcomeForm,
+  ClosingForm,
+  ConsularNoticeForm,
+  ConsularView,
+  CourtOrderForm,
+  CourtOrderView,
+  CustodyView,
+  ExtendCustodyForm,
+  HoldsView,
+  LiftHoldForm,
+  LodgeClaimForm,
+  PlaceHoldForm,
+  ScreeningForm,
+  ScreeningView,
+} from './safeguards.js';
 
 type Decision = CaseDetail['decisions']['holding'];
 
@@ -25,10 +41,14 @@ function DecisionView({ title, decision }: { title: string; decision: Decision }
 }
 
 function Deadlines({ c }: { c: CaseDetail }) {
+  const d = c.deadlines;
   const rows: [string, string | null][] = [
-    ['Identity verification', c.deadlines.identityDueAt],
-    ['Approval', c.deadlines.approvalDueAt],
-    ['Handover', c.deadlines.handoverDueAt],
+    ['Identity verification', c.status === 'IDENTITY_PENDING' ? d.identityDueAt : null],
+    ['Screening', c.status === 'SCREENING_PENDING' ? d.screeningDueAt : null],
+    ['Approval', c.status === 'APPROVAL_PENDING' ? d.approvalDueAt : null],
+    ['Handover', c.status === 'IN_TRANSFER' ? d.handoverDueAt : null],
+    ['Consular notification', c.consularNotice ? null : d.consularDueAt],
+    ['Custody: decision due', isDecided(c) ? null : d.custodyDueAt],
   ];
   return (
     <dl class="facts">
@@ -45,9 +65,15 @@ function Deadlines({ c }: { c: CaseDetail }) {
       {c.overdue && (
         <>
           <dt>Overdue</dt>
-          <dd>
-            <OverdueMark overdue={c.overdue} reasons={c.overdueReasons} /> since {dateTime(c.overdueSince)}, escalated {c.escalations}×
+          <dd class="bad" data-testid="overdue-reasons">
+            {overdueInWords(c.overdueReasons) || 'a deadline passed'} — since {dateTime(c.overdueSince)}, escalated {c.escalations} time{c.escalations === 1 ? '' : 's'}
           </dd>
+        </>
+      )}
+      {rows.every(([, at]) => !at) && !c.overdue && (
+        <>
+          <dt>Open deadlines</dt>
+          <dd class="muted">none</dd>
         </>
       )}
     </dl>
@@ -156,49 +182,79 @@ export function DecideForm({ caseIds, side, done, label, bulk = false }: { caseI
   );
 }
 
-function CancelCase({ c, done }: { c: CaseDetail; done: () => void }) {
-  const [open, setOpen] = useState(false);
-  const [reason, setReason] = useState('');
-  const action = useAction(() => post(`/v1/cases/${c.caseId}/cancel`, { reason: reason.trim() }).then(done));
-  if (!open)
-    return (
-      <button type="button" class="danger secondary" onClick={() => setOpen(true)}>
-        Cancel this case…
-      </button>
-    );
-  return (
-    <form class="card action" aria-label="Cancel case" onSubmit={(e) => (e.preventDefault(), void action.run())}>
-      <h3>Cancel the case</h3>
-      <label>
-        Reason (required)
-        <textarea name="cancel-reason" rows={2} value={reason} required onInput={(e) => setReason((e.target as HTMLTextAreaElement).value)} />
-      </label>
-      <ErrorBox error={action.error} />
-      <div class="actions">
-        <button type="submit" class="danger" disabled={action.busy || !reason.trim()}>
-          Cancel the case
-        </button>
-        <button type="button" class="secondary" onClick={() => setOpen(false)}>
-          Keep it
-        </button>
-      </div>
-    </form>
-  );
+/** Who did it and why, for each step; for safeguards also what was recorded. */
+function eventDetails(e: CaseEvent): string | null {
+  const d = (e.data ?? {}) as Record<string, unknown>;
+  const indicators = Array.isArray(d.indicators) ? (d.indicators as Indicator[]) : [];
+  switch (e.type) {
+    case 'PROTECTION_REFERRAL':
+      return indicators.length ? `Indicators: ${indicators.map((i) => INDICATOR_LABELS[i] ?? i).join('; ')}` : null;
+    case 'HOLD_PLACED':
+      return [HOLD_KIND_LABELS[d.kind as Hold['kind']] ?? null, d.until ? `expected to end ${dateTime(String(d.until))}` : null].filter(Boolean).join(', ') || null;
+    case 'PROTECTION_CLAIM_LODGED':
+      return d.lodgedAt ? `lodged ${dateTime(String(d.lodgedAt))}` : null;
+    case 'HOLD_LIFTED':
+      return HOLD_KIND_LABELS[d.kind as Hold['kind']] ?? null;
+    case 'CUSTODY_EXTENDED':
+      return `by ${d.days} days, a decision now due ${dateTime(String(d.custodyDueAt))}`;
+    case 'CONSULAR_NOTICE_RECORDED':
+      return `${d.channel}, ${dateTime(String(d.notifiedAt))}; consular access ${d.accessRequested ? 'requested' : 'not requested'}`;
+    case 'COURT_ORDER_RECORDED':
+      return `${d.reference}, ${d.court}`;
+    case 'DECISION_RECORDED':
+      return d.side ? `${d.side} side: ${d.decision === 'approve' ? 'approved' : 'rejected'}${d.awaitingCourtOrder ? '; waiting for the court order' : ''}` : null;
+    case 'REFERRED':
+      return d.embassyOf ? `to the embassy of ${country(String(d.embassyOf))}` : null;
+    default:
+      return null;
+  }
 }
 
 function Timeline({ events }: { events: CaseEvent[] }) {
   return (
     <ol class="timeline">
-      {events.map((e) => (
-        <li key={e.id}>
-          <time>{dateTime(e.at)}</time> <strong>{e.type.replace(/_/g, ' ').toLowerCase()}</strong>
-          {e.toStatus && e.fromStatus !== e.toStatus && <span class="muted"> → {e.toStatus.replace(/_/g, ' ').toLowerCase()}</span>}
-          {e.actor && <span class="muted"> · {e.actor.name ?? e.actor.sub} ({e.actor.country})</span>}
-          {e.reason && <div class="reason">{e.reason}</div>}
-        </li>
-      ))}
+      {events.map((e) => {
+        const details = eventDetails(e);
+        const transferId = (e.data as { transferId?: string } | null)?.transferId;
+        return (
+          <li key={e.id} data-event={e.type}>
+            <time>{dateTime(e.at)}</time> <strong>{eventLabel(e.type)}</strong>
+            {e.toStatus && e.fromStatus !== e.toStatus && <span class="muted"> → {STATUS_LABELS[e.toStatus].toLowerCase()}</span>}
+            <span class="muted">
+              {' · '}
+              {e.actor ? `${e.actor.name ?? e.actor.sub} (${[e.actor.role && (ROLE_LABELS[e.actor.role] ?? e.actor.role).toLowerCase(), e.actor.country].filter(Boolean).join(', ')})` : 'the system (a deadline)'}
+            </span>
+            {transferId && (
+              <>
+                {' · '}
+                <a href={href(`transfers/${transferId}`)}>transfer</a>
+              </>
+            )}
+            {details && <div>{details}</div>}
+            {e.reason && <div class="reason">Why: {e.reason}</div>}
+          </li>
+        );
+      })}
     </ol>
   );
+}
+
+/** What holds a case back or closes it, said above everything else. */
+function StateNotice({ c }: { c: CaseDetail }) {
+  const active = c.holds.filter((h) => h.active);
+  if (c.status === 'ON_HOLD') {
+    const kinds = [...new Set(active.map((h) => HOLD_KIND_LABELS[h.kind].toLowerCase()))].join(', ');
+    return (
+      <Notice>
+        On hold ({kinds || 'hold'}): the person cannot board a transfer.{c.holdResumeStatus && ` When the last hold ends the case returns to ${STATUS_LABELS[c.holdResumeStatus].toLowerCase()}.`}
+      </Notice>
+    );
+  }
+  if (c.status === 'PROTECTION') return <Notice>Protection track: the person is referred to victim services or protected from return. No transfer or decision follows.</Notice>;
+  if (c.status === 'REFERRED') return <Notice>Referred to the embassy of {country(c.referredTo)}: not a repatriation case of this operation.</Notice>;
+  if (c.status === 'RELEASED') return <Notice>Released from custody.</Notice>;
+  if (c.awaitingCourtOrder) return <Notice>Both sides have approved this extradition: it completes when the court order is recorded.</Notice>;
+  return null;
 }
 
 export function CasePage({ caseId, me }: { caseId: string; me: Me }) {
@@ -211,15 +267,16 @@ export function CasePage({ caseId, me }: { caseId: string; me: Me }) {
     <Loading state={state}>
       {([c, timeline]) => {
         const actions = caseActions(me, c);
-        const screening = (c as Record<string, unknown>).screening;
+        const done = state.reload;
         return (
           <article class="case" data-case-id={c.caseId}>
             <h1>
-              {c.person?.fullName ?? '(no name recorded)'} <StatusBadge status={c.status} /> <OverdueMark overdue={c.overdue} reasons={c.overdueReasons} />
+              {c.person?.fullName ?? '(no name recorded)'} <StatusBadge status={c.status} resume={c.holdResumeStatus} /> <OverdueMark overdue={c.overdue} reasons={c.overdueReasons} />
             </h1>
             <p class="muted mono">
               {c.externalRef} · case {c.caseId}
             </p>
+            <StateNotice c={c} />
             {c.flags.possibleDuplicateOf.length > 0 && (
               <div class="notice">
                 Possibly the same person as{' '}
@@ -258,27 +315,31 @@ export function CasePage({ caseId, me }: { caseId: string; me: Me }) {
                 <p class="muted">
                   Held in {country(c.holdingCountry)} · legal basis {c.legalBasis.replace(/_/g, ' ')}
                 </p>
-              </section>
-              <section class="card">
                 <h2>Identity</h2>
                 {c.identity ? (
                   <p>
                     <strong>{c.identity.result}</strong>
                     {c.identity.verifiedNationality && ` — ${country(c.identity.verifiedNationality)}`} by {c.identity.by}, {c.identity.method}, {dateTime(c.identity.at)}
                     {c.identityChecks > 1 && <span class="muted"> ({c.identityChecks} checks)</span>}
+                    {c.identity.notes && <span class="reason"> — {c.identity.notes}</span>}
                   </p>
                 ) : (
                   <p class="muted">Not verified yet ({country(c.claimedNationality)} verifies)</p>
                 )}
-                {screening !== undefined && (
-                  <>
-                    <h2>Screening</h2>
-                    <pre class="muted">{JSON.stringify(screening, null, 2)}</pre>
-                  </>
-                )}
+                {c.referredTo && <p>Referred to the embassy of {country(c.referredTo)}.</p>}
+                <h2>Screening</h2>
+                <ScreeningView c={c} />
+              </section>
+              <section class="card">
                 <h2>Decisions</h2>
                 <DecisionView title={`Holding side — ${country(c.holdingCountry)}`} decision={c.decisions.holding} />
                 <DecisionView title={`Destination side — ${country(c.destinationCountry ?? c.claimedNationality)}`} decision={c.decisions.destination} />
+                {c.legalBasis === 'extradition' && (
+                  <>
+                    <h3>Court order (extradition)</h3>
+                    <CourtOrderView c={c} />
+                  </>
+                )}
                 <h2>Transfer</h2>
                 {c.transferId ? (
                   <p>
@@ -290,13 +351,26 @@ export function CasePage({ caseId, me }: { caseId: string; me: Me }) {
                 <h2>Deadlines</h2>
                 <Deadlines c={c} />
               </section>
+              <section class="card" aria-label="Safeguards">
+                <h2>Holds and protection claims</h2>
+                <HoldsView c={c} />
+                <h2>Consular notification</h2>
+                <ConsularView c={c} />
+                <h2>Custody</h2>
+                <CustodyView c={c} />
+              </section>
             </div>
 
             <section aria-label="What you can do">
               <h2>What you can do</h2>
               {actions.length === 0 && <p class="muted">Nothing at this stage for your role and country.</p>}
-              {actions.includes('verify-identity') && <VerifyIdentity c={c} done={state.reload} />}
-              {actions.includes('decide') && <DecideForm caseIds={[c.caseId]} side={sideOf(me.country, c)} done={state.reload} />}
+              {actions.includes('verify-identity') && <VerifyIdentity c={c} done={done} />}
+              {actions.includes('screen') && <ScreeningForm c={c} done={done} />}
+              {actions.includes('decide-protection-claim') &&
+                c.holds.filter((h) => canDecideClaim(me, c, h)).map((h) => <ClaimOutcomeForm key={h.holdId} c={c} claim={h} done={done} />)}
+              {actions.includes('lift-hold') && c.holds.filter((h) => canLiftHold(me, c, h)).map((h) => <LiftHoldForm key={h.holdId} c={c} hold={h} done={done} />)}
+              {actions.includes('decide') && <DecideForm caseIds={[c.caseId]} side={sideOf(me.country, c)} done={done} />}
+              {actions.includes('record-court-order') && c.awaitingCourtOrder && <Expandable label="Record the court order…">{(close) => <CourtOrderForm c={c} done={done} close={close} />}</Expandable>}
               {actions.includes('schedule-transfer') && (
                 <p>
                   <a class="button" href={href('transfers/new', { destination: c.destinationCountry, case: c.caseId })}>
@@ -304,7 +378,23 @@ export function CasePage({ caseId, me }: { caseId: string; me: Me }) {
                   </a>
                 </p>
               )}
-              {actions.includes('cancel') && <CancelCase c={c} done={state.reload} />}
+              <div class="actions">
+                {actions.includes('record-consular-notice') && <Expandable label="Record consular notice…">{(close) => <ConsularNoticeForm c={c} done={done} close={close} />}</Expandable>}
+                {actions.includes('record-court-order') && !c.awaitingCourtOrder && <Expandable label="Record the court order…">{(close) => <CourtOrderForm c={c} done={done} close={close} />}</Expandable>}
+                {actions.includes('lodge-protection-claim') && <Expandable label="Lodge a protection claim…">{(close) => <LodgeClaimForm c={c} done={done} close={close} />}</Expandable>}
+                {actions.includes('place-hold') && <Expandable label="Place a medical or legal hold…">{(close) => <PlaceHoldForm c={c} done={done} close={close} />}</Expandable>}
+                {actions.includes('extend-custody') && <Expandable label="Extend custody…">{(close) => <ExtendCustodyForm c={c} done={done} close={close} />}</Expandable>}
+                {actions.includes('release') && (
+                  <Expandable label="Record release…" danger>
+                    {(close) => <ClosingForm c={c} kind="release" done={done} close={close} />}
+                  </Expandable>
+                )}
+                {actions.includes('cancel') && (
+                  <Expandable label="Cancel this case…" danger>
+                    {(close) => <ClosingForm c={c} kind="cancel" done={done} close={close} />}
+                  </Expandable>
+                )}
+              </div>
             </section>
 
             <section>

@@ -1,9 +1,10 @@
 import { useState } from 'preact/hooks';
+import { opensCases } from '../actions.js';
 import { get, query } from '../api.js';
 import { COUNTRIES, COUNTRY_CODES, country, STATUS_LABELS, STATUSES } from '../format.js';
 import { href, navigate } from '../router.js';
 import type { CasePage, Me, Operation } from '../types.js';
-import { DeadlineMark, Loading, OverdueMark, Select, StatusBadge, useLive, useLoad } from '../ui.js';
+import { DeadlineMark, Loading, OverdueMark, Pager, Select, StatusBadge, useLive, useLoad } from '../ui.js';
 
 const FILTERS = ['status', 'holdingCountry', 'destinationCountry', 'operationId', 'overdue'] as const;
 const PAGE_SIZE = 50;
@@ -33,7 +34,7 @@ export function CasesPage({ me, params }: { me: Me; params: URLSearchParams }) {
     <section>
       <div class="toolbar">
         <h1>Cases</h1>
-        {me.role === 'officer' && (
+        {opensCases(me) && (
           <a class="button" href={href('cases/new')}>
             Open a case
           </a>
@@ -71,7 +72,10 @@ export function CasesPage({ me, params }: { me: Me; params: URLSearchParams }) {
                       </td>
                       <td class="mono">{c.externalRef}</td>
                       <td>
-                        <StatusBadge status={c.status} /> <OverdueMark overdue={c.overdue} reasons={c.overdueReasons} />
+                        <StatusBadge status={c.status} resume={c.holdResumeStatus} /> <OverdueMark overdue={c.overdue} reasons={c.overdueReasons} />
+                        {c.status === 'ON_HOLD' && c.holdResumeStatus && <div class="muted small">returns to {STATUS_LABELS[c.holdResumeStatus].toLowerCase()}</div>}
+                        {c.referredTo && <div class="muted small">embassy of {country(c.referredTo)}</div>}
+                        {c.awaitingCourtOrder && <div class="muted small">awaiting the court order</div>}
                       </td>
                       <td>{country(c.holdingCountry)}</td>
                       <td>{country(c.destinationCountry ?? c.claimedNationality)}{c.destinationCountry ? '' : ' (claimed)'}</td>
@@ -83,15 +87,7 @@ export function CasesPage({ me, params }: { me: Me; params: URLSearchParams }) {
                 </tbody>
               </table>
             )}
-            <div class="pager">
-              <button type="button" class="secondary" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
-                Previous page
-              </button>
-              <span class="muted">Page {cursors.length + 1}</span>
-              <button type="button" class="secondary" disabled={!data.nextCursor} onClick={() => data.nextCursor && setCursors([...cursors, data.nextCursor])}>
-                Next page
-              </button>
-            </div>
+            <Pager cursors={cursors} setCursors={setCursors} next={data.nextCursor} />
           </>
         )}
       </Loading>

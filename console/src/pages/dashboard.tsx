@@ -1,8 +1,49 @@
 import { useState } from 'preact/hooks';
 import { get } from '../api.js';
-import { country } from '../format.js';
-import type { ProgressRow } from '../types.js';
+import { country, HOLD_KIND_LABELS } from '../format.js';
+import type { Funnel, ProgressRow, Stats } from '../types.js';
 import { Loading, useLive, useLoad } from '../ui.js';
+
+/** The raid funnel's main line, and where the cases that left it went. */
+const STAGES = [
+  ['arrested', 'Arrested'],
+  ['verified', 'Verified'],
+  ['approved', 'Approved'],
+  ['transferred', 'Transferred'],
+  ['handedOver', 'Handed over'],
+] as const;
+const TRACKS = [
+  ['pending', 'Open'],
+  ['overdue', 'Overdue'],
+  ['onHold', 'On hold'],
+  ['protection', 'Protection'],
+  ['referred', 'Referred'],
+  ['rejected', 'Rejected'],
+  ['cancelled', 'Cancelled'],
+  ['released', 'Released'],
+] as const;
+
+/** The funnel's counts as figures. */
+function FunnelFigures({ funnel, label }: { funnel: Funnel; label: string }) {
+  return (
+    <div class="funnel" aria-label={label} role="group">
+      <ol class="stages">
+        {STAGES.map(([k, text]) => (
+          <li key={k} data-funnel={k}>
+            <span class="figure">{funnel[k]}</span> {text}
+          </li>
+        ))}
+      </ol>
+      <ul class="tracks">
+        {TRACKS.map(([k, text]) => (
+          <li key={k} data-funnel={k} class={funnel[k] > 0 && (k === 'overdue' || k === 'onHold') ? 'warn' : ''}>
+            {text} <span class="figure">{funnel[k]}</span>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
 
 const METRICS = [
   ['arrested', 'Arrested'],
@@ -61,12 +102,24 @@ function Chart({ totals, label }: { totals: Record<Metric, number>; label: strin
 
 export function DashboardPage() {
   const state = useLoad(() => get<{ items: ProgressRow[] }>('/v1/stats/progress').then((r) => r.items), 'progress');
+  const stats = useLoad(() => get<Stats>('/v1/stats'), 'stats');
   const [updatedAt, setUpdatedAt] = useState<string | null>(null);
-  useLive(() => true, () => (state.reload(), setUpdatedAt(new Date().toLocaleTimeString())), 1000);
+  useLive(() => true, () => (state.reload(), stats.reload(), setUpdatedAt(new Date().toLocaleTimeString())), 1000);
   return (
     <section>
       <h1>Operations dashboard</h1>
-      <p class="muted">Per operation and country pair; updates as cases change{updatedAt ? ` (last change ${updatedAt})` : ''}.</p>
+      <p class="muted">All cases in your scope, then per operation and country pair; updates as cases change{updatedAt ? ` (last change ${updatedAt})` : ''}.</p>
+      <Loading state={stats}>
+        {(s) => (
+          <article class="card" data-operation="all">
+            <h2>All cases ({s.total})</h2>
+            <FunnelFigures funnel={s.funnel} label="All cases" />
+            <p class="muted" data-testid="active-holds">
+              Active holds: {(Object.keys(s.activeHolds) as (keyof Stats['activeHolds'])[]).map((k) => `${HOLD_KIND_LABELS[k].toLowerCase()} ${s.activeHolds[k]}`).join(', ')}
+            </p>
+          </article>
+        )}
+      </Loading>
       <Loading state={state}>
         {(rows) =>
           rows.length === 0 ? (
@@ -76,6 +129,7 @@ export function DashboardPage() {
               {group(rows).map((g) => (
                 <article class="card operation" key={g.key} data-operation={g.key}>
                   <h2>{g.name}</h2>
+                  {stats.data?.funnelByOperation[g.key] && <FunnelFigures funnel={stats.data.funnelByOperation[g.key]} label={`Funnel of ${g.name}`} />}
                   <div class="grid">
                     <Chart totals={g.totals} label={g.name} />
                     <table class="progress">

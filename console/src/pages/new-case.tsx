@@ -1,11 +1,11 @@
 import { useState } from 'preact/hooks';
+import { opensCases } from '../actions.js';
 import { post } from '../api.js';
 import { COUNTRIES, COUNTRY_CODES, country } from '../format.js';
 import { href, navigate } from '../router.js';
 import type { CaseDetail, Me } from '../types.js';
 import { ErrorBox, Select, useAction } from '../ui.js';
 import { useOperations } from './cases.js';
-
 
 /** Intake of one person held in the officer's country (bulk intake stays with the API). */
 export function NewCasePage({ me }: { me: Me }) {
@@ -49,7 +49,7 @@ export function NewCasePage({ me }: { me: Me }) {
     });
     navigate(href(`cases/${created.caseId}`));
   });
-  if (me.role !== 'officer') return <p>Only case officers open cases.</p>;
+  if (!opensCases(me)) return <p>Only case officers open cases.</p>;
   return (
     <section>
       <h1>Open a case in {country(me.country)}</h1>

@@ -1,18 +1,18 @@
 import { useState } from 'preact/hooks';
 import { canScheduleTransfers, transferActions } from '../actions.js';
-import { describeItemError, get, post, query } from '../api.js';
+import { describeItemError, download, get, post, query } from '../api.js';
 import { COUNTRIES, COUNTRY_CODES, country, dateTime, MODE_LABELS } from '../format.js';
 import { href, navigate } from '../router.js';
 import type { CasePage, CaseResult, Me, TransferCreated, TransferDetail, TransferPage as TransferList, TransferResults } from '../types.js';
 import { ErrorBox, Loading, Notice, Select, StatusBadge, useAction, useLive, useLoad } from '../ui.js';
 
 const TRANSFER_STATUS: Record<string, string> = { SCHEDULED: 'Scheduled', DEPARTED: 'Departed', COMPLETED: 'Completed' };
-const LEG_OUTCOME: Record<string, string> = { scheduled: 'booked', departed: 'on board', dropped: 'taken off', handed_over: 'handed over', failed: 'missing or not handed over' };
+const LEG_OUTCOME: Record<string, string> = { scheduled: 'booked', departed: 'on board', dropped: 'taken off (on hold, protected or closed)', handed_over: 'handed over', failed: 'missing or not handed over' };
 
 export function TransfersPage({ me }: { me: Me }) {
   const [status, setStatus] = useState('');
   const state = useLoad(() => get<TransferList>(`/v1/transfers${query({ status, limit: 100 })}`), status);
-  useLive((e) => e.type === 'TRANSFER_SCHEDULED' || e.type === 'DEPARTED' || e.type === 'HANDED_OVER' || e.type === 'TRANSFER_FAILED', state.reload, 800);
+  useLive((e) => ['TRANSFER_SCHEDULED', 'DEPARTED', 'DROPPED_FROM_TRANSFER', 'HANDED_OVER', 'TRANSFER_FAILED', 'CANCELLED', 'RELEASED', 'PROTECTION_CLAIM_UPHELD'].includes(e.type), state.reload, 800);
   return (
     <section>
       <h1>Transfers</h1>
@@ -180,10 +180,25 @@ export function NewTransferPage({ me, params }: { me: Me; params: URLSearchParam
 }
 
 /** "2 departed." or "1 handed over, 1 reported missing.", then what was refused and why. */
-function resultsSummary(results: CaseResult[], counts: [string, (r: CaseResult) => boolean][]): string {
+function resultsSummary(results: CaseResult[], counts: [string, (r: CaseResult) => boolean][], refs: Map<string, string>): string {
   const failed = results.filter((r) => !r.ok);
   const done = counts.map(([label, match]) => `${results.filter((r) => r.ok && match(r)).length} ${label}`).join(', ');
-  return `${done}.` + (failed.length ? ' Not done: ' + failed.map((r) => `${r.caseId.slice(0, 8)} — ${describeItemError(r.error)}`).join(' ') : '');
+  return `${done}.` + (failed.length ? ' Not done: ' + failed.map((r) => `${refs.get(r.caseId) ?? r.caseId.slice(0, 8)} — ${describeItemError(r.error)}.`).join(' ') : '');
+}
+
+/** The passenger manifest as CSV: a logged export of personal data, fetched with the token and purpose. */
+function ManifestButton({ transferId }: { transferId: string }) {
+  const [saved, setSaved] = useState<string | null>(null);
+  const action = useAction(async () => setSaved(await download(`/v1/transfers/${transferId}/manifest?format=csv`, 'text/csv', `manifest-${transferId}.csv`)));
+  return (
+    <div class="manifest">
+      <button type="button" class="secondary" disabled={action.busy} onClick={() => void action.run()}>
+        {action.busy ? 'Preparing the manifest…' : 'Download the manifest (CSV)'}
+      </button>
+      {saved && <span class="muted"> Saved as {saved}; the export is recorded in the audit log.</span>}
+      <ErrorBox error={action.error} />
+    </div>
+  );
 }
 
 export function TransferPage({ transferId, me }: { transferId: string; me: Me }) {
@@ -195,10 +210,11 @@ export function TransferPage({ transferId, me }: { transferId: string; me: Me })
   });
   const [missing, setMissing] = useState<Set<string>>(new Set());
   const caseIds = new Set(state.data?.cases.map((c) => c.caseId));
+  const refs = new Map(state.data?.cases.map((c) => [c.caseId, c.externalRef]));
   useLive((e) => caseIds.has(e.caseId), state.reload, 300);
   const depart = useAction(async () => {
     const r = await post<TransferResults>(`/v1/transfers/${transferId}/depart`, {});
-    setOutcome(resultsSummary(r.results, [['departed', () => true]]));
+    setOutcome(resultsSummary(r.results, [['departed', () => true]], refs));
     state.reload();
   });
   const handover = useAction(async (aboard: string[]) => {
@@ -206,7 +222,7 @@ export function TransferPage({ transferId, me }: { transferId: string; me: Me })
       receivedCaseIds: aboard.filter((id) => !missing.has(id)),
       missingCaseIds: aboard.filter((id) => missing.has(id)),
     });
-    setOutcome(resultsSummary(r.results, [['handed over', (x) => x.status === 'HANDED_OVER'], ['reported missing', (x) => x.status !== 'HANDED_OVER']]));
+    setOutcome(resultsSummary(r.results, [['handed over', (x) => x.status === 'HANDED_OVER'], ['reported missing', (x) => x.status !== 'HANDED_OVER']], refs));
     state.reload();
   });
 
@@ -225,6 +241,7 @@ export function TransferPage({ transferId, me }: { transferId: string; me: Me })
               {t.departedAt && ` · departed ${dateTime(t.departedAt)}`}
               {t.completedAt && ` · completed ${dateTime(t.completedAt)}`}
             </p>
+            {actions.includes('download-manifest') && <ManifestButton transferId={t.transferId} />}
             {outcome && <Notice>{outcome}</Notice>}
             <table>
               <thead>
