@@ -4,7 +4,7 @@
 // database does not hold, and signs the chain head. The verifier names the first entry that was
 // altered, removed, inserted or reordered.
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { and, arrayOverlaps, asc, desc, eq, isNotNull, isNull, lt, sql } from 'drizzle-orm';
+import { and, arrayOverlaps, asc, desc, eq, isNotNull, isNull, lt, sql, type SQL } from 'drizzle-orm';
 import type { Actor } from '../workflows/definitions.js';
 import type { Db } from './client.js';
 import { auditHead, auditLog } from './schema.js';
@@ -48,6 +48,19 @@ export async function appendAudit(db: Db, entries: AuditEntry[]): Promise<void> 
   for (let i = 0; i < entries.length; i += 1000) {
     await db.insert(auditLog).values(entries.slice(i, i + 1000).map(auditRow));
   }
+}
+
+/** An INSERT of one entry that happens only if `condition` holds, to run inside a larger statement. */
+export function auditInsertIf(condition: SQL, entry: AuditEntry): SQL {
+  const row = auditRow(entry);
+  const textArray = (values: string[]) =>
+    values.length === 0 ? sql`'{}'::text[]` : sql`array[${sql.join(values.map((v) => sql`${v}`), sql`, `)}]::text[]`;
+  return sql`insert into ${auditLog} (at, actor_sub, actor_role, actor_country, action, object_type, object_ids,
+      outcome, purpose, recipient_country, scope_countries, details)
+    select ${row.at}::timestamptz, ${row.actorSub}, ${row.actorRole}, ${row.actorCountry}, ${row.action}, ${row.objectType},
+      ${textArray(row.objectIds)}, ${row.outcome}, ${row.purpose}, ${row.recipientCountry}, ${textArray(row.scopeCountries)},
+      ${row.details === null ? null : JSON.stringify(row.details)}::jsonb
+    where ${condition}`;
 }
 
 // ---- the chain ----

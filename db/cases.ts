@@ -19,7 +19,7 @@ import {
   type TransferLegOutcome,
 } from '../workflows/definitions.js';
 import type { FieldProtection } from '../lib/crypto.js';
-import { appendAudit } from './audit.js';
+import { appendAudit, auditInsertIf } from './audit.js';
 import type { Db } from './client.js';
 import {
   caseEvents,
@@ -253,10 +253,16 @@ export interface CaseChange {
   custodyExtension?: CustodyExtension;
 }
 
+/**
+ * Applies a change in one statement (one round trip, atomic): the timeline event keyed by the
+ * change's number, the case row if this change is newer than what it shows, what the change
+ * records, and — only if the event is new — its audit entry. Every part is idempotent on its own
+ * keys, so a retried change writes nothing twice.
+ */
 export async function applyCaseChange(db: Db, change: CaseChange): Promise<void> {
   const { caseId, seq, snapshot, event } = change;
-  await db.transaction(async (tx) => {
-    const added = await tx
+  const parts: SQL[] = [
+    db
       .insert(caseEvents)
       .values({
         caseId,
@@ -271,80 +277,57 @@ export async function applyCaseChange(db: Db, change: CaseChange): Promise<void>
         at: event.at,
       })
       .onConflictDoNothing()
-      .returning({ id: caseEvents.id });
-    if (added.length === 0) return; // applied by an earlier attempt
-    await appendAudit(tx as unknown as Db, [
-      {
-        at: event.at,
-        actor: event.actor,
-        action: 'case.change',
-        objectType: 'case',
-        objectIds: [caseId],
-        outcome: 'ok',
-        scopeCountries: [change.holdingCountry, snapshot.claimedNationality, ...(snapshot.destinationCountry ? [snapshot.destinationCountry] : [])],
-        details: { event: event.type, seq, from: event.fromStatus, to: event.toStatus },
-      },
-    ]);
-    await tx
+      .returning({ id: caseEvents.id })
+      .getSQL(),
+    db
       .update(cases)
       .set({ ...snapshotColumns(snapshot), version: seq })
-      .where(and(eq(cases.id, caseId), lt(cases.version, seq)));
-    if (change.identityCheck) {
-      const c = change.identityCheck;
-      await tx
-        .insert(identityChecks)
-        .values({ caseId, seq, ...c })
-        .onConflictDoNothing();
-    }
-    if (change.decision) {
-      await tx
-        .insert(decisions)
-        .values({ caseId, ...change.decision })
-        .onConflictDoNothing();
-    }
-    if (change.screening) {
-      await tx
-        .insert(screenings)
-        .values({ caseId, seq, ...change.screening })
-        .onConflictDoNothing();
-    }
-    if (change.hold) {
-      const { holdId, ...hold } = change.hold;
-      await tx
+      .where(and(eq(cases.id, caseId), lt(cases.version, seq)))
+      .getSQL(),
+    auditInsertIf(sql`exists (select 1 from ev)`, {
+      at: event.at,
+      actor: event.actor,
+      action: 'case.change',
+      objectType: 'case',
+      objectIds: [caseId],
+      outcome: 'ok',
+      scopeCountries: [change.holdingCountry, snapshot.claimedNationality, ...(snapshot.destinationCountry ? [snapshot.destinationCountry] : [])],
+      details: { event: event.type, seq, from: event.fromStatus, to: event.toStatus },
+    }),
+  ];
+  if (change.identityCheck) parts.push(db.insert(identityChecks).values({ caseId, seq, ...change.identityCheck }).onConflictDoNothing().getSQL());
+  if (change.decision) parts.push(db.insert(decisions).values({ caseId, ...change.decision }).onConflictDoNothing().getSQL());
+  if (change.screening) parts.push(db.insert(screenings).values({ caseId, seq, ...change.screening }).onConflictDoNothing().getSQL());
+  if (change.hold) {
+    const { holdId, ...hold } = change.hold;
+    parts.push(
+      db
         .insert(caseHolds)
         .values({ holdId, caseId, ...hold, seq })
-        .onConflictDoUpdate({ target: caseHolds.holdId, set: { ...hold, seq }, setWhere: lt(caseHolds.seq, seq) });
-    }
-    if (change.consularNotice) {
-      await tx
-        .insert(consularNotices)
-        .values({ caseId, ...change.consularNotice })
-        .onConflictDoNothing();
-    }
-    if (change.courtOrder) {
-      await tx
-        .insert(courtOrders)
-        .values({ caseId, ...change.courtOrder })
-        .onConflictDoNothing();
-    }
-    if (change.custodyExtension) {
-      await tx
-        .insert(custodyExtensions)
-        .values({ caseId, ...change.custodyExtension })
-        .onConflictDoNothing();
-    }
-    if (change.transferLeg) {
-      const { transferId, outcome } = change.transferLeg;
-      await tx
+        .onConflictDoUpdate({ target: caseHolds.holdId, set: { ...hold, seq }, setWhere: lt(caseHolds.seq, seq) })
+        .getSQL(),
+    );
+  }
+  if (change.consularNotice) parts.push(db.insert(consularNotices).values({ caseId, ...change.consularNotice }).onConflictDoNothing().getSQL());
+  if (change.courtOrder) parts.push(db.insert(courtOrders).values({ caseId, ...change.courtOrder }).onConflictDoNothing().getSQL());
+  if (change.custodyExtension) parts.push(db.insert(custodyExtensions).values({ caseId, ...change.custodyExtension }).onConflictDoNothing().getSQL());
+  if (change.transferLeg) {
+    const { transferId, outcome } = change.transferLeg;
+    parts.push(
+      db
         .insert(transferLegs)
         .values({ transferId, caseId, outcome, seq, updatedAt: event.at })
         .onConflictDoUpdate({
           target: [transferLegs.transferId, transferLegs.caseId],
           set: { outcome, seq, updatedAt: event.at },
           setWhere: lt(transferLegs.seq, seq),
-        });
-    }
-  });
+        })
+        .getSQL(),
+    );
+  }
+  const [first, ...rest] = parts;
+  const ctes = sql.join([sql`ev as (${first})`, ...rest.map((part, i) => sql`${sql.raw(`w${i}`)} as (${part})`)], sql`, `);
+  await db.execute(sql`with ${ctes} select 1`);
 }
 
 // ---- reads ----
