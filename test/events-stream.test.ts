@@ -1,10 +1,12 @@
 // GET /v1/events/stream on a real HTTP server: changes arrive as they happen, in id order, only
 // within the caller's scope, without personal data, and a client resumes with Last-Event-ID.
+import { eq } from 'drizzle-orm';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { CaseEventFeed } from '../api/event-feed.js';
 import { listen, type RunningServer } from '../api/server.js';
 import { StreamEvent } from '../api/routes/events.js';
+import { auditLog } from '../db/schema.js';
 import type { Actor } from '../workflows/definitions.js';
 import { caseSteps, intakeBody, makeUsers } from './helpers/fixtures.js';
 import { connectSse, type SseConnection, type SseMessage } from './helpers/sse.js';
@@ -39,6 +41,26 @@ const of = (caseId: string) => (m: SseMessage) => m.data.caseId === caseId;
 const ofType = (caseId: string, type: string) => (m: SseMessage) => m.data.caseId === caseId && m.data.type === type;
 
 describe('the case event stream', () => {
+  it('needs a purpose, and logs the opening and each disclosure to another country', async () => {
+    const refused = await fetch(`${server.url}/v1/events/stream`, { headers: { Authorization: `Bearer ${await stack.api.token(u.cnOfficer)}`, 'X-Purpose': '' } });
+    expect(refused.status).toBe(400);
+    const watcher = u.user('officer', 'CN', 7);
+    const cn = await stream(watcher);
+    const caseId = await steps.open();
+    await cn.waitFor(ofType(caseId, 'CASE_OPENED'), 20_000, 'CASE_OPENED');
+    const logged = async () =>
+      (await stack.database.db.select().from(auditLog).where(eq(auditLog.actorSub, watcher.sub))).map((e) => ({
+        action: e.action,
+        recipient: e.recipientCountry,
+        purpose: e.purpose,
+        cases: e.objectIds,
+      }));
+    await expect.poll(async () => (await logged()).some((e) => e.action === 'case.stream.disclose' && e.cases.includes(caseId))).toBe(true);
+    const entries = await logged();
+    expect(entries[0]).toMatchObject({ action: 'case.stream.open', purpose: 'following cases (test)' });
+    expect(entries.find((e) => e.cases.includes(caseId))).toMatchObject({ action: 'case.stream.disclose', recipient: 'CN', purpose: 'following cases (test)' });
+  });
+
   it('sends each change of a case to both countries as it happens, in order, without personal data', async () => {
     const kh = await stream(u.khOfficer);
     const cn = await stream(u.cnSupervisor);
