@@ -31,13 +31,20 @@ import { stepUpdate } from './workflows/index.js';
 const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
+    /** Run only some parts: intake, lifecycle, reads (comma-separated). */
+    only: { type: 'string' },
+    intake: { type: 'string', description: 'intake sizes, comma-separated' },
+    cases: { type: 'string', description: 'lifecycle size' },
     duration: { type: 'string', default: '20' },
     connections: { type: 'string', default: '50' },
   },
 });
 const QUICK = args.quick;
-const INTAKE_SIZES = QUICK ? [200] : [2141, 5500];
-const LIFECYCLE = QUICK ? 400 : 5500;
+const INTAKE_SIZES = args.intake ? args.intake.split(',').map(Number) : QUICK ? [200] : [2141, 5500];
+const LIFECYCLE = args.cases ? Number(args.cases) : QUICK ? 400 : 5500;
+const PARTS = new Set((args.only ?? 'intake,lifecycle,reads').split(','));
+/** A partial or resized run is a measurement for the engineer, not the published result. */
+const PUBLISH = !QUICK && !args.only && !args.intake && !args.cases;
 const FLIGHT = 200;
 const CONCURRENCY = 64;
 const DURATION = QUICK ? 5 : Number(args.duration);
@@ -222,7 +229,8 @@ async function main() {
 
   // ---- 1. intake ----
   await sql`create table bench_raw_cases (like cases including defaults)`;
-  for (const n of INTAKE_SIZES) {
+  const intakeSizes = PARTS.has('intake') ? INTAKE_SIZES : [];
+  for (const n of intakeSizes) {
     const items = Array.from({ length: n }, intakeItem);
     log(`intake ${n}: raw baseline`);
     let t = performance.now();
@@ -250,7 +258,11 @@ async function main() {
     });
     const raw = performance.now() - t;
     log(`intake ${n}: through the API`);
-    const op = await call('POST', '/v1/operations', 'khOfficer', { name: `Bench ${n}`, leadCountry: 'CN', participatingCountries: ['CN', 'KH'] });
+    const op = await call('POST', '/v1/operations', 'khOfficer', {
+      name: `Bench ${n}`,
+      leadCountry: 'CN',
+      participatingCountries: ['CN', 'KH'],
+    });
     t = performance.now();
     let created = 0;
     for (let i = 0; i < items.length; i += 5000) {
@@ -263,88 +275,132 @@ async function main() {
   }
 
   // ---- 2. lifecycle ----
-  const workerRss = rssSampler(worker.pid!);
-  const apiRss = rssSampler(api.pid!);
-  workerRss.reset();
-  apiRss.reset();
-  log(`lifecycle of ${LIFECYCLE}: through the API`);
-  const op = await call('POST', '/v1/operations', 'khOfficer', { name: 'Bench lifecycle', leadCountry: 'CN', participatingCountries: ['CN', 'KH'] });
-  const items = Array.from({ length: LIFECYCLE }, intakeItem);
-  let t = performance.now();
   const ids: string[] = [];
-  for (let i = 0; i < items.length; i += 5000) {
-    const res = await call('POST', `/v1/operations/${op.id}/intake`, 'khOfficer', { cases: items.slice(i, i + 5000) });
-    ids.push(...res.results.map((r: { caseId: string }) => r.caseId));
-  }
-  await mapLimit(ids, CONCURRENCY, (id) => call('POST', `/v1/cases/${id}/identity`, 'cnOfficer', { result: 'confirmed', method: 'biometric' }));
-  await mapLimit(ids, CONCURRENCY, (id) => call('POST', `/v1/cases/${id}/screening`, 'khOfficer', { indicators: [] }));
-  for (const side of ['khSupervisor', 'cnSupervisor'] as const) {
-    for (let i = 0; i < ids.length; i += 5000) {
-      const res = await call('POST', '/v1/decisions', side, { caseIds: ids.slice(i, i + 5000), decision: 'approve' });
-      if (!res.results.every((r: { ok: boolean }) => r.ok)) throw new Error('a bulk decision failed');
-    }
-  }
-  const flights: string[][] = [];
-  for (let i = 0; i < ids.length; i += FLIGHT) flights.push(ids.slice(i, i + FLIGHT));
-  await mapLimit(flights, 4, async (passengers) => {
-    const batch = await call('POST', '/v1/transfers', 'khOfficer', {
-      destinationCountry: 'CN', mode: 'charter_flight', from: 'PNH', to: 'CAN', scheduledAt: new Date().toISOString(), capacity: FLIGHT, caseIds: passengers,
+  let peaks = { workerRssBytes: 0, apiRssBytes: 0 };
+  if (PARTS.has('lifecycle') || PARTS.has('reads')) {
+    const workerRss = rssSampler(worker.pid!);
+    const apiRss = rssSampler(api.pid!);
+    workerRss.reset();
+    apiRss.reset();
+    log(`lifecycle of ${LIFECYCLE}: through the API`);
+    const op = await call('POST', '/v1/operations', 'khOfficer', {
+      name: 'Bench lifecycle',
+      leadCountry: 'CN',
+      participatingCountries: ['CN', 'KH'],
     });
-    await call('POST', `/v1/transfers/${batch.transferId}/depart`, 'khOfficer', {});
-    const handed = await call('POST', `/v1/transfers/${batch.transferId}/handover`, 'cnOfficer', { receivedCaseIds: passengers });
-    if (!handed.results.every((r: { ok: boolean }) => r.ok)) throw new Error('a handover failed');
-  });
-  const lifecycle = performance.now() - t;
-  const [{ n: handedOver }] = await sql<{ n: number }[]>`select count(*)::int as n from cases where operation_id = ${op.id} and status = 'HANDED_OVER'`;
-  if (handedOver !== LIFECYCLE) throw new Error(`${handedOver} of ${LIFECYCLE} handed over`);
-  const peaks = { workerRssBytes: workerRss.peak(), apiRssBytes: apiRss.peak() };
+    const items = Array.from({ length: LIFECYCLE }, intakeItem);
+    let t = performance.now();
+    for (let i = 0; i < items.length; i += 5000) {
+      const res = await call('POST', `/v1/operations/${op.id}/intake`, 'khOfficer', { cases: items.slice(i, i + 5000) });
+      ids.push(...res.results.map((r: { caseId: string }) => r.caseId));
+    }
+    await mapLimit(ids, CONCURRENCY, (id) =>
+      call('POST', `/v1/cases/${id}/identity`, 'cnOfficer', { result: 'confirmed', method: 'biometric' }),
+    );
+    await mapLimit(ids, CONCURRENCY, (id) => call('POST', `/v1/cases/${id}/screening`, 'khOfficer', { indicators: [] }));
+    for (const side of ['khSupervisor', 'cnSupervisor'] as const) {
+      for (let i = 0; i < ids.length; i += 5000) {
+        const res = await call('POST', '/v1/decisions', side, { caseIds: ids.slice(i, i + 5000), decision: 'approve' });
+        if (!res.results.every((r: { ok: boolean }) => r.ok)) throw new Error('a bulk decision failed');
+      }
+    }
+    const flights: string[][] = [];
+    for (let i = 0; i < ids.length; i += FLIGHT) flights.push(ids.slice(i, i + FLIGHT));
+    await mapLimit(flights, 4, async (passengers) => {
+      const batch = await call('POST', '/v1/transfers', 'khOfficer', {
+        destinationCountry: 'CN',
+        mode: 'charter_flight',
+        from: 'PNH',
+        to: 'CAN',
+        scheduledAt: new Date().toISOString(),
+        capacity: FLIGHT,
+        caseIds: passengers,
+      });
+      await call('POST', `/v1/transfers/${batch.transferId}/depart`, 'khOfficer', {});
+      const handed = await call('POST', `/v1/transfers/${batch.transferId}/handover`, 'cnOfficer', { receivedCaseIds: passengers });
+      if (!handed.results.every((r: { ok: boolean }) => r.ok)) throw new Error('a handover failed');
+    });
+    const lifecycle = performance.now() - t;
+    const [{ n: handedOver }] = await sql<
+      { n: number }[]
+    >`select count(*)::int as n from cases where operation_id = ${op.id} and status = 'HANDED_OVER'`;
+    if (handedOver !== LIFECYCLE) throw new Error(`${handedOver} of ${LIFECYCLE} handed over`);
+    peaks = { workerRssBytes: workerRss.peak(), apiRssBytes: apiRss.peak() };
 
-  log(`lifecycle of ${LIFECYCLE}: baseline workflows`);
-  t = performance.now();
-  const handles = await mapLimit(Array.from({ length: LIFECYCLE }, (_, i) => i), CONCURRENCY, (i) =>
-    client.workflow.start('baselineCaseWorkflow', { workflowId: `baseline-${randomUUID()}-${i}`, taskQueue: 'bench-baseline', args: [UPDATES_PER_CASE] }),
-  );
-  for (let step = 0; step < UPDATES_PER_CASE; step++) {
-    await mapLimit(handles, CONCURRENCY, (h) => h.executeUpdate(stepUpdate));
+    if (PARTS.has('lifecycle')) {
+      log(`lifecycle of ${LIFECYCLE}: baseline workflows`);
+      t = performance.now();
+      const handles = await mapLimit(
+        Array.from({ length: LIFECYCLE }, (_, i) => i),
+        CONCURRENCY,
+        (i) =>
+          client.workflow.start('baselineCaseWorkflow', {
+            workflowId: `baseline-${randomUUID()}-${i}`,
+            taskQueue: 'bench-baseline',
+            args: [UPDATES_PER_CASE],
+          }),
+      );
+      for (let step = 0; step < UPDATES_PER_CASE; step++) {
+        await mapLimit(handles, CONCURRENCY, (h) => h.executeUpdate(stepUpdate));
+      }
+      const baselineLifecycle = performance.now() - t;
+      results[`lifecycle_${LIFECYCLE}`] = {
+        apiMs: lifecycle,
+        baselineMs: baselineLifecycle,
+        ratio: lifecycle / baselineLifecycle,
+        goal: 1.5,
+      };
+      rows.push([
+        `lifecycle of ${LIFECYCLE.toLocaleString('en')} cases`,
+        `${seconds(lifecycle)} s`,
+        `${seconds(baselineLifecycle)} s`,
+        lifecycle / baselineLifecycle,
+        '≤ 1.5x',
+      ]);
+    }
+    workerRss.stop();
+    apiRss.stop();
   }
-  const baselineLifecycle = performance.now() - t;
-  results[`lifecycle_${LIFECYCLE}`] = { apiMs: lifecycle, baselineMs: baselineLifecycle, ratio: lifecycle / baselineLifecycle, goal: 1.5 };
-  rows.push([`lifecycle of ${LIFECYCLE.toLocaleString('en')} cases`, `${seconds(lifecycle)} s`, `${seconds(baselineLifecycle)} s`, lifecycle / baselineLifecycle, '≤ 1.5x']);
-  workerRss.stop();
-  apiRss.stop();
 
   // ---- 3. reads under load ----
-  const barePort = await freePort();
-  const bare = spawnNode('bench/bare-server.ts', { DATABASE_URL: databaseUrl, PORT: String(barePort) });
-  await waitFor(`http://127.0.0.1:${barePort}/bare/cases?status=HANDED_OVER`);
-  const sample = ids[Math.floor(ids.length / 2)];
-  const autocannon = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'autocannon');
-  const load = async (url: string, headers: Record<string, string>) => {
-    const flags = ['-j', '-c', String(CONNECTIONS), '-d', String(DURATION)];
-    for (const [k, v] of Object.entries(headers)) flags.push('-H', `${k}=${v}`);
-    const { stdout } = await promisify(execFile)(autocannon, [...flags, url], { maxBuffer: 64 * 2 ** 20 });
-    const r = JSON.parse(stdout) as { requests: { average: number }; latency: { p50: number; p99: number }; non2xx: number; errors: number };
-    if (r.non2xx > 0 || r.errors > 0) throw new Error(`${url}: ${r.non2xx} non-2xx answers, ${r.errors} errors`);
-    return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99 };
-  };
-  const auth = { Authorization: `Bearer ${tokens.cnOfficer}`, 'X-Purpose': 'benchmark' };
-  for (const [label, apiPath, barePath] of [
-    ['GET /v1/cases/:id', `/v1/cases/${sample}`, `/bare/cases/${sample}`],
-    ['GET /v1/cases?status=', '/v1/cases?status=HANDED_OVER&limit=50', '/bare/cases?status=HANDED_OVER'],
-  ] as const) {
-    log(`${label}: ${CONNECTIONS} connections for ${DURATION} s, API then bare route`);
-    const viaApi = await load(`${API}${apiPath}`, auth);
-    const baseline = await load(`http://127.0.0.1:${barePort}${barePath}`, {});
-    results[label] = { api: viaApi, baseline, ratio: viaApi.rps / baseline.rps, goal: 0.5 };
-    rows.push([
-      `${label} (req/s; p50 / p99 ms)`,
-      `${Math.round(viaApi.rps)}; ${viaApi.p50} / ${viaApi.p99}`,
-      `${Math.round(baseline.rps)}; ${baseline.p50} / ${baseline.p99}`,
-      viaApi.rps / baseline.rps,
-      '≥ 0.5x',
-    ]);
+  if (PARTS.has('reads')) {
+    const barePort = await freePort();
+    const bare = spawnNode('bench/bare-server.ts', { DATABASE_URL: databaseUrl, PORT: String(barePort) });
+    await waitFor(`http://127.0.0.1:${barePort}/bare/cases?status=HANDED_OVER`);
+    const sample = ids[Math.floor(ids.length / 2)];
+    const autocannon = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'autocannon');
+    const load = async (url: string, headers: Record<string, string>) => {
+      const flags = ['-j', '-c', String(CONNECTIONS), '-d', String(DURATION)];
+      for (const [k, v] of Object.entries(headers)) flags.push('-H', `${k}=${v}`);
+      const { stdout } = await promisify(execFile)(autocannon, [...flags, url], { maxBuffer: 64 * 2 ** 20 });
+      const r = JSON.parse(stdout) as {
+        requests: { average: number };
+        latency: { p50: number; p99: number };
+        non2xx: number;
+        errors: number;
+      };
+      if (r.non2xx > 0 || r.errors > 0) throw new Error(`${url}: ${r.non2xx} non-2xx answers, ${r.errors} errors`);
+      return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99 };
+    };
+    const auth = { Authorization: `Bearer ${tokens.cnOfficer}`, 'X-Purpose': 'benchmark' };
+    for (const [label, apiPath, barePath] of [
+      ['GET /v1/cases/:id', `/v1/cases/${sample}`, `/bare/cases/${sample}`],
+      ['GET /v1/cases?status=', '/v1/cases?status=HANDED_OVER&limit=50', '/bare/cases?status=HANDED_OVER'],
+    ] as const) {
+      log(`${label}: ${CONNECTIONS} connections for ${DURATION} s, API then bare route`);
+      const viaApi = await load(`${API}${apiPath}`, auth);
+      const baseline = await load(`http://127.0.0.1:${barePort}${barePath}`, {});
+      results[label] = { api: viaApi, baseline, ratio: viaApi.rps / baseline.rps, goal: 0.5 };
+      rows.push([
+        `${label} (req/s; p50 / p99 ms)`,
+        `${Math.round(viaApi.rps)}; ${viaApi.p50} / ${viaApi.p99}`,
+        `${Math.round(baseline.rps)}; ${baseline.p50} / ${baseline.p99}`,
+        viaApi.rps / baseline.rps,
+        '≥ 0.5x',
+      ]);
+    }
+    bare.kill('SIGTERM');
   }
-  bare.kill('SIGTERM');
 
   // ---- 4. memory ----
   results.memory = peaks;
@@ -359,7 +415,7 @@ async function main() {
     platform: `${os.platform()} ${os.release()}`,
   };
   const report = { at: new Date().toISOString(), quick: QUICK, machine, results };
-  if (!QUICK) {
+  if (PUBLISH) {
     mkdirSync(path.join(PROJECT_ROOT, 'bench', 'results'), { recursive: true });
     writeFileSync(path.join(PROJECT_ROOT, 'bench', 'results', 'latest.json'), JSON.stringify(report, null, 2) + '\n');
   }
