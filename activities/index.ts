@@ -2,11 +2,10 @@
 // batch to its cases (through the Temporal client, so each case's own workflow decides).
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
-import { applyCaseChange, getCaseScopes, insertIntakes, type CaseChange } from '../db/cases.js';
+import { applyCaseChange, getCaseScopes, type CaseChange } from '../db/cases.js';
 import type { Db } from '../db/client.js';
 import { applyTransferChange, insertTransfer, type TransferChange } from '../db/transfers.js';
 import { mapLimit } from '../lib/concurrency.js';
-import type { FieldProtection } from '../lib/crypto.js';
 import { classifyTemporalError } from '../lib/temporal-errors.js';
 import {
   assignTransferUpdate,
@@ -16,7 +15,6 @@ import {
   reportTransferFailureUpdate,
   type Actor,
   type CaseOperationResult,
-  type CaseWorkflowInput,
   type ErrorBody,
   type TransferCaseResult,
   type TransferWorkflowInput,
@@ -25,8 +23,6 @@ import {
 export interface ActivityDeps {
   db: Db;
   client: Client;
-  /** Encrypts and fingerprints document numbers before they are stored. */
-  protect: FieldProtection;
   /** Case updates a fan-out keeps in flight at once. */
   fanOutConcurrency?: number;
 }
@@ -56,7 +52,7 @@ export interface UpdateLegsInput {
 
 const notFound: ErrorBody = { code: 'NOT_FOUND', message: 'no such case in your scope' };
 
-export function createActivities({ db, client, protect, fanOutConcurrency = 32 }: ActivityDeps) {
+export function createActivities({ db, client, fanOutConcurrency = 32 }: ActivityDeps) {
   /** Sends one update to a case; a refusal is a per-case result, an outage fails the activity. */
   async function updateCase<T>(caseId: string, send: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: ErrorBody }> {
     try {
@@ -73,10 +69,6 @@ export function createActivities({ db, client, protect, fanOutConcurrency = 32 }
   const caseHandle = (caseId: string) => client.workflow.getHandle(caseWorkflowId(caseId));
 
   return {
-    async recordIntake(input: CaseWorkflowInput): Promise<void> {
-      await insertIntakes(db, [input], protect);
-    },
-
     async persistCaseChange(change: CaseChange): Promise<void> {
       await applyCaseChange(db, change);
     },

@@ -1,11 +1,13 @@
-// Opening cases, one or thousands at a time. The workflow is started first, then the rows are
-// written: if this process dies in between, the workflow's own first activity writes them, so a
-// case never exists in one place and not the other.
+// Opening cases, one or thousands at a time: a transactional outbox. The cases are recorded first
+// (in one transaction), then their workflows are started and the starts marked; a case whose start
+// is not confirmed — Temporal down, the process gone — is started by the outbox a little later. So
+// every recorded case gets its workflow, and no workflow exists without its case.
 import { createHash } from 'node:crypto';
-import { findCaseIdsByExternalRef, getCaseScopes, insertIntakes } from '../db/cases.js';
+import { insertIntakes, markWorkflowsStarted, pendingWorkflowStarts } from '../db/cases.js';
 import type { Db } from '../db/client.js';
 import { getOperation, type Operation } from '../db/operations.js';
 import { mapLimit } from '../lib/concurrency.js';
+import { log } from '../lib/log.js';
 import type { FieldProtection } from '../lib/crypto.js';
 import {
   PARTICIPATING_COUNTRIES,
@@ -60,18 +62,59 @@ async function loadOperations(db: Db, items: IntakeItem[]): Promise<Map<string, 
   return found;
 }
 
-/** Waits for rows that the workflows are writing themselves (a retry after a crash mid-intake). */
-async function awaitRows(db: Db, caseIds: string[], timeoutMs = 10_000): Promise<Set<string>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const present = new Set((await getCaseScopes(db, caseIds)).keys());
-    if (present.size === caseIds.length || Date.now() > deadline) return present;
-    await new Promise((r) => setTimeout(r, 200));
-  }
+/**
+ * Starts the workflows of recorded cases and marks them started. Returns the cases whose start
+ * failed, with why; those stay in the outbox.
+ */
+export async function startRecordedCases(
+  deps: Pick<IntakeDeps, 'db' | 'temporal' | 'concurrency'>,
+  inputs: CaseWorkflowInput[],
+): Promise<Map<string, HttpError>> {
+  const failed = new Map<string, HttpError>();
+  const started: string[] = [];
+  await mapLimit(inputs, deps.concurrency, async (input) => {
+    try {
+      await deps.temporal.startCase(input); // 'exists' is as good: an earlier attempt started it
+      started.push(input.caseId);
+    } catch (err) {
+      failed.set(input.caseId, toHttpError(err));
+    }
+  });
+  await markWorkflowsStarted(deps.db, started);
+  return failed;
+}
+
+/** Starts, every few seconds, the workflows of cases recorded but not started (a crash, an outage). */
+export function startIntakeOutbox(deps: IntakeDeps, options: { intervalMs?: number; graceMs?: number } = {}): () => Promise<void> {
+  const { intervalMs = 5000, graceMs = 15_000 } = options;
+  let stopped = false;
+  let running: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    running = running.then(async () => {
+      if (stopped) return;
+      try {
+        const pending = await pendingWorkflowStarts(deps.db, deps.protect, {
+          olderThan: new Date(Date.now() - graceMs).toISOString(),
+          limit: 500,
+        });
+        if (pending.length === 0) return;
+        const failed = await startRecordedCases(deps, pending);
+        log.info('intake outbox started workflows', { started: pending.length - failed.size, failed: failed.size });
+      } catch (err) {
+        log.warn('intake outbox pass failed; will retry', { error: (err as Error).message });
+      }
+    });
+  }, intervalMs);
+  timer.unref();
+  return async () => {
+    stopped = true;
+    clearInterval(timer);
+    await running;
+  };
 }
 
 export async function openCases(deps: IntakeDeps, actor: Actor, items: IntakeItem[]): Promise<IntakeOutcome[]> {
-  const { db, temporal } = deps;
+  const { db } = deps;
   const openedAt = new Date().toISOString();
   const operations = await loadOperations(db, items);
   const outcomes: IntakeOutcome[] = new Array(items.length);
@@ -143,45 +186,21 @@ export async function openCases(deps: IntakeDeps, actor: Actor, items: IntakeIte
     });
   });
 
-  // Retries of earlier intakes are answered from the store without touching Temporal.
-  const known = new Set<string>();
-  const byHolding = new Map<string, string[]>();
-  for (const { input } of candidates) {
-    const refs = byHolding.get(input.intake.holdingCountry) ?? [];
-    refs.push(input.intake.externalRef);
-    byHolding.set(input.intake.holdingCountry, refs);
-  }
-  for (const [holding, refs] of byHolding) {
-    for (const id of (await findCaseIdsByExternalRef(db, holding, refs)).values()) known.add(id);
-  }
-
-  const started: CaseWorkflowInput[] = [];
-  const existing: string[] = [];
-  await mapLimit(candidates, deps.concurrency, async ({ index, input }) => {
+  // Record first — the store is the record — then start each workflow. A start that is not confirmed
+  // here (Temporal down, this process gone) is made by the outbox (startIntakeOutbox).
+  const inserted = await insertIntakes(db, candidates.map((c) => c.input), deps.protect);
+  const duplicates = candidates.filter((c) => !inserted.has(c.input.caseId)).map((c) => c.input.caseId);
+  // A duplicate may be the retry of an intake whose case was recorded but whose workflow was not started.
+  const unstarted = duplicates.length > 0 ? await pendingWorkflowStarts(db, deps.protect, { ids: duplicates }) : [];
+  const failed = await startRecordedCases(deps, [...candidates.map((c) => c.input).filter((i) => inserted.has(i.caseId)), ...unstarted]);
+  for (const { index, input } of candidates) {
     const ref = input.intake.externalRef;
-    if (known.has(input.caseId)) {
-      outcomes[index] = { outcome: 'duplicate', caseId: input.caseId, externalRef: ref };
-      return;
-    }
-    try {
-      const result = await temporal.startCase(input);
-      if (result === 'started') started.push(input);
-      else existing.push(input.caseId);
-      outcomes[index] = { outcome: result === 'started' ? 'created' : 'duplicate', caseId: input.caseId, externalRef: ref };
-    } catch (err) {
-      outcomes[index] = { outcome: 'rejected', externalRef: ref, error: toHttpError(err) };
-    }
-  });
-
-  if (started.length > 0) await insertIntakes(db, started, deps.protect);
-  if (existing.length > 0) {
-    const present = await awaitRows(db, existing);
-    for (const { index, input } of candidates) {
-      if (existing.includes(input.caseId) && !present.has(input.caseId)) {
-        outcomes[index] = rejected(503, 'INTAKE_PENDING', 'the case is being recorded; retry shortly', input.intake.externalRef);
-      }
-    }
+    const error = failed.get(input.caseId);
+    outcomes[index] = error
+      ? { outcome: 'rejected', externalRef: ref, error }
+      : { outcome: inserted.has(input.caseId) ? 'created' : 'duplicate', caseId: input.caseId, externalRef: ref };
   }
+
   // The same reference twice in one request: the later ones share the first one's fate.
   for (const { index, first } of repeats) {
     const head = outcomes[first];

@@ -15,6 +15,7 @@ import { createAuditTrail, startAuditSealer } from './audit.js';
 import { createAuthenticator, signToken } from './auth.js';
 import { CONSOLE_DIST } from './console.js';
 import type { CaseEventFeed } from './event-feed.js';
+import { startIntakeOutbox } from './intake.js';
 import { createTemporalGateway } from './temporal.js';
 
 export interface RunningServer {
@@ -62,14 +63,15 @@ export function buildApi(config: Config, database: Database, target: TemporalTar
   if (dev) log.warn('AUTH_SECRET is not set: using a development secret from the data folder');
   const audit = resolveAuditKey(config);
   if (audit.dev) log.warn('AUDIT_KEY is not set: using a development key from the data folder');
+  const temporal = createTemporalGateway({
+    client,
+    connection,
+    taskQueue: config.temporal.taskQueue,
+    callTimeoutMs: config.temporal.callTimeoutMs,
+  });
   const app = createApp({
     db: database.db,
-    temporal: createTemporalGateway({
-      client,
-      connection,
-      taskQueue: config.temporal.taskQueue,
-      callTimeoutMs: config.temporal.callTimeoutMs,
-    }),
+    temporal,
     pingDatabase: database.ping,
     authenticate: createAuthenticator({ ...config.auth, secret }),
     timings: config.timings,
@@ -82,8 +84,14 @@ export function buildApi(config: Config, database: Database, target: TemporalTar
     consoleDir: CONSOLE_DIST,
     ...(dev && secret ? { devTokens: (claims, ttl) => signToken(secret, claims, ttl) } : {}),
   });
+  // Background duties of every API process: sealing the audit log, starting left-behind workflows.
   const stopSealer = startAuditSealer(database.db, audit.key);
-  return { app, client, connection, stopSealer, protect, dataConverter };
+  const stopOutbox = startIntakeOutbox({ db: database.db, temporal, protect, timings: config.timings, concurrency: config.http.bulkConcurrency });
+  const stopBackground = async () => {
+    await stopOutbox();
+    await stopSealer();
+  };
+  return { app, client, connection, stopBackground, dataConverter };
 }
 
 async function main(): Promise<void> {
@@ -92,13 +100,13 @@ async function main(): Promise<void> {
   const target = targetFromConfig(config, '127.0.0.1:7233');
   const database = await openDatabase(config.database);
   await migrate(database);
-  const { app, connection, stopSealer } = buildApi(config, database, target);
+  const { app, connection, stopBackground } = buildApi(config, database, target);
   const running = await listen(app, config.port, config.host);
   log.info('API listening', { url: running.url, temporal: target.address, namespace: target.namespace });
   const stop = async () => {
     log.info('API stopping');
     await running.close();
-    await stopSealer();
+    await stopBackground();
     await connection.close().catch(() => undefined);
     await database.close();
     process.exit(0);

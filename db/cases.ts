@@ -99,6 +99,8 @@ export async function insertIntakes(db: Db, inputs: CaseWorkflowInput[], protect
             openedBy: openedBy.sub,
             openedByName: openedBy.name ?? null,
             version: 0,
+            workflowStarted: false,
+            intakeSealed: protect.seal(JSON.stringify({ caseId, intake, openedBy, openedAt, ...rest })),
             createdAt: openedAt,
             ...snapshotColumns(initialCaseSnapshot({ caseId, intake, openedBy, openedAt, ...rest })),
           })),
@@ -355,6 +357,36 @@ const scopeColumns = {
   transferId: cases.transferId,
 };
 
+// ---- the intake outbox ----
+
+/** Marks the workflows of these cases started; their sealed inputs are no longer needed. */
+export async function markWorkflowsStarted(db: Db, caseIds: string[]): Promise<void> {
+  for (const chunk of chunks(caseIds, 1000)) {
+    await db.update(cases).set({ workflowStarted: true, intakeSealed: null }).where(inArray(cases.id, chunk));
+  }
+}
+
+/** Cases recorded whose workflow start is not confirmed: the given ids, or those older than `olderThan`. */
+export async function pendingWorkflowStarts(
+  db: Db,
+  protect: FieldProtection,
+  options: { ids?: string[]; olderThan?: string; limit?: number },
+): Promise<CaseWorkflowInput[]> {
+  const rows = await db
+    .select({ intakeSealed: cases.intakeSealed })
+    .from(cases)
+    .where(
+      and(
+        eq(cases.workflowStarted, false),
+        options.ids ? inArray(cases.id, options.ids) : undefined,
+        options.olderThan ? lt(cases.createdAt, options.olderThan) : undefined,
+      ),
+    )
+    .orderBy(asc(cases.createdAt))
+    .limit(options.limit ?? 10_000);
+  return rows.filter((r) => r.intakeSealed).map((r) => JSON.parse(protect.open(r.intakeSealed!)) as CaseWorkflowInput);
+}
+
 export async function getCaseScopes(db: Db, ids: string[]): Promise<Map<string, CaseScopeRow>> {
   const found = new Map<string, CaseScopeRow>();
   for (const chunk of chunks([...new Set(ids)], 1000)) {
@@ -375,22 +407,6 @@ export async function getCaseScope(db: Db, id: string): Promise<CaseScopeRow | u
   }
   const [row] = await query.execute({ id });
   return row as CaseScopeRow | undefined;
-}
-
-export async function findCaseIdsByExternalRef(
-  db: Db,
-  holdingCountry: string,
-  externalRefs: string[],
-): Promise<Map<string, string>> {
-  const found = new Map<string, string>();
-  for (const chunk of chunks(externalRefs, 1000)) {
-    const rows = await db
-      .select({ id: cases.id, externalRef: cases.externalRef })
-      .from(cases)
-      .where(and(eq(cases.holdingCountry, holdingCountry), inArray(cases.externalRef, chunk)));
-    for (const row of rows) found.set(row.externalRef, row.id);
-  }
-  return found;
 }
 
 /** Cases a user of `country` may see: held there, claimed as or destined to its nationals. */

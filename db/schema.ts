@@ -67,6 +67,12 @@ export const cases = pgTable(
     awaitingCourtOrder: boolean('awaiting_court_order').notNull().default(false),
     /** Sequence number of the last workflow change applied; older changes never overwrite newer. */
     version: integer('version').notNull().default(0),
+    /**
+     * The intake outbox: a case is recorded first, then its workflow is started. Until the start is
+     * confirmed this holds the workflow's input (encrypted); a reconciler starts any left behind.
+     */
+    workflowStarted: boolean('workflow_started').notNull().default(false),
+    intakeSealed: text('intake_sealed'),
     createdAt: ts('created_at').notNull(),
     updatedAt: ts('updated_at').notNull(),
   },
@@ -80,6 +86,7 @@ export const cases = pgTable(
     index('cases_operation_idx').on(t.operationId, t.createdAt, t.id),
     index('cases_overdue_idx').on(t.createdAt, t.id).where(sql`${t.overdue}`),
     index('cases_transfer_idx').on(t.transferId),
+    index('cases_outbox_idx').on(t.createdAt).where(sql`not ${t.workflowStarted}`),
   ],
 );
 

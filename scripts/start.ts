@@ -52,9 +52,9 @@ async function main(): Promise<void> {
     await migrate(database);
 
     await buildConsole();
-    const { app, client, connection, stopSealer, protect, dataConverter } = buildApi(config, database, target);
+    const { app, client, connection, stopBackground, dataConverter } = buildApi(config, database, target);
     cleanups.push(() => connection.close());
-    cleanups.push(stopSealer);
+    cleanups.push(stopBackground);
     await ensureSearchAttributes(connection, target.namespace);
 
     const native = await NativeConnection.connect(connectionOptions(target));
@@ -65,7 +65,6 @@ async function main(): Promise<void> {
       taskQueue: config.temporal.taskQueue,
       db: database.db,
       client,
-      protect,
       dataConverter,
     });
     const running = worker.run();

@@ -4,12 +4,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTemporalGateway } from '../api/temporal.js';
 import { openDatabase, type Database } from '../db/client.js';
 import { lazyClient } from '../lib/temporal.js';
-import { TEST_DATA_CONVERTER, testApp } from './helpers/api.js';
+import { eq } from 'drizzle-orm';
+import { caseIdFor, startIntakeOutbox } from '../api/intake.js';
+import { cases } from '../db/schema.js';
+import { TEST_DATA_CONVERTER, TEST_PROTECT, testApp } from './helpers/api.js';
 import { caseSteps, intakeBody, makeUsers } from './helpers/fixtures.js';
 import { freePort } from './helpers/ports.js';
 import { openTestDatabase, startStack, type Stack } from './helpers/stack.js';
 
 const u = makeUsers();
+
+/** A gateway to the live stack's Temporal, as another API process would have. */
+const liveGateway = (live: Stack) =>
+  createTemporalGateway({ client: live.client, connection: live.connection, taskQueue: live.taskQueue, callTimeoutMs: 30_000 });
 
 function apiWith(database: Database, temporalAddress: string) {
   const { client, connection } = lazyClient({ address: temporalAddress, namespace: 'default' }, TEST_DATA_CONVERTER);
@@ -38,11 +45,35 @@ describe('Temporal unreachable', () => {
     await live?.stop();
   });
 
-  it('opening a case answers 503 with Retry-After', async () => {
-    const res = await target.api.post('/v1/cases', u.khOfficer, intakeBody());
+  it('opening a case answers 503 with Retry-After; the case it recorded gets its workflow once Temporal is back', async () => {
+    const body = intakeBody();
+    const res = await target.api.post('/v1/cases', u.khOfficer, body);
     expect(res.status).toBe(503);
     expect(res.headers['retry-after']).toBe('5');
     expect(res.body.error.code).toBe('TEMPORAL_UNAVAILABLE');
+
+    // The case is in the store, its start waiting in the outbox.
+    const caseId = caseIdFor('KH', body.externalRef);
+    const [row] = await database.db.select({ started: cases.workflowStarted }).from(cases).where(eq(cases.id, caseId));
+    expect(row).toEqual({ started: false });
+    // Temporal "comes back": the outbox of a process that reaches it starts the workflow.
+    const stopOutbox = startIntakeOutbox(
+      { db: live.database.db, temporal: liveGateway(live), protect: TEST_PROTECT, timings: live.timings, concurrency: 8 },
+      // Older than any other test's case in the shared database that is just being opened.
+      { intervalMs: 200, graceMs: 3000 },
+    );
+    try {
+      await expect
+        .poll(async () => (await database.db.select({ started: cases.workflowStarted }).from(cases).where(eq(cases.id, caseId)))[0].started, { timeout: 30_000 })
+        .toBe(true);
+    } finally {
+      await stopOutbox();
+    }
+    const verified = await live.api.post(`/v1/cases/${caseId}/identity`, u.cnOfficer, { result: 'confirmed', method: 'document' });
+    expect(verified.status).toBe(200);
+    expect(verified.body.status).toBe('SCREENING_PENDING');
+    // A retry of the same intake is answered as the case it is.
+    expect((await live.api.post('/v1/cases', u.khOfficer, body)).status).toBe(200);
   });
 
   it('bulk intake with nothing opened answers 503', async () => {

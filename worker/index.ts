@@ -4,7 +4,6 @@ import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type Activities } from '../activities/index.js';
 import type { Db } from '../db/client.js';
-import type { FieldProtection } from '../lib/crypto.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows', import.meta.url));
 
@@ -15,7 +14,6 @@ export interface WorkerDeps {
   db: Db;
   /** Used by the transfer fan-out activities to update case workflows. */
   client: Client;
-  protect: FieldProtection;
   /** Encrypts payloads (lib/codec.ts); the same key ring as the clients'. */
   dataConverter: WorkerOptions['dataConverter'];
   /** A prebuilt bundle (tests build one once); otherwise the workflows are bundled at start. */
@@ -30,7 +28,7 @@ export function createWorker(deps: WorkerDeps): Promise<Worker> {
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
-    activities: deps.activities ?? createActivities({ db: deps.db, client: deps.client, protect: deps.protect }),
+    activities: deps.activities ?? createActivities({ db: deps.db, client: deps.client }),
     dataConverter: deps.dataConverter,
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     // Activities wait on the database and on other workflows, not the CPU.

@@ -5,7 +5,6 @@ import { openDatabase } from '../db/client.js';
 import { migrate } from '../db/migrate.js';
 import { loadConfig } from '../lib/config.js';
 import { encryptedDataConverter } from '../lib/codec.js';
-import { fieldProtection } from '../lib/crypto.js';
 import { log } from '../lib/log.js';
 import { resolveProtection } from '../lib/secrets.js';
 import { connectionOptions, ensureSearchAttributes, lazyClient, targetFromConfig } from '../lib/temporal.js';
@@ -28,7 +27,6 @@ async function main(): Promise<void> {
     taskQueue: config.temporal.taskQueue,
     db: database.db,
     client,
-    protect: fieldProtection(protection.ring, protection.documentHashKey),
     dataConverter,
   });
   log.info('worker running', { temporal: target.address, namespace: target.namespace, taskQueue: config.temporal.taskQueue });

@@ -62,7 +62,7 @@ type Attachments = Pick<
 
 // Writes to the case store are short and idempotent: local activities, run by the worker that runs
 // the workflow, without a round trip through the task queue.
-const { recordIntake, persistCaseChange } = proxyLocalActivities<Activities>({
+const { persistCaseChange } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
@@ -108,7 +108,6 @@ export async function repatriationCaseWorkflow(input: CaseWorkflowInput): Promis
   let epoch = 0;
   /** Bumped when the custody limit moves (extension, pause). */
   let custodyVersion = 0;
-  let intakeRecorded = false;
   let holdStartedAt = 0;
   /** Medical and legal holds stop the custody clock; protection claims never do (see README). */
   let custodyPausedSince: number | null = null;
@@ -226,10 +225,7 @@ export async function repatriationCaseWorkflow(input: CaseWorkflowInput): Promis
   ): void {
     setHandler(
       def,
-      async (input: I) => {
-        await condition(() => intakeRecorded);
-        return check(input) === 'repeat' ? repeat(input) : apply(input);
-      },
+      async (input: I) => (check(input) === 'repeat' ? repeat(input) : apply(input)),
       { validator: (input: I) => void check(input) },
     );
   }
@@ -914,9 +910,7 @@ export async function repatriationCaseWorkflow(input: CaseWorkflowInput): Promis
 
   // ---- the process ----
 
-  await recordIntake(input);
-  intakeRecorded = true;
-
+  // The case is in the store before its workflow starts (api/intake.ts: the intake outbox).
   const atIntake = new Set<TraffickingIndicator>(intake.indicators ?? []);
   if (isMinorAtArrest(intake.person, intake.arrest.at)) atIntake.add('minor');
   if (atIntake.size > 0) {

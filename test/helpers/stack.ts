@@ -10,7 +10,7 @@ import { createTemporalGateway } from '../../api/temporal.js';
 import { openDatabase, type Database } from '../../db/client.js';
 import { createWorker } from '../../worker/index.js';
 import { DEFAULT_TIMINGS, type CaseTimings } from '../../workflows/definitions.js';
-import { TEST_DATA_CONVERTER, TEST_PROTECT, testApp, type Api } from './api.js';
+import { TEST_DATA_CONVERTER, testApp, type Api } from './api.js';
 
 let runtimeInstalled = false;
 export function quietRuntime(): void {
@@ -69,14 +69,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const database = await openTestDatabase();
   const taskQueue = options.taskQueue ?? `test-${randomUUID()}`;
   const timings = { ...DEFAULT_TIMINGS, ...options.timings };
-  const real = createActivities({ db: database.db, client: temporal.client, protect: TEST_PROTECT });
+  const real = createActivities({ db: database.db, client: temporal.client });
   const worker = options.inProcessWorker === false ? undefined : await createWorker({
     connection: temporal.nativeConnection,
     namespace: 'default',
     taskQueue,
     db: database.db,
     client: temporal.client,
-    protect: TEST_PROTECT,
     dataConverter: TEST_DATA_CONVERTER,
     workflowBundle: { codePath: inject('workflowBundlePath') },
     activities: options.activities ? options.activities(real) : real,
