@@ -111,6 +111,8 @@ export async function repatriationCaseWorkflow(input: CaseWorkflowInput): Promis
   let holdStartedAt = 0;
   /** Medical and legal holds stop the custody clock; protection claims never do (see README). */
   let custodyPausedSince: number | null = null;
+  /** The search attributes last set (the start sets status, country, overdue and the first due date). */
+  let lastSearchable = '';
   const failedTransfers: string[] = [];
   /** Batches that left without this person (on hold at departure). */
   const droppedFrom: string[] = [];
@@ -166,12 +168,17 @@ export async function repatriationCaseWorkflow(input: CaseWorkflowInput): Promis
     }
     state.updatedAt = now();
     const due = nextDueAt();
-    upsertSearchAttributes([
-      { key: SA.status, value: state.status },
-      { key: SA.destinationCountry, value: state.destinationCountry },
-      { key: SA.overdue, value: state.overdue },
-      { key: SA.nextDueAt, value: due ? new Date(due) : null },
-    ]);
+    // Visibility is updated only when a searchable key changed (most changes touch none).
+    const searchable = JSON.stringify([state.status, state.destinationCountry, state.overdue, due]);
+    if (searchable !== lastSearchable) {
+      lastSearchable = searchable;
+      upsertSearchAttributes([
+        { key: SA.status, value: state.status },
+        { key: SA.destinationCountry, value: state.destinationCountry },
+        { key: SA.overdue, value: state.overdue },
+        { key: SA.nextDueAt, value: due ? new Date(due) : null },
+      ]);
+    }
     const {
       identity: _i,
       decisions: _d,
