@@ -55,22 +55,24 @@ export interface AppDeps {
 }
 
 /** Headers for an API that serves personal data and is never framed or cached. */
+const SECURITY_HEADERS: [string, string][] = [
+  ['X-Content-Type-Options', 'nosniff'],
+  ['X-Frame-Options', 'DENY'],
+  ['Referrer-Policy', 'no-referrer'],
+  ['Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'"],
+  ['Cross-Origin-Opener-Policy', 'same-origin'],
+  ['Cross-Origin-Resource-Policy', 'same-origin'],
+  ['Strict-Transport-Security', 'max-age=31536000; includeSubDomains'],
+  ['Cache-Control', 'no-store'],
+];
 function securityHeaders(_req: Request, res: Response, next: NextFunction): void {
-  res.set({
-    'X-Content-Type-Options': 'nosniff',
-    'X-Frame-Options': 'DENY',
-    'Referrer-Policy': 'no-referrer',
-    'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
-    'Cross-Origin-Opener-Policy': 'same-origin',
-    'Cross-Origin-Resource-Policy': 'same-origin',
-    'Strict-Transport-Security': 'max-age=31536000; includeSubDomains',
-    'Cache-Control': 'no-store',
-  });
+  for (const [name, value] of SECURITY_HEADERS) res.setHeader(name, value);
   next();
 }
 
 /** One debug line per request: route pattern, status, time, who — never the query or the body. */
 function accessLog(req: Request, res: Response, next: NextFunction): void {
+  if (!log.enabled('debug')) return next();
   const started = process.hrtime.bigint();
   res.on('finish', () => {
     log.debug('request', {

@@ -54,23 +54,40 @@ export function createAuthenticator(options: AuthOptions): (req: Request) => Pro
       : undefined;
   if (!verify) throw new Error('authentication needs AUTH_SECRET or AUTH_JWKS_URL');
 
+  // A token verified once is valid until its exp (and after its nbf): its verdict is kept for a
+  // little while, so a client's every request does not pay for the signature again.
+  const verified = new Map<string, { actor: Actor; until: number; from: number }>();
+  const CACHE_SIZE = 10_000;
+  const CACHE_MS = 60_000;
+
   return async (req: Request): Promise<Actor> => {
     const header = req.get('authorization');
     const match = header ? /^Bearer\s+([A-Za-z0-9_\-.]+)\s*$/i.exec(header) : null;
     if (!match) throw unauthorized('a bearer token is required');
+    const token = match[1];
+    const now = Date.now();
+    const known = verified.get(token);
+    if (known && now < known.until && now >= known.from) return known.actor;
     let payload: JWTPayload;
     try {
-      ({ payload } = await verify(match[1]));
+      ({ payload } = await verify(token));
     } catch {
       throw unauthorized('the token is invalid or expired');
     }
-    if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + CLOCK_TOLERANCE_SECONDS) {
+    if (typeof payload.iat === 'number' && payload.iat > now / 1000 + CLOCK_TOLERANCE_SECONDS) {
       throw unauthorized('the token is issued in the future');
     }
     const claims = Claims.safeParse(payload);
     if (!claims.success) throw unauthorized('the token lacks the sub, role or country claim');
     const { sub, name, role, country } = claims.data;
-    return { sub, name, role, country };
+    const actor = { sub, name, role, country };
+    if (verified.size >= CACHE_SIZE) verified.delete(verified.keys().next().value!);
+    verified.set(token, {
+      actor,
+      until: Math.min(now + CACHE_MS, (claims.data.exp + CLOCK_TOLERANCE_SECONDS) * 1000),
+      from: typeof payload.nbf === 'number' ? (payload.nbf - CLOCK_TOLERANCE_SECONDS) * 1000 : 0,
+    });
+    return actor;
   };
 }
 

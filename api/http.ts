@@ -71,6 +71,11 @@ export interface RouteSpec<P extends z.ZodType | undefined = z.ZodType | undefin
   requestHeaders?: Record<string, string>;
   /** Body size limit (express/body-parser syntax); defaults to the app's. */
   bodyLimit?: string;
+  /**
+   * For a case route that shows the whole case anyway: loads it in place of the scope row, so the
+   * policy check and the answer share one query. It must carry the case's countries.
+   */
+  loadCase?: (id: string) => Promise<CaseScopeRow | undefined>;
   responses: Record<number, ResponseSpec>;
   handler: (ctx: Ctx<P, Q, B>) => Promise<Reply | Streamed>;
 }
@@ -105,13 +110,13 @@ export interface MountOptions {
 }
 
 /** Applies a route's object scope: 404 for what the caller may not see, 403 for the wrong side. */
-async function checkScope(policy: RoutePolicy, actor: Actor, id: string, options: MountOptions) {
+async function checkScope(policy: RoutePolicy, actor: Actor, id: string, options: MountOptions, loadCase = options.loadCase) {
   const scope = policy.scope!;
   const visibleTo = actor.role === 'admin' ? null : actor.country;
   let sides: Sides | undefined;
   let found: CaseScopeRow | TransferDetail | undefined;
   if (scope.object === 'case') {
-    const row = await options.loadCase(id);
+    const row = await loadCase(id);
     found = row;
     if (row) sides = { holding: row.holdingCountry, claimed: row.claimedNationality, destination: row.destinationCountry };
   } else {
@@ -154,7 +159,7 @@ export function mount(router: Router, routes: RouteSpec[], options: MountOptions
       let scoped: CaseScopeRow | TransferDetail | undefined;
       if (policy?.scope) {
         const id = parse(z.strictObject({ id: z.uuid() }).passthrough(), req.params, 'path').id;
-        scoped = await checkScope(policy, actor, id, options);
+        scoped = await checkScope(policy, actor, id, options, spec.loadCase);
       }
       const ctx = {
         purpose,

@@ -13,6 +13,7 @@ export const log = {
   setLevel: (level: Level) => {
     threshold = level;
   },
+  enabled: (level: Level) => ORDER[level] >= ORDER[threshold],
   debug: (msg: string, fields?: Record<string, unknown>) => write('debug', msg, fields),
   info: (msg: string, fields?: Record<string, unknown>) => write('info', msg, fields),
   warn: (msg: string, fields?: Record<string, unknown>) => write('warn', msg, fields),

@@ -1,4 +1,4 @@
-import { getCaseScopes, getDecisions, canSee, listCaseEvents, listCases, type CaseScopeRow } from '../../db/cases.js';
+import { getCaseDetail, getCaseScopes, type CaseDetail as CaseDetailRow, getDecisions, canSee, listCaseEvents, listCases, type CaseScopeRow } from '../../db/cases.js';
 import { getOperation } from '../../db/operations.js';
 import { mapLimit } from '../../lib/concurrency.js';
 import {
@@ -154,9 +154,15 @@ export function caseRoutes(deps: AppDeps) {
       purpose: true,
       params: IdParams,
       responses: { 200: { description: 'the case', schema: CaseDetail }, ...errorResponses(400, 401, 404, 503) },
-      handler: async ({ actor, params, purpose, caseRow }) => {
+      // The whole case is the answer: it also serves the policy check (one query, not two).
+      loadCase: async (id) => {
+        const found = await getCaseDetail(db, id, deps.protect);
+        return found ? { ...found, id: found.caseId } : undefined;
+      },
+      handler: async ({ actor, purpose, caseRow }) => {
         await audit.record(caseReadEntry(actor, 'case.read', purpose, [caseRow]));
-        return { status: 200, body: await detail(params.id) };
+        const { id: _id, ...found } = caseRow as unknown as CaseDetailRow & { id: string };
+        return { status: 200, body: found };
       },
     }),
     route({
