@@ -4,7 +4,7 @@
 //      insert of the same rows (goal: at most 1.3x).
 //   2. The lifecycle of 5,500 cases (intake, identity, screening, both decisions in bulk, flights of
 //      200, departure, handover) vs. workflows doing as many no-op activities and updates (goal: 1.5x).
-//   3. GET /v1/cases/:id and GET /v1/cases?status=... under load vs. a bare Express route doing the
+//   3. GET /v1/cases/:id and GET /v1/cases?status=... under load vs. a bare Express route running the
 //      same SELECT (goal: at least 0.5x the throughput).
 //   4. Peak RSS of the worker and the API processes during run 2.
 // Prints a table and writes bench/results/latest.json. `--quick` runs small sizes as a smoke test.

@@ -508,10 +508,15 @@ export interface PageCursor {
   id: string;
 }
 
-export async function listCases(
-  db: Db,
-  options: { filters: CaseFilters; scopeCountry: string | null; limit: number; after?: PageCursor },
-): Promise<{ items: CaseSummary[]; next: PageCursor | null }> {
+export interface ListOptions {
+  filters: CaseFilters;
+  scopeCountry: string | null;
+  limit: number;
+  after?: PageCursor;
+}
+
+/** The SELECT behind a page of cases (the benchmark's baseline runs the same one, bare). */
+export function listQuery(db: Db, options: ListOptions) {
   const { filters, limit, after } = options;
   const where = and(
     visibleTo(options.scopeCountry),
@@ -524,13 +529,18 @@ export async function listCases(
       ? or(gt(cases.createdAt, after.createdAt), and(eq(cases.createdAt, after.createdAt), gt(cases.id, after.id)))
       : undefined,
   );
-  const rows = await db
+  return db
     .select(summaryColumns)
     .from(cases)
     .leftJoin(persons, eq(persons.caseId, cases.id))
     .where(where)
     .orderBy(asc(cases.createdAt), asc(cases.id))
     .limit(limit + 1);
+}
+
+export async function listCases(db: Db, options: ListOptions): Promise<{ items: CaseSummary[]; next: PageCursor | null }> {
+  const { limit } = options;
+  const rows = await listQuery(db, options);
   const items = rows.slice(0, limit).map((r) => toSummary(r as SummaryRow));
   const last = rows.length > limit ? rows[limit - 1] : undefined;
   return { items, next: last ? { createdAt: iso(last.createdAt as string), id: last.caseId as string } : null };
@@ -601,7 +611,8 @@ interface IdentityJson extends Omit<IdentityRecord, 'claimedNationality'> {
 }
 
 /** The whole case; document numbers are decrypted for the answer. */
-const detailQuery = (db: Db) =>
+/** The SELECT behind one case (the benchmark's baseline runs the same one, bare). */
+export const detailQuery = (db: Db) =>
   db
     .select(detailColumns)
     .from(cases)
