@@ -52,7 +52,7 @@ export interface UpdateLegsInput {
 
 const notFound: ErrorBody = { code: 'NOT_FOUND', message: 'no such case in your scope' };
 
-export function createActivities({ db, client, fanOutConcurrency = 32 }: ActivityDeps) {
+export function createActivities({ db, client, fanOutConcurrency = 64 }: ActivityDeps) {
   /** Sends one update to a case; a refusal is a per-case result, an outage fails the activity. */
   async function updateCase<T>(caseId: string, send: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: ErrorBody }> {
     try {

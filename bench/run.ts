@@ -26,6 +26,7 @@ import { newKeyRingSpec } from '../lib/crypto.js';
 import { startDevServer } from '../lib/dev-server.js';
 import { PROJECT_ROOT } from '../lib/temporal-binaries.js';
 import type { Actor } from '../workflows/definitions.js';
+import { WORKER_TUNING } from '../worker/index.js';
 import { stepUpdate } from './workflows/index.js';
 
 const { values: args } = parseArgs({
@@ -35,6 +36,8 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     intake: { type: 'string', description: 'intake sizes, comma-separated' },
     cases: { type: 'string', description: 'lifecycle size' },
+    /** CPU-profile a process (worker or api) into bench/results/profiles. */
+    profile: { type: 'string' },
     duration: { type: 'string', default: '20' },
     connections: { type: 'string', default: '50' },
   },
@@ -89,7 +92,9 @@ async function cleanup() {
 }
 
 function spawnNode(script: string, env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+  const profiled = args.profile && script.startsWith(`${args.profile}/`);
+  const profile = profiled ? ['--cpu-prof', `--cpu-prof-dir=${path.join(PROJECT_ROOT, 'bench', 'results', 'profiles')}`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', script], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, ...env, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -220,7 +225,8 @@ async function main() {
     taskQueue: 'bench-baseline',
     workflowsPath: fileURLToPath(new URL('./workflows', import.meta.url)),
     activities: { noop: async () => undefined },
-    maxConcurrentActivityTaskExecutions: 200,
+    // The same tuning as the product's worker: the comparison is of the work, not of the settings.
+    ...WORKER_TUNING,
   });
   const baselineRunning = baselineWorker.run();
 
@@ -290,19 +296,28 @@ async function main() {
     });
     const items = Array.from({ length: LIFECYCLE }, intakeItem);
     let t = performance.now();
+    let mark = performance.now();
+    const phase = (name: string) => {
+      log(`  ${name}: ${seconds(performance.now() - mark)} s`);
+      mark = performance.now();
+    };
     for (let i = 0; i < items.length; i += 5000) {
       const res = await call('POST', `/v1/operations/${op.id}/intake`, 'khOfficer', { cases: items.slice(i, i + 5000) });
       ids.push(...res.results.map((r: { caseId: string }) => r.caseId));
     }
+    phase('intake');
     await mapLimit(ids, CONCURRENCY, (id) =>
       call('POST', `/v1/cases/${id}/identity`, 'cnOfficer', { result: 'confirmed', method: 'biometric' }),
     );
+    phase('identity');
     await mapLimit(ids, CONCURRENCY, (id) => call('POST', `/v1/cases/${id}/screening`, 'khOfficer', { indicators: [] }));
+    phase('screening');
     for (const side of ['khSupervisor', 'cnSupervisor'] as const) {
       for (let i = 0; i < ids.length; i += 5000) {
         const res = await call('POST', '/v1/decisions', side, { caseIds: ids.slice(i, i + 5000), decision: 'approve' });
         if (!res.results.every((r: { ok: boolean }) => r.ok)) throw new Error('a bulk decision failed');
       }
+      phase(`decisions (${side})`);
     }
     const flights: string[][] = [];
     for (let i = 0; i < ids.length; i += FLIGHT) flights.push(ids.slice(i, i + FLIGHT));
@@ -320,6 +335,7 @@ async function main() {
       const handed = await call('POST', `/v1/transfers/${batch.transferId}/handover`, 'cnOfficer', { receivedCaseIds: passengers });
       if (!handed.results.every((r: { ok: boolean }) => r.ok)) throw new Error('a handover failed');
     });
+    phase('flights');
     const lifecycle = performance.now() - t;
     const [{ n: handedOver }] = await sql<
       { n: number }[]
@@ -340,8 +356,11 @@ async function main() {
             args: [UPDATES_PER_CASE],
           }),
       );
+      log(`  starts: ${seconds(performance.now() - t)} s`);
       for (let step = 0; step < UPDATES_PER_CASE; step++) {
+        const round = performance.now();
         await mapLimit(handles, CONCURRENCY, (h) => h.executeUpdate(stepUpdate));
+        log(`  update round ${step + 1}: ${seconds(performance.now() - round)} s`);
       }
       const baselineLifecycle = performance.now() - t;
       results[`lifecycle_${LIFECYCLE}`] = {
