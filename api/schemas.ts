@@ -341,6 +341,9 @@ export const CaseResults = z.strictObject({
 // ---- transfers ----
 
 export const CreateTransferBody = z.strictObject({
+  transferId: Id.optional().describe(
+    'an id chosen by the client (a UUID): the same request sent again, after an answer was lost, fills the same batch instead of opening another',
+  ),
   destinationCountry: Country,
   mode: z.enum(TRANSFER_MODES),
   from: text(200),

@@ -15,6 +15,7 @@ import {
   type TransferWorkflowInput,
 } from '../workflows/definitions.js';
 import { classifyTemporalError } from '../lib/temporal-errors.js';
+import { HttpError } from './errors.js';
 
 export interface TemporalGateway {
   /** Starts a case workflow; 'exists' when one with that id was started before. */
@@ -76,11 +77,19 @@ export function createTemporalGateway(deps: {
               workflowId: transferWorkflowId(input.transferId),
               taskQueue,
               args: [input],
-              workflowIdConflictPolicy: 'FAIL',
+              // A repeat of the same request (the client chose the id) adds to the running batch;
+              // a completed batch is never started again.
+              workflowIdConflictPolicy: 'USE_EXISTING',
+              workflowIdReusePolicy: 'REJECT_DUPLICATE',
             }),
           }),
         callTimeoutMs * 6,
-      );
+      ).catch((err: unknown) => {
+        if (classifyTemporalError(err)?.kind === 'already-started') {
+          throw new HttpError(409, 'WRONG_STAGE', 'the transfer has completed');
+        }
+        throw err;
+      });
     },
 
     updateTransfer(transferId, update, arg) {

@@ -1,5 +1,6 @@
 // The whole process through the API on a real Temporal dev server and PostgreSQL: the full path
 // of one case and every branch of issue #2's part of the process.
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { caseWorkflowId } from '../workflows/definitions.js';
 import { caseSteps, makeUsers } from './helpers/fixtures.js';
@@ -239,6 +240,40 @@ describe('transfers', () => {
       { caseId: a, accepted: false, error: expect.objectContaining({ code: 'WRONG_STAGE' }) },
       { caseId: c, accepted: true },
     ]);
+  });
+
+  it('a batch request sent again with its client-chosen id fills the same batch, once', async () => {
+    const [a, b] = [await steps.approved(), await steps.approved()];
+    const transferId = randomUUID();
+    const body = {
+      transferId,
+      destinationCountry: 'CN',
+      mode: 'charter_flight',
+      from: 'Phnom Penh (PNH)',
+      to: 'Guangzhou (CAN)',
+      scheduledAt: '2025-11-01T08:00:00Z',
+      capacity: 10,
+      caseIds: [a, b],
+    };
+    const first = await stack.api.post('/v1/transfers', u.khOfficer, body);
+    // The answer was lost; the client sends the same request again.
+    const again = await stack.api.post('/v1/transfers', u.khOfficer, body);
+    for (const res of [first, again]) {
+      expect(res.status).toBe(201);
+      expect(res.body).toEqual({ transferId, status: 'SCHEDULED', cases: [{ caseId: a, accepted: true }, { caseId: b, accepted: true }] });
+    }
+    const batch = await stack.api.get(`/v1/transfers/${transferId}`, u.khOfficer);
+    expect(batch.body.cases.map((c: { caseId: string; outcome: string }) => [c.caseId, c.outcome]).sort()).toEqual([[a, 'scheduled'], [b, 'scheduled']].sort());
+    for (const caseId of [a, b]) {
+      const events = await steps.events(caseId);
+      expect(events.filter((e) => e.toStatus === 'TRANSFER_SCHEDULED')).toHaveLength(1);
+    }
+    // Once the batch has completed, the same request is refused rather than opening it again.
+    expect((await stack.api.post(`/v1/transfers/${transferId}/depart`, u.khOfficer, {})).status).toBe(200);
+    expect((await stack.api.post(`/v1/transfers/${transferId}/handover`, u.cnOfficer, { receivedCaseIds: [a, b] })).status).toBe(200);
+    const late = await stack.api.post('/v1/transfers', u.khOfficer, body);
+    expect(late.status).toBe(409);
+    expect(await steps.status(a)).toBe('HANDED_OVER');
   });
 
   it('a person reported missing fails the transfer, returns to APPROVED and flies on the next batch', async () => {

@@ -66,15 +66,15 @@ export function transferRoutes({ db, temporal, audit, protect }: AppDeps) {
     route({
       method: 'post',
       path: '/v1/transfers',
-      summary: 'Schedule a transfer batch (officer of the holding country); cases are accepted up to capacity',
+      summary: 'Schedule a transfer batch (officer of the holding country); cases are accepted up to capacity; a client-chosen transferId makes a repeat fill the same batch',
       tags: ['transfers'],
       body: CreateTransferBody,
-      responses: { 201: { description: 'the batch, with per-case acceptance', schema: TransferCreated }, ...errorResponses(400, 401, 403, 413, 503) },
+      responses: { 201: { description: 'the batch, with per-case acceptance', schema: TransferCreated }, ...errorResponses(400, 401, 403, 409, 413, 503) },
       handler: async ({ actor, body }) => {
         if (body.destinationCountry === actor.country) {
           throw new HttpError(400, 'INVALID_INPUT', 'a transfer goes from the holding country to another country');
         }
-        const transferId = randomUUID();
+        const transferId = body.transferId ?? randomUUID();
         const created = await temporal.createTransfer(
           {
             transferId,
