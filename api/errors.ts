@@ -4,6 +4,7 @@ import { log } from '../lib/log.js';
 import type { Actor } from '../workflows/definitions.js';
 import type { AuditTrail } from './audit.js';
 import { classifyTemporalError } from '../lib/temporal-errors.js';
+import { isDatabaseDown } from '../lib/database-errors.js';
 
 export class HttpError extends Error {
   /** For the audit log: what a refused request tried to reach (never shown to the caller). */
@@ -27,32 +28,6 @@ export const forbidden = (message: string) => new HttpError(403, 'FORBIDDEN', me
 const RETRY_AFTER_SECONDS = '5';
 export const unavailable = (code: string, message: string) =>
   new HttpError(503, code, message, undefined, { 'Retry-After': RETRY_AFTER_SECONDS });
-
-// postgres.js and node socket errors that mean "the database cannot be reached right now".
-const DB_DOWN = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'CONNECT_TIMEOUT',
-  'CONNECTION_CLOSED',
-  'CONNECTION_ENDED',
-  'CONNECTION_DESTROYED',
-  '57P01', // admin_shutdown
-  '57P02', // crash_shutdown
-  '57P03', // cannot_connect_now
-  '53300', // too_many_connections
-]);
-
-function isDatabaseDown(err: unknown): boolean {
-  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && DB_DOWN.has(code)) return true;
-  }
-  return false;
-}
 
 /** Maps any error to an HttpError; unknown errors become a logged 500. */
 export function toHttpError(err: unknown): HttpError {

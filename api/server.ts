@@ -8,6 +8,7 @@ import { encryptedDataConverter } from '../lib/codec.js';
 import { fieldProtection } from '../lib/crypto.js';
 import { resolveAuditKey, resolveAuthSecret, resolveProtection } from '../lib/secrets.js';
 import { loadConfig, type Config } from '../lib/config.js';
+import { surviveDatabaseOutages } from '../lib/database-errors.js';
 import { log } from '../lib/log.js';
 import { lazyClient, targetFromConfig, type TemporalTarget } from '../lib/temporal.js';
 import { createApp } from './app.js';
@@ -95,6 +96,7 @@ export function buildApi(config: Config, database: Database, target: TemporalTar
 }
 
 async function main(): Promise<void> {
+  surviveDatabaseOutages('api');
   const config = loadConfig();
   if (!config.database.url) throw new Error('npm run api needs DATABASE_URL (the embedded database serves one process: use npm start)');
   const target = targetFromConfig(config, '127.0.0.1:7233');

@@ -15,8 +15,10 @@ import { log } from '../lib/log.js';
 import { connectionOptions, ensureSearchAttributes, targetFromConfig } from '../lib/temporal.js';
 import { createWorker } from '../worker/index.js';
 import { buildConsole } from './build-console.js';
+import { surviveDatabaseOutages } from '../lib/database-errors.js';
 
 async function main(): Promise<void> {
+  surviveDatabaseOutages('case engine');
   const config = loadConfig();
   log.setLevel(config.logLevel);
   Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });

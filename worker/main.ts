@@ -5,12 +5,14 @@ import { openDatabase } from '../db/client.js';
 import { migrate } from '../db/migrate.js';
 import { loadConfig } from '../lib/config.js';
 import { encryptedDataConverter } from '../lib/codec.js';
+import { surviveDatabaseOutages } from '../lib/database-errors.js';
 import { log } from '../lib/log.js';
 import { resolveProtection } from '../lib/secrets.js';
 import { connectionOptions, ensureSearchAttributes, lazyClient, targetFromConfig } from '../lib/temporal.js';
 import { createWorker } from './index.js';
 
 async function main(): Promise<void> {
+  surviveDatabaseOutages('worker');
   const config = loadConfig();
   if (!config.database.url) throw new Error('npm run worker needs DATABASE_URL (the embedded database serves one process: use npm start)');
   Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: ['SIGINT', 'SIGTERM'] });
