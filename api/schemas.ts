@@ -31,6 +31,7 @@ export const ErrorBody = z.strictObject({
 // ---- operations ----
 
 export const CreateOperationBody = z.strictObject({
+  id: Id.optional().describe('an id chosen by the client (a UUID): the same request sent again, after an answer was lost, opens no second operation'),
   name: text(200),
   leadCountry: Country,
   participatingCountries: z.array(Country).min(1).max(PARTICIPATING_COUNTRIES.length),

@@ -32,9 +32,14 @@ const toOperation = (row: OperationRow) => ({
 });
 export type Operation = ReturnType<typeof toOperation>;
 
-export async function insertOperation(db: Db, operation: NewOperation, actor: Actor): Promise<Operation> {
+/** Inserts the operation; `created: false` with the stored one when its id exists already. */
+export async function insertOperation(db: Db, operation: NewOperation, actor: Actor): Promise<{ created: boolean; operation: Operation }> {
   return db.transaction(async (tx) => {
-    const [row] = await tx.insert(operations).values(operation).returning();
+    const [row] = await tx.insert(operations).values(operation).onConflictDoNothing().returning();
+    if (!row) {
+      const [existing] = await tx.select().from(operations).where(eq(operations.id, operation.id));
+      return { created: false, operation: toOperation(existing) };
+    }
     await appendAudit(tx as unknown as Db, [
       {
         at: operation.createdAt,
@@ -46,7 +51,7 @@ export async function insertOperation(db: Db, operation: NewOperation, actor: Ac
         scopeCountries: operation.participatingCountries,
       },
     ]);
-    return toOperation(row);
+    return { created: true, operation: toOperation(row) };
   });
 }
 

@@ -1,5 +1,6 @@
 // The HTTP contract at its edges: authentication, roles and scope, bad input of every kind,
 // filters and paging, statistics, and the OpenAPI document.
+import { sql } from 'drizzle-orm';
 import { SignJWT } from 'jose';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -180,6 +181,23 @@ describe('operations, filters and statistics', () => {
     expect(notOverdue.body.items.map((i: { caseId: string }) => i.caseId).sort()).toEqual([a, b, c].sort());
     const ops = await stack.api.get('/v1/operations?limit=500', u.khAuditor);
     expect(ops.body.items.map((o: { id: string }) => o.id)).toContain(opId);
+  });
+});
+
+describe('retrying a creation after a lost answer', () => {
+  it('an operation with a client-chosen id is opened once; the same request again answers 200 with it', async () => {
+    const body = { id: crypto.randomUUID(), name: 'Retried raid', leadCountry: 'KH', participatingCountries: ['KH', 'CN'] };
+    const first = await stack.api.post('/v1/operations', u.khOfficer, body);
+    const again = await stack.api.post('/v1/operations', u.khOfficer, body);
+    expect(first.status).toBe(201);
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual(first.body);
+    expect(first.body.id).toBe(body.id);
+    const entries = await stack.database.db.execute(sql`select count(*)::int as n from audit_log where action = 'operation.create' and ${body.id} = any(object_ids)`);
+    expect((entries as unknown as { n: number }[])[0].n).toBe(1);
+    // Someone else's id is not theirs to read back.
+    const other = await stack.api.post('/v1/operations', u.khSupervisor, body);
+    expect(other.status).toBe(409);
   });
 });
 

@@ -11,18 +11,22 @@ export function operationRoutes({ db }: AppDeps) {
     route({
       method: 'post',
       path: '/v1/operations',
-      summary: 'Create a joint operation',
+      summary: 'Create a joint operation; with a client-chosen id, the same request again answers 200 with the operation it created',
       tags: ['operations'],
       body: CreateOperationBody,
-      responses: { 201: { description: 'the operation', schema: Operation }, ...errorResponses(400, 401, 403, 413, 503) },
+      responses: {
+        201: { description: 'the operation', schema: Operation },
+        200: { description: 'an operation with this id was created by the caller before; it is returned unchanged', schema: Operation },
+        ...errorResponses(400, 401, 403, 409, 413, 503),
+      },
       handler: async ({ actor, body }) => {
         const participating = [...new Set(body.participatingCountries)];
         if (!participating.includes(body.leadCountry)) {
           throw new HttpError(400, 'INVALID_INPUT', 'the lead country must be one of the participating countries');
         }
         if (!(participating as string[]).includes(actor.country)) throw forbidden('only a participating country opens an operation');
-        const operation = await insertOperation(db, {
-          id: randomUUID(),
+        const { created, operation } = await insertOperation(db, {
+          id: body.id ?? randomUUID(),
           name: body.name,
           leadCountry: body.leadCountry,
           participatingCountries: participating,
@@ -32,7 +36,8 @@ export function operationRoutes({ db }: AppDeps) {
           createdBy: actor.sub,
           createdAt: new Date().toISOString(),
         }, actor);
-        return { status: 201, body: operation };
+        if (!created && operation.createdBy !== actor.sub) throw new HttpError(409, 'CONFLICT', 'an operation with this id exists');
+        return { status: created ? 201 : 200, body: operation };
       },
     }),
     route({
