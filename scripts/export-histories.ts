@@ -10,10 +10,10 @@ import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { temporal } from '@temporalio/proto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { caseWorkflowId, transferWorkflowId, type Actor } from '../workflows/definitions.js';
-import { caseSteps, intakeBody, makeUsers } from '../test/helpers/fixtures.js';
-import { startStack, type Stack } from '../test/helpers/stack.js';
+import { intakeBody, makeUsers } from '../test/helpers/fixtures.js';
+import { useStack } from '../test/helpers/stack.js';
 import { useTimeSkippingStack } from '../test/helpers/time-skipping.js';
 
 export const HISTORIES_DIR = fileURLToPath(new URL('../test/histories', import.meta.url));
@@ -47,80 +47,75 @@ async function record(client: Client, scenario: string, workflows: Record<string
   }
 }
 
-const caseWf = (caseId: string) => caseWorkflowId(caseId);
-const transferWf = (transferId: string) => transferWorkflowId(transferId);
+const caseWf = caseWorkflowId;
+const transferWf = transferWorkflowId;
 
 describe('on the dev server', () => {
-  let stack: Stack;
-  let steps: ReturnType<typeof caseSteps>;
-  beforeAll(async () => {
-    stack = await startStack();
-    steps = caseSteps(stack.api, u);
-  });
-  afterAll(() => stack?.stop());
+  const t = useStack(u);
+  const client = () => t.stack.client;
 
   const post = async (url: string, as: Actor, body: unknown = {}, expected = [200, 201]) => {
-    const res = await stack.api.post(url, as, body);
+    const res = await t.stack.api.post(url, as, body);
     expect(expected, `${url}: ${JSON.stringify(res.body)}`).toContain(res.status);
     return res.body;
   };
   const fly = async (caseIds: string[], received: string[], missing: string[] = []) => {
-    const { transferId } = await steps.transfer(caseIds);
+    const { transferId } = await t.steps.transfer(caseIds);
     await post(`/v1/transfers/${transferId}/depart`, u.khOfficer);
     await post(`/v1/transfers/${transferId}/handover`, u.cnOfficer, { receivedCaseIds: received, missingCaseIds: missing });
     return transferId;
   };
 
   it('happy path: inconclusive then confirmed identity, both approvals, a flight, handover', async () => {
-    const caseId = await steps.open();
-    await steps.verify(caseId, u.cnOfficer, { result: 'inconclusive', method: 'document' });
-    await steps.toApproval(caseId);
-    await steps.decide(caseId, u.cnSupervisor);
-    await steps.decide(caseId, u.khSupervisor);
+    const caseId = await t.steps.open();
+    await t.steps.verify(caseId, u.cnOfficer, { result: 'inconclusive', method: 'document' });
+    await t.steps.toApproval(caseId);
+    await t.steps.decide(caseId, u.cnSupervisor);
+    await t.steps.decide(caseId, u.khSupervisor);
     const transferId = await fly([caseId], [caseId]);
-    expect(await steps.status(caseId)).toBe('HANDED_OVER');
-    await record(stack.client, 'happy-path', { case: caseWf(caseId), transfer: transferWf(transferId) });
+    expect(await t.steps.status(caseId)).toBe('HANDED_OVER');
+    await record(client(), 'happy-path', { case: caseWf(caseId), transfer: transferWf(transferId) });
   });
 
   it('identity mismatch with a nationality outside the operation: referred to its embassy', async () => {
-    const caseId = await steps.open();
-    await steps.verify(caseId, u.cnOfficer, { result: 'mismatch', verifiedNationality: 'IN', method: 'biometric' });
-    const atIntake = (await stack.api.post('/v1/cases', u.khOfficer, intakeBody({}, { claimedNationality: 'IN', documents: [] }))).body.caseId;
-    await expect.poll(() => steps.status(atIntake)).toBe('REFERRED');
-    await record(stack.client, 'referred-embassy', { 'after-identity': caseWf(caseId), 'at-intake': caseWf(atIntake) });
+    const caseId = await t.steps.open();
+    await t.steps.verify(caseId, u.cnOfficer, { result: 'mismatch', verifiedNationality: 'IN', method: 'biometric' });
+    const atIntake = (await t.stack.api.post('/v1/cases', u.khOfficer, intakeBody({}, { claimedNationality: 'IN', documents: [] }))).body.caseId;
+    await expect.poll(() => t.steps.status(atIntake)).toBe('REFERRED');
+    await record(client(), 'referred-embassy', { 'after-identity': caseWf(caseId), 'at-intake': caseWf(atIntake) });
   });
 
   it("another participating country's nationality: that country verifies, the case goes on to approval", async () => {
-    const caseId = await steps.open();
-    await steps.verify(caseId, u.cnOfficer, { result: 'mismatch', verifiedNationality: 'VN', method: 'biometric' });
-    await steps.verify(caseId, u.vnOfficer, { result: 'confirmed', method: 'biometric' });
-    await steps.screen(caseId);
-    await steps.decide(caseId, u.khSupervisor);
-    expect((await steps.decide(caseId, u.vnSupervisor)).status).toBe('APPROVED');
-    await record(stack.client, 'other-participating-nationality', { case: caseWf(caseId) });
+    const caseId = await t.steps.open();
+    await t.steps.verify(caseId, u.cnOfficer, { result: 'mismatch', verifiedNationality: 'VN', method: 'biometric' });
+    await t.steps.verify(caseId, u.vnOfficer, { result: 'confirmed', method: 'biometric' });
+    await t.steps.screen(caseId);
+    await t.steps.decide(caseId, u.khSupervisor);
+    expect((await t.steps.decide(caseId, u.vnSupervisor)).status).toBe('APPROVED');
+    await record(client(), 'other-participating-nationality', { case: caseWf(caseId) });
   });
 
   it('rejection by each side', async () => {
-    const byHolding = await steps.open();
-    await steps.toApproval(byHolding);
-    await steps.decide(byHolding, u.khSupervisor, 'reject', 'prosecuted locally');
-    const byDestination = await steps.open();
-    await steps.toApproval(byDestination);
-    await steps.decide(byDestination, u.khSupervisor);
-    await steps.decide(byDestination, u.cnSupervisor, 'reject', 'identity documents forged');
-    await record(stack.client, 'rejected', { 'by-holding': caseWf(byHolding), 'by-destination': caseWf(byDestination) });
+    const byHolding = await t.steps.open();
+    await t.steps.toApproval(byHolding);
+    await t.steps.decide(byHolding, u.khSupervisor, 'reject', 'prosecuted locally');
+    const byDestination = await t.steps.open();
+    await t.steps.toApproval(byDestination);
+    await t.steps.decide(byDestination, u.khSupervisor);
+    await t.steps.decide(byDestination, u.cnSupervisor, 'reject', 'identity documents forged');
+    await record(client(), 'rejected', { 'by-holding': caseWf(byHolding), 'by-destination': caseWf(byDestination) });
   });
 
   it('cancellation while pending, and of a scheduled passenger (the batch drops the case)', async () => {
-    const pending = await steps.open();
+    const pending = await t.steps.open();
     await post(`/v1/cases/${pending}/cancel`, u.khSupervisor, { reason: 'prosecuted locally' });
-    const scheduled = await steps.approved();
-    const stays = await steps.approved();
-    const { transferId } = await steps.transfer([scheduled, stays]);
+    const scheduled = await t.steps.approved();
+    const stays = await t.steps.approved();
+    const { transferId } = await t.steps.transfer([scheduled, stays]);
     await post(`/v1/cases/${scheduled}/cancel`, u.khSupervisor, { reason: 'witness in a local trial' });
     await post(`/v1/transfers/${transferId}/depart`, u.khOfficer);
     await post(`/v1/transfers/${transferId}/handover`, u.cnOfficer, { receivedCaseIds: [stays] });
-    await record(stack.client, 'cancelled', {
+    await record(client(), 'cancelled', {
       pending: caseWf(pending),
       scheduled: caseWf(scheduled),
       'other-passenger': caseWf(stays),
@@ -129,26 +124,26 @@ describe('on the dev server', () => {
   });
 
   it('trafficking indicators: at screening, and a minor at intake, go to PROTECTION', async () => {
-    const screened = await steps.open();
-    await steps.verify(screened);
-    await steps.screen(screened, u.khOfficer, { indicators: ['debt_bondage'], notes: 'disclosed at interview' });
-    const minor = (await stack.api.post('/v1/cases', u.khOfficer, intakeBody({}, { dateOfBirth: '2010-01-01' }))).body.caseId;
-    await expect.poll(() => steps.status(minor)).toBe('PROTECTION');
-    await record(stack.client, 'trafficking-protection', { screening: caseWf(screened), 'minor-at-intake': caseWf(minor) });
+    const screened = await t.steps.open();
+    await t.steps.verify(screened);
+    await t.steps.screen(screened, u.khOfficer, { indicators: ['debt_bondage'], notes: 'disclosed at interview' });
+    const minor = (await t.stack.api.post('/v1/cases', u.khOfficer, intakeBody({}, { dateOfBirth: '2010-01-01' }))).body.caseId;
+    await expect.poll(() => t.steps.status(minor)).toBe('PROTECTION');
+    await record(client(), 'trafficking-protection', { screening: caseWf(screened), 'minor-at-intake': caseWf(minor) });
   });
 
   it('protection claims: dismissed returns the case, upheld ends in PROTECTION, at screening holds it', async () => {
-    const dismissed = await steps.open();
+    const dismissed = await t.steps.open();
     const claim = await post(`/v1/cases/${dismissed}/protection-claims`, u.khOfficer, { grounds: 'fears persecution on return' });
     await post(`/v1/cases/${dismissed}/protection-claims/${claim.claimId}/outcome`, u.khSupervisor, { outcome: 'dismissed', reason: 'legal review completed' });
-    await steps.verify(dismissed);
-    const upheld = await steps.approved();
+    await t.steps.verify(dismissed);
+    const upheld = await t.steps.approved();
     const claim2 = await post(`/v1/cases/${upheld}/protection-claims`, u.khOfficer, { grounds: 'risk of torture' });
     await post(`/v1/cases/${upheld}/protection-claims/${claim2.claimId}/outcome`, u.khSupervisor, { outcome: 'upheld', reason: 'legal review completed' });
-    const atScreening = await steps.open();
-    await steps.verify(atScreening);
-    await steps.screen(atScreening, u.khOfficer, { indicators: [], protectionClaim: { grounds: 'political opinion' } });
-    await record(stack.client, 'protection-claim', {
+    const atScreening = await t.steps.open();
+    await t.steps.verify(atScreening);
+    await t.steps.screen(atScreening, u.khOfficer, { indicators: [], protectionClaim: { grounds: 'political opinion' } });
+    await record(client(), 'protection-claim', {
       dismissed: caseWf(dismissed),
       upheld: caseWf(upheld),
       'at-screening': caseWf(atScreening),
@@ -156,14 +151,14 @@ describe('on the dev server', () => {
   });
 
   it('a protection claim after scheduling: dropped at departure, dismissed, flies on the next batch', async () => {
-    const [dropped, onBoard] = [await steps.approved(), await steps.approved()];
-    const { transferId } = await steps.transfer([dropped, onBoard]);
+    const [dropped, onBoard] = [await t.steps.approved(), await t.steps.approved()];
+    const { transferId } = await t.steps.transfer([dropped, onBoard]);
     const claim = await post(`/v1/cases/${dropped}/protection-claims`, u.khOfficer, { grounds: 'fears persecution on return' });
     await post(`/v1/transfers/${transferId}/depart`, u.khOfficer);
     await post(`/v1/transfers/${transferId}/handover`, u.cnOfficer, { receivedCaseIds: [onBoard] });
     await post(`/v1/cases/${dropped}/protection-claims/${claim.claimId}/outcome`, u.khSupervisor, { outcome: 'dismissed', reason: 'legal review completed' });
     const next = await fly([dropped], [dropped]);
-    await record(stack.client, 'dropped-from-transfer', {
+    await record(client(), 'dropped-from-transfer', {
       case: caseWf(dropped),
       'first-transfer': transferWf(transferId),
       'second-transfer': transferWf(next),
@@ -171,8 +166,8 @@ describe('on the dev server', () => {
   });
 
   it('medical and legal holds placed and lifted', async () => {
-    const caseId = await steps.open();
-    await steps.toApproval(caseId);
+    const caseId = await t.steps.open();
+    await t.steps.toApproval(caseId);
     const medical = await post(`/v1/cases/${caseId}/holds`, u.khOfficer, {
       kind: 'medical',
       reason: 'hospitalised',
@@ -181,36 +176,36 @@ describe('on the dev server', () => {
     const legal = await post(`/v1/cases/${caseId}/holds`, u.khSupervisor, { kind: 'legal', reason: 'witness in a trial' });
     await post(`/v1/cases/${caseId}/holds/${medical.holdId}/lift`, u.khOfficer, { reason: 'discharged' });
     await post(`/v1/cases/${caseId}/holds/${legal.holdId}/lift`, u.khOfficer, {});
-    await steps.decide(caseId, u.khSupervisor);
-    await steps.decide(caseId, u.cnSupervisor);
-    await record(stack.client, 'holds', { case: caseWf(caseId) });
+    await t.steps.decide(caseId, u.khSupervisor);
+    await t.steps.decide(caseId, u.cnSupervisor);
+    await record(client(), 'holds', { case: caseWf(caseId) });
   });
 
   it('consular notice recorded after intake; custody extended, then release', async () => {
     const body = intakeBody();
     delete (body as Record<string, unknown>).consularNotice;
-    const caseId = (await stack.api.post('/v1/cases', u.khOfficer, body)).body.caseId;
+    const caseId = (await t.stack.api.post('/v1/cases', u.khOfficer, body)).body.caseId;
     await post(`/v1/cases/${caseId}/consular-notice`, u.khOfficer, { notifiedAt: new Date().toISOString(), channel: 'diplomatic note', accessRequested: true });
     await post(`/v1/cases/${caseId}/custody-extension`, u.khSupervisor, { days: 30, reason: 'identity documents from the registry' });
     await post(`/v1/cases/${caseId}/release`, u.khSupervisor, { reason: 'custody limit reached' });
-    await record(stack.client, 'custody-extension-release', { case: caseWf(caseId) });
+    await record(client(), 'custody-extension-release', { case: caseWf(caseId) });
   });
 
   it('extradition: approved by both sides, completed by the court order, then transferred', async () => {
-    const caseId = await steps.open({ legalBasis: 'extradition' });
-    await steps.toApproval(caseId);
-    await steps.decide(caseId, u.khSupervisor);
-    await steps.decide(caseId, u.cnSupervisor);
+    const caseId = await t.steps.open({ legalBasis: 'extradition' });
+    await t.steps.toApproval(caseId);
+    await t.steps.decide(caseId, u.khSupervisor);
+    await t.steps.decide(caseId, u.cnSupervisor);
     await post(`/v1/cases/${caseId}/court-order`, u.khOfficer, { reference: 'PP-CRIM-2025-0042', court: 'Phnom Penh Court of Appeal', issuedAt: '2025-11-20T00:00:00Z' });
     const transferId = await fly([caseId], [caseId]);
-    await record(stack.client, 'extradition-court-order', { case: caseWf(caseId), transfer: transferWf(transferId) });
+    await record(client(), 'extradition-court-order', { case: caseWf(caseId), transfer: transferWf(transferId) });
   });
 
   it('a batch with departure and a handover with people missing; re-scheduled on the next', async () => {
-    const [received, missing] = [await steps.approved(), await steps.approved()];
+    const [received, missing] = [await t.steps.approved(), await t.steps.approved()];
     const first = await fly([received, missing], [received], [missing]);
     const second = await fly([missing], [missing]);
-    await record(stack.client, 'transfer-missing-rescheduled', {
+    await record(client(), 'transfer-missing-rescheduled', {
       received: caseWf(received),
       missing: caseWf(missing),
       'first-transfer': transferWf(first),
@@ -219,11 +214,11 @@ describe('on the dev server', () => {
   });
 
   it('three failed transfers escalate the case', async () => {
-    const caseId = await steps.approved();
+    const caseId = await t.steps.approved();
     const transfers: Record<string, string> = {};
     for (let attempt = 1; attempt <= 3; attempt++) transfers[`transfer-${attempt}`] = transferWf(await fly([caseId], [], [caseId]));
-    expect((await stack.api.get(`/v1/cases/${caseId}`, u.khOfficer)).body).toMatchObject({ transferAttempts: 3, overdue: true });
-    await record(stack.client, 'transfer-attempts-escalated', { case: caseWf(caseId), ...transfers });
+    expect((await t.stack.api.get(`/v1/cases/${caseId}`, u.khOfficer)).body).toMatchObject({ transferAttempts: 3, overdue: true });
+    await record(client(), 'transfer-attempts-escalated', { case: caseWf(caseId), ...transfers });
   });
 });
 
