@@ -6,6 +6,7 @@ import { request } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import postgres from 'postgres';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { signToken } from '../api/auth.js';
 import { transferWorkflowId } from '../workflows/definitions.js';
@@ -19,9 +20,11 @@ const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
 const u = makeUsers();
 const children = new Set<ChildProcess>();
 const stacks: Stack[] = [];
+const cleanups: (() => Promise<void>)[] = [];
 
 afterAll(async () => {
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  for (const cleanup of cleanups) await cleanup();
   for (const stack of stacks) await stack.stop();
 });
 
@@ -126,22 +129,46 @@ async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs =
 }
 
 describe('the API process on SIGTERM', () => {
-  it('refuses new connections, finishes the bulk intake in flight with its 200, closes and exits 0', async () => {
+  it('refuses new connections, finishes the bulk intake in flight with its 200, closes and exits 0', { timeout: 240_000 }, async () => {
     const taskQueue = `shutdown-api-${Date.now()}`;
     const stack = await startStack({ taskQueue }); // a worker for the cases, and in-process reads
     stacks.push(stack);
     const port = await freePort();
-    const api = run('api/server.ts', { PORT: String(port), HOST: '127.0.0.1', TEMPORAL_TASK_QUEUE: taskQueue, API_SHUTDOWN_GRACE: '60s' });
+    const api = run('api/server.ts', { PORT: String(port), HOST: '127.0.0.1', TEMPORAL_TASK_QUEUE: taskQueue, API_SHUTDOWN_GRACE: '120s' });
     await api.waitFor('API listening');
     const token = await signToken(TEST_SECRET, u.khOfficer);
     const op = await send(port, 'POST', '/v1/operations', token, { name: 'Shutdown sweep', leadCountry: 'CN', participatingCountries: ['CN', 'KH'] });
     expect(op.status).toBe(201);
 
-    const TOTAL = 3000;
+    // The operation's row held FOR UPDATE stops the intake's case inserts (their foreign-key check)
+    // until the test lets go: the request is surely in flight when the signal comes.
+    const sql = postgres(inject('databaseUrl'), { max: 2, onnotice: () => {} });
+    let letGo!: () => void;
+    const holding = new Promise<void>((r) => (letGo = r));
+    cleanups.push(async () => {
+      letGo();
+      await sql.end({ timeout: 5 });
+    });
+    const locked = new Promise<number>((resolve, reject) => {
+      sql
+        .begin(async (tx) => {
+          const [{ pid }] = await tx`select pg_backend_pid() as pid`;
+          await tx`select id from operations where id = ${op.body.id} for update`;
+          resolve(pid as number);
+          await holding;
+        })
+        .catch(reject);
+    });
+    const lockPid = await locked;
+
+    const TOTAL = 2000;
     const intake = send(port, 'POST', `/v1/operations/${op.body.id}/intake`, token, { cases: Array.from({ length: TOTAL }, () => intakeBody()) });
-    const caseCount = async () => (await stack.api.get(`/v1/operations/${op.body.id}`, u.khOfficer)).body.caseCounts.total as number;
-    // The request is in flight once its first cases are in the store.
-    await until(caseCount, (n) => n > 0, 60_000, 'first cases of the intake');
+    await until(
+      async () => (await sql`select count(*)::int as n from pg_stat_activity where ${lockPid} = any(pg_blocking_pids(pid))`)[0].n as number,
+      (n) => n > 0,
+      60_000,
+      'the intake waiting on the held row',
+    );
     let answered = false;
     void intake.then(
       () => (answered = true),
@@ -156,7 +183,8 @@ describe('the API process on SIGTERM', () => {
       10_000,
       'refused connections',
     );
-    expect(answered, 'the intake was answered before the listener closed: make TOTAL larger').toBe(false);
+    expect(answered).toBe(false);
+    letGo();
 
     const answer = await intake;
     expect(answer.status).toBe(200);
@@ -164,7 +192,7 @@ describe('the API process on SIGTERM', () => {
     const exit = await api.exited;
     expect(exit.code, api.output()).toBe(0);
     expect(api.output()).toContain('API stopping');
-    expect(await caseCount()).toBe(TOTAL);
+    expect((await stack.api.get(`/v1/operations/${op.body.id}`, u.khOfficer)).body.caseCounts.total).toBe(TOTAL);
   });
 });
 
