@@ -107,7 +107,7 @@ async function main(): Promise<void> {
   log.info('API listening', { url: running.url, temporal: target.address, namespace: target.namespace });
   const stop = async () => {
     log.info('API stopping');
-    await running.close();
+    await running.close(config.shutdown.apiGraceMs);
     await stopBackground();
     await connection.close().catch(() => undefined);
     await database.close();

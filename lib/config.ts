@@ -78,6 +78,8 @@ const envSchema = z.object({
   MAX_TRANSFER_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(DEFAULT_TIMINGS.maxTransferAttempts),
   /** Workflow starts and updates the API keeps in flight at once for bulk requests. */
   BULK_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(64),
+  WORKER_SHUTDOWN_GRACE: duration(30_000),
+  API_SHUTDOWN_GRACE: duration(60_000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 
@@ -156,6 +158,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       documentHashKey: e.DOCUMENT_HASH_KEY,
       codecCorsOrigins: e.CODEC_CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
     },
+    /** How long a stopping process lets in-flight activities (worker) and requests (API) finish. */
+    shutdown: { workerGraceMs: e.WORKER_SHUTDOWN_GRACE, apiGraceMs: e.API_SHUTDOWN_GRACE },
     timings,
   };
 }

@@ -68,6 +68,7 @@ async function main(): Promise<void> {
       db: database.db,
       client,
       dataConverter,
+      shutdownGraceMs: config.shutdown.workerGraceMs,
     });
     const running = worker.run();
     cleanups.push(async () => {
@@ -80,7 +81,7 @@ async function main(): Promise<void> {
     });
 
     const server = await listen(app, config.port, config.host);
-    cleanups.push(() => server.close());
+    cleanups.push(() => server.close(config.shutdown.apiGraceMs));
 
     const { secret } = resolveAuthSecret(config);
     const lines = [

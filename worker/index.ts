@@ -20,6 +20,8 @@ export interface WorkerDeps {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Replaces the activities built from `db` and `client` (tests inject faults this way). */
   activities?: Activities;
+  /** How long a stopping worker lets in-flight activities finish before cancelling them (WORKER_SHUTDOWN_GRACE). */
+  shutdownGraceMs?: number;
   tuning?: Partial<Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxCachedWorkflows'>>;
 }
 
@@ -44,7 +46,7 @@ export function createWorker(deps: WorkerDeps): Promise<Worker> {
     dataConverter: deps.dataConverter,
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     ...WORKER_TUNING,
-    shutdownGraceTime: '20 seconds',
+    shutdownGraceTime: deps.shutdownGraceMs ?? 30_000,
     ...deps.tuning,
   });
 }

@@ -23,16 +23,19 @@ async function main(): Promise<void> {
   const dataConverter = encryptedDataConverter(protection.ring);
   const { client, connection } = lazyClient(target, dataConverter);
   await ensureSearchAttributes(connection, target.namespace);
+  const native = await NativeConnection.connect(connectionOptions(target));
   const worker = await createWorker({
-    connection: await NativeConnection.connect(connectionOptions(target)),
+    connection: native,
     namespace: target.namespace,
     taskQueue: config.temporal.taskQueue,
     db: database.db,
     client,
     dataConverter,
+    shutdownGraceMs: config.shutdown.workerGraceMs,
   });
   log.info('worker running', { temporal: target.address, namespace: target.namespace, taskQueue: config.temporal.taskQueue });
   await worker.run(); // returns after SIGINT/SIGTERM, once in-flight tasks finish
+  await native.close().catch(() => undefined);
   await connection.close().catch(() => undefined);
   await database.close();
   log.info('worker stopped');

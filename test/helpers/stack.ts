@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { createActivities, type Activities } from '../../activities/index.js';
 import type { AppDeps } from '../../api/app.js';
 import { createTemporalGateway } from '../../api/temporal.js';
@@ -11,6 +11,7 @@ import { openDatabase, type Database } from '../../db/client.js';
 import { createWorker } from '../../worker/index.js';
 import { DEFAULT_TIMINGS, type CaseTimings } from '../../workflows/definitions.js';
 import { TEST_DATA_CONVERTER, testApp, type Api } from './api.js';
+import { caseSteps, type Users } from './fixtures.js';
 
 let runtimeInstalled = false;
 export function quietRuntime(): void {
@@ -108,4 +109,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       }
     },
   };
+}
+
+/** A stack on the shared dev server for the file's tests (or a describe's), with its step helpers. */
+export function useStack(u: Users, options: StackOptions = {}): { stack: Stack; steps: ReturnType<typeof caseSteps> } {
+  const t = {} as { stack: Stack; steps: ReturnType<typeof caseSteps> };
+  beforeAll(async () => {
+    t.stack = await startStack(options);
+    t.steps = caseSteps(t.stack.api, u);
+  });
+  afterAll(() => t.stack?.stop());
+  return t;
 }
