@@ -9,7 +9,7 @@ import { log } from '../lib/log.js';
 import type { Actor, CaseTimings, Role } from '../workflows/definitions.js';
 import type { AuditTrail } from './audit.js';
 import { consoleRouter } from './console.js';
-import { createErrorMiddleware, notFound } from './errors.js';
+import { createErrorMiddleware, HttpError, notFound } from './errors.js';
 import { CaseEventFeed } from './event-feed.js';
 import { createRateLimiter } from './rate-limit.js';
 import { mount, route, type RouteSpec } from './http.js';
@@ -107,6 +107,17 @@ function codecCors(origins: string[]) {
   };
 }
 
+/** A known path asked with a method it does not take: 405 with the methods it does take. */
+function methodNotAllowed(routes: RouteSpec[]) {
+  const paths = routes.map((r) => ({ method: r.method.toUpperCase(), pattern: new RegExp('^' + r.path.replace(/:(\w+)/g, '[^/]+') + '/?$') }));
+  return (req: Request, _res: Response, next: NextFunction): void => {
+    const methods = [...new Set(paths.filter((p) => p.pattern.test(req.path)).map((p) => p.method))];
+    if (methods.length === 0) return next();
+    if (methods.includes('GET')) methods.push('HEAD');
+    next(new HttpError(405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed here; use ${methods.join(' or ')}`, undefined, { Allow: methods.join(', ') }));
+  };
+}
+
 export const API_INFO = {
   title: 'Repatriation case engine',
   version: '1.0.0',
@@ -160,6 +171,7 @@ export function createApp(deps: AppDeps) {
     loadTransfer: async (id) => (await getTransfer(deps.db, id)) ?? undefined,
   });
   app.use(router);
+  app.use(methodNotAllowed(routes));
   app.use(() => {
     throw notFound('route');
   });

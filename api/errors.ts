@@ -29,6 +29,15 @@ const RETRY_AFTER_SECONDS = '5';
 export const unavailable = (code: string, message: string) =>
   new HttpError(503, code, message, undefined, { 'Retry-After': RETRY_AFTER_SECONDS });
 
+/** Bodies refused by the JSON parser (api/json-body.ts, body-parser), by the parser's error type. */
+const BODY_REFUSALS: Record<string, string> = {
+  'entity.invalid.utf8': 'INVALID_UTF8',
+  'entity.duplicate.key': 'DUPLICATE_KEY',
+  'entity.charset.not.utf8': 'UNSUPPORTED_CHARSET',
+  'charset.unsupported': 'UNSUPPORTED_CHARSET',
+  'encoding.unsupported': 'UNSUPPORTED_CONTENT_ENCODING',
+};
+
 /** Maps any error to an HttpError; unknown errors become a logged 500. */
 export function toHttpError(err: unknown): HttpError {
   if (err instanceof HttpError) return err;
@@ -36,7 +45,14 @@ export function toHttpError(err: unknown): HttpError {
   if (typeof bodyParser.type === 'string' && typeof bodyParser.status === 'number' && bodyParser.status < 500) {
     if (bodyParser.type === 'entity.too.large') return new HttpError(413, 'PAYLOAD_TOO_LARGE', 'the request body is too large');
     if (bodyParser.type === 'entity.parse.failed') return new HttpError(400, 'MALFORMED_JSON', 'the request body is not valid JSON');
+    const refused = BODY_REFUSALS[bodyParser.type];
+    if (refused) return new HttpError(400, refused, (err as Error).message);
     return new HttpError(400, 'BAD_REQUEST', `the request body could not be read (${bodyParser.type})`);
+  }
+  // A body sent as gzip or deflate that does not decompress (zlib's codes start with Z_).
+  const zlibCode = (err as { code?: unknown }).code;
+  if (typeof zlibCode === 'string' && zlibCode.startsWith('Z_')) {
+    return new HttpError(400, 'MALFORMED_BODY', 'the request body does not match its Content-Encoding');
   }
   const temporal = classifyTemporalError(err);
   if (temporal && temporal.kind !== 'already-started') {

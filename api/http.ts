@@ -1,6 +1,6 @@
 // Route definitions: each route declares who may call it and what it accepts and returns; the
 // same declaration mounts the Express handler (with validation) and documents it in OpenAPI.
-import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import type { NextFunction, Request, Response, Router } from 'express';
 import { z } from 'zod';
 import { ROLES, type Actor, type Role } from '../workflows/definitions.js';
 import { requireAuth } from './auth.js';
@@ -8,6 +8,7 @@ import type { RateLimiter } from './rate-limit.js';
 import type { CaseScopeRow } from '../db/cases.js';
 import type { TransferDetail } from '../db/transfers.js';
 import { HttpError, notFound } from './errors.js';
+import { jsonBody } from './json-body.js';
 import { POLICY, canSeeSides, onSide, policyKey, type RoutePolicy, type Sides } from './policy.js';
 import { ErrorBody } from './schemas.js';
 
@@ -67,8 +68,8 @@ export interface RouteSpec<P extends z.ZodType | undefined = z.ZodType | undefin
   params?: P;
   query?: Q;
   body?: B;
-  /** Request headers the route reads, by name, with what they mean (documented in OpenAPI). */
-  requestHeaders?: Record<string, string>;
+  /** Request headers the route reads, by name, with what they mean and the pattern a value must match (documented in OpenAPI). */
+  requestHeaders?: Record<string, string | { description: string; pattern: string }>;
   /** Body size limit (express/body-parser syntax); defaults to the app's. */
   bodyLimit?: string;
   /**
@@ -148,7 +149,7 @@ export function mount(router: Router, routes: RouteSpec[], options: MountOptions
   for (const spec of routes) {
     const handlers: ((req: Request, res: Response, next: NextFunction) => unknown)[] = [];
     if (spec.roles) handlers.push(requireAuth(options.authenticate, spec.roles, options.rateLimiter));
-    if (spec.body) handlers.push(express.json({ limit: spec.bodyLimit ?? options.bodyLimit, strict: true }));
+    if (spec.body) handlers.push(jsonBody(spec.bodyLimit ?? options.bodyLimit));
     handlers.push(async (req: Request, res: Response) => {
       const purpose = req.get('x-purpose')?.trim() ?? '';
       if (spec.purpose && (purpose.length === 0 || purpose.length > MAX_PURPOSE)) {

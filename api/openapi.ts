@@ -76,7 +76,10 @@ export function buildOpenApi(routes: RouteSpec[], info: { title: string; version
               },
             ]
           : []),
-        ...Object.entries(spec.requestHeaders ?? {}).map(([name, description]) => ({ name, in: 'header', required: false, description, schema: { type: 'string' } })),
+        ...Object.entries(spec.requestHeaders ?? {}).map(([name, header]) => {
+          const { description, pattern } = typeof header === 'string' ? { description: header, pattern: undefined } : header;
+          return { name, in: 'header', required: false, description, schema: { type: 'string', ...(pattern ? { pattern } : {}) } };
+        }),
       ],
       ...(spec.body
         ? { requestBody: { required: !bodyOptional, content: { 'application/json': { schema: jsonSchema(spec.body, 'input') } } } }

@@ -16,10 +16,26 @@ export const AnyCountry = z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 
 export const CaseStatus = z.enum(CASE_STATUSES);
 export const Role = z.enum(ROLES);
 export const Id = z.uuid();
-const text = (max: number) => z.string().trim().min(1).max(max);
-const optionalText = (max: number) => z.string().trim().max(max).nullable().optional();
-const DateTime = z.iso.datetime({ offset: true });
-const IsoDate = z.iso.date();
+// Lengths are checked before trimming and blankness as a pattern, so that the OpenAPI document
+// (maxLength, minLength, pattern) says exactly what is accepted.
+/** A string PostgreSQL can store: text columns cannot hold the NUL character. */
+export const storable = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .regex(/^[^\u0000]*$/, 'must not contain the NUL character')
+    // A lone surrogate (a JSON "\ud800" escape) would be stored as U+FFFD: refused, not altered.
+    .refine((s) => !/\p{Cs}/u.test(s), 'must be well-formed Unicode (no lone surrogate)');
+// One pattern for "not blank" (and no NUL), so that generators of the document need not filter.
+const text = (max: number) => storable(max).trim().min(1).regex(/^\s*[^\s\u0000][^\u0000]*$/, 'must not be blank');
+const optionalText = (max: number) => storable(max).trim().nullable().optional();
+/** Years the case store and every client can represent; far past and far future are typing errors. */
+export const MIN_YEAR = 1900;
+export const MAX_YEAR = 2199;
+const YEAR_RANGE = /^(19|2[01])\d\d-/;
+const yearMessage = `a year from ${MIN_YEAR} to ${MAX_YEAR}`;
+const DateTime = z.iso.datetime({ offset: true }).regex(YEAR_RANGE, yearMessage);
+const IsoDate = z.iso.date().regex(YEAR_RANGE, yearMessage);
 const Timestamp = z.string().describe('ISO 8601 date-time (UTC)');
 
 // ---- errors ----
@@ -30,15 +46,26 @@ export const ErrorBody = z.strictObject({
 
 // ---- operations ----
 
-export const CreateOperationBody = z.strictObject({
-  id: Id.optional().describe('an id chosen by the client (a UUID): the same request sent again, after an answer was lost, opens no second operation'),
-  name: text(200),
-  leadCountry: Country,
-  participatingCountries: z.array(Country).min(1).max(PARTICIPATING_COUNTRIES.length),
-  startedOn: IsoDate.nullable().optional(),
-  description: optionalText(4000),
-  custodyLimitDays: z.number().int().min(1).max(365).nullable().optional().describe('days from arrest to a decision (default 60)'),
-});
+export const CreateOperationBody = z
+  .strictObject({
+    id: Id.optional().describe('an id chosen by the client (a UUID): the same request sent again, after an answer was lost, opens no second operation'),
+    name: text(200),
+    leadCountry: Country,
+    participatingCountries: z.array(Country).min(1).max(PARTICIPATING_COUNTRIES.length),
+    startedOn: IsoDate.nullable().optional(),
+    description: optionalText(4000),
+    custodyLimitDays: z.number().int().min(1).max(365).nullable().optional().describe('days from arrest to a decision (default 60)'),
+  })
+  .refine((b) => b.participatingCountries.includes(b.leadCountry), {
+    message: 'the lead country must be one of the participating countries',
+    path: ['participatingCountries'],
+  })
+  // The same rule, for the OpenAPI document: one branch per possible lead country.
+  .meta({
+    anyOf: PARTICIPATING_COUNTRIES.map((c) => ({
+      properties: { leadCountry: { const: c }, participatingCountries: { contains: { const: c } } },
+    })),
+  });
 
 export const Operation = z.strictObject({
   id: Id,
@@ -91,7 +118,8 @@ export const Indicator = z.enum(TRAFFICKING_INDICATORS);
 const Indicators = z
   .array(Indicator)
   .max(TRAFFICKING_INDICATORS.length)
-  .refine((list) => new Set(list).size === list.length, 'indicators are listed once each');
+  .refine((list) => new Set(list).size === list.length, 'indicators are listed once each')
+  .meta({ uniqueItems: true });
 
 export const ConsularNoticeBody = z.strictObject({
   notifiedAt: DateTime,
@@ -278,8 +306,8 @@ export const CourtOrderBody = z.strictObject({
 export const HoldCreated = z.strictObject({ holdId: z.string(), case: CaseDetail });
 export const ClaimCreated = z.strictObject({ claimId: z.string(), case: CaseDetail });
 
-export const HoldParams = z.strictObject({ id: Id, holdId: z.string().min(1).max(100) });
-export const ClaimParams = z.strictObject({ id: Id, claimId: z.string().min(1).max(100) });
+export const HoldParams = z.strictObject({ id: Id, holdId: storable(100).min(1) });
+export const ClaimParams = z.strictObject({ id: Id, claimId: storable(100).min(1) });
 
 const BooleanQuery = z.enum(['true', 'false']).transform((v) => v === 'true');
 
@@ -307,30 +335,31 @@ export const CaseEvent = z.strictObject({
 });
 export const CaseEventList = z.strictObject({ caseId: Id, items: z.array(CaseEvent) });
 
-export const IdentityBody = z
-  .strictObject({
-    result: z.enum(['confirmed', 'mismatch', 'inconclusive']),
-    verifiedNationality: AnyCountry.nullable().optional(),
-    method: z.enum(['biometric', 'document', 'registry']),
-    evidenceRef: optionalText(200),
-    notes: optionalText(4000),
-  })
-  .refine((b) => b.result !== 'mismatch' || !!b.verifiedNationality, {
-    message: 'a mismatch names the nationality established (verifiedNationality)',
-    path: ['verifiedNationality'],
-  });
+// Rules between fields are branches of a union, so the OpenAPI document states them too (oneOf).
+const identityFields = {
+  method: z.enum(['biometric', 'document', 'registry']),
+  evidenceRef: optionalText(200),
+  notes: optionalText(4000),
+};
+export const IdentityBody = z.discriminatedUnion('result', [
+  z.strictObject({ result: z.enum(['confirmed', 'inconclusive']), verifiedNationality: AnyCountry.nullable().optional(), ...identityFields }),
+  z.strictObject({
+    result: z.literal('mismatch'),
+    verifiedNationality: AnyCountry.describe('a mismatch names the nationality established'),
+    ...identityFields,
+  }),
+]);
 
-export const DecisionBody = z
-  .strictObject({ decision: z.enum(['approve', 'reject']), reason: optionalText(4000) })
-  .refine((b) => b.decision !== 'reject' || !!b.reason, { message: 'a rejection needs a reason', path: ['reason'] });
+/** A decision; a rejection needs a reason. */
+const decisionFields = <S extends z.ZodRawShape>(shape: S) =>
+  z.discriminatedUnion('decision', [
+    z.strictObject({ ...shape, decision: z.literal('approve'), reason: optionalText(4000) }),
+    z.strictObject({ ...shape, decision: z.literal('reject'), reason: text(4000).describe('a rejection needs a reason') }),
+  ]);
 
-export const BulkDecisionBody = z
-  .strictObject({
-    caseIds: z.array(Id).min(1).max(MAX_BULK),
-    decision: z.enum(['approve', 'reject']),
-    reason: optionalText(4000),
-  })
-  .refine((b) => b.decision !== 'reject' || !!b.reason, { message: 'a rejection needs a reason', path: ['reason'] });
+export const DecisionBody = decisionFields({});
+
+export const BulkDecisionBody = decisionFields({ caseIds: z.array(Id).min(1).max(MAX_BULK) });
 
 
 export const CaseResults = z.strictObject({

@@ -3,14 +3,15 @@ import { listAudit, sealAudit, verifyAudit } from '../../db/audit.js';
 import type { AppDeps } from '../app.js';
 import { HttpError } from '../errors.js';
 import { errorResponses, route } from '../http.js';
+import { storable } from '../schemas.js';
 import { scopeCountry } from '../scope.js';
 
 const AuditQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(100),
   cursor: z.string().regex(/^\d{1,18}$/, 'a cursor from a previous page').optional(),
-  objectId: z.string().min(1).max(100).optional(),
-  actor: z.string().min(1).max(200).optional(),
-  action: z.string().min(1).max(100).optional(),
+  objectId: storable(100).min(1).optional(),
+  actor: storable(200).min(1).optional(),
+  action: storable(100).min(1).optional(),
 });
 
 const AuditItem = z.strictObject({

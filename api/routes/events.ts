@@ -43,9 +43,11 @@ export interface StreamOptions {
 
 const CATCH_UP_PAGE = 500;
 
+const LAST_EVENT_ID = /^\d{0,15}$/;
+
 function parseLastEventId(value: string | undefined): number | undefined {
   if (value === undefined || value.trim() === '') return undefined;
-  if (!/^\d{1,15}$/.test(value.trim())) throw new HttpError(400, 'INVALID_LAST_EVENT_ID', 'Last-Event-ID must be an event id this stream sent');
+  if (!LAST_EVENT_ID.test(value.trim())) throw new HttpError(400, 'INVALID_LAST_EVENT_ID', 'Last-Event-ID must be an event id this stream sent');
   return Number(value.trim());
 }
 
@@ -61,7 +63,7 @@ export function eventRoutes({ db, audit }: AppDeps, feed: CaseEventFeed, options
         'or `0` for everything) it first replays every later change in the caller\'s scope, in order.',
       tags: ['events'],
       purpose: true,
-      requestHeaders: { 'Last-Event-ID': 'resume after this event id (the last `id:` received)' },
+      requestHeaders: { 'Last-Event-ID': { description: 'resume after this event id (the last `id:` received)', pattern: LAST_EVENT_ID.source } },
       responses: {
         200: { description: 'the stream (text/event-stream); each message\'s data', schema: StreamEvent, contentType: 'text/event-stream' },
         ...errorResponses(400, 401, 503),

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { countCasesByStatus, getOperation, insertOperation, listOperations } from '../../db/operations.js';
 import type { AppDeps } from '../app.js';
-import { HttpError, forbidden, notFound } from '../errors.js';
+import { forbidden, notFound } from '../errors.js';
 import { errorResponses, route } from '../http.js';
 import { CreateOperationBody, IdParams, OperationDetail, OperationList, Operation, Page } from '../schemas.js';
 import { decodeCursor, encodeCursor } from '../scope.js';
@@ -21,9 +21,6 @@ export function operationRoutes({ db }: AppDeps) {
       },
       handler: async ({ actor, body }) => {
         const participating = [...new Set(body.participatingCountries)];
-        if (!participating.includes(body.leadCountry)) {
-          throw new HttpError(400, 'INVALID_INPUT', 'the lead country must be one of the participating countries');
-        }
         if (!(participating as string[]).includes(actor.country)) throw forbidden('only a participating country opens an operation');
         const { created, operation } = await insertOperation(db, {
           id: body.id ?? randomUUID(),

@@ -22,10 +22,10 @@ export interface Answer<T = any> {
   headers: Record<string, string>;
 }
 
-function matchRoute(routes: RouteSpec[], method: string, path: string): RouteSpec | undefined {
+function matchRoute(routes: RouteSpec[], method: string | undefined, path: string): RouteSpec | undefined {
   const bare = path.split('?')[0];
   return routes.find((r) => {
-    if (r.method !== method) return false;
+    if (method !== undefined && r.method !== method) return false;
     const pattern = new RegExp('^' + r.path.replace(/:(\w+)/g, '[^/]+') + '$');
     return pattern.test(bare);
   });
@@ -75,6 +75,11 @@ export class Api {
       (s: number) => s >= 500 && s !== 503,
     );
     const spec = matchRoute(this.routes, method, path);
+    if (!spec && matchRoute(this.routes, undefined, path)) {
+      expect(status).toBe(405);
+      expect(body).toMatchObject({ error: { code: 'METHOD_NOT_ALLOWED' } });
+      return;
+    }
     if (!spec) {
       expect(status).toBe(404);
       expect(body).toMatchObject({ error: { code: 'NOT_FOUND' } });
