@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { countCasesByStatus, getOperation, insertOperation, listOperations } from '../../db/operations.js';
 import type { AppDeps } from '../app.js';
-import { forbidden, notFound } from '../errors.js';
+import { HttpError, forbidden, notFound } from '../errors.js';
 import { errorResponses, route } from '../http.js';
 import { CreateOperationBody, IdParams, OperationDetail, OperationList, Operation, Page } from '../schemas.js';
 import { decodeCursor, encodeCursor } from '../scope.js';
