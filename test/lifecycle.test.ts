@@ -1,5 +1,5 @@
 // The whole process through the API on a real Temporal dev server and PostgreSQL: the full path
-// of one case and every branch of issue #2's part of the process.
+// of one case and every branch of the main process (intake to handover).
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { caseWorkflowId } from '../workflows/definitions.js';

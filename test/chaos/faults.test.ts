@@ -1,4 +1,4 @@
-// Issue 6, "nothing lost under faults": 500 cases driven through every stage by a retrying HTTP
+// Nothing lost under faults: 500 cases driven through every stage by a retrying HTTP
 // client while the worker is killed three times, the Temporal dev server once and PostgreSQL once,
 // each at a seeded random moment and started again. Under faults every answer is a 2xx or a 503
 // with Retry-After, in bounded time; afterwards every case is where its script took it, the store
