@@ -79,6 +79,8 @@ const envSchema = z.object({
   /** Workflow starts and updates the API keeps in flight at once for bulk requests. */
   BULK_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(64),
   WORKER_SHUTDOWN_GRACE: duration(30_000),
+  /** Case workflows a worker keeps in memory between steps; unset: the SDK's default from the heap size. */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(1_000_000).optional(),
   API_SHUTDOWN_GRACE: duration(60_000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
@@ -160,6 +162,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     },
     /** How long a stopping process lets in-flight activities (worker) and requests (API) finish. */
     shutdown: { workerGraceMs: e.WORKER_SHUTDOWN_GRACE, apiGraceMs: e.API_SHUTDOWN_GRACE },
+    worker: { maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS },
     timings,
   };
 }

@@ -69,6 +69,7 @@ async function main(): Promise<void> {
       client,
       dataConverter,
       shutdownGraceMs: config.shutdown.workerGraceMs,
+      maxCachedWorkflows: config.worker.maxCachedWorkflows,
     });
     const running = worker.run();
     cleanups.push(async () => {

@@ -26,6 +26,12 @@ describe('configuration', () => {
     expect(loadConfig({ APPROVAL_DEADLINE: '2d' }).timings.approvalMs).toBe(172_800_000);
   });
 
+  it('leaves the worker cache to the SDK unless WORKER_MAX_CACHED_WORKFLOWS is set', () => {
+    expect(loadConfig({}).worker.maxCachedWorkflows).toBeUndefined();
+    expect(loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: '6000' }).worker.maxCachedWorkflows).toBe(6000);
+    expect(() => loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: '-1' })).toThrow(/WORKER_MAX_CACHED_WORKFLOWS/);
+  });
+
   it('fails fast naming the bad variable', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(ConfigError);
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
