@@ -28,6 +28,7 @@ import { startDevServer } from '../lib/dev-server.js';
 import { PROJECT_ROOT } from '../lib/temporal-binaries.js';
 import { TASK_QUEUE, type Actor } from '../workflows/definitions.js';
 import { WORKER_TUNING } from '../worker/index.js';
+import { freePort } from '../test/helpers/ports.js';
 import { stepUpdate } from './workflows/index.js';
 
 const { values: args } = parseArgs({
@@ -56,15 +57,6 @@ const CONNECTIONS = Number(args.connections);
 const UPDATES_PER_CASE = 7; // identity, screening, two decisions, assignment, departure, handover
 
 Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
-const freePort = async () => {
-  const { createServer } = await import('node:net');
-  return new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-};
 const seconds = (ms: number) => Math.round(ms / 10) / 100;
 const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 

@@ -69,7 +69,7 @@ async function main(): Promise<void> {
       client,
       dataConverter,
       shutdownGraceMs: config.shutdown.workerGraceMs,
-      maxCachedWorkflows: config.worker.maxCachedWorkflows,
+      tuning: config.worker,
     });
     const running = worker.run();
     cleanups.push(async () => {

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { caseWorkflowId } from '../workflows/definitions.js';
-import { caseSteps, makeUsers } from './helpers/fixtures.js';
+import { caseSteps, makeUsers, transferBody } from './helpers/fixtures.js';
 import { startStack, type Stack } from './helpers/stack.js';
 
 let stack: Stack;
@@ -245,16 +245,7 @@ describe('transfers', () => {
   it('a batch request sent again with its client-chosen id fills the same batch, once', async () => {
     const [a, b] = [await steps.approved(), await steps.approved()];
     const transferId = randomUUID();
-    const body = {
-      transferId,
-      destinationCountry: 'CN',
-      mode: 'charter_flight',
-      from: 'Phnom Penh (PNH)',
-      to: 'Guangzhou (CAN)',
-      scheduledAt: '2025-11-01T08:00:00Z',
-      capacity: 10,
-      caseIds: [a, b],
-    };
+    const body = transferBody([a, b], 10, { transferId });
     const first = await stack.api.post('/v1/transfers', u.khOfficer, body);
     // The answer was lost; the client sends the same request again.
     const again = await stack.api.post('/v1/transfers', u.khOfficer, body);

@@ -32,7 +32,7 @@ async function main(): Promise<void> {
     client,
     dataConverter,
     shutdownGraceMs: config.shutdown.workerGraceMs,
-    maxCachedWorkflows: config.worker.maxCachedWorkflows,
+    tuning: config.worker, // maxCachedWorkflows: unset leaves the SDK's default
   });
   log.info('worker running', { temporal: target.address, namespace: target.namespace, taskQueue: config.temporal.taskQueue });
   await worker.run(); // returns after SIGINT/SIGTERM, once in-flight tasks finish

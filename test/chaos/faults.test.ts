@@ -14,7 +14,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { mapLimit } from '../../lib/concurrency.js';
 import { CASE_WORKFLOW_TYPE, type CaseStatus } from '../../workflows/definitions.js';
 import { TEST_DOCUMENT_HASH_KEY, TEST_PAYLOAD_KEYS } from '../helpers/api.js';
-import { intakeBody, makeUsers } from '../helpers/fixtures.js';
+import { intakeBody, makeUsers, transferBody } from '../helpers/fixtures.js';
 import { freePort } from '../helpers/ports.js';
 import { ChaosApi, seededRandom } from './client.js';
 import { NodeProcess, PostgresCluster, TemporalServer, sleep, waitFor } from './processes.js';
@@ -318,22 +318,7 @@ it(`${TOTAL} cases through every stage survive worker, Temporal and PostgreSQL c
   ];
   await mapLimit(flights, 2, async (flight) => {
     const transferId = randomUUID();
-    const res = await api.send(
-      'POST',
-      '/v1/transfers',
-      u.khOfficer,
-      {
-        transferId,
-        destinationCountry: 'CN',
-        mode: 'charter_flight',
-        from: 'Phnom Penh (PNH)',
-        to: 'Guangzhou (CAN)',
-        scheduledAt: '2025-11-01T08:00:00Z',
-        capacity: flight.ids.length,
-        caseIds: flight.ids,
-      },
-      redeliver(),
-    );
+    const res = await api.send('POST', '/v1/transfers', u.khOfficer, transferBody(flight.ids, flight.ids.length, { transferId }), redeliver());
     done();
     if (!expectOk('transfer', res.status, res.body)) return;
     acknowledged.transfers.add(transferId);

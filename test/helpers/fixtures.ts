@@ -51,6 +51,20 @@ export function intakeBody(overrides: Record<string, unknown> = {}, person: Reco
   };
 }
 
+/** A charter flight from Phnom Penh to Guangzhou for `caseIds`; `extra` adds or replaces fields. */
+export function transferBody(caseIds: string[], capacity = 200, extra: Record<string, unknown> = {}) {
+  return {
+    destinationCountry: 'CN',
+    mode: 'charter_flight',
+    from: 'Phnom Penh (PNH)',
+    to: 'Guangzhou (CAN)',
+    scheduledAt: '2025-11-01T08:00:00Z',
+    capacity,
+    caseIds,
+    ...extra,
+  };
+}
+
 /** Drives a case through the API, step by step, asserting each step's answer. */
 export function caseSteps(api: Api, u: Users) {
   return {
@@ -90,15 +104,7 @@ export function caseSteps(api: Api, u: Users) {
       return caseId;
     },
     async transfer(caseIds: string[], capacity = 200, by = u.khOfficer) {
-      const res = await api.post('/v1/transfers', by, {
-        destinationCountry: 'CN',
-        mode: 'charter_flight',
-        from: 'Phnom Penh (PNH)',
-        to: 'Guangzhou (CAN)',
-        scheduledAt: '2025-11-01T08:00:00Z',
-        capacity,
-        caseIds,
-      });
+      const res = await api.post('/v1/transfers', by, transferBody(caseIds, capacity));
       expect(res.status, JSON.stringify(res.body)).toBe(201);
       return res.body as { transferId: string; cases: { caseId: string; accepted: boolean; error?: { code: string } }[] };
     },
