@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { insertIntakes, markWorkflowsStarted, pendingWorkflowStarts } from '../db/cases.js';
 import type { Db } from '../db/client.js';
 import { getOperation, type Operation } from '../db/operations.js';
-import { mapLimit } from '../lib/concurrency.js';
+import { limiter } from '../lib/concurrency.js';
 import { log } from '../lib/log.js';
 import type { FieldProtection } from '../lib/crypto.js';
 import {
@@ -63,26 +63,46 @@ async function loadOperations(db: Db, items: IntakeItem[]): Promise<Map<string, 
 }
 
 /**
+ * Cases whose workflows this process is starting right now (recorded, start not yet marked). The
+ * outbox leaves them alone: a large intake takes longer than its grace, and a second start of each
+ * would only load the server.
+ */
+const startsInFlight = new Set<string>();
+
+/**
  * Starts the workflows of recorded cases and marks them started. Returns the cases whose start
  * failed, with why; those stay in the outbox.
  */
 export async function startRecordedCases(
   deps: Pick<IntakeDeps, 'db' | 'temporal' | 'concurrency'>,
   inputs: CaseWorkflowInput[],
+  gate = limiter(deps.concurrency),
 ): Promise<Map<string, HttpError>> {
   const failed = new Map<string, HttpError>();
   const started: string[] = [];
-  await mapLimit(inputs, deps.concurrency, async (input) => {
-    try {
-      await deps.temporal.startCase(input); // 'exists' is as good: an earlier attempt started it
-      started.push(input.caseId);
-    } catch (err) {
-      failed.set(input.caseId, toHttpError(err));
-    }
-  });
-  await markWorkflowsStarted(deps.db, started);
+  for (const input of inputs) startsInFlight.add(input.caseId);
+  try {
+    await Promise.all(
+      inputs.map((input) =>
+        gate(async () => {
+          try {
+            await deps.temporal.startCase(input); // 'exists' is as good: an earlier attempt started it
+            started.push(input.caseId);
+          } catch (err) {
+            failed.set(input.caseId, toHttpError(err));
+          }
+        }),
+      ),
+    );
+    await markWorkflowsStarted(deps.db, started);
+  } finally {
+    for (const input of inputs) startsInFlight.delete(input.caseId);
+  }
   return failed;
 }
+
+/** Cases recorded per transaction in a bulk intake; each chunk's starts overlap the next chunk's recording. */
+export const RECORD_CHUNK = 500;
 
 /** Starts, every few seconds, the workflows of cases recorded but not started (a crash, an outage). */
 export function startIntakeOutbox(deps: IntakeDeps, options: { intervalMs?: number; graceMs?: number } = {}): () => Promise<void> {
@@ -93,10 +113,12 @@ export function startIntakeOutbox(deps: IntakeDeps, options: { intervalMs?: numb
     running = running.then(async () => {
       if (stopped) return;
       try {
-        const pending = await pendingWorkflowStarts(deps.db, deps.protect, {
-          olderThan: new Date(Date.now() - graceMs).toISOString(),
-          limit: 500,
-        });
+        const pending = (
+          await pendingWorkflowStarts(deps.db, deps.protect, {
+            olderThan: new Date(Date.now() - graceMs).toISOString(),
+            limit: 500,
+          })
+        ).filter((input) => !startsInFlight.has(input.caseId));
         if (pending.length === 0) return;
         const failed = await startRecordedCases(deps, pending);
         log.info('intake outbox started workflows', { started: pending.length - failed.size, failed: failed.size });
@@ -179,20 +201,45 @@ export async function openCases(deps: IntakeDeps, actor: Actor, items: IntakeIte
         openedBy: actor,
         openedAt,
         participatingCountries: operation?.participatingCountries ?? [...PARTICIPATING_COUNTRIES],
-        timings: operation?.custodyLimitDays
-          ? { ...deps.timings, custodyMs: operation.custodyLimitDays * 86_400_000 }
-          : deps.timings,
+        timings: operation?.custodyLimitDays ? { ...deps.timings, custodyMs: operation.custodyLimitDays * 86_400_000 } : deps.timings,
       },
     });
   });
 
   // Record first — the store is the record — then start each workflow. A start that is not confirmed
-  // here (Temporal down, this process gone) is made by the outbox (startIntakeOutbox).
-  const inserted = await insertIntakes(db, candidates.map((c) => c.input), deps.protect);
-  const duplicates = candidates.filter((c) => !inserted.has(c.input.caseId)).map((c) => c.input.caseId);
-  // A duplicate may be the retry of an intake whose case was recorded but whose workflow was not started.
-  const unstarted = duplicates.length > 0 ? await pendingWorkflowStarts(db, deps.protect, { ids: duplicates }) : [];
-  const failed = await startRecordedCases(deps, [...candidates.map((c) => c.input).filter((i) => inserted.has(i.caseId)), ...unstarted]);
+  // here (Temporal down, this process gone) is made by the outbox (startIntakeOutbox). A bulk intake
+  // is recorded a chunk at a time, and a chunk's workflows start while the next chunk is recorded:
+  // the starts, bound by the Temporal server, do not wait for the whole request to be stored. The
+  // recording keeps at most two chunks ahead of the starts, so a case waits seconds for its start.
+  const inserted = new Set<string>();
+  const failed = new Map<string, HttpError>();
+  const gate = limiter(deps.concurrency);
+  const starting: Promise<void>[] = [];
+  /** Marking starts fails only with the database; the outbox marks them later, and the request answers 503. */
+  let markFailure: unknown;
+  try {
+    for (let i = 0; i < candidates.length; i += RECORD_CHUNK) {
+      if (starting.length >= 2) await starting[starting.length - 2];
+      const chunk = candidates.slice(i, i + RECORD_CHUNK).map((c) => c.input);
+      const fresh = await insertIntakes(db, chunk, deps.protect);
+      for (const id of fresh) inserted.add(id);
+      // A duplicate may be the retry of an intake whose case was recorded but whose workflow was not started.
+      const duplicates = chunk.filter((input) => !fresh.has(input.caseId)).map((input) => input.caseId);
+      const unstarted = duplicates.length > 0 ? await pendingWorkflowStarts(db, deps.protect, { ids: duplicates }) : [];
+      const toStart = [...chunk.filter((input) => fresh.has(input.caseId)), ...unstarted];
+      starting.push(
+        startRecordedCases(deps, toStart, gate).then(
+          (f) => f.forEach((error, id) => failed.set(id, error)),
+          (err) => void (markFailure ??= err),
+        ),
+      );
+    }
+  } finally {
+    // Whatever stops the recording, the starts of chunks already recorded run to their end (the outbox
+    // would make them otherwise, but a request must not leave work running behind its answer).
+    await Promise.all(starting);
+  }
+  if (markFailure) throw markFailure;
   for (const { index, input } of candidates) {
     const ref = input.intake.externalRef;
     const error = failed.get(input.caseId);

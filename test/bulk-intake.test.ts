@@ -1,7 +1,12 @@
 // Raid-sized intake: 2,141 people (the 2025 China–Cambodia sweep) in one request, with malformed
 // and duplicate items among them. Exact counts back; every good case has its row and its workflow.
+import { inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { caseIdFor, RECORD_CHUNK, startIntakeOutbox } from '../api/intake.js';
+import { createTemporalGateway, type TemporalGateway } from '../api/temporal.js';
+import { TEST_PROTECT } from './helpers/api.js';
 import { getCaseScopes } from '../db/cases.js';
+import { cases } from '../db/schema.js';
 import { mapLimit } from '../lib/concurrency.js';
 import { caseWorkflowId } from '../workflows/definitions.js';
 import { intakeBody, makeUsers } from './helpers/fixtures.js';
@@ -103,6 +108,75 @@ describe('bulk intake of 2,141 cases', () => {
     } while (cursor);
     expect(seen.size).toBe(TOTAL - MALFORMED.length - 1 - DUPLICATE_OF.size);
     expect(pages).toBe(5);
+  });
+});
+
+describe('a bulk intake recorded in chunks', () => {
+  it('when the store stops part-way: each recorded chunk has its workflows, the answer is 503, the retry opens the rest', async () => {
+    const TOTAL = RECORD_CHUNK * 2 + 200;
+    const items = Array.from({ length: TOTAL }, () => intakeBody());
+    const poison = items[RECORD_CHUNK + 100].externalRef as string;
+    // The store "goes down" when it meets one row of the second chunk (as a restart would answer).
+    const { db } = stack.database;
+    await db.execute(
+      sql.raw(`create or replace function bulk_intake_test_outage() returns trigger language plpgsql as $$
+        begin if new.external_ref = '${poison}' then raise exception 'store going down' using errcode = '57P01'; end if; return new; end $$`),
+    );
+    await db.execute(sql`create trigger bulk_intake_test_outage before insert on cases for each row execute function bulk_intake_test_outage()`);
+    let res;
+    try {
+      res = await stack.api.post(`/v1/operations/${operationId}/intake`, u.khOfficer, { cases: items });
+    } finally {
+      await db.execute(sql`drop trigger bulk_intake_test_outage on cases`);
+      await db.execute(sql`drop function bulk_intake_test_outage()`);
+    }
+    expect(res.status).toBe(503);
+    expect(res.body.error.code).toBe('DATABASE_UNAVAILABLE');
+
+    // The first chunk was recorded and its workflows started and marked; nothing of the chunk that failed.
+    const ids = items.map((item) => caseIdFor('KH', item.externalRef as string));
+    const recorded = await db.select({ id: cases.id, started: cases.workflowStarted }).from(cases).where(inArray(cases.id, ids));
+    expect(recorded.map((r) => r.id).sort()).toEqual(ids.slice(0, RECORD_CHUNK).sort());
+    expect(recorded.every((r) => r.started)).toBe(true);
+    const statuses = await mapLimit(ids.slice(0, RECORD_CHUNK), 50, async (id) => (await stack.client.workflow.getHandle(caseWorkflowId(id)).describe()).status.name);
+    expect(statuses.every((s) => s === 'RUNNING')).toBe(true);
+
+    const retry = await stack.api.post(`/v1/operations/${operationId}/intake`, u.khOfficer, { cases: items });
+    expect(retry.status).toBe(200);
+    expect(retry.body).toMatchObject({ created: TOTAL - RECORD_CHUNK, duplicates: RECORD_CHUNK, rejected: 0 });
+    expect(retry.body.results.map((r: { caseId: string }) => r.caseId)).toEqual(ids);
+    const started = await mapLimit(ids, 50, async (id) => (await stack.client.workflow.getHandle(caseWorkflowId(id)).describe()).status.name);
+    expect(started.filter((s) => s === 'RUNNING')).toHaveLength(TOTAL);
+  });
+});
+
+describe('the intake outbox beside a large intake', () => {
+  it('leaves the cases an intake in this process is starting to that intake', async () => {
+    const items = Array.from({ length: RECORD_CHUNK * 3 }, () => intakeBody());
+    const ids = new Set(items.map((item) => caseIdFor('KH', item.externalRef as string)));
+    const live = createTemporalGateway({ client: stack.client, connection: stack.connection, taskQueue: stack.taskQueue, callTimeoutMs: 30_000 });
+    let outboxStartsOfThisIntake = 0;
+    const counting: TemporalGateway = {
+      ...live,
+      startCase: (input) => {
+        if (ids.has(input.caseId)) outboxStartsOfThisIntake++;
+        return live.startCase(input);
+      },
+    };
+    // An outbox with no grace at all, passing every 50 ms: whatever the intake has recorded and not yet
+    // started, it sees at once.
+    const stopOutbox = startIntakeOutbox(
+      { db: stack.database.db, temporal: counting, protect: TEST_PROTECT, timings: stack.timings, concurrency: 8 },
+      { intervalMs: 50, graceMs: 0 },
+    );
+    try {
+      const res = await stack.api.post(`/v1/operations/${operationId}/intake`, u.khOfficer, { cases: items });
+      expect(res.status).toBe(200);
+      expect(res.body.created).toBe(items.length);
+    } finally {
+      await stopOutbox();
+    }
+    expect(outboxStartsOfThisIntake).toBe(0);
   });
 });
 
