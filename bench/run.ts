@@ -392,6 +392,7 @@ async function main() {
       participatingCountries: ['CN', 'KH'],
     });
     const items = Array.from({ length: LIFECYCLE }, intakeItem);
+    let cpu = cpuMeter();
     let t = performance.now();
     let mark = performance.now();
     const phase = (name: string) => {
@@ -435,6 +436,7 @@ async function main() {
     });
     phase('flights');
     const lifecycle = performance.now() - t;
+    log(`  ${seconds(lifecycle)} s; CPU s: ${cpu()}`);
     const [{ n: handedOver }] = await sql<
       { n: number }[]
     >`select count(*)::int as n from cases where operation_id = ${op.id} and status = 'HANDED_OVER'`;
@@ -444,6 +446,7 @@ async function main() {
     if (PARTS.has('lifecycle')) {
       await drain('before the baseline lifecycle');
       log(`lifecycle of ${LIFECYCLE}: baseline workflows`);
+      cpu = cpuMeter();
       t = performance.now();
       const handles = await mapLimit(
         Array.from({ length: LIFECYCLE }, (_, i) => i),
@@ -462,6 +465,7 @@ async function main() {
         log(`  update round ${step + 1}: ${seconds(performance.now() - round)} s`);
       }
       const baselineLifecycle = performance.now() - t;
+      log(`  ${seconds(baselineLifecycle)} s; CPU s: ${cpu()}`);
       results[`lifecycle_${LIFECYCLE}`] = {
         apiMs: lifecycle,
         baselineMs: baselineLifecycle,
