@@ -151,18 +151,18 @@ function cpuSeconds(pid: number | undefined): number {
   }
 }
 
-/** CPU seconds used so far by every PostgreSQL process on this machine (the server and its backends). */
-function postgresCpuSeconds(): number {
-  let total = 0;
+/** CPU seconds used so far by each PostgreSQL process on this machine (the server and its backends), by pid. */
+function postgresCpuSeconds(): Map<number, number> {
+  const byPid = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') total += cpuSeconds(Number(entry));
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') byPid.set(Number(entry), cpuSeconds(Number(entry)));
     } catch {
       // gone
     }
   }
-  return total;
+  return byPid;
 }
 
 const users = {
@@ -252,13 +252,16 @@ async function main() {
       worker: cpuSeconds(worker.pid),
       api: cpuSeconds(api.pid),
       bench: cpuSeconds(process.pid),
-      postgres: postgresCpuSeconds(),
     });
     const start = read();
+    const postgresStart = postgresCpuSeconds();
     return () => {
       const end = read();
-      return Object.entries(end)
-        .map(([k, v]) => `${k} ${(v - start[k as keyof typeof start]).toFixed(1)}`)
+      // Backends that ended in between are missed: a lower bound.
+      let postgresUsed = 0;
+      for (const [pid, used] of postgresCpuSeconds()) postgresUsed += used - (postgresStart.get(pid) ?? 0);
+      return [...Object.entries(end).map(([k, v]) => [k, v - start[k as keyof typeof start]] as const), ['postgres', postgresUsed] as const]
+        .map(([k, v]) => `${k} ${v.toFixed(1)}`)
         .join(', ');
     };
   };
