@@ -59,7 +59,9 @@ describe('bulk intake of 2,141 cases', () => {
       expect(res.body.results[dup]).toMatchObject({ outcome: 'duplicate', caseId: res.body.results[of].caseId });
     }
 
-    const createdIds: string[] = res.body.results.filter((r: { outcome: string }) => r.outcome === 'created').map((r: { caseId: string }) => r.caseId);
+    const createdIds: string[] = res.body.results
+      .filter((r: { outcome: string }) => r.outcome === 'created')
+      .map((r: { caseId: string }) => r.caseId);
     expect(new Set(createdIds).size).toBe(expectedCreated);
 
     // Every created case has its row, at once (read-your-writes)...
@@ -70,7 +72,11 @@ describe('bulk intake of 2,141 cases', () => {
     expect(op.body.caseCounts).toEqual({ total: expectedCreated, byStatus: { IDENTITY_PENDING: expectedCreated } });
 
     // ...and its running workflow.
-    const statuses = await mapLimit(createdIds, 50, async (id) => (await stack.client.workflow.getHandle(caseWorkflowId(id)).describe()).status.name);
+    const statuses = await mapLimit(
+      createdIds,
+      50,
+      async (id) => (await stack.client.workflow.getHandle(caseWorkflowId(id)).describe()).status.name,
+    );
     expect(statuses.filter((s) => s === 'RUNNING')).toHaveLength(expectedCreated);
   });
 
@@ -122,7 +128,9 @@ describe('a bulk intake recorded in chunks', () => {
       sql.raw(`create or replace function bulk_intake_test_outage() returns trigger language plpgsql as $$
         begin if new.external_ref = '${poison}' then raise exception 'store going down' using errcode = '57P01'; end if; return new; end $$`),
     );
-    await db.execute(sql`create trigger bulk_intake_test_outage before insert on cases for each row execute function bulk_intake_test_outage()`);
+    await db.execute(
+      sql`create trigger bulk_intake_test_outage before insert on cases for each row execute function bulk_intake_test_outage()`,
+    );
     let res;
     try {
       res = await stack.api.post(`/v1/operations/${operationId}/intake`, u.khOfficer, { cases: items });
@@ -138,14 +146,22 @@ describe('a bulk intake recorded in chunks', () => {
     const recorded = await db.select({ id: cases.id, started: cases.workflowStarted }).from(cases).where(inArray(cases.id, ids));
     expect(recorded.map((r) => r.id).sort()).toEqual(ids.slice(0, RECORD_CHUNK).sort());
     expect(recorded.every((r) => r.started)).toBe(true);
-    const statuses = await mapLimit(ids.slice(0, RECORD_CHUNK), 50, async (id) => (await stack.client.workflow.getHandle(caseWorkflowId(id)).describe()).status.name);
+    const statuses = await mapLimit(
+      ids.slice(0, RECORD_CHUNK),
+      50,
+      async (id) => (await stack.client.workflow.getHandle(caseWorkflowId(id)).describe()).status.name,
+    );
     expect(statuses.every((s) => s === 'RUNNING')).toBe(true);
 
     const retry = await stack.api.post(`/v1/operations/${operationId}/intake`, u.khOfficer, { cases: items });
     expect(retry.status).toBe(200);
     expect(retry.body).toMatchObject({ created: TOTAL - RECORD_CHUNK, duplicates: RECORD_CHUNK, rejected: 0 });
     expect(retry.body.results.map((r: { caseId: string }) => r.caseId)).toEqual(ids);
-    const started = await mapLimit(ids, 50, async (id) => (await stack.client.workflow.getHandle(caseWorkflowId(id)).describe()).status.name);
+    const started = await mapLimit(
+      ids,
+      50,
+      async (id) => (await stack.client.workflow.getHandle(caseWorkflowId(id)).describe()).status.name,
+    );
     expect(started.filter((s) => s === 'RUNNING')).toHaveLength(TOTAL);
   });
 });
@@ -154,7 +170,12 @@ describe('the intake outbox beside a large intake', () => {
   it('leaves the cases an intake in this process is starting to that intake', async () => {
     const items = Array.from({ length: RECORD_CHUNK * 3 }, () => intakeBody());
     const ids = new Set(items.map((item) => caseIdFor('KH', item.externalRef as string)));
-    const live = createTemporalGateway({ client: stack.client, connection: stack.connection, taskQueue: stack.taskQueue, callTimeoutMs: 30_000 });
+    const live = createTemporalGateway({
+      client: stack.client,
+      connection: stack.connection,
+      taskQueue: stack.taskQueue,
+      callTimeoutMs: 30_000,
+    });
     let outboxStartsOfThisIntake = 0;
     const counting: TemporalGateway = {
       ...live,
