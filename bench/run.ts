@@ -190,6 +190,8 @@ function intakeItem() {
   };
 }
 
+type BenchIntake = ReturnType<typeof intakeItem>;
+
 async function main() {
   log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`);
   const devServer = await startDevServer({ port: await freePort(), headless: true, dbFile: path.join(tmp, 'temporal.db') });
@@ -319,7 +321,7 @@ async function main() {
   // ---- 1. intake ----
   await sql`create table bench_raw_cases (like cases including defaults)`;
   /** The raw limit: bare starts of an empty workflow, then one multi-row insert of the same rows. */
-  const rawIntake = async (items: ReturnType<typeof intakeItem>[]) => {
+  const rawIntake = async (items: BenchIntake[]) => {
     const t = performance.now();
     await mapLimit(items, CONCURRENCY, (item) =>
       client.workflow.start('emptyWorkflow', { workflowId: `raw-${item.externalRef}`, taskQueue: 'bench-baseline' }),
@@ -346,7 +348,7 @@ async function main() {
     return performance.now() - t;
   };
   /** The system: bulk intake requests of up to 5,000 cases into one operation. */
-  const apiIntake = async (items: ReturnType<typeof intakeItem>[]) => {
+  const apiIntake = async (items: BenchIntake[]) => {
     const op = await call('POST', '/v1/operations', 'khOfficer', {
       name: `Bench ${items.length}`,
       leadCountry: 'CN',

@@ -3,7 +3,7 @@
 import { inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { caseIdFor, RECORD_CHUNK, startIntakeOutbox } from '../api/intake.js';
-import { createTemporalGateway, type TemporalGateway } from '../api/temporal.js';
+import type { TemporalGateway } from '../api/temporal.js';
 import { TEST_PROTECT } from './helpers/api.js';
 import { getCaseScopes } from '../db/cases.js';
 import { cases } from '../db/schema.js';
@@ -13,6 +13,9 @@ import { intakeBody, makeUsers } from './helpers/fixtures.js';
 import { startStack, type Stack } from './helpers/stack.js';
 
 let stack: Stack;
+/** The status of each case's workflow, as Temporal describes it. */
+const workflowStatuses = (caseIds: string[]) =>
+  mapLimit(caseIds, 50, async (id) => (await stack.client.workflow.getHandle(caseWorkflowId(id)).describe()).status.name);
 const u = makeUsers();
 let operationId: string;
 
@@ -72,11 +75,7 @@ describe('bulk intake of 2,141 cases', () => {
     expect(op.body.caseCounts).toEqual({ total: expectedCreated, byStatus: { IDENTITY_PENDING: expectedCreated } });
 
     // ...and its running workflow.
-    const statuses = await mapLimit(
-      createdIds,
-      50,
-      async (id) => (await stack.client.workflow.getHandle(caseWorkflowId(id)).describe()).status.name,
-    );
+    const statuses = await workflowStatuses(createdIds);
     expect(statuses.filter((s) => s === 'RUNNING')).toHaveLength(expectedCreated);
   });
 
@@ -146,22 +145,14 @@ describe('a bulk intake recorded in chunks', () => {
     const recorded = await db.select({ id: cases.id, started: cases.workflowStarted }).from(cases).where(inArray(cases.id, ids));
     expect(recorded.map((r) => r.id).sort()).toEqual(ids.slice(0, RECORD_CHUNK).sort());
     expect(recorded.every((r) => r.started)).toBe(true);
-    const statuses = await mapLimit(
-      ids.slice(0, RECORD_CHUNK),
-      50,
-      async (id) => (await stack.client.workflow.getHandle(caseWorkflowId(id)).describe()).status.name,
-    );
+    const statuses = await workflowStatuses(ids.slice(0, RECORD_CHUNK));
     expect(statuses.every((s) => s === 'RUNNING')).toBe(true);
 
     const retry = await stack.api.post(`/v1/operations/${operationId}/intake`, u.khOfficer, { cases: items });
     expect(retry.status).toBe(200);
     expect(retry.body).toMatchObject({ created: TOTAL - RECORD_CHUNK, duplicates: RECORD_CHUNK, rejected: 0 });
     expect(retry.body.results.map((r: { caseId: string }) => r.caseId)).toEqual(ids);
-    const started = await mapLimit(
-      ids,
-      50,
-      async (id) => (await stack.client.workflow.getHandle(caseWorkflowId(id)).describe()).status.name,
-    );
+    const started = await workflowStatuses(ids);
     expect(started.filter((s) => s === 'RUNNING')).toHaveLength(TOTAL);
   });
 });
@@ -170,12 +161,7 @@ describe('the intake outbox beside a large intake', () => {
   it('leaves the cases an intake in this process is starting to that intake', async () => {
     const items = Array.from({ length: RECORD_CHUNK * 3 }, () => intakeBody());
     const ids = new Set(items.map((item) => caseIdFor('KH', item.externalRef as string)));
-    const live = createTemporalGateway({
-      client: stack.client,
-      connection: stack.connection,
-      taskQueue: stack.taskQueue,
-      callTimeoutMs: 30_000,
-    });
+    const live = stack.gateway;
     let outboxStartsOfThisIntake = 0;
     const counting: TemporalGateway = {
       ...live,

@@ -14,10 +14,6 @@ import { openTestDatabase, startStack, type Stack } from './helpers/stack.js';
 
 const u = makeUsers();
 
-/** A gateway to the live stack's Temporal, as another API process would have. */
-const liveGateway = (live: Stack) =>
-  createTemporalGateway({ client: live.client, connection: live.connection, taskQueue: live.taskQueue, callTimeoutMs: 30_000 });
-
 function apiWith(database: Database, temporalAddress: string) {
   const { client, connection } = lazyClient({ address: temporalAddress, namespace: 'default' }, TEST_DATA_CONVERTER);
   const api = testApp(database, {
@@ -58,13 +54,16 @@ describe('Temporal unreachable', () => {
     expect(row).toEqual({ started: false });
     // Temporal "comes back": the outbox of a process that reaches it starts the workflow.
     const stopOutbox = startIntakeOutbox(
-      { db: live.database.db, temporal: liveGateway(live), protect: TEST_PROTECT, timings: live.timings, concurrency: 8 },
+      { db: live.database.db, temporal: live.gateway, protect: TEST_PROTECT, timings: live.timings, concurrency: 8 },
       // Older than any other test's case in the shared database that is just being opened.
       { intervalMs: 200, graceMs: 3000 },
     );
     try {
       await expect
-        .poll(async () => (await database.db.select({ started: cases.workflowStarted }).from(cases).where(eq(cases.id, caseId)))[0].started, { timeout: 30_000 })
+        .poll(
+          async () => (await database.db.select({ started: cases.workflowStarted }).from(cases).where(eq(cases.id, caseId)))[0].started,
+          { timeout: 30_000 },
+        )
         .toBe(true);
     } finally {
       await stopOutbox();
@@ -77,7 +76,11 @@ describe('Temporal unreachable', () => {
   });
 
   it('bulk intake with nothing opened answers 503', async () => {
-    const op = await live.api.post('/v1/operations', u.khOfficer, { name: 'down', leadCountry: 'KH', participatingCountries: ['KH', 'CN'] });
+    const op = await live.api.post('/v1/operations', u.khOfficer, {
+      name: 'down',
+      leadCountry: 'KH',
+      participatingCountries: ['KH', 'CN'],
+    });
     const res = await target.api.post(`/v1/operations/${op.body.id}/intake`, u.khOfficer, { cases: [intakeBody(), intakeBody()] });
     expect(res.status).toBe(503);
     expect(res.headers['retry-after']).toBe('5');

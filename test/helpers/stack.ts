@@ -6,7 +6,7 @@ import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporal
 import { afterAll, beforeAll, inject } from 'vitest';
 import { createActivities, type Activities } from '../../activities/index.js';
 import type { AppDeps } from '../../api/app.js';
-import { createTemporalGateway } from '../../api/temporal.js';
+import { createTemporalGateway, type TemporalGateway } from '../../api/temporal.js';
 import { openDatabase, type Database } from '../../db/client.js';
 import { createWorker } from '../../worker/index.js';
 import { DEFAULT_TIMINGS, type CaseTimings } from '../../workflows/definitions.js';
@@ -44,6 +44,8 @@ export interface Stack extends TemporalHandles {
   database: Database;
   api: Api;
   taskQueue: string;
+  /** The gateway to Temporal on the stack's task queue, as an API process has it. */
+  gateway: TemporalGateway;
   worker?: Worker;
   timings: CaseTimings;
   stop(): Promise<void>;
@@ -71,32 +73,33 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const taskQueue = options.taskQueue ?? `test-${randomUUID()}`;
   const timings = { ...DEFAULT_TIMINGS, ...options.timings };
   const real = createActivities({ db: database.db, client: temporal.client });
-  const worker = options.inProcessWorker === false ? undefined : await createWorker({
-    connection: temporal.nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    db: database.db,
-    client: temporal.client,
-    dataConverter: TEST_DATA_CONVERTER,
-    workflowBundle: { codePath: inject('workflowBundlePath') },
-    activities: options.activities ? options.activities(real) : real,
-  });
+  const worker =
+    options.inProcessWorker === false
+      ? undefined
+      : await createWorker({
+          connection: temporal.nativeConnection,
+          namespace: 'default',
+          taskQueue,
+          db: database.db,
+          client: temporal.client,
+          dataConverter: TEST_DATA_CONVERTER,
+          workflowBundle: { codePath: inject('workflowBundlePath') },
+          activities: options.activities ? options.activities(real) : real,
+        });
   const running = worker?.run();
-  const api = testApp(database, {
-    temporal: createTemporalGateway({
-      client: temporal.client,
-      connection: temporal.connection,
-      taskQueue,
-      callTimeoutMs: options.callTimeoutMs ?? 30_000,
-    }),
-    timings,
-    ...options.app,
+  const gateway = createTemporalGateway({
+    client: temporal.client,
+    connection: temporal.connection,
+    taskQueue,
+    callTimeoutMs: options.callTimeoutMs ?? 30_000,
   });
+  const api = testApp(database, { temporal: gateway, timings, ...options.app });
   return {
     ...temporal,
     database,
     api,
     taskQueue,
+    gateway,
     worker,
     timings,
     async stop() {
