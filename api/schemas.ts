@@ -1,19 +1,14 @@
 // The HTTP contract as zod schemas: requests are validated with them, responses are built to
 // them, and the OpenAPI document is generated from them.
 import { z } from 'zod';
-import {
-  CASE_STATUSES,
-  LEGAL_BASES,
-  PARTICIPATING_COUNTRIES,
-  ROLES,
-  TRAFFICKING_INDICATORS,
-  TRANSFER_MODES,
-} from '../workflows/definitions.js';
+import { NEUTRAL_HOLD_KIND, VIEW_STATUSES } from '../lib/need-to-know.js';
+import { LEGAL_BASES, PARTICIPATING_COUNTRIES, ROLES, TRAFFICKING_INDICATORS, TRANSFER_MODES } from '../workflows/definitions.js';
 
 export const Country = z.enum(PARTICIPATING_COUNTRIES).describe('ISO 3166-1 alpha-2 code of a participating country');
 /** Any ISO 3166-1 alpha-2 code: people in the compounds come from many more countries. */
 export const AnyCountry = z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 country code');
-export const CaseStatus = z.enum(CASE_STATUSES);
+/** A case's status as the caller sees it: the workflow's, or CLOSED (need-to-know, lib/need-to-know.ts). */
+export const CaseStatus = z.enum(VIEW_STATUSES);
 export const Role = z.enum(ROLES);
 export const Id = z.uuid();
 // Lengths are checked before trimming and blankness as a pattern, so that the OpenAPI document
@@ -27,7 +22,11 @@ export const storable = (max: number) =>
     // A lone surrogate (a JSON "\ud800" escape) would be stored as U+FFFD: refused, not altered.
     .refine((s) => !/\p{Cs}/u.test(s), 'must be well-formed Unicode (no lone surrogate)');
 // One pattern for "not blank" (and no NUL), so that generators of the document need not filter.
-const text = (max: number) => storable(max).trim().min(1).regex(/^\s*[^\s\u0000][^\u0000]*$/, 'must not be blank');
+const text = (max: number) =>
+  storable(max)
+    .trim()
+    .min(1)
+    .regex(/^\s*[^\s\u0000][^\u0000]*$/, 'must not be blank');
 const optionalText = (max: number) => storable(max).trim().nullable().optional();
 /** Years the case store and every client can represent; far past and far future are typing errors. */
 export const MIN_YEAR = 1900;
@@ -48,7 +47,9 @@ export const ErrorBody = z.strictObject({
 
 export const CreateOperationBody = z
   .strictObject({
-    id: Id.optional().describe('an id chosen by the client (a UUID): the same request sent again, after an answer was lost, opens no second operation'),
+    id: Id.optional().describe(
+      'an id chosen by the client (a UUID): the same request sent again, after an answer was lost, opens no second operation',
+    ),
     name: text(200),
     leadCountry: Country,
     participatingCountries: z.array(Country).min(1).max(PARTICIPATING_COUNTRIES.length),
@@ -238,14 +239,19 @@ export const CaseDetail = CaseSummary.extend({
   flags: z.strictObject({ possibleDuplicateOf: z.array(Id) }),
   screening: z
     .strictObject({ indicators: z.array(Indicator), notes: z.string().nullable(), by: z.string(), at: Timestamp })
-    .nullable(),
+    .nullable()
+    .describe('null to users of other countries than the holding one'),
   holds: z.array(
     z.strictObject({
       holdId: z.string(),
-      kind: z.enum(['medical', 'legal', 'protection_claim']),
-      reason: z.string(),
+      kind: z
+        .enum(['medical', 'legal', 'protection_claim', NEUTRAL_HOLD_KIND])
+        .describe(
+          `users of other countries than the holding one see only active holds, each as ${NEUTRAL_HOLD_KIND} with no reason or author`,
+        ),
+      reason: z.string().nullable(),
       until: Timestamp.nullable(),
-      placedBy: z.string(),
+      placedBy: z.string().nullable(),
       placedAt: Timestamp,
       resumeStatus: CaseStatus,
       endedAt: Timestamp.nullable(),
@@ -268,7 +274,11 @@ export const CaseDetail = CaseSummary.extend({
 
 export const ScreeningBody = z.strictObject({
   indicators: Indicators.describe('trafficking indicators found; any one diverts the case to PROTECTION'),
-  protectionClaim: z.strictObject({ grounds: text(4000) }).nullable().optional().describe('an asylum / non-refoulement claim raised at screening'),
+  protectionClaim: z
+    .strictObject({ grounds: text(4000) })
+    .nullable()
+    .optional()
+    .describe('an asylum / non-refoulement claim raised at screening'),
   notes: optionalText(4000),
 });
 
@@ -342,7 +352,11 @@ const identityFields = {
   notes: optionalText(4000),
 };
 export const IdentityBody = z.discriminatedUnion('result', [
-  z.strictObject({ result: z.enum(['confirmed', 'inconclusive']), verifiedNationality: AnyCountry.nullable().optional(), ...identityFields }),
+  z.strictObject({
+    result: z.enum(['confirmed', 'inconclusive']),
+    verifiedNationality: AnyCountry.nullable().optional(),
+    ...identityFields,
+  }),
   z.strictObject({
     result: z.literal('mismatch'),
     verifiedNationality: AnyCountry.describe('a mismatch names the nationality established'),
@@ -361,11 +375,8 @@ export const DecisionBody = decisionFields({});
 
 export const BulkDecisionBody = decisionFields({ caseIds: z.array(Id).min(1).max(MAX_BULK) });
 
-
 export const CaseResults = z.strictObject({
-  results: z.array(
-    z.strictObject({ caseId: z.string(), ok: z.boolean(), status: CaseStatus.optional(), error: ItemError.optional() }),
-  ),
+  results: z.array(z.strictObject({ caseId: z.string(), ok: z.boolean(), status: CaseStatus.optional(), error: ItemError.optional() })),
 });
 
 // ---- transfers ----
@@ -438,6 +449,7 @@ const Funnel = z.strictObject({
   overdue: z.number().int(),
   onHold: z.number().int(),
   protection: z.number().int(),
+  closed: z.number().int().describe('closed by the holding country, no transfer (as users of other countries see PROTECTION)'),
   referred: z.number().int(),
   rejected: z.number().int(),
   cancelled: z.number().int(),
@@ -449,7 +461,14 @@ export const Stats = z.strictObject({
   funnel: Funnel,
   funnelByOperation: z.record(z.string(), Funnel),
   funnelByHoldingCountry: z.record(z.string(), Funnel),
-  activeHolds: z.strictObject({ medical: z.number().int(), legal: z.number().int(), protection_claim: z.number().int() }),
+  activeHolds: z
+    .strictObject({
+      medical: z.number().int(),
+      legal: z.number().int(),
+      protection_claim: z.number().int(),
+      [NEUTRAL_HOLD_KIND]: z.number().int(),
+    })
+    .describe(`holds on cases held by another country count as ${NEUTRAL_HOLD_KIND}, whatever their kind`),
   byStatus: StatusCounts,
   byOperation: z.record(z.string(), StatusCounts),
   byHoldingCountry: z.record(z.string(), StatusCounts),

@@ -3,17 +3,18 @@
 import { getCaseDetail } from '../db/cases.js';
 import type { Db } from '../db/client.js';
 import type { FieldProtection } from '../lib/crypto.js';
+import { projectCase } from '../lib/need-to-know.js';
 import type { Actor } from '../workflows/definitions.js';
 import { HttpError, notFound } from './errors.js';
 
 /** The country a user's reads are limited to; null for admins. */
 export const scopeCountry = (actor: Actor): string | null => (actor.role === 'admin' ? null : actor.country);
 
-/** The case as GET /v1/cases/:id shows it (after a change: read-your-writes from the store). */
-export async function caseDetail(db: Db, caseId: string, protect: FieldProtection) {
+/** The case as GET /v1/cases/:id shows it to `viewer` (after a change: read-your-writes from the store). */
+export async function caseDetail(db: Db, caseId: string, protect: FieldProtection, viewer: Actor) {
   const found = await getCaseDetail(db, caseId, protect);
   if (!found) throw notFound();
-  return found;
+  return projectCase(found, scopeCountry(viewer));
 }
 
 /** Opaque keyset cursors: base64url of the last item's sort key. */

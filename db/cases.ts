@@ -19,6 +19,15 @@ import {
   type TransferLegOutcome,
 } from '../workflows/definitions.js';
 import type { FieldProtection } from '../lib/crypto.js';
+import {
+  eventShownSql,
+  isSafeguardEvent,
+  projectEvent,
+  projectSummary,
+  seesAll,
+  viewStatusIs,
+  type ViewStatus,
+} from '../lib/need-to-know.js';
 import { appendAudit, auditInsertIf } from './audit.js';
 import type { Db } from './client.js';
 import {
@@ -293,13 +302,37 @@ export async function applyCaseChange(db: Db, change: CaseChange): Promise<void>
       objectType: 'case',
       objectIds: [caseId],
       outcome: 'ok',
-      scopeCountries: [change.holdingCountry, snapshot.claimedNationality, ...(snapshot.destinationCountry ? [snapshot.destinationCountry] : [])],
+      // A change of the holding country's safeguards is told only to its auditors.
+      scopeCountries: isSafeguardEvent(event.type, event.toStatus)
+        ? [change.holdingCountry]
+        : [change.holdingCountry, snapshot.claimedNationality, ...(snapshot.destinationCountry ? [snapshot.destinationCountry] : [])],
       details: { event: event.type, seq, from: event.fromStatus, to: event.toStatus },
     }),
   ];
-  if (change.identityCheck) parts.push(db.insert(identityChecks).values({ caseId, seq, ...change.identityCheck }).onConflictDoNothing().getSQL());
-  if (change.decision) parts.push(db.insert(decisions).values({ caseId, ...change.decision }).onConflictDoNothing().getSQL());
-  if (change.screening) parts.push(db.insert(screenings).values({ caseId, seq, ...change.screening }).onConflictDoNothing().getSQL());
+  if (change.identityCheck)
+    parts.push(
+      db
+        .insert(identityChecks)
+        .values({ caseId, seq, ...change.identityCheck })
+        .onConflictDoNothing()
+        .getSQL(),
+    );
+  if (change.decision)
+    parts.push(
+      db
+        .insert(decisions)
+        .values({ caseId, ...change.decision })
+        .onConflictDoNothing()
+        .getSQL(),
+    );
+  if (change.screening)
+    parts.push(
+      db
+        .insert(screenings)
+        .values({ caseId, seq, ...change.screening })
+        .onConflictDoNothing()
+        .getSQL(),
+    );
   if (change.hold) {
     const { holdId, ...hold } = change.hold;
     parts.push(
@@ -310,9 +343,30 @@ export async function applyCaseChange(db: Db, change: CaseChange): Promise<void>
         .getSQL(),
     );
   }
-  if (change.consularNotice) parts.push(db.insert(consularNotices).values({ caseId, ...change.consularNotice }).onConflictDoNothing().getSQL());
-  if (change.courtOrder) parts.push(db.insert(courtOrders).values({ caseId, ...change.courtOrder }).onConflictDoNothing().getSQL());
-  if (change.custodyExtension) parts.push(db.insert(custodyExtensions).values({ caseId, ...change.custodyExtension }).onConflictDoNothing().getSQL());
+  if (change.consularNotice)
+    parts.push(
+      db
+        .insert(consularNotices)
+        .values({ caseId, ...change.consularNotice })
+        .onConflictDoNothing()
+        .getSQL(),
+    );
+  if (change.courtOrder)
+    parts.push(
+      db
+        .insert(courtOrders)
+        .values({ caseId, ...change.courtOrder })
+        .onConflictDoNothing()
+        .getSQL(),
+    );
+  if (change.custodyExtension)
+    parts.push(
+      db
+        .insert(custodyExtensions)
+        .values({ caseId, ...change.custodyExtension })
+        .onConflictDoNothing()
+        .getSQL(),
+    );
   if (change.transferLeg) {
     const { transferId, outcome } = change.transferLeg;
     parts.push(
@@ -402,7 +456,11 @@ const preparedScope = new WeakMap<Db, { execute(values: { id: string }): Promise
 export async function getCaseScope(db: Db, id: string): Promise<CaseScopeRow | undefined> {
   let query = preparedScope.get(db);
   if (!query) {
-    query = db.select(scopeColumns).from(cases).where(eq(cases.id, sql.placeholder('id'))).prepare('case_scope');
+    query = db
+      .select(scopeColumns)
+      .from(cases)
+      .where(eq(cases.id, sql.placeholder('id')))
+      .prepare('case_scope');
     preparedScope.set(db, query);
   }
   const [row] = await query.execute({ id });
@@ -412,18 +470,11 @@ export async function getCaseScope(db: Db, id: string): Promise<CaseScopeRow | u
 /** Cases a user of `country` may see: held there, claimed as or destined to its nationals. */
 export function visibleTo(country: string | null): SQL | undefined {
   if (country === null) return undefined;
-  return or(
-    eq(cases.holdingCountry, country),
-    eq(cases.claimedNationality, country),
-    eq(cases.destinationCountry, country),
-  );
+  return or(eq(cases.holdingCountry, country), eq(cases.claimedNationality, country), eq(cases.destinationCountry, country));
 }
 
 export const canSee = (country: string | null, row: Pick<CaseScopeRow, 'holdingCountry' | 'claimedNationality' | 'destinationCountry'>) =>
-  country === null ||
-  row.holdingCountry === country ||
-  row.claimedNationality === country ||
-  row.destinationCountry === country;
+  country === null || row.holdingCountry === country || row.claimedNationality === country || row.destinationCountry === country;
 
 export const summaryColumns = {
   caseId: cases.id,
@@ -496,7 +547,8 @@ export function toSummary(row: SummaryRow) {
 export type CaseSummary = ReturnType<typeof toSummary>;
 
 export interface CaseFilters {
-  status?: CaseStatus;
+  /** The status as the caller sees it (need-to-know). */
+  status?: ViewStatus;
   holdingCountry?: string;
   destinationCountry?: string;
   operationId?: string;
@@ -520,14 +572,12 @@ export function listQuery(db: Db, options: ListOptions) {
   const { filters, limit, after } = options;
   const where = and(
     visibleTo(options.scopeCountry),
-    filters.status ? eq(cases.status, filters.status) : undefined,
+    filters.status ? viewStatusIs(options.scopeCountry, filters.status) : undefined,
     filters.holdingCountry ? eq(cases.holdingCountry, filters.holdingCountry) : undefined,
     filters.destinationCountry ? eq(cases.destinationCountry, filters.destinationCountry) : undefined,
     filters.operationId ? eq(cases.operationId, filters.operationId) : undefined,
     filters.overdue === undefined ? undefined : eq(cases.overdue, filters.overdue),
-    after
-      ? or(gt(cases.createdAt, after.createdAt), and(eq(cases.createdAt, after.createdAt), gt(cases.id, after.id)))
-      : undefined,
+    after ? or(gt(cases.createdAt, after.createdAt), and(eq(cases.createdAt, after.createdAt), gt(cases.id, after.id))) : undefined,
   );
   return db
     .select(summaryColumns)
@@ -538,10 +588,11 @@ export function listQuery(db: Db, options: ListOptions) {
     .limit(limit + 1);
 }
 
-export async function listCases(db: Db, options: ListOptions): Promise<{ items: CaseSummary[]; next: PageCursor | null }> {
+/** A page of cases, each as the caller may see it. */
+export async function listCases(db: Db, options: ListOptions) {
   const { limit } = options;
   const rows = await listQuery(db, options);
-  const items = rows.slice(0, limit).map((r) => toSummary(r as SummaryRow));
+  const items = rows.slice(0, limit).map((r) => projectSummary(toSummary(r as SummaryRow), options.scopeCountry));
   const last = rows.length > limit ? rows[limit - 1] : undefined;
   return { items, next: last ? { createdAt: iso(last.createdAt as string), id: last.caseId as string } : null };
 }
@@ -631,9 +682,7 @@ export async function getCaseDetail(db: Db, caseId: string, protect: FieldProtec
   if (!row) return null;
   const decisionFor = (side: DecisionSide) => {
     const d = row.decisions.find((x) => x.side === side);
-    return d
-      ? { decision: d.decision, by: d.by, byName: d.byName, country: d.country, at: iso(d.at), reason: d.reason }
-      : null;
+    return d ? { decision: d.decision, by: d.by, byName: d.byName, country: d.country, at: iso(d.at), reason: d.reason } : null;
   };
   const { checks, ...identity } = row.identity ?? { checks: 0 };
   return {
@@ -670,24 +719,28 @@ export async function getCaseDetail(db: Db, caseId: string, protect: FieldProtec
 }
 export type CaseDetail = NonNullable<Awaited<ReturnType<typeof getCaseDetail>>>;
 
-export async function listCaseEvents(db: Db, caseId: string) {
+/** The timeline of a case as a user whose reads are limited to `viewerCountry` may see it. */
+export async function listCaseEvents(db: Db, caseId: string, viewerCountry: string | null) {
   const rows = await db
-    .select()
+    .select({ event: caseEvents, holdingCountry: cases.holdingCountry })
     .from(caseEvents)
-    .where(eq(caseEvents.caseId, caseId))
+    .innerJoin(cases, eq(cases.id, caseEvents.caseId))
+    .where(and(eq(caseEvents.caseId, caseId), eventShownSql(viewerCountry)))
     .orderBy(asc(caseEvents.at), sql`${caseEvents.seq} asc nulls first`, asc(caseEvents.id));
-  return rows.map((e) => ({
+  const full = rows.length === 0 || seesAll(viewerCountry, rows[0].holdingCountry);
+  const items = rows.map(({ event: e }) => ({
     id: e.id,
     type: e.type,
     fromStatus: e.fromStatus,
     toStatus: e.toStatus,
-    actor: e.actorSub
-      ? { sub: e.actorSub, name: e.actorName, role: e.actorRole, country: e.actorCountry }
-      : null,
+    actor: e.actorSub ? { sub: e.actorSub, name: e.actorName, role: e.actorRole, country: e.actorCountry } : null,
     reason: e.reason,
     data: e.data ?? null,
     at: iso(e.at),
   }));
+  return items.flatMap(
+    (e) => projectEvent({ ...e, fromStatus: e.fromStatus as CaseStatus | null, toStatus: e.toStatus as CaseStatus | null }, full) ?? [],
+  );
 }
 
 /** Each side's recorded decision, for answering a repeated decision without asking the workflow. */

@@ -4,6 +4,7 @@
 // still being written from one that never will be (a rolled-back insert, a conflicting retry).
 import { and, asc, eq, gt, lte, sql } from 'drizzle-orm';
 import type { CaseStatus } from '../workflows/definitions.js';
+import { eventShownSql } from '../lib/need-to-know.js';
 import type { Db } from './client.js';
 import { iso, visibleTo } from './cases.js';
 import { caseEvents, cases } from './schema.js';
@@ -35,7 +36,10 @@ const feedColumns = {
   at: caseEvents.at,
 };
 
-/** Events with `afterId < id <= upTo`, oldest first, limited to what `scopeCountry` may see. */
+/**
+ * Events with `afterId < id <= upTo`, oldest first, limited to the cases `scopeCountry` may see
+ * and the events of those it may see (need-to-know; the caller projects each one for the viewer).
+ */
 export async function readEvents(
   db: Db,
   options: { afterId: number; upTo?: number; limit: number; scopeCountry?: string | null },
@@ -49,11 +53,17 @@ export async function readEvents(
         gt(caseEvents.id, options.afterId),
         options.upTo === undefined ? undefined : lte(caseEvents.id, options.upTo),
         options.scopeCountry === undefined ? undefined : visibleTo(options.scopeCountry),
+        options.scopeCountry === undefined ? undefined : eventShownSql(options.scopeCountry),
       ),
     )
     .orderBy(asc(caseEvents.id))
     .limit(options.limit);
-  return rows.map((r) => ({ ...r, fromStatus: r.fromStatus as CaseStatus | null, toStatus: r.toStatus as CaseStatus | null, at: iso(r.at) }));
+  return rows.map((r) => ({
+    ...r,
+    fromStatus: r.fromStatus as CaseStatus | null,
+    toStatus: r.toStatus as CaseStatus | null,
+    at: iso(r.at),
+  }));
 }
 
 /** The ids present in `(afterId, afterId + span]`, ascending (an index-only scan). */

@@ -1,4 +1,5 @@
 import { and, asc, count, eq, gt, or } from 'drizzle-orm';
+import { viewStatusSql } from '../lib/need-to-know.js';
 import type { Actor } from '../workflows/definitions.js';
 import { appendAudit } from './audit.js';
 import type { Db } from './client.js';
@@ -79,11 +80,13 @@ export async function listOperations(db: Db, limit: number, after?: { createdAt:
   return { items, next: last ? { createdAt: last.createdAt, id: last.id } : null };
 }
 
-export async function countCasesByStatus(db: Db, operationId: string): Promise<Record<string, number>> {
+/** Counts by status as a user whose reads are limited to `viewerCountry` sees each case's status. */
+export async function countCasesByStatus(db: Db, operationId: string, viewerCountry: string | null): Promise<Record<string, number>> {
+  const status = viewStatusSql(viewerCountry);
   const rows = await db
-    .select({ status: cases.status, n: count() })
+    .select({ status, n: count() })
     .from(cases)
     .where(eq(cases.operationId, operationId))
-    .groupBy(cases.status);
+    .groupBy(status);
   return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
 }

@@ -1,5 +1,6 @@
 import { and, count, isNull, sql } from 'drizzle-orm';
 import { TERMINAL_STATUSES, type CaseStatus } from '../workflows/definitions.js';
+import { NEUTRAL_HOLD_KIND, seesAllSql, viewStatusSql } from '../lib/need-to-know.js';
 import type { Db } from './client.js';
 import { visibleTo } from './cases.js';
 import { caseHolds, cases } from './schema.js';
@@ -19,6 +20,7 @@ export interface Funnel {
   overdue: number;
   onHold: number;
   protection: number;
+  closed: number;
   referred: number;
   rejected: number;
   cancelled: number;
@@ -35,6 +37,7 @@ const emptyFunnel = (): Funnel => ({
   overdue: 0,
   onHold: 0,
   protection: 0,
+  closed: 0,
   referred: 0,
   rejected: 0,
   cancelled: 0,
@@ -46,11 +49,15 @@ const verified = sql<boolean>`${cases.destinationCountry} is not null`;
 /** Where a held case stands underneath its hold. */
 const stage = sql<string>`case when ${cases.status} = 'ON_HOLD' then ${cases.holdResumeStatus} else ${cases.status} end`;
 
-/** Counts by status, overall and per operation and country, over the cases `scopeCountry` may see. */
+/**
+ * Counts by status, overall and per operation and country, over the cases `scopeCountry` may see,
+ * each case counted by the status that user sees (need-to-know).
+ */
 export async function getStats(db: Db, scopeCountry: string | null) {
+  const status = viewStatusSql(scopeCountry);
   const rows = await db
     .select({
-      status: cases.status,
+      status,
       stage,
       operationId: cases.operationId,
       holdingCountry: cases.holdingCountry,
@@ -61,7 +68,7 @@ export async function getStats(db: Db, scopeCountry: string | null) {
     })
     .from(cases)
     .where(visibleTo(scopeCountry))
-    .groupBy(cases.status, stage, cases.operationId, cases.holdingCountry, destination, verified, cases.overdue);
+    .groupBy(status, stage, cases.operationId, cases.holdingCountry, destination, verified, cases.overdue);
   const byStatus: Counts = {};
   const byOperation: Record<string, Counts> = {};
   const byHoldingCountry: Record<string, Counts> = {};
@@ -76,7 +83,7 @@ export async function getStats(db: Db, scopeCountry: string | null) {
   };
   for (const r of rows) {
     const n = Number(r.n);
-    const status = r.status as CaseStatus;
+    const status = r.status;
     total += n;
     add(byStatus, status, n);
     if (r.operationId) add((byOperation[r.operationId] ??= {}), status, n);
@@ -91,23 +98,26 @@ export async function getStats(db: Db, scopeCountry: string | null) {
       if (APPROVED_OR_LATER.includes(r.stage as CaseStatus)) f.approved += n;
       if (status === 'IN_TRANSFER' || status === 'HANDED_OVER') f.transferred += n;
       if (status === 'HANDED_OVER') f.handedOver += n;
-      if (!TERMINAL_STATUSES.includes(status)) f.pending += n;
+      if (!TERMINAL_STATUSES.includes(status as CaseStatus) && status !== 'CLOSED') f.pending += n;
       if (r.overdue) f.overdue += n;
       if (status === 'ON_HOLD') f.onHold += n;
       if (status === 'PROTECTION') f.protection += n;
+      if (status === 'CLOSED') f.closed += n;
       if (status === 'REFERRED') f.referred += n;
       if (status === 'REJECTED') f.rejected += n;
       if (status === 'CANCELLED') f.cancelled += n;
       if (status === 'RELEASED') f.released += n;
     }
   }
+  // Holds on cases another country holds count as a legal review, whatever their kind.
+  const kind = sql<string>`case when ${seesAllSql(scopeCountry)} then ${caseHolds.kind} else ${NEUTRAL_HOLD_KIND} end`;
   const holds = await db
-    .select({ kind: caseHolds.kind, n: count() })
+    .select({ kind, n: count() })
     .from(caseHolds)
     .innerJoin(cases, sql`${cases.id} = ${caseHolds.caseId}`)
     .where(and(isNull(caseHolds.endedAt), visibleTo(scopeCountry)))
-    .groupBy(caseHolds.kind);
-  const activeHolds = { medical: 0, legal: 0, protection_claim: 0 };
+    .groupBy(kind);
+  const activeHolds = { medical: 0, legal: 0, protection_claim: 0, [NEUTRAL_HOLD_KIND]: 0 };
   for (const h of holds) activeHolds[h.kind as keyof typeof activeHolds] = Number(h.n);
   return {
     total,

@@ -1,5 +1,6 @@
 import { and, asc, eq, lt, sql } from 'drizzle-orm';
 import type { FieldProtection } from '../lib/crypto.js';
+import { legShownSql, viewStatusSql, type ViewStatus } from '../lib/need-to-know.js';
 import type { CaseStatus, TransferLegOutcome, TransferStatus, TransferWorkflowInput } from '../workflows/definitions.js';
 import { appendAudit } from './audit.js';
 import type { Db } from './client.js';
@@ -12,21 +13,21 @@ export async function insertTransfer(db: Db, input: TransferWorkflowInput): Prom
   await db.transaction(async (tx) => {
     const added = await tx
       .insert(transfers)
-    .values({
-      id: input.transferId,
-      holdingCountry: input.holdingCountry,
-      destinationCountry: input.destinationCountry,
-      mode: input.mode,
-      fromPlace: input.from,
-      toPlace: input.to,
-      scheduledAt: input.scheduledAt,
-      capacity: input.capacity,
-      status: 'SCHEDULED',
-      createdBy: input.createdBy.sub,
-      createdAt: input.createdAt,
-      updatedAt: input.createdAt,
-      version: 0,
-    })
+      .values({
+        id: input.transferId,
+        holdingCountry: input.holdingCountry,
+        destinationCountry: input.destinationCountry,
+        mode: input.mode,
+        fromPlace: input.from,
+        toPlace: input.to,
+        scheduledAt: input.scheduledAt,
+        capacity: input.capacity,
+        status: 'SCHEDULED',
+        createdBy: input.createdBy.sub,
+        createdAt: input.createdAt,
+        updatedAt: input.createdAt,
+        version: 0,
+      })
       .onConflictDoNothing()
       .returning({ id: transfers.id });
     if (added.length === 0) return;
@@ -60,13 +61,13 @@ export async function applyTransferChange(db: Db, change: TransferChange): Promi
   await db.transaction(async (tx) => {
     const updated = await tx
       .update(transfers)
-    .set({
-      status: change.status,
-      version: change.seq,
-      updatedAt: change.at,
-      ...(change.departedAt ? { departedAt: change.departedAt } : {}),
-      ...(change.completedAt ? { completedAt: change.completedAt } : {}),
-    })
+      .set({
+        status: change.status,
+        version: change.seq,
+        updatedAt: change.at,
+        ...(change.departedAt ? { departedAt: change.departedAt } : {}),
+        ...(change.completedAt ? { completedAt: change.completedAt } : {}),
+      })
       .where(and(eq(transfers.id, change.transferId), lt(transfers.version, change.seq)))
       .returning({ id: transfers.id });
     if (updated.length === 0) return; // applied by an earlier attempt
@@ -125,14 +126,17 @@ export async function getTransfer(db: Db, transferId: string) {
 }
 export type TransferDetail = NonNullable<Awaited<ReturnType<typeof getTransfer>>>;
 
-/** Everyone on a batch with what the receiving officers need to identify them. */
-export async function getTransferManifest(db: Db, transferId: string, protect: FieldProtection) {
+/**
+ * Everyone on a batch with what the receiving officers need to identify them; to a user of
+ * another country than the sending one, only the people it may see on board (need-to-know).
+ */
+export async function getTransferManifest(db: Db, transferId: string, protect: FieldProtection, viewerCountry: string | null) {
   const rows = await db
     .select({
       caseId: transferLegs.caseId,
       outcome: transferLegs.outcome,
       externalRef: cases.externalRef,
-      status: cases.status,
+      status: viewStatusSql(viewerCountry),
       nationality: cases.destinationCountry,
       fullName: persons.fullName,
       dateOfBirth: persons.dateOfBirth,
@@ -144,11 +148,11 @@ export async function getTransferManifest(db: Db, transferId: string, protect: F
     .from(transferLegs)
     .innerJoin(cases, eq(cases.id, transferLegs.caseId))
     .leftJoin(persons, eq(persons.caseId, cases.id))
-    .where(eq(transferLegs.transferId, transferId))
+    .where(and(eq(transferLegs.transferId, transferId), legShownSql(viewerCountry, sql`${cases.holdingCountry}`)))
     .orderBy(asc(persons.fullName), asc(cases.externalRef));
   return rows.map(({ documents, ...r }) => ({
     ...r,
-    status: r.status as CaseStatus,
+    status: r.status as ViewStatus,
     outcome: r.outcome as TransferLegOutcome,
     documents: documents.map((d) => ({ type: d.type, number: protect.open(d.numberSealed), issuingCountry: d.issuingCountry })),
   }));

@@ -2,9 +2,10 @@
 // transfer batches of a country, and each operation's progress per country pair.
 import { and, asc, desc, eq, notInArray, or, sql, type SQL } from 'drizzle-orm';
 import { TERMINAL_STATUSES, type TransferStatus } from '../workflows/definitions.js';
+import { legShownSql, projectSummary } from '../lib/need-to-know.js';
 import type { Db } from './client.js';
 import { iso, summaryColumns, toSummary, visibleTo, type SummaryRow } from './cases.js';
-import { cases, decisions, identityChecks, operations, persons, transfers } from './schema.js';
+import { cases, decisions, identityChecks, operations, persons, transferLegs, transfers } from './schema.js';
 
 export interface Keyset {
   /** The sort value of the last item (an ISO time). */
@@ -49,7 +50,7 @@ export async function listPendingDecisions(
     .orderBy(asc(due), asc(cases.id))
     .limit(limit + 1);
   const items = rows.slice(0, limit).map((r) => ({
-    ...toSummary(r as unknown as SummaryRow),
+    ...projectSummary(toSummary(r as unknown as SummaryRow), country),
     side: r.side,
     otherSideDecision: (r.otherSide ?? null) as 'approve' | 'reject' | null,
   }));
@@ -74,7 +75,10 @@ export async function listTransfers(db: Db, options: { country: string | null; s
       createdAt: transfers.createdAt,
       departedAt: transfers.departedAt,
       completedAt: transfers.completedAt,
-      cases: sql<number>`(select count(*)::int from transfer_legs l where l.transfer_id = ${transfers.id} and l.outcome <> 'dropped')`,
+      // On board (not dropped), as far as the caller may see who is (need-to-know).
+      cases: sql<number>`(select count(*)::int from ${transferLegs} inner join ${cases} on ${cases.id} = ${transferLegs.caseId}
+        where ${transferLegs.transferId} = ${transfers.id} and ${transferLegs.outcome} <> 'dropped'
+        and ${legShownSql(country, sql`${transfers.holdingCountry}`) ?? sql`true`})`,
     })
     .from(transfers)
     .where(

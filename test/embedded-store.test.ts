@@ -60,7 +60,7 @@ describe('embedded case store', () => {
       identityChecks: 1,
       createdAt: '2025-10-14T05:00:00.000Z',
     });
-    expect((await listCaseEvents(database.db, input.caseId)).map((e) => e.type)).toEqual(['CASE_OPENED', 'IDENTITY_CONFIRMED']);
+    expect((await listCaseEvents(database.db, input.caseId, null)).map((e) => e.type)).toEqual(['CASE_OPENED', 'IDENTITY_CONFIRMED']);
     expect((await listCases(database.db, { filters: { status: 'APPROVAL_PENDING' }, scopeCountry: 'CN', limit: 10 })).items).toHaveLength(1);
     expect((await getStats(database.db, null)).byStatus).toEqual({ APPROVAL_PENDING: 1 });
   });

@@ -1,6 +1,16 @@
-import { getCaseDetail, getCaseScopes, type CaseDetail as CaseDetailRow, getDecisions, canSee, listCaseEvents, listCases, type CaseScopeRow } from '../../db/cases.js';
+import {
+  getCaseDetail,
+  getCaseScopes,
+  type CaseDetail as CaseDetailRow,
+  getDecisions,
+  canSee,
+  listCaseEvents,
+  listCases,
+  type CaseScopeRow,
+} from '../../db/cases.js';
 import { getOperation } from '../../db/operations.js';
 import { mapLimit } from '../../lib/concurrency.js';
+import { projectCase, seesAll, viewStatus, type ViewStatus } from '../../lib/need-to-know.js';
 import {
   cancelCaseUpdate,
   submitDecisionUpdate,
@@ -38,7 +48,7 @@ export function caseRoutes(deps: AppDeps) {
   const { db, temporal, audit } = deps;
   const intakeDeps = { db, temporal, protect: deps.protect, timings: deps.timings, concurrency: deps.http.bulkConcurrency };
 
-  const detail = (caseId: string) => caseDetail(db, caseId, deps.protect);
+  const detail = (caseId: string, viewer: Actor) => caseDetail(db, caseId, deps.protect, viewer);
 
   function sideOf(actor: Actor, row: CaseScopeRow): DecisionSide | null {
     if (actor.country === row.holdingCountry) return 'holding';
@@ -50,7 +60,13 @@ export function caseRoutes(deps: AppDeps) {
    * One supervisor decision on one case. A repeat of a recorded decision is answered from the
    * store (it also works once the case has closed); anything else goes to the case's workflow.
    */
-  async function decide(actor: Actor, row: CaseScopeRow, decision: DecisionValue, reason: string | null | undefined, recorded: Partial<Record<DecisionSide, string>> | undefined) {
+  async function decide(
+    actor: Actor,
+    row: CaseScopeRow,
+    decision: DecisionValue,
+    reason: string | null | undefined,
+    recorded: Partial<Record<DecisionSide, string>> | undefined,
+  ) {
     const side = sideOf(actor, row);
     const previous = side ? recorded?.[side] : undefined;
     if (previous === decision && actor.sub !== row.openedBy) return row.status;
@@ -76,7 +92,7 @@ export function caseRoutes(deps: AppDeps) {
       handler: async ({ actor, body }) => {
         const [outcome] = await openCases(intakeDeps, actor, [{ ok: true, intake: body }]);
         if (outcome.outcome === 'rejected') throw outcome.error;
-        return { status: outcome.outcome === 'created' ? 201 : 200, body: await detail(outcome.caseId) };
+        return { status: outcome.outcome === 'created' ? 201 : 200, body: await detail(outcome.caseId, actor) };
       },
     }),
     route({
@@ -133,7 +149,7 @@ export function caseRoutes(deps: AppDeps) {
     route({
       method: 'get',
       path: '/v1/cases',
-      summary: 'List cases in the caller\'s scope, oldest first, with filters and cursor paging',
+      summary: "List cases in the caller's scope, oldest first, with filters and cursor paging",
       tags: ['cases'],
       purpose: true,
       query: CaseListQuery,
@@ -162,7 +178,7 @@ export function caseRoutes(deps: AppDeps) {
       handler: async ({ actor, purpose, caseRow }) => {
         await audit.record(caseReadEntry(actor, 'case.read', purpose, [caseRow]));
         const { id: _id, ...found } = caseRow as unknown as CaseDetailRow & { id: string };
-        return { status: 200, body: found };
+        return { status: 200, body: projectCase(found, scopeCountry(actor)) };
       },
     }),
     route({
@@ -175,7 +191,7 @@ export function caseRoutes(deps: AppDeps) {
       responses: { 200: { description: 'the timeline', schema: CaseEventList }, ...errorResponses(400, 401, 404, 503) },
       handler: async ({ actor, params, purpose, caseRow }) => {
         await audit.record(caseReadEntry(actor, 'case.timeline.read', purpose, [caseRow]));
-        return { status: 200, body: { caseId: params.id, items: await listCaseEvents(db, params.id) } };
+        return { status: 200, body: { caseId: params.id, items: await listCaseEvents(db, params.id, scopeCountry(actor)) } };
       },
     }),
     route({
@@ -185,7 +201,10 @@ export function caseRoutes(deps: AppDeps) {
       tags: ['cases'],
       params: IdParams,
       body: IdentityBody,
-      responses: { 200: { description: 'the case after the verification', schema: CaseDetail }, ...errorResponses(400, 401, 403, 404, 409, 413, 503) },
+      responses: {
+        200: { description: 'the case after the verification', schema: CaseDetail },
+        ...errorResponses(400, 401, 403, 404, 409, 413, 503),
+      },
       handler: async ({ actor, params, body }) => {
         await temporal.updateCase(params.id, verifyIdentityUpdate, {
           actor,
@@ -195,7 +214,7 @@ export function caseRoutes(deps: AppDeps) {
           evidenceRef: body.evidenceRef ?? null,
           notes: body.notes ?? null,
         });
-        return { status: 200, body: await detail(params.id) };
+        return { status: 200, body: await detail(params.id, actor) };
       },
     }),
     route({
@@ -212,7 +231,7 @@ export function caseRoutes(deps: AppDeps) {
       handler: async ({ actor, params, body, caseRow }) => {
         const recorded = (await getDecisions(db, [caseRow.id])).get(caseRow.id);
         await decide(actor, caseRow, body.decision, body.reason, recorded);
-        return { status: 200, body: await detail(params.id) };
+        return { status: 200, body: await detail(params.id, actor) };
       },
     }),
     route({
@@ -222,21 +241,29 @@ export function caseRoutes(deps: AppDeps) {
       tags: ['decisions'],
       body: BulkDecisionBody,
       bodyLimit: deps.http.bulkBodyLimit,
-      responses: { 200: { description: 'one result per case, in request order', schema: CaseResults }, ...errorResponses(400, 401, 403, 413, 503) },
+      responses: {
+        200: { description: 'one result per case, in request order', schema: CaseResults },
+        ...errorResponses(400, 401, 403, 413, 503),
+      },
       handler: async ({ actor, body }) => {
         const ids = [...new Set(body.caseIds)];
         const [rows, recorded] = await Promise.all([getCaseScopes(db, ids), getDecisions(db, ids)]);
-        const results = await mapLimit(ids, deps.http.bulkConcurrency, async (caseId): Promise<CaseOperationResult> => {
-          const row = rows.get(caseId);
-          if (!row || !canSee(scopeCountry(actor), row)) return { caseId, ok: false, error: errorJson(notFound()) };
-          try {
-            return { caseId, ok: true, status: await decide(actor, row, body.decision, body.reason, recorded.get(caseId)) };
-          } catch (err) {
-            const http = toHttpError(err);
-            if (http.status >= 500 && http.status !== 503) throw err;
-            return { caseId, ok: false, error: errorJson(http) };
-          }
-        });
+        const results = await mapLimit(
+          ids,
+          deps.http.bulkConcurrency,
+          async (caseId): Promise<Omit<CaseOperationResult, 'status'> & { status?: ViewStatus }> => {
+            const row = rows.get(caseId);
+            if (!row || !canSee(scopeCountry(actor), row)) return { caseId, ok: false, error: errorJson(notFound()) };
+            try {
+              const status = await decide(actor, row, body.decision, body.reason, recorded.get(caseId));
+              return { caseId, ok: true, status: viewStatus(status, seesAll(scopeCountry(actor), row.holdingCountry)) };
+            } catch (err) {
+              const http = toHttpError(err);
+              if (http.status >= 500 && http.status !== 503) throw err;
+              return { caseId, ok: false, error: errorJson(http) };
+            }
+          },
+        );
         if (results.every((r) => r.error?.code === 'TEMPORAL_UNAVAILABLE')) {
           throw unavailable('TEMPORAL_UNAVAILABLE', 'no decision could be recorded; retry after Retry-After seconds');
         }
@@ -253,7 +280,7 @@ export function caseRoutes(deps: AppDeps) {
       responses: { 200: { description: 'the cancelled case', schema: CaseDetail }, ...errorResponses(400, 401, 403, 404, 409, 413, 503) },
       handler: async ({ actor, params, body, caseRow }) => {
         if (caseRow.status !== 'CANCELLED') await temporal.updateCase(caseRow.id, cancelCaseUpdate, { actor, reason: body.reason });
-        return { status: 200, body: await detail(params.id) };
+        return { status: 200, body: await detail(params.id, actor) };
       },
     }),
   ];

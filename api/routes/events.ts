@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { canSee } from '../../db/cases.js';
 import { readEvents, type FeedEvent } from '../../db/events.js';
 import { log } from '../../lib/log.js';
+import { projectEvent, seesAll } from '../../lib/need-to-know.js';
 import type { AppDeps } from '../app.js';
 import { recordStreamDisclosure } from '../disclosures.js';
 import { HttpError } from '../errors.js';
@@ -23,7 +24,7 @@ export const StreamEvent = z.strictObject({
   at: z.string(),
 });
 
-const toStreamEvent = (e: FeedEvent): z.output<typeof StreamEvent> => ({
+const toStreamEvent = (e: FeedEvent) => ({
   id: e.id,
   caseId: e.caseId,
   type: e.type,
@@ -47,7 +48,8 @@ const LAST_EVENT_ID = /^\d{0,15}$/;
 
 function parseLastEventId(value: string | undefined): number | undefined {
   if (value === undefined || value.trim() === '') return undefined;
-  if (!LAST_EVENT_ID.test(value.trim())) throw new HttpError(400, 'INVALID_LAST_EVENT_ID', 'Last-Event-ID must be an event id this stream sent');
+  if (!LAST_EVENT_ID.test(value.trim()))
+    throw new HttpError(400, 'INVALID_LAST_EVENT_ID', 'Last-Event-ID must be an event id this stream sent');
   return Number(value.trim());
 }
 
@@ -56,16 +58,18 @@ export function eventRoutes({ db, audit }: AppDeps, feed: CaseEventFeed, options
     route({
       method: 'get',
       path: '/v1/events/stream',
-      summary: 'Server-sent events: changes of the cases in the caller\'s scope, as they happen',
+      summary: "Server-sent events: changes of the cases in the caller's scope, as they happen",
       description:
         'Each change is an SSE message `event: case`, `id: <event id>`, `data: <JSON below>`; comments keep the ' +
         'connection alive. Without `Last-Event-ID` the stream starts now; with it (as browsers send on reconnect, ' +
-        'or `0` for everything) it first replays every later change in the caller\'s scope, in order.',
+        "or `0` for everything) it first replays every later change in the caller's scope, in order.",
       tags: ['events'],
       purpose: true,
-      requestHeaders: { 'Last-Event-ID': { description: 'resume after this event id (the last `id:` received)', pattern: LAST_EVENT_ID.source } },
+      requestHeaders: {
+        'Last-Event-ID': { description: 'resume after this event id (the last `id:` received)', pattern: LAST_EVENT_ID.source },
+      },
       responses: {
-        200: { description: 'the stream (text/event-stream); each message\'s data', schema: StreamEvent, contentType: 'text/event-stream' },
+        200: { description: "the stream (text/event-stream); each message's data", schema: StreamEvent, contentType: 'text/event-stream' },
         ...errorResponses(400, 401, 503),
       },
       handler: async ({ actor, req, res, purpose }) => {
@@ -95,22 +99,43 @@ export function eventRoutes({ db, audit }: AppDeps, feed: CaseEventFeed, options
         };
         // Registered first: a client gone before the stream starts must not stay subscribed.
         res.on('close', close);
-        const send = (events: FeedEvent[]): boolean => {
+        /**
+         * Sends one batch as this user may see it (need-to-know), after its disclosure is in the
+         * audit log: a batch whose disclosure cannot be recorded is not sent, and the stream ends
+         * (the client resumes later from the last event it took). Resolves false when the client
+         * should be let drain.
+         */
+        const sendNow = async (events: FeedEvent[]): Promise<boolean> => {
           const fresh = events.filter((e) => e.id > lastSent && canSee(scope, e));
           if (fresh.length === 0 || !open) return true;
-          const flowing = res.write(fresh.map((e) => `id: ${e.id}\nevent: case\ndata: ${JSON.stringify(toStreamEvent(e))}\n\n`).join(''));
-          lastSent = fresh[fresh.length - 1].id;
-          const disclosed = fresh.filter((e) => e.holdingCountry !== actor.country);
+          const shown = fresh.flatMap((e) => {
+            const event = projectEvent(toStreamEvent(e), seesAll(scope, e.holdingCountry));
+            return event ? [{ feed: e, event }] : [];
+          });
+          const disclosed = shown.filter(({ feed }) => feed.holdingCountry !== actor.country).map(({ feed }) => feed);
           if (disclosed.length > 0) {
-            recordStreamDisclosure(audit, actor, disclosed, purpose).catch((err) => log.error('disclosure not recorded', { error: String(err) }));
+            try {
+              await recordStreamDisclosure(audit, actor, disclosed, purpose);
+            } catch (err) {
+              log.error('disclosure not recorded: the stream ends unsent', { error: err instanceof Error ? err.message : String(err) });
+              close();
+              return true;
+            }
           }
+          if (!open) return true;
+          lastSent = fresh[fresh.length - 1].id;
+          if (shown.length === 0) return true;
+          const flowing = res.write(shown.map(({ event }) => `id: ${event.id}\nevent: case\ndata: ${JSON.stringify(event)}\n\n`).join(''));
           // A live client this far behind is cut off; it resumes from the last event it took.
           if (live && res.writableLength > options.maxBufferedBytes) close();
           return flowing;
         };
+        // One batch at a time, in order: each waits for the audit entry of the one before.
+        let sending: Promise<boolean> = Promise.resolve(true);
+        const send = (events: FeedEvent[]): Promise<boolean> => (sending = sending.then(() => sendNow(events)));
 
         subscription = await feed.subscribe({
-          deliver: (events) => (live ? send(events) : waiting.push(...events)),
+          deliver: (events) => void (live ? send(events) : waiting.push(...events)),
           end: () => close(),
         });
         if (!open) return { streamed: true };
@@ -138,13 +163,13 @@ export function eventRoutes({ db, audit }: AppDeps, feed: CaseEventFeed, options
         try {
           // The replay goes at the pace the client reads it.
           while (open) {
-            if (!send(page)) await new Promise((resolve) => (res.once('drain', resolve), res.once('close', resolve)));
+            if (!(await send(page))) await new Promise((resolve) => (res.once('drain', resolve), res.once('close', resolve)));
             if (page.length < CATCH_UP_PAGE) break;
             page = await readEvents(db, { afterId: page[page.length - 1].id, upTo: head, limit: CATCH_UP_PAGE, scopeCountry: scope });
           }
           lastSent = Math.max(lastSent, head);
           live = true;
-          send(waiting.splice(0));
+          void send(waiting.splice(0));
         } catch (err) {
           log.warn('event stream could not catch up', { error: err instanceof Error ? err.message : String(err) });
           close();

@@ -4,7 +4,7 @@ import type { AppDeps } from '../app.js';
 import { HttpError, forbidden, notFound } from '../errors.js';
 import { errorResponses, route } from '../http.js';
 import { CreateOperationBody, IdParams, OperationDetail, OperationList, Operation, Page } from '../schemas.js';
-import { decodeCursor, encodeCursor } from '../scope.js';
+import { decodeCursor, encodeCursor, scopeCountry } from '../scope.js';
 
 export function operationRoutes({ db }: AppDeps) {
   return [
@@ -56,10 +56,10 @@ export function operationRoutes({ db }: AppDeps) {
       tags: ['operations'],
       params: IdParams,
       responses: { 200: { description: 'the operation', schema: OperationDetail }, ...errorResponses(400, 401, 404, 503) },
-      handler: async ({ params }) => {
+      handler: async ({ actor, params }) => {
         const operation = await getOperation(db, params.id);
         if (!operation) throw notFound('operation');
-        const byStatus = await countCasesByStatus(db, operation.id);
+        const byStatus = await countCasesByStatus(db, operation.id, scopeCountry(actor));
         const total = Object.values(byStatus).reduce((a, b) => a + b, 0);
         return { status: 200, body: { ...operation, caseCounts: { total, byStatus } } };
       },

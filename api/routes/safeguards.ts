@@ -12,6 +12,7 @@ import {
   recordCourtOrderUpdate,
   releaseCaseUpdate,
   screenCaseUpdate,
+  type Actor,
   type CaseUpdateResult,
 } from '../../workflows/definitions.js';
 import type { AppDeps } from '../app.js';
@@ -39,9 +40,9 @@ const iso = (value: string) => new Date(value).toISOString();
 
 export function safeguardRoutes({ db, temporal, protect }: AppDeps) {
   /** The update (the router has checked the caller's side of the case), then the case as stored. */
-  async function act<I>(caseId: string, update: UpdateDefinition<CaseUpdateResult, [I]>, input: I) {
+  async function act<I extends { actor: Actor }>(caseId: string, update: UpdateDefinition<CaseUpdateResult, [I]>, input: I) {
     await temporal.updateCase(caseId, update, input);
-    return caseDetail(db, caseId, protect);
+    return caseDetail(db, caseId, protect, input.actor);
   }
   const answers = (description: string) => ({
     200: { description, schema: CaseDetail },

@@ -1,15 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { getTransferManifest, type TransferDetail as TransferRow } from '../../db/transfers.js';
+import { projectLegs, seesAll, viewStatus } from '../../lib/need-to-know.js';
 import {
   departTransferUpdate,
   handoverTransferUpdate,
+  type Actor,
   type CaseOperationResult,
   type TransferLegOutcome,
 } from '../../workflows/definitions.js';
 import type { AppDeps } from '../app.js';
 import { HttpError } from '../errors.js';
 import { errorResponses, route } from '../http.js';
+import { scopeCountry } from '../scope.js';
 import { CreateTransferBody, DepartBody, HandoverBody, IdParams, TransferCreated, TransferDetail, TransferResults } from '../schemas.js';
 
 const ManifestQuery = z.strictObject({ format: z.enum(['json', 'csv']).optional() });
@@ -61,6 +64,12 @@ function answerFromLegs(transfer: TransferRow, caseIds: string[], expected: Tran
   });
 }
 
+/** Per-case results with each status as the caller may see it. */
+function shownResults(actor: Actor, transfer: TransferRow, results: CaseOperationResult[]) {
+  const full = seesAll(scopeCountry(actor), transfer.holdingCountry);
+  return results.map((r) => (r.status ? { ...r, status: viewStatus(r.status, full) } : r));
+}
+
 export function transferRoutes({ db, temporal, audit, protect }: AppDeps) {
   return [
     route({
@@ -100,7 +109,10 @@ export function transferRoutes({ db, temporal, audit, protect }: AppDeps) {
       tags: ['transfers'],
       params: IdParams,
       responses: { 200: { description: 'the batch', schema: TransferDetail }, ...errorResponses(400, 401, 404, 503) },
-      handler: async ({ transfer }) => ({ status: 200, body: transfer }),
+      handler: async ({ actor, transfer }) => ({
+        status: 200,
+        body: { ...transfer, cases: projectLegs(transfer.cases, scopeCountry(actor), transfer.holdingCountry) },
+      }),
     }),
     route({
       method: 'get',
@@ -115,7 +127,7 @@ export function transferRoutes({ db, temporal, audit, protect }: AppDeps) {
         ...errorResponses(503),
       },
       handler: async ({ actor, transfer, query, purpose, req }) => {
-        const passengers = await getTransferManifest(db, transfer.transferId, protect);
+        const passengers = await getTransferManifest(db, transfer.transferId, protect, scopeCountry(actor));
         const csv = query.format === 'csv' || (query.format === undefined && req.accepts(['application/json', 'text/csv']) === 'text/csv');
         await audit.record({
           at: new Date().toISOString(),
@@ -173,14 +185,14 @@ export function transferRoutes({ db, temporal, audit, protect }: AppDeps) {
             ...answerFromLegs(transfer, body.receivedCaseIds, 'handed_over'),
             ...answerFromLegs(transfer, body.missingCaseIds, 'failed'),
           ];
-          return { status: 200, body: { transferId: transfer.transferId, status: transfer.status, results } };
+          return { status: 200, body: { transferId: transfer.transferId, status: transfer.status, results: shownResults(actor, transfer, results) } };
         }
         const result = await temporal.updateTransfer(params.id, handoverTransferUpdate, {
           actor,
           receivedCaseIds: body.receivedCaseIds,
           missingCaseIds: body.missingCaseIds,
         });
-        return { status: 200, body: result };
+        return { status: 200, body: { ...result, results: shownResults(actor, transfer, result.results) } };
       },
     }),
   ];

@@ -5,7 +5,7 @@
 import { onSide, type Sides } from '../../api/sides.js';
 import type { CaseDetail, Hold, Me, TransferDetail } from './types.js';
 
-export const TERMINAL = ['HANDED_OVER', 'REJECTED', 'REFERRED', 'PROTECTION', 'CANCELLED', 'RELEASED'];
+export const TERMINAL = ['HANDED_OVER', 'REJECTED', 'REFERRED', 'PROTECTION', 'CLOSED', 'CANCELLED', 'RELEASED'];
 /** Where a hold or a protection claim may stop a case: never once it is in transfer. */
 const HOLDABLE = ['IDENTITY_PENDING', 'SCREENING_PENDING', 'APPROVAL_PENDING', 'APPROVED', 'TRANSFER_SCHEDULED', 'ON_HOLD'];
 /** A case with its decision: the custody clock has stopped. */
@@ -91,7 +91,9 @@ export function sideOf(country: string, c: Pick<CaseDetail, 'holdingCountry' | '
 const isOpen = (c: Pick<CaseFacts, 'status'>) => !TERMINAL.includes(c.status);
 /** Whether the case has its decision (or is closed): the custody clock has stopped. */
 export const isDecided = (c: Pick<CaseFacts, 'status' | 'holdResumeStatus'>) =>
-  !isOpen(c) || DECIDED.includes(c.status) || (c.status === 'ON_HOLD' && c.holdResumeStatus !== null && DECIDED.includes(c.holdResumeStatus));
+  !isOpen(c) ||
+  DECIDED.includes(c.status) ||
+  (c.status === 'ON_HOLD' && c.holdResumeStatus !== null && DECIDED.includes(c.holdResumeStatus));
 const activeHolds = (c: Pick<CaseFacts, 'holds'>, kinds: Hold['kind'][]) => c.holds.filter((h) => h.active && kinds.includes(h.kind));
 
 /** May this user lift this hold now (medical and legal holds; a claim ends with its outcome)? */

@@ -18,13 +18,23 @@ export const STATUS_LABELS: Record<CaseStatus, string> = {
   REJECTED: 'Rejected',
   REFERRED: 'Referred',
   PROTECTION: 'Protection',
+  CLOSED: 'Closed',
   CANCELLED: 'Cancelled',
   RELEASED: 'Released',
 };
 export const STATUSES = Object.keys(STATUS_LABELS) as CaseStatus[];
 
-export const ROLE_LABELS: Record<string, string> = { officer: 'Case officer', supervisor: 'Supervisor', auditor: 'Auditor', admin: 'Administrator' };
-export const MODE_LABELS: Record<string, string> = { charter_flight: 'Charter flight', commercial_flight: 'Commercial flight', land_border: 'Land border' };
+export const ROLE_LABELS: Record<string, string> = {
+  officer: 'Case officer',
+  supervisor: 'Supervisor',
+  auditor: 'Auditor',
+  admin: 'Administrator',
+};
+export const MODE_LABELS: Record<string, string> = {
+  charter_flight: 'Charter flight',
+  commercial_flight: 'Commercial flight',
+  land_border: 'Land border',
+};
 
 export function dateTime(iso: string | null | undefined): string {
   if (!iso) return '—';
@@ -36,7 +46,12 @@ export function dateTime(iso: string | null | undefined): string {
 export function relative(iso: string, now = Date.now()): string {
   const ms = Date.parse(iso) - now;
   const abs = Math.abs(ms);
-  const [n, unit] = abs >= 86_400_000 ? [Math.round(abs / 86_400_000), 'day'] : abs >= 3_600_000 ? [Math.round(abs / 3_600_000), 'hour'] : [Math.max(1, Math.round(abs / 60_000)), 'minute'];
+  const [n, unit] =
+    abs >= 86_400_000
+      ? [Math.round(abs / 86_400_000), 'day']
+      : abs >= 3_600_000
+        ? [Math.round(abs / 3_600_000), 'hour']
+        : [Math.max(1, Math.round(abs / 60_000)), 'minute'];
   const span = `${n} ${unit}${n === 1 ? '' : 's'}`;
   return ms >= 0 ? `in ${span}` : `${span} ago`;
 }
@@ -64,7 +79,13 @@ export const INDICATOR_LABELS: Record<Indicator, string> = {
 };
 export const INDICATORS = Object.keys(INDICATOR_LABELS) as Indicator[];
 
-export const HOLD_KIND_LABELS: Record<Hold['kind'], string> = { medical: 'Medical hold', legal: 'Legal hold', protection_claim: 'Protection claim' };
+export const HOLD_KIND_LABELS: Record<Hold['kind'], string> = {
+  medical: 'Medical hold',
+  legal: 'Legal hold',
+  protection_claim: 'Protection claim',
+  // What users of other countries than the holding one see of any hold.
+  legal_review: 'Legal review',
+};
 
 /** Why a case is overdue, in words (the API's `overdueReasons`). */
 export const OVERDUE_LABELS: Record<string, string> = {
@@ -95,6 +116,7 @@ export const EVENT_LABELS: Record<string, string> = {
   PROTECTION_CLAIM_DISMISSED: 'Protection claim dismissed',
   HOLD_PLACED: 'Hold placed',
   HOLD_LIFTED: 'Hold lifted',
+  CASE_CLOSED: 'Closed by the holding country: no transfer',
   CONSULAR_NOTICE_RECORDED: 'Consulate notified',
   CONSULAR_NOTICE_OVERDUE: 'Consular notification overdue',
   CUSTODY_EXTENDED: 'Custody extended',

@@ -1,7 +1,18 @@
 import { useState } from 'preact/hooks';
 import { canDecideClaim, canLiftHold, caseActions, isDecided, sideOf } from '../actions.js';
 import { get, post } from '../api.js';
-import { country, COUNTRY_CODES, dateTime, eventLabel, HOLD_KIND_LABELS, INDICATOR_LABELS, overdueInWords, relative, ROLE_LABELS, STATUS_LABELS } from '../format.js';
+import {
+  country,
+  COUNTRY_CODES,
+  dateTime,
+  eventLabel,
+  HOLD_KIND_LABELS,
+  INDICATOR_LABELS,
+  overdueInWords,
+  relative,
+  ROLE_LABELS,
+  STATUS_LABELS,
+} from '../format.js';
 import { href } from '../router.js';
 import type { CaseDetail, CaseEvent, Hold, Indicator, Me } from '../types.js';
 import { ErrorBox, Expandable, Loading, Notice, OverdueMark, Select, StatusBadge, useAction, useLive, useLoad } from '../ui.js';
@@ -30,7 +41,10 @@ function DecisionView({ title, decision }: { title: string; decision: Decision }
       <h3>{title}</h3>
       {decision ? (
         <p>
-          <strong class={decision.decision === 'approve' ? 'ok' : 'bad'}>{decision.decision === 'approve' ? 'Approved' : 'Rejected'}</strong> by {decision.byName ?? decision.by} ({decision.country}), {dateTime(decision.at)}
+          <strong class={decision.decision === 'approve' ? 'ok' : 'bad'}>
+            {decision.decision === 'approve' ? 'Approved' : 'Rejected'}
+          </strong>{' '}
+          by {decision.byName ?? decision.by} ({decision.country}), {dateTime(decision.at)}
           {decision.reason && <span class="reason"> — {decision.reason}</span>}
         </p>
       ) : (
@@ -66,7 +80,8 @@ function Deadlines({ c }: { c: CaseDetail }) {
         <>
           <dt>Overdue</dt>
           <dd class="bad" data-testid="overdue-reasons">
-            {overdueInWords(c.overdueReasons) || 'a deadline passed'} — since {dateTime(c.overdueSince)}, escalated {c.escalations} time{c.escalations === 1 ? '' : 's'}
+            {overdueInWords(c.overdueReasons) || 'a deadline passed'} — since {dateTime(c.overdueSince)}, escalated {c.escalations} time
+            {c.escalations === 1 ? '' : 's'}
           </dd>
         </>
       )}
@@ -100,14 +115,35 @@ function VerifyIdentity({ c, done }: { c: CaseDetail; done: () => void }) {
         label="Result"
         name="result"
         value={result}
-        options={[['confirmed', `Confirmed: a national of ${country(c.claimedNationality)}`], ['mismatch', 'Another nationality established'], ['inconclusive', 'Inconclusive']]}
+        options={[
+          ['confirmed', `Confirmed: a national of ${country(c.claimedNationality)}`],
+          ['mismatch', 'Another nationality established'],
+          ['inconclusive', 'Inconclusive'],
+        ]}
         onChange={(v) => setResult(v as typeof result)}
       />
-      <Select label="Method" name="method" value={method} options={[['biometric', 'Biometric'], ['document', 'Document'], ['registry', 'Registry']]} onChange={(v) => setMethod(v as typeof method)} />
+      <Select
+        label="Method"
+        name="method"
+        value={method}
+        options={[
+          ['biometric', 'Biometric'],
+          ['document', 'Document'],
+          ['registry', 'Registry'],
+        ]}
+        onChange={(v) => setMethod(v as typeof method)}
+      />
       {result === 'mismatch' && (
         <label>
           Nationality established (country code)
-          <input name="verifiedNationality" list="country-codes" value={nationality} maxLength={2} required onInput={(e) => setNationality((e.target as HTMLInputElement).value)} />
+          <input
+            name="verifiedNationality"
+            list="country-codes"
+            value={nationality}
+            maxLength={2}
+            required
+            onInput={(e) => setNationality((e.target as HTMLInputElement).value)}
+          />
           <datalist id="country-codes">
             {COUNTRY_CODES.map((code) => (
               <option value={code} key={code} />
@@ -129,7 +165,19 @@ function VerifyIdentity({ c, done }: { c: CaseDetail; done: () => void }) {
   );
 }
 
-export function DecideForm({ caseIds, side, done, label, bulk = false }: { caseIds: string[]; side?: string | null; done: (results?: unknown) => void; label?: string; bulk?: boolean }) {
+export function DecideForm({
+  caseIds,
+  side,
+  done,
+  label,
+  bulk = false,
+}: {
+  caseIds: string[];
+  side?: string | null;
+  done: (results?: unknown) => void;
+  label?: string;
+  bulk?: boolean;
+}) {
   const [reason, setReason] = useState('');
   const [rejecting, setRejecting] = useState(false);
   const single = !bulk && caseIds.length === 1;
@@ -190,7 +238,11 @@ function eventDetails(e: CaseEvent): string | null {
     case 'PROTECTION_REFERRAL':
       return indicators.length ? `Indicators: ${indicators.map((i) => INDICATOR_LABELS[i] ?? i).join('; ')}` : null;
     case 'HOLD_PLACED':
-      return [HOLD_KIND_LABELS[d.kind as Hold['kind']] ?? null, d.until ? `expected to end ${dateTime(String(d.until))}` : null].filter(Boolean).join(', ') || null;
+      return (
+        [HOLD_KIND_LABELS[d.kind as Hold['kind']] ?? null, d.until ? `expected to end ${dateTime(String(d.until))}` : null]
+          .filter(Boolean)
+          .join(', ') || null
+      );
     case 'PROTECTION_CLAIM_LODGED':
       return d.lodgedAt ? `lodged ${dateTime(String(d.lodgedAt))}` : null;
     case 'HOLD_LIFTED':
@@ -202,13 +254,18 @@ function eventDetails(e: CaseEvent): string | null {
     case 'COURT_ORDER_RECORDED':
       return `${d.reference}, ${d.court}`;
     case 'DECISION_RECORDED':
-      return d.side ? `${d.side} side: ${d.decision === 'approve' ? 'approved' : 'rejected'}${d.awaitingCourtOrder ? '; waiting for the court order' : ''}` : null;
+      return d.side
+        ? `${d.side} side: ${d.decision === 'approve' ? 'approved' : 'rejected'}${d.awaitingCourtOrder ? '; waiting for the court order' : ''}`
+        : null;
     case 'REFERRED':
       return d.embassyOf ? `to the embassy of ${country(String(d.embassyOf))}` : null;
     default:
       return null;
   }
 }
+
+/** Steps that always have an author: without one, the author was withheld (another country holds the case). */
+const WITHHELD_ACTOR = new Set(['SCREENED', 'HOLD_PLACED', 'HOLD_LIFTED', 'CASE_CLOSED']);
 
 function Timeline({ events }: { events: CaseEvent[] }) {
   return (
@@ -222,7 +279,11 @@ function Timeline({ events }: { events: CaseEvent[] }) {
             {e.toStatus && e.fromStatus !== e.toStatus && <span class="muted"> → {STATUS_LABELS[e.toStatus].toLowerCase()}</span>}
             <span class="muted">
               {' · '}
-              {e.actor ? `${e.actor.name ?? e.actor.sub} (${[e.actor.role && (ROLE_LABELS[e.actor.role] ?? e.actor.role).toLowerCase(), e.actor.country].filter(Boolean).join(', ')})` : 'the system (a deadline)'}
+              {e.actor
+                ? `${e.actor.name ?? e.actor.sub} (${[e.actor.role && (ROLE_LABELS[e.actor.role] ?? e.actor.role).toLowerCase(), e.actor.country].filter(Boolean).join(', ')})`
+                : WITHHELD_ACTOR.has(e.type)
+                  ? 'the holding country'
+                  : 'the system (a deadline)'}
             </span>
             {transferId && (
               <>
@@ -246,14 +307,23 @@ function StateNotice({ c }: { c: CaseDetail }) {
     const kinds = [...new Set(active.map((h) => HOLD_KIND_LABELS[h.kind].toLowerCase()))].join(', ');
     return (
       <Notice>
-        On hold ({kinds || 'hold'}): the person cannot board a transfer.{c.holdResumeStatus && ` When the last hold ends the case returns to ${STATUS_LABELS[c.holdResumeStatus].toLowerCase()}.`}
+        On hold ({kinds || 'hold'}): the person cannot board a transfer.
+        {c.holdResumeStatus && ` When the last hold ends the case returns to ${STATUS_LABELS[c.holdResumeStatus].toLowerCase()}.`}
       </Notice>
     );
   }
-  if (c.status === 'PROTECTION') return <Notice>Protection track: the person is referred to victim services or protected from return. No transfer or decision follows.</Notice>;
-  if (c.status === 'REFERRED') return <Notice>Referred to the embassy of {country(c.referredTo)}: not a repatriation case of this operation.</Notice>;
+  if (c.status === 'CLOSED') return <Notice>Closed by {country(c.holdingCountry)}: no transfer or decision follows.</Notice>;
+  if (c.status === 'PROTECTION')
+    return (
+      <Notice>
+        Protection track: the person is referred to victim services or protected from return. No transfer or decision follows.
+      </Notice>
+    );
+  if (c.status === 'REFERRED')
+    return <Notice>Referred to the embassy of {country(c.referredTo)}: not a repatriation case of this operation.</Notice>;
   if (c.status === 'RELEASED') return <Notice>Released from custody.</Notice>;
-  if (c.awaitingCourtOrder) return <Notice>Both sides have approved this extradition: it completes when the court order is recorded.</Notice>;
+  if (c.awaitingCourtOrder)
+    return <Notice>Both sides have approved this extradition: it completes when the court order is recorded.</Notice>;
   return null;
 }
 
@@ -271,7 +341,8 @@ export function CasePage({ caseId, me }: { caseId: string; me: Me }) {
         return (
           <article class="case" data-case-id={c.caseId}>
             <h1>
-              {c.person?.fullName ?? '(no name recorded)'} <StatusBadge status={c.status} resume={c.holdResumeStatus} /> <OverdueMark overdue={c.overdue} reasons={c.overdueReasons} />
+              {c.person?.fullName ?? '(no name recorded)'} <StatusBadge status={c.status} resume={c.holdResumeStatus} />{' '}
+              <OverdueMark overdue={c.overdue} reasons={c.overdueReasons} />
             </h1>
             <p class="muted mono">
               {c.externalRef} · case {c.caseId}
@@ -302,7 +373,11 @@ export function CasePage({ caseId, me }: { caseId: string; me: Me }) {
                     <dt>Claimed nationality</dt>
                     <dd>{country(c.person.claimedNationality)}</dd>
                     <dt>Documents</dt>
-                    <dd>{c.person.documents.length ? c.person.documents.map((d) => `${d.type} ${d.number} (${d.issuingCountry})`).join(', ') : 'none'}</dd>
+                    <dd>
+                      {c.person.documents.length
+                        ? c.person.documents.map((d) => `${d.type} ${d.number} (${d.issuingCountry})`).join(', ')
+                        : 'none'}
+                    </dd>
                   </dl>
                 ) : (
                   <p class="muted">No personal record.</p>
@@ -319,7 +394,8 @@ export function CasePage({ caseId, me }: { caseId: string; me: Me }) {
                 {c.identity ? (
                   <p>
                     <strong>{c.identity.result}</strong>
-                    {c.identity.verifiedNationality && ` — ${country(c.identity.verifiedNationality)}`} by {c.identity.by}, {c.identity.method}, {dateTime(c.identity.at)}
+                    {c.identity.verifiedNationality && ` — ${country(c.identity.verifiedNationality)}`} by {c.identity.by},{' '}
+                    {c.identity.method}, {dateTime(c.identity.at)}
                     {c.identityChecks > 1 && <span class="muted"> ({c.identityChecks} checks)</span>}
                     {c.identity.notes && <span class="reason"> — {c.identity.notes}</span>}
                   </p>
@@ -333,7 +409,10 @@ export function CasePage({ caseId, me }: { caseId: string; me: Me }) {
               <section class="card">
                 <h2>Decisions</h2>
                 <DecisionView title={`Holding side — ${country(c.holdingCountry)}`} decision={c.decisions.holding} />
-                <DecisionView title={`Destination side — ${country(c.destinationCountry ?? c.claimedNationality)}`} decision={c.decisions.destination} />
+                <DecisionView
+                  title={`Destination side — ${country(c.destinationCountry ?? c.claimedNationality)}`}
+                  decision={c.decisions.destination}
+                />
                 {c.legalBasis === 'extradition' && (
                   <>
                     <h3>Court order (extradition)</h3>
@@ -368,9 +447,12 @@ export function CasePage({ caseId, me }: { caseId: string; me: Me }) {
               {actions.includes('screen') && <ScreeningForm c={c} done={done} />}
               {actions.includes('decide-protection-claim') &&
                 c.holds.filter((h) => canDecideClaim(me, c, h)).map((h) => <ClaimOutcomeForm key={h.holdId} c={c} claim={h} done={done} />)}
-              {actions.includes('lift-hold') && c.holds.filter((h) => canLiftHold(me, c, h)).map((h) => <LiftHoldForm key={h.holdId} c={c} hold={h} done={done} />)}
+              {actions.includes('lift-hold') &&
+                c.holds.filter((h) => canLiftHold(me, c, h)).map((h) => <LiftHoldForm key={h.holdId} c={c} hold={h} done={done} />)}
               {actions.includes('decide') && <DecideForm caseIds={[c.caseId]} side={sideOf(me.country, c)} done={done} />}
-              {actions.includes('record-court-order') && c.awaitingCourtOrder && <Expandable label="Record the court order…">{(close) => <CourtOrderForm c={c} done={done} close={close} />}</Expandable>}
+              {actions.includes('record-court-order') && c.awaitingCourtOrder && (
+                <Expandable label="Record the court order…">{(close) => <CourtOrderForm c={c} done={done} close={close} />}</Expandable>
+              )}
               {actions.includes('schedule-transfer') && (
                 <p>
                   <a class="button" href={href('transfers/new', { destination: c.destinationCountry, case: c.caseId })}>
@@ -379,11 +461,25 @@ export function CasePage({ caseId, me }: { caseId: string; me: Me }) {
                 </p>
               )}
               <div class="actions">
-                {actions.includes('record-consular-notice') && <Expandable label="Record consular notice…">{(close) => <ConsularNoticeForm c={c} done={done} close={close} />}</Expandable>}
-                {actions.includes('record-court-order') && !c.awaitingCourtOrder && <Expandable label="Record the court order…">{(close) => <CourtOrderForm c={c} done={done} close={close} />}</Expandable>}
-                {actions.includes('lodge-protection-claim') && <Expandable label="Lodge a protection claim…">{(close) => <LodgeClaimForm c={c} done={done} close={close} />}</Expandable>}
-                {actions.includes('place-hold') && <Expandable label="Place a medical or legal hold…">{(close) => <PlaceHoldForm c={c} done={done} close={close} />}</Expandable>}
-                {actions.includes('extend-custody') && <Expandable label="Extend custody…">{(close) => <ExtendCustodyForm c={c} done={done} close={close} />}</Expandable>}
+                {actions.includes('record-consular-notice') && (
+                  <Expandable label="Record consular notice…">
+                    {(close) => <ConsularNoticeForm c={c} done={done} close={close} />}
+                  </Expandable>
+                )}
+                {actions.includes('record-court-order') && !c.awaitingCourtOrder && (
+                  <Expandable label="Record the court order…">{(close) => <CourtOrderForm c={c} done={done} close={close} />}</Expandable>
+                )}
+                {actions.includes('lodge-protection-claim') && (
+                  <Expandable label="Lodge a protection claim…">{(close) => <LodgeClaimForm c={c} done={done} close={close} />}</Expandable>
+                )}
+                {actions.includes('place-hold') && (
+                  <Expandable label="Place a medical or legal hold…">
+                    {(close) => <PlaceHoldForm c={c} done={done} close={close} />}
+                  </Expandable>
+                )}
+                {actions.includes('extend-custody') && (
+                  <Expandable label="Extend custody…">{(close) => <ExtendCustodyForm c={c} done={done} close={close} />}</Expandable>
+                )}
                 {actions.includes('release') && (
                   <Expandable label="Record release…" danger>
                     {(close) => <ClosingForm c={c} kind="release" done={done} close={close} />}

@@ -17,6 +17,7 @@ const TRACKS = [
   ['overdue', 'Overdue'],
   ['onHold', 'On hold'],
   ['protection', 'Protection'],
+  ['closed', 'Closed by the holding country'],
   ['referred', 'Referred'],
   ['rejected', 'Rejected'],
   ['cancelled', 'Cancelled'],
@@ -66,7 +67,12 @@ function group(rows: ProgressRow[]): OperationGroup[] {
   const groups = new Map<string, OperationGroup>();
   for (const r of rows) {
     const key = r.operationId ?? 'none';
-    const g = groups.get(key) ?? { key, name: r.operationName ?? 'Cases outside an operation', rows: [], totals: { arrested: 0, verified: 0, approved: 0, handedOver: 0, pending: 0, overdue: 0 } };
+    const g = groups.get(key) ?? {
+      key,
+      name: r.operationName ?? 'Cases outside an operation',
+      rows: [],
+      totals: { arrested: 0, verified: 0, approved: 0, handedOver: 0, pending: 0, overdue: 0 },
+    };
     g.rows.push(r);
     for (const [m] of METRICS) g.totals[m] += r[m];
     groups.set(key, g);
@@ -104,18 +110,28 @@ export function DashboardPage() {
   const state = useLoad(() => get<{ items: ProgressRow[] }>('/v1/stats/progress').then((r) => r.items), 'progress');
   const stats = useLoad(() => get<Stats>('/v1/stats'), 'stats');
   const [updatedAt, setUpdatedAt] = useState<string | null>(null);
-  useLive(() => true, () => (state.reload(), stats.reload(), setUpdatedAt(new Date().toLocaleTimeString())), 1000);
+  useLive(
+    () => true,
+    () => (state.reload(), stats.reload(), setUpdatedAt(new Date().toLocaleTimeString())),
+    1000,
+  );
   return (
     <section>
       <h1>Operations dashboard</h1>
-      <p class="muted">All cases in your scope, then per operation and country pair; updates as cases change{updatedAt ? ` (last change ${updatedAt})` : ''}.</p>
+      <p class="muted">
+        All cases in your scope, then per operation and country pair; updates as cases change
+        {updatedAt ? ` (last change ${updatedAt})` : ''}.
+      </p>
       <Loading state={stats}>
         {(s) => (
           <article class="card" data-operation="all">
             <h2>All cases ({s.total})</h2>
             <FunnelFigures funnel={s.funnel} label="All cases" />
             <p class="muted" data-testid="active-holds">
-              Active holds: {(Object.keys(s.activeHolds) as (keyof Stats['activeHolds'])[]).map((k) => `${HOLD_KIND_LABELS[k].toLowerCase()} ${s.activeHolds[k]}`).join(', ')}
+              Active holds:{' '}
+              {(Object.keys(s.activeHolds) as (keyof Stats['activeHolds'])[])
+                .map((k) => `${HOLD_KIND_LABELS[k].toLowerCase()} ${s.activeHolds[k]}`)
+                .join(', ')}
             </p>
           </article>
         )}
@@ -129,7 +145,9 @@ export function DashboardPage() {
               {group(rows).map((g) => (
                 <article class="card operation" key={g.key} data-operation={g.key}>
                   <h2>{g.name}</h2>
-                  {stats.data?.funnelByOperation[g.key] && <FunnelFigures funnel={stats.data.funnelByOperation[g.key]} label={`Funnel of ${g.name}`} />}
+                  {stats.data?.funnelByOperation[g.key] && (
+                    <FunnelFigures funnel={stats.data.funnelByOperation[g.key]} label={`Funnel of ${g.name}`} />
+                  )}
                   <div class="grid">
                     <Chart totals={g.totals} label={g.name} />
                     <table class="progress">
@@ -143,7 +161,10 @@ export function DashboardPage() {
                       </thead>
                       <tbody>
                         {g.rows.map((r) => (
-                          <tr key={`${r.holdingCountry}-${r.destinationCountry}`} data-route={`${r.holdingCountry}-${r.destinationCountry}`}>
+                          <tr
+                            key={`${r.holdingCountry}-${r.destinationCountry}`}
+                            data-route={`${r.holdingCountry}-${r.destinationCountry}`}
+                          >
                             <td>
                               {country(r.holdingCountry)} → {country(r.destinationCountry)}
                             </td>

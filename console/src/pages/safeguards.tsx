@@ -4,7 +4,17 @@
 import { useState } from 'preact/hooks';
 import { isDecided, TERMINAL } from '../actions.js';
 import { post } from '../api.js';
-import { country, dateTime, fromLocalInput, HOLD_KIND_LABELS, INDICATOR_LABELS, INDICATORS, relative, STATUS_LABELS, toLocalInput } from '../format.js';
+import {
+  country,
+  dateTime,
+  fromLocalInput,
+  HOLD_KIND_LABELS,
+  INDICATOR_LABELS,
+  INDICATORS,
+  relative,
+  STATUS_LABELS,
+  toLocalInput,
+} from '../format.js';
 import type { CaseDetail, ClaimCreated, Hold, HoldCreated, Indicator } from '../types.js';
 import { ActionForm, Select, TextField, useAction } from '../ui.js';
 
@@ -16,10 +26,16 @@ const lower = (status: CaseDetail['status']) => STATUS_LABELS[status].toLowerCas
 
 export function ScreeningView({ c }: { c: CaseDetail }) {
   const s = c.screening;
+  // Screening records stay with the holding country: other countries get none.
+  if (!s && !['IDENTITY_PENDING', 'SCREENING_PENDING'].includes(c.status)) {
+    return <p class="muted">No screening record to show ({country(c.holdingCountry)} keeps its screening records).</p>;
+  }
   if (!s) {
     return (
       <p class="muted">
-        Not screened yet{c.status === 'SCREENING_PENDING' && c.deadlines.screeningDueAt ? ` — due ${relative(c.deadlines.screeningDueAt)}` : ''} ({country(c.holdingCountry)} screens once nationality is verified).
+        Not screened yet
+        {c.status === 'SCREENING_PENDING' && c.deadlines.screeningDueAt ? ` — due ${relative(c.deadlines.screeningDueAt)}` : ''} (
+        {country(c.holdingCountry)} screens once nationality is verified).
       </p>
     );
   }
@@ -47,7 +63,8 @@ export function ScreeningView({ c }: { c: CaseDetail }) {
 }
 
 function holdState(h: Hold): string {
-  if (h.active) return `since ${dateTime(h.placedAt)}, by ${h.placedBy}${h.until ? `; expected to end ${dateTime(h.until)}` : ''}`;
+  if (h.active)
+    return `since ${dateTime(h.placedAt)}${h.placedBy ? `, by ${h.placedBy}` : ''}${h.until ? `; expected to end ${dateTime(h.until)}` : ''}`;
   const how = h.outcome === 'upheld' ? 'upheld' : h.outcome === 'dismissed' ? 'dismissed' : 'lifted';
   return `${how} ${dateTime(h.endedAt)} by ${h.endedBy ?? '—'} (placed ${dateTime(h.placedAt)} by ${h.placedBy})`;
 }
@@ -58,9 +75,23 @@ export function HoldsView({ c }: { c: CaseDetail }) {
     <ul class="holds">
       {[...c.holds].reverse().map((h) => (
         <li key={h.holdId} data-hold-id={h.holdId} class={h.active ? 'active' : 'ended'}>
-          <strong>{HOLD_KIND_LABELS[h.kind]}</strong> <span class={`badge ${h.active ? 'status-on-hold' : ''}`}>{h.active ? 'active' : 'ended'}</span> <span class="muted">{holdState(h)}</span>
-          <div class="reason">{h.kind === 'protection_claim' ? 'Grounds: ' : 'Reason: '}{h.reason}</div>
-          {h.outcomeReason && <div class="reason">{h.outcome === 'lifted' ? 'Lifted: ' : 'Legal review: '}{h.outcomeReason}</div>}
+          <strong>{HOLD_KIND_LABELS[h.kind]}</strong>{' '}
+          <span class={`badge ${h.active ? 'status-on-hold' : ''}`}>{h.active ? 'active' : 'ended'}</span>{' '}
+          <span class="muted">{holdState(h)}</span>
+          {h.reason === null ? (
+            <div class="muted">Held for a legal review by {country(c.holdingCountry)}; the reason stays with it.</div>
+          ) : (
+            <div class="reason">
+              {h.kind === 'protection_claim' ? 'Grounds: ' : 'Reason: '}
+              {h.reason}
+            </div>
+          )}
+          {h.outcomeReason && (
+            <div class="reason">
+              {h.outcome === 'lifted' ? 'Lifted: ' : 'Legal review: '}
+              {h.outcomeReason}
+            </div>
+          )}
         </li>
       ))}
     </ul>
@@ -73,13 +104,15 @@ export function ConsularView({ c }: { c: CaseDetail }) {
   if (!n) {
     return (
       <p class={c.overdueReasons.includes('consular') ? 'bad' : 'muted'}>
-        The consulate of {consulate} has not been notified{c.deadlines.consularDueAt ? ` — due ${dateTime(c.deadlines.consularDueAt)} (${relative(c.deadlines.consularDueAt)})` : ''}.
+        The consulate of {consulate} has not been notified
+        {c.deadlines.consularDueAt ? ` — due ${dateTime(c.deadlines.consularDueAt)} (${relative(c.deadlines.consularDueAt)})` : ''}.
       </p>
     );
   }
   return (
     <p>
-      Consulate of {consulate} notified {dateTime(n.notifiedAt)} by {n.channel}; the person {n.accessRequested ? 'asked' : 'did not ask'} for consular access. <span class="muted">Recorded by {n.recordedBy}.</span>
+      Consulate of {consulate} notified {dateTime(n.notifiedAt)} by {n.channel}; the person {n.accessRequested ? 'asked' : 'did not ask'}{' '}
+      for consular access. <span class="muted">Recorded by {n.recordedBy}.</span>
     </p>
   );
 }
@@ -117,7 +150,13 @@ export function CourtOrderView({ c }: { c: CaseDetail }) {
       </p>
     );
   }
-  return <p class={c.awaitingCourtOrder ? 'bad' : 'muted'}>{c.awaitingCourtOrder ? 'Both sides have approved: the extradition completes when the court order is recorded.' : 'No court order recorded yet; an extradition needs one before its approval completes.'}</p>;
+  return (
+    <p class={c.awaitingCourtOrder ? 'bad' : 'muted'}>
+      {c.awaitingCourtOrder
+        ? 'Both sides have approved: the extradition completes when the court order is recorded.'
+        : 'No court order recorded yet; an extradition needs one before its approval completes.'}
+    </p>
+  );
 }
 
 // ---- forms ----
@@ -143,12 +182,27 @@ export function ScreeningForm({ c, done }: { c: CaseDetail; done: Done }) {
         ? 'No indicators: the case goes to approval, and is held until the protection claim is decided.'
         : 'No indicators: the case goes to approval by both countries.';
   return (
-    <ActionForm label="Screening" title="Screen for signs of trafficking" submit="Record screening" busy={action.busy} error={action.error} disabled={claim && !grounds.trim()} onSubmit={() => void action.run()}>
+    <ActionForm
+      label="Screening"
+      title="Screen for signs of trafficking"
+      submit="Record screening"
+      busy={action.busy}
+      error={action.error}
+      disabled={claim && !grounds.trim()}
+      onSubmit={() => void action.run()}
+    >
       <fieldset class="checklist">
         <legend>Indicators found (tick every one that applies)</legend>
         {INDICATORS.map((i) => (
           <label class="radio" key={i}>
-            <input type="checkbox" name="indicator" value={i} checked={indicators.includes(i)} onChange={(e) => toggle(i, (e.target as HTMLInputElement).checked)} /> {INDICATOR_LABELS[i]}
+            <input
+              type="checkbox"
+              name="indicator"
+              value={i}
+              checked={indicators.includes(i)}
+              onChange={(e) => toggle(i, (e.target as HTMLInputElement).checked)}
+            />{' '}
+            {INDICATOR_LABELS[i]}
           </label>
         ))}
       </fieldset>
@@ -156,9 +210,24 @@ export function ScreeningForm({ c, done }: { c: CaseDetail; done: Done }) {
       {indicators.length === 0 && (
         <>
           <label class="radio">
-            <input type="checkbox" name="protection-claim" checked={claims} onChange={(e) => setClaims((e.target as HTMLInputElement).checked)} /> The person claims protection (asylum, non-refoulement)
+            <input
+              type="checkbox"
+              name="protection-claim"
+              checked={claims}
+              onChange={(e) => setClaims((e.target as HTMLInputElement).checked)}
+            />{' '}
+            The person claims protection (asylum, non-refoulement)
           </label>
-          {claims && <TextField label="Grounds of the claim (required)" name="claim-grounds" rows={2} required value={grounds} onChange={setGrounds} />}
+          {claims && (
+            <TextField
+              label="Grounds of the claim (required)"
+              name="claim-grounds"
+              rows={2}
+              required
+              value={grounds}
+              onChange={setGrounds}
+            />
+          )}
         </>
       )}
       <p class="muted" data-testid="screening-outcome">
@@ -172,13 +241,31 @@ export function LodgeClaimForm({ c, done, close }: { c: CaseDetail; done: Done; 
   const [grounds, setGrounds] = useState('');
   const [lodgedAt, setLodgedAt] = useState('');
   const action = useAction(() =>
-    post<ClaimCreated>(`/v1/cases/${c.caseId}/protection-claims`, { grounds: grounds.trim(), ...(lodgedAt ? { lodgedAt: fromLocalInput(lodgedAt) } : {}) }).then(() => (close(), done())),
+    post<ClaimCreated>(`/v1/cases/${c.caseId}/protection-claims`, {
+      grounds: grounds.trim(),
+      ...(lodgedAt ? { lodgedAt: fromLocalInput(lodgedAt) } : {}),
+    }).then(() => (close(), done())),
   );
   return (
-    <ActionForm label="Protection claim" title="Lodge a protection claim" submit="Lodge the claim" busy={action.busy} error={action.error} disabled={!grounds.trim()} onSubmit={() => void action.run()} onBack={close}>
+    <ActionForm
+      label="Protection claim"
+      title="Lodge a protection claim"
+      submit="Lodge the claim"
+      busy={action.busy}
+      error={action.error}
+      disabled={!grounds.trim()}
+      onSubmit={() => void action.run()}
+      onBack={close}
+    >
       <p class="muted">The case goes on hold and cannot board a transfer until a supervisor records the outcome of the legal review.</p>
       <TextField label="Grounds (asylum, non-refoulement)" name="claim-grounds" rows={3} required value={grounds} onChange={setGrounds} />
-      <TextField label="Lodged at (optional; now if empty)" name="claim-lodged-at" type="datetime-local" value={lodgedAt} onChange={setLodgedAt} />
+      <TextField
+        label="Lodged at (optional; now if empty)"
+        name="claim-lodged-at"
+        type="datetime-local"
+        value={lodgedAt}
+        onChange={setLodgedAt}
+      />
     </ActionForm>
   );
 }
@@ -186,10 +273,20 @@ export function LodgeClaimForm({ c, done, close }: { c: CaseDetail; done: Done; 
 export function ClaimOutcomeForm({ c, claim, done }: { c: CaseDetail; claim: Hold; done: Done }) {
   const [outcome, setOutcome] = useState<'upheld' | 'dismissed'>('dismissed');
   const [reason, setReason] = useState('');
-  const action = useAction(() => post(`/v1/cases/${c.caseId}/protection-claims/${claim.holdId}/outcome`, { outcome, reason: reason.trim() }).then(done));
+  const action = useAction(() =>
+    post(`/v1/cases/${c.caseId}/protection-claims/${claim.holdId}/outcome`, { outcome, reason: reason.trim() }).then(done),
+  );
   const back = claim.resumeStatus === 'TRANSFER_SCHEDULED' && !c.transferId ? 'APPROVED' : claim.resumeStatus;
   return (
-    <ActionForm label="Protection claim outcome" title={`Outcome of the protection claim lodged ${dateTime(claim.placedAt)}`} submit="Record the outcome" busy={action.busy} error={action.error} disabled={!reason.trim()} onSubmit={() => void action.run()}>
+    <ActionForm
+      label="Protection claim outcome"
+      title={`Outcome of the protection claim lodged ${dateTime(claim.placedAt)}`}
+      submit="Record the outcome"
+      busy={action.busy}
+      error={action.error}
+      disabled={!reason.trim()}
+      onSubmit={() => void action.run()}
+    >
       <p class="reason">Grounds: {claim.reason}</p>
       <Select
         label="Legal review"
@@ -197,7 +294,10 @@ export function ClaimOutcomeForm({ c, claim, done }: { c: CaseDetail; claim: Hol
         value={outcome}
         options={[
           ['upheld', 'Upheld: the person is protected (no return)'],
-          ['dismissed', `Dismissed: the case goes on${c.holds.filter((h) => h.active).length > 1 ? ' when its other holds end' : ` (${lower(back)})`}`],
+          [
+            'dismissed',
+            `Dismissed: the case goes on${c.holds.filter((h) => h.active).length > 1 ? ' when its other holds end' : ` (${lower(back)})`}`,
+          ],
         ]}
         onChange={(v) => setOutcome(v as typeof outcome)}
       />
@@ -211,12 +311,33 @@ export function PlaceHoldForm({ c, done, close }: { c: CaseDetail; done: Done; c
   const [reason, setReason] = useState('');
   const [until, setUntil] = useState('');
   const action = useAction(() =>
-    post<HoldCreated>(`/v1/cases/${c.caseId}/holds`, { kind, reason: reason.trim(), ...(until ? { until: fromLocalInput(until) } : {}) }).then(() => (close(), done())),
+    post<HoldCreated>(`/v1/cases/${c.caseId}/holds`, {
+      kind,
+      reason: reason.trim(),
+      ...(until ? { until: fromLocalInput(until) } : {}),
+    }).then(() => (close(), done())),
   );
   return (
-    <ActionForm label="Place a hold" submit="Place the hold" busy={action.busy} error={action.error} disabled={!reason.trim()} onSubmit={() => void action.run()} onBack={close}>
+    <ActionForm
+      label="Place a hold"
+      submit="Place the hold"
+      busy={action.busy}
+      error={action.error}
+      disabled={!reason.trim()}
+      onSubmit={() => void action.run()}
+      onBack={close}
+    >
       <p class="muted">The case stops where it is and returns there when the hold is lifted; its deadline moves by the time held.</p>
-      <Select label="Kind" name="hold-kind" value={kind} options={[['medical', 'Medical'], ['legal', 'Legal']]} onChange={(v) => setKind(v as typeof kind)} />
+      <Select
+        label="Kind"
+        name="hold-kind"
+        value={kind}
+        options={[
+          ['medical', 'Medical'],
+          ['legal', 'Legal'],
+        ]}
+        onChange={(v) => setKind(v as typeof kind)}
+      />
       <TextField label="Reason (required)" name="hold-reason" rows={2} required value={reason} onChange={setReason} />
       <TextField label="Expected end (optional)" name="hold-until" type="datetime-local" value={until} onChange={setUntil} />
     </ActionForm>
@@ -225,12 +346,24 @@ export function PlaceHoldForm({ c, done, close }: { c: CaseDetail; done: Done; c
 
 export function LiftHoldForm({ c, hold, done }: { c: CaseDetail; hold: Hold; done: Done }) {
   const [reason, setReason] = useState('');
-  const action = useAction(() => post(`/v1/cases/${c.caseId}/holds/${hold.holdId}/lift`, trimmed(reason) ? { reason: reason.trim() } : {}).then(done));
+  const action = useAction(() =>
+    post(`/v1/cases/${c.caseId}/holds/${hold.holdId}/lift`, trimmed(reason) ? { reason: reason.trim() } : {}).then(done),
+  );
   const last = c.holds.filter((h) => h.active).length === 1;
   return (
-    <ActionForm label={`Lift ${HOLD_KIND_LABELS[hold.kind].toLowerCase()}`} submit="Lift the hold" busy={action.busy} error={action.error} onSubmit={() => void action.run()}>
+    <ActionForm
+      label={`Lift ${HOLD_KIND_LABELS[hold.kind].toLowerCase()}`}
+      submit="Lift the hold"
+      busy={action.busy}
+      error={action.error}
+      onSubmit={() => void action.run()}
+    >
       <p class="reason">{hold.reason}</p>
-      <p class="muted">{last ? `The case returns to ${lower(hold.resumeStatus === 'TRANSFER_SCHEDULED' && !c.transferId ? 'APPROVED' : hold.resumeStatus)}.` : 'Other holds remain: the case stays on hold.'}</p>
+      <p class="muted">
+        {last
+          ? `The case returns to ${lower(hold.resumeStatus === 'TRANSFER_SCHEDULED' && !c.transferId ? 'APPROVED' : hold.resumeStatus)}.`
+          : 'Other holds remain: the case stays on hold.'}
+      </p>
       <TextField label="Reason (optional)" name="lift-reason" value={reason} onChange={setReason} />
     </ActionForm>
   );
@@ -241,14 +374,48 @@ export function ConsularNoticeForm({ c, done, close }: { c: CaseDetail; done: Do
   const [channel, setChannel] = useState('diplomatic note');
   const [access, setAccess] = useState(false);
   const action = useAction(() =>
-    post(`/v1/cases/${c.caseId}/consular-notice`, { notifiedAt: fromLocalInput(notifiedAt), channel: channel.trim(), accessRequested: access }).then(() => (close(), done())),
+    post(`/v1/cases/${c.caseId}/consular-notice`, {
+      notifiedAt: fromLocalInput(notifiedAt),
+      channel: channel.trim(),
+      accessRequested: access,
+    }).then(() => (close(), done())),
   );
   return (
-    <ActionForm label="Consular notice" title={`Record notification of the consulate of ${country(c.destinationCountry ?? c.claimedNationality)}`} submit="Record the notice" busy={action.busy} error={action.error} disabled={!channel.trim() || !notifiedAt} onSubmit={() => void action.run()} onBack={close}>
-      <TextField label="Notified at" name="consular-notified-at" type="datetime-local" required value={notifiedAt} onChange={setNotifiedAt} />
-      <TextField label="Channel" name="consular-channel" required maxLength={100} value={channel} onChange={setChannel} placeholder="diplomatic note, email, phone" />
+    <ActionForm
+      label="Consular notice"
+      title={`Record notification of the consulate of ${country(c.destinationCountry ?? c.claimedNationality)}`}
+      submit="Record the notice"
+      busy={action.busy}
+      error={action.error}
+      disabled={!channel.trim() || !notifiedAt}
+      onSubmit={() => void action.run()}
+      onBack={close}
+    >
+      <TextField
+        label="Notified at"
+        name="consular-notified-at"
+        type="datetime-local"
+        required
+        value={notifiedAt}
+        onChange={setNotifiedAt}
+      />
+      <TextField
+        label="Channel"
+        name="consular-channel"
+        required
+        maxLength={100}
+        value={channel}
+        onChange={setChannel}
+        placeholder="diplomatic note, email, phone"
+      />
       <label class="radio">
-        <input type="checkbox" name="consular-access" checked={access} onChange={(e) => setAccess((e.target as HTMLInputElement).checked)} /> The person asked for consular access
+        <input
+          type="checkbox"
+          name="consular-access"
+          checked={access}
+          onChange={(e) => setAccess((e.target as HTMLInputElement).checked)}
+        />{' '}
+        The person asked for consular access
       </label>
     </ActionForm>
   );
@@ -259,10 +426,23 @@ export function CourtOrderForm({ c, done, close }: { c: CaseDetail; done: Done; 
   const [court, setCourt] = useState('');
   const [issuedAt, setIssuedAt] = useState('');
   const action = useAction(() =>
-    post(`/v1/cases/${c.caseId}/court-order`, { reference: reference.trim(), court: court.trim(), issuedAt: fromLocalInput(issuedAt) }).then(() => (close(), done())),
+    post(`/v1/cases/${c.caseId}/court-order`, {
+      reference: reference.trim(),
+      court: court.trim(),
+      issuedAt: fromLocalInput(issuedAt),
+    }).then(() => (close(), done())),
   );
   return (
-    <ActionForm label="Court order" title="Record the extradition court order" submit="Record the order" busy={action.busy} error={action.error} disabled={!reference.trim() || !court.trim() || !issuedAt} onSubmit={() => void action.run()} onBack={close}>
+    <ActionForm
+      label="Court order"
+      title="Record the extradition court order"
+      submit="Record the order"
+      busy={action.busy}
+      error={action.error}
+      disabled={!reference.trim() || !court.trim() || !issuedAt}
+      onSubmit={() => void action.run()}
+      onBack={close}
+    >
       <TextField label="Reference" name="court-reference" required maxLength={200} value={reference} onChange={setReference} />
       <TextField label="Court" name="court-name" required maxLength={300} value={court} onChange={setCourt} />
       <TextField label="Issued at" name="court-issued-at" type="datetime-local" required value={issuedAt} onChange={setIssuedAt} />
@@ -275,18 +455,39 @@ export function ExtendCustodyForm({ c, done, close }: { c: CaseDetail; done: Don
   const [reason, setReason] = useState('');
   const n = Number(days);
   const valid = Number.isInteger(n) && n >= 1 && n <= 30;
-  const action = useAction(() => post(`/v1/cases/${c.caseId}/custody-extension`, { days: n, reason: reason.trim() }).then(() => (close(), done())));
+  const action = useAction(() =>
+    post(`/v1/cases/${c.caseId}/custody-extension`, { days: n, reason: reason.trim() }).then(() => (close(), done())),
+  );
   const due = c.deadlines.custodyDueAt;
   return (
-    <ActionForm label="Extend custody" title="Extend the custody limit (once only)" submit={`Extend by ${valid ? n : '…'} days`} busy={action.busy} error={action.error} disabled={!valid || !reason.trim()} onSubmit={() => void action.run()} onBack={close}>
+    <ActionForm
+      label="Extend custody"
+      title="Extend the custody limit (once only)"
+      submit={`Extend by ${valid ? n : '…'} days`}
+      busy={action.busy}
+      error={action.error}
+      disabled={!valid || !reason.trim()}
+      onSubmit={() => void action.run()}
+      onBack={close}
+    >
       {due && valid && (
         <p class="muted">
-          Now due {dateTime(due)}; after the extension {dateTime(new Date(Date.parse(due) + n * 86_400_000).toISOString())}. There is no second extension.
+          Now due {dateTime(due)}; after the extension {dateTime(new Date(Date.parse(due) + n * 86_400_000).toISOString())}. There is no
+          second extension.
         </p>
       )}
       <label>
         Days (1 to 30)
-        <input name="custody-days" type="number" min={1} max={30} step={1} required value={days} onInput={(e) => setDays((e.target as HTMLInputElement).value)} />
+        <input
+          name="custody-days"
+          type="number"
+          min={1}
+          max={30}
+          step={1}
+          required
+          value={days}
+          onInput={(e) => setDays((e.target as HTMLInputElement).value)}
+        />
       </label>
       <TextField label="Reason (required)" name="custody-reason" rows={2} required value={reason} onChange={setReason} />
     </ActionForm>

@@ -7,12 +7,33 @@ import type { CasePage, CaseResult, Me, TransferCreated, TransferDetail, Transfe
 import { ErrorBox, Loading, Notice, Select, StatusBadge, useAction, useLive, useLoad } from '../ui.js';
 
 const TRANSFER_STATUS: Record<string, string> = { SCHEDULED: 'Scheduled', DEPARTED: 'Departed', COMPLETED: 'Completed' };
-const LEG_OUTCOME: Record<string, string> = { scheduled: 'booked', departed: 'on board', dropped: 'taken off (on hold, protected or closed)', handed_over: 'handed over', failed: 'missing or not handed over' };
+const LEG_OUTCOME: Record<string, string> = {
+  scheduled: 'booked',
+  departed: 'on board',
+  dropped: 'taken off (on hold, protected or closed)',
+  handed_over: 'handed over',
+  failed: 'missing or not handed over',
+};
 
 export function TransfersPage({ me }: { me: Me }) {
   const [status, setStatus] = useState('');
   const state = useLoad(() => get<TransferList>(`/v1/transfers${query({ status, limit: 100 })}`), status);
-  useLive((e) => ['TRANSFER_SCHEDULED', 'DEPARTED', 'DROPPED_FROM_TRANSFER', 'HANDED_OVER', 'TRANSFER_FAILED', 'CANCELLED', 'RELEASED', 'PROTECTION_CLAIM_UPHELD'].includes(e.type), state.reload, 800);
+  useLive(
+    (e) =>
+      [
+        'TRANSFER_SCHEDULED',
+        'DEPARTED',
+        'DROPPED_FROM_TRANSFER',
+        'HANDED_OVER',
+        'TRANSFER_FAILED',
+        'CANCELLED',
+        'RELEASED',
+        'PROTECTION_CLAIM_UPHELD',
+        'CASE_CLOSED',
+      ].includes(e.type),
+    state.reload,
+    800,
+  );
   return (
     <section>
       <h1>Transfers</h1>
@@ -22,7 +43,14 @@ export function TransfersPage({ me }: { me: Me }) {
             Build a transfer
           </a>
         )}
-        <Select label="Status" name="transfer-status" value={status} any="Any" options={Object.entries(TRANSFER_STATUS)} onChange={setStatus} />
+        <Select
+          label="Status"
+          name="transfer-status"
+          value={status}
+          any="Any"
+          options={Object.entries(TRANSFER_STATUS)}
+          onChange={setStatus}
+        />
       </div>
       <Loading state={state}>
         {(data) =>
@@ -80,7 +108,8 @@ export function NewTransferPage({ me, params }: { me: Me; params: URLSearchParam
   const [capacity, setCapacity] = useState(200);
   const [selected, setSelected] = useState<Set<string> | null>(params.get('case') ? new Set([params.get('case')!]) : null);
   const candidates = useLoad(
-    () => get<CasePage>(`/v1/cases${query({ status: 'APPROVED', holdingCountry: me.country, destinationCountry: destination, limit: 500 })}`),
+    () =>
+      get<CasePage>(`/v1/cases${query({ status: 'APPROVED', holdingCountry: me.country, destinationCountry: destination, limit: 500 })}`),
     destination,
   );
   useLive((e) => e.holdingCountry === me.country, candidates.reload, 800);
@@ -118,27 +147,64 @@ export function NewTransferPage({ me, params }: { me: Me; params: URLSearchParam
       <h1>Build a transfer from {country(me.country)}</h1>
       <form class="card" aria-label="New transfer" onSubmit={(e) => (e.preventDefault(), void action.run())}>
         <div class="row">
-          <Select label="Destination" name="destination" value={destination} options={others.map((c) => [c, COUNTRIES[c]])} onChange={(v) => (setDestination(v), setSelected(null))} />
+          <Select
+            label="Destination"
+            name="destination"
+            value={destination}
+            options={others.map((c) => [c, COUNTRIES[c]])}
+            onChange={(v) => (setDestination(v), setSelected(null))}
+          />
           <Select label="Mode" name="mode" value={mode} options={Object.entries(MODE_LABELS)} onChange={setMode} />
           <label>
             From
-            <input name="from" value={from} required maxLength={200} placeholder="Phnom Penh (PNH)" onInput={(e) => setFrom((e.target as HTMLInputElement).value)} />
+            <input
+              name="from"
+              value={from}
+              required
+              maxLength={200}
+              placeholder="Phnom Penh (PNH)"
+              onInput={(e) => setFrom((e.target as HTMLInputElement).value)}
+            />
           </label>
           <label>
             To
-            <input name="to" value={to} required maxLength={200} placeholder="Guangzhou (CAN)" onInput={(e) => setTo((e.target as HTMLInputElement).value)} />
+            <input
+              name="to"
+              value={to}
+              required
+              maxLength={200}
+              placeholder="Guangzhou (CAN)"
+              onInput={(e) => setTo((e.target as HTMLInputElement).value)}
+            />
           </label>
           <label>
             Scheduled
-            <input name="scheduledAt" type="datetime-local" value={scheduledAt} required onInput={(e) => setScheduledAt((e.target as HTMLInputElement).value)} />
+            <input
+              name="scheduledAt"
+              type="datetime-local"
+              value={scheduledAt}
+              required
+              onInput={(e) => setScheduledAt((e.target as HTMLInputElement).value)}
+            />
           </label>
           <label>
             Capacity
-            <input name="capacity" type="number" min={1} max={1000} value={capacity} required onInput={(e) => setCapacity(Math.max(1, Number((e.target as HTMLInputElement).value) || 1))} />
+            <input
+              name="capacity"
+              type="number"
+              min={1}
+              max={1000}
+              value={capacity}
+              required
+              onInput={(e) => setCapacity(Math.max(1, Number((e.target as HTMLInputElement).value) || 1))}
+            />
           </label>
         </div>
         <h2>
-          Approved cases for {country(destination)} <span class="muted">({chosen.length} of {items.length} selected, capacity {capacity})</span>
+          Approved cases for {country(destination)}{' '}
+          <span class="muted">
+            ({chosen.length} of {items.length} selected, capacity {capacity})
+          </span>
         </h2>
         <Loading state={candidates}>
           {() =>
@@ -152,7 +218,13 @@ export function NewTransferPage({ me, params }: { me: Me; params: URLSearchParam
                     return (
                       <tr key={c.caseId} data-case-id={c.caseId}>
                         <td>
-                          <input type="checkbox" aria-label={`Put ${c.personName ?? c.externalRef} on the transfer`} checked={on} disabled={!on && chosen.length >= capacity} onChange={(e) => toggle(c.caseId, (e.target as HTMLInputElement).checked)} />
+                          <input
+                            type="checkbox"
+                            aria-label={`Put ${c.personName ?? c.externalRef} on the transfer`}
+                            checked={on}
+                            disabled={!on && chosen.length >= capacity}
+                            onChange={(e) => toggle(c.caseId, (e.target as HTMLInputElement).checked)}
+                          />
                         </td>
                         <td>{c.personName}</td>
                         <td class="mono">{c.externalRef}</td>
@@ -183,13 +255,20 @@ export function NewTransferPage({ me, params }: { me: Me; params: URLSearchParam
 function resultsSummary(results: CaseResult[], counts: [string, (r: CaseResult) => boolean][], refs: Map<string, string>): string {
   const failed = results.filter((r) => !r.ok);
   const done = counts.map(([label, match]) => `${results.filter((r) => r.ok && match(r)).length} ${label}`).join(', ');
-  return `${done}.` + (failed.length ? ' Not done: ' + failed.map((r) => `${refs.get(r.caseId) ?? r.caseId.slice(0, 8)} — ${describeItemError(r.error)}.`).join(' ') : '');
+  return (
+    `${done}.` +
+    (failed.length
+      ? ' Not done: ' + failed.map((r) => `${refs.get(r.caseId) ?? r.caseId.slice(0, 8)} — ${describeItemError(r.error)}.`).join(' ')
+      : '')
+  );
 }
 
 /** The passenger manifest as CSV: a logged export of personal data, fetched with the token and purpose. */
 function ManifestButton({ transferId }: { transferId: string }) {
   const [saved, setSaved] = useState<string | null>(null);
-  const action = useAction(async () => setSaved(await download(`/v1/transfers/${transferId}/manifest?format=csv`, 'text/csv', `manifest-${transferId}.csv`)));
+  const action = useAction(async () =>
+    setSaved(await download(`/v1/transfers/${transferId}/manifest?format=csv`, 'text/csv', `manifest-${transferId}.csv`)),
+  );
   return (
     <div class="manifest">
       <button type="button" class="secondary" disabled={action.busy} onClick={() => void action.run()}>
@@ -222,7 +301,16 @@ export function TransferPage({ transferId, me }: { transferId: string; me: Me })
       receivedCaseIds: aboard.filter((id) => !missing.has(id)),
       missingCaseIds: aboard.filter((id) => missing.has(id)),
     });
-    setOutcome(resultsSummary(r.results, [['handed over', (x) => x.status === 'HANDED_OVER'], ['reported missing', (x) => x.status !== 'HANDED_OVER']], refs));
+    setOutcome(
+      resultsSummary(
+        r.results,
+        [
+          ['handed over', (x) => x.status === 'HANDED_OVER'],
+          ['reported missing', (x) => x.status !== 'HANDED_OVER'],
+        ],
+        refs,
+      ),
+    );
     state.reload();
   });
 
@@ -302,7 +390,8 @@ export function TransferPage({ transferId, me }: { transferId: string; me: Me })
               <div class="card action">
                 <h3>Handover</h3>
                 <p>
-                  {aboard.length - aboard.filter((id) => missing.has(id)).length} received, {aboard.filter((id) => missing.has(id)).length} reported missing. Tick anyone who did not arrive.
+                  {aboard.length - aboard.filter((id) => missing.has(id)).length} received, {aboard.filter((id) => missing.has(id)).length}{' '}
+                  reported missing. Tick anyone who did not arrive.
                 </p>
                 <ErrorBox error={handover.error} />
                 <button type="button" disabled={handover.busy} onClick={() => void handover.run(aboard)}>

@@ -1,0 +1,215 @@
+// Field-level need-to-know (DESIGN.md §5): a case is visible to both sides, its fields are not.
+// Everything about a protection claim (that it exists, its grounds, its review) and the
+// trafficking screening (indicators, notes, who) belongs to the holding country. Every other
+// country that can see the case (destination, claimed nationality) gets the restricted view:
+// held cases show only that they are held for a legal review, a case closed by the holding
+// country's safeguards shows as CLOSED, and a person not on board is not on its batch.
+//
+// One rule, two forms: a plain form that projects what is about to leave the system (a case, a
+// summary, an event, a batch's legs) and an SQL form for queries (the status a viewer sees, which
+// events and legs a viewer sees), so filters and counts reveal no more than the answers.
+import { createHash } from 'node:crypto';
+import { and, eq, ne, notInArray, or, sql, type SQL } from 'drizzle-orm';
+import { caseEvents, cases, transferLegs } from '../db/schema.js';
+import { CASE_STATUSES, type CaseStatus } from '../workflows/definitions.js';
+
+/** The statuses an answer can carry: the workflow's, and `CLOSED` for the restricted view. */
+export const VIEW_STATUSES = [...CASE_STATUSES, 'CLOSED'] as const;
+export type ViewStatus = (typeof VIEW_STATUSES)[number];
+
+/** The closing status of the holding country's safeguards (a trafficking diversion, an upheld claim). */
+const SAFEGUARD_OUTCOME: CaseStatus = 'PROTECTION';
+/** What the restricted view shows for it: closed by the holding country, no transfer. */
+const NEUTRAL_CLOSED = 'CLOSED' as const;
+/** The kind every hold shows in the restricted view, whatever it is. */
+export const NEUTRAL_HOLD_KIND = 'legal_review' as const;
+
+/**
+ * Whether a user whose reads are limited to `viewerCountry` (null: an admin, who sees all) gets
+ * the full case held by `holdingCountry`. Only the holding country's users and admins do.
+ */
+export const seesAll = (viewerCountry: string | null, holdingCountry: string): boolean =>
+  viewerCountry === null || viewerCountry === holdingCountry;
+
+// ---- plain form ----
+
+export function viewStatus(status: CaseStatus, full: boolean): ViewStatus;
+export function viewStatus(status: CaseStatus | null, full: boolean): ViewStatus | null;
+export function viewStatus(status: CaseStatus | null, full: boolean): ViewStatus | null {
+  return !full && status === SAFEGUARD_OUTCOME ? NEUTRAL_CLOSED : status;
+}
+
+/**
+ * Timeline events about holds, claims and screening, and what the restricted view shows instead:
+ * another type, or nothing (`null`: the event is left out). Medical and legal holds are shown
+ * the same way as claims, so the two cannot be told apart. Every event shown in place of one of
+ * these has no actor, reason or data.
+ */
+export const RESTRICTED_EVENTS: Readonly<Record<string, string | null>> = {
+  SCREENED: 'SCREENED',
+  PROTECTION_REFERRAL: 'CASE_CLOSED',
+  HOLD_PLACED: 'HOLD_PLACED',
+  PROTECTION_CLAIM_LODGED: 'HOLD_PLACED',
+  HOLD_LIFTED: 'HOLD_LIFTED',
+  PROTECTION_CLAIM_DISMISSED: 'HOLD_LIFTED',
+  PROTECTION_CLAIM_UPHELD: 'CASE_CLOSED',
+  // The person did not board: the destination sees only who did.
+  DROPPED_FROM_TRANSFER: null,
+};
+const OMITTED_EVENTS = Object.entries(RESTRICTED_EVENTS)
+  .filter(([, shown]) => shown === null)
+  .map(([type]) => type);
+
+/** Whether an event belongs to the holding country's safeguards (its audit entry stays with that country). */
+export const isSafeguardEvent = (type: string, toStatus: CaseStatus | null = null): boolean =>
+  type in RESTRICTED_EVENTS || toStatus === SAFEGUARD_OUTCOME;
+
+interface EventLike {
+  type: string;
+  fromStatus: CaseStatus | null;
+  toStatus: CaseStatus | null;
+}
+type Viewed<E extends EventLike> = Omit<E, 'fromStatus' | 'toStatus'> & { fromStatus: ViewStatus | null; toStatus: ViewStatus | null };
+
+/** One timeline or stream event as the viewer may see it; null when it is not shown at all. */
+export function projectEvent<E extends EventLike>(event: E, full: boolean): Viewed<E> | null {
+  if (full) return event;
+  const projected = { ...event, fromStatus: viewStatus(event.fromStatus, false), toStatus: viewStatus(event.toStatus, false) };
+  if (!(event.type in RESTRICTED_EVENTS)) return projected;
+  const shown = RESTRICTED_EVENTS[event.type];
+  if (shown === null) return null;
+  const neutral = { ...projected, type: shown } as unknown as Record<string, unknown>;
+  for (const field of ['actor', 'reason', 'data'] as const) if (field in neutral) neutral[field] = null;
+  return neutral as Viewed<E>;
+}
+
+/** A hold id the restricted view can show: stable, and unrelated to how the id was made. */
+const neutralHoldId = (holdId: string): string => {
+  const h = createHash('sha256').update(`hold:${holdId}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+};
+
+interface SummaryLike {
+  holdingCountry: string;
+  status: CaseStatus;
+}
+
+/** A list item (summary) as the viewer may see it. */
+export function projectSummary<S extends SummaryLike>(
+  summary: S,
+  viewerCountry: string | null,
+): Omit<S, 'status'> & { status: ViewStatus } {
+  const full = seesAll(viewerCountry, summary.holdingCountry);
+  return full ? summary : { ...summary, status: viewStatus(summary.status, false) };
+}
+
+interface HoldLike {
+  holdId: string;
+  kind: string;
+  reason: string;
+  until: string | null;
+  placedBy: string;
+  placedAt: string;
+  resumeStatus: CaseStatus;
+  endedAt: string | null;
+  endedBy: string | null;
+  outcome: string | null;
+  outcomeReason: string | null;
+  active: boolean;
+}
+
+interface DetailLike extends SummaryLike {
+  screening: unknown;
+  holds: HoldLike[];
+}
+
+/**
+ * The whole case as the viewer may see it. The restricted view: no screening, only active holds,
+ * each shown as a legal review with nothing that tells a claim from a medical or legal hold.
+ */
+export function projectCase<D extends DetailLike>(detail: D, viewerCountry: string | null) {
+  const full = seesAll(viewerCountry, detail.holdingCountry);
+  const status = viewStatus(detail.status, full);
+  const holds = full
+    ? detail.holds.map((h) => ({
+        ...h,
+        kind: h.kind as HoldLike['kind'] | typeof NEUTRAL_HOLD_KIND,
+        reason: h.reason as string | null,
+        placedBy: h.placedBy as string | null,
+      }))
+    : detail.holds
+        .filter((h) => h.active)
+        .map((h) => ({
+          holdId: neutralHoldId(h.holdId),
+          kind: NEUTRAL_HOLD_KIND as HoldLike['kind'] | typeof NEUTRAL_HOLD_KIND,
+          reason: null as string | null,
+          until: null,
+          placedBy: null as string | null,
+          placedAt: h.placedAt,
+          resumeStatus: h.resumeStatus,
+          endedAt: null,
+          endedBy: null,
+          outcome: null,
+          outcomeReason: null,
+          active: true,
+        }));
+  return { ...detail, status, screening: full ? detail.screening : null, holds };
+}
+
+interface LegLike {
+  outcome: string;
+  status: CaseStatus;
+}
+
+/**
+ * Whether the viewer sees this person on the batch: the holding side sees everyone; the
+ * destination only who boarded, or (before departure) who is on the batch and not held.
+ */
+export const legShown = (leg: LegLike, full: boolean): boolean =>
+  full || (leg.outcome !== 'dropped' && !(leg.outcome === 'scheduled' && leg.status === 'ON_HOLD'));
+
+/** A batch's people as the viewer may see them. */
+export function projectLegs<L extends LegLike>(legs: L[], viewerCountry: string | null, holdingCountry: string) {
+  const full = seesAll(viewerCountry, holdingCountry);
+  return legs.filter((l) => legShown(l, full)).map((l) => ({ ...l, status: viewStatus(l.status, full) }));
+}
+
+// ---- SQL form ----
+
+/** SQL: whether the viewer gets the full case (the row of `cases` in the query). */
+export function seesAllSql(viewerCountry: string | null): SQL {
+  return viewerCountry === null ? sql`true` : sql`(${cases.holdingCountry} = ${viewerCountry})`;
+}
+
+/** SQL: the status of the case (the row of `cases` in the query) as the viewer sees it. */
+export function viewStatusSql(viewerCountry: string | null): SQL<ViewStatus> {
+  if (viewerCountry === null) return sql<ViewStatus>`${cases.status}`;
+  return sql<ViewStatus>`(case when ${cases.status} = ${SAFEGUARD_OUTCOME} and ${cases.holdingCountry} <> ${viewerCountry}
+    then ${NEUTRAL_CLOSED} else ${cases.status} end)`;
+}
+
+/** SQL: the case's status as the viewer sees it is `status` (kept simple for the status index). */
+export function viewStatusIs(viewerCountry: string | null, status: ViewStatus): SQL {
+  if (status === NEUTRAL_CLOSED) {
+    return viewerCountry === null ? sql`false` : and(eq(cases.status, SAFEGUARD_OUTCOME), ne(cases.holdingCountry, viewerCountry))!;
+  }
+  if (status === SAFEGUARD_OUTCOME && viewerCountry !== null) {
+    return and(eq(cases.status, SAFEGUARD_OUTCOME), eq(cases.holdingCountry, viewerCountry))!;
+  }
+  return eq(cases.status, status);
+}
+
+/** SQL: the viewer sees this timeline event (the rows of `case_events` and `cases` in the query). */
+export function eventShownSql(viewerCountry: string | null): SQL | undefined {
+  if (viewerCountry === null) return undefined;
+  return or(eq(cases.holdingCountry, viewerCountry), notInArray(caseEvents.type, OMITTED_EVENTS));
+}
+
+/** SQL: the viewer sees this person on the batch (the rows of `transfer_legs` and `cases` in the query). */
+export function legShownSql(viewerCountry: string | null, holdingCountry: SQL | string): SQL | undefined {
+  if (viewerCountry === null) return undefined;
+  return or(
+    sql`${holdingCountry} = ${viewerCountry}`,
+    and(ne(transferLegs.outcome, 'dropped'), or(ne(transferLegs.outcome, 'scheduled'), ne(cases.status, 'ON_HOLD'))),
+  );
+}
