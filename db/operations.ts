@@ -1,4 +1,4 @@
-import { and, asc, count, eq, gt, or } from 'drizzle-orm';
+import { and, asc, count, eq, gt, or, sql } from 'drizzle-orm';
 import { viewStatusSql } from '../lib/need-to-know.js';
 import type { Actor } from '../workflows/definitions.js';
 import { appendAudit } from './audit.js';
@@ -87,6 +87,6 @@ export async function countCasesByStatus(db: Db, operationId: string, viewerCoun
     .select({ status, n: count() })
     .from(cases)
     .where(eq(cases.operationId, operationId))
-    .groupBy(status);
+    .groupBy(sql`1`);
   return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
 }

@@ -5,7 +5,7 @@ import { TERMINAL_STATUSES, type TransferStatus } from '../workflows/definitions
 import { legShownSql, projectSummary } from '../lib/need-to-know.js';
 import type { Db } from './client.js';
 import { iso, summaryColumns, toSummary, visibleTo, type SummaryRow } from './cases.js';
-import { cases, decisions, identityChecks, operations, persons, transferLegs, transfers } from './schema.js';
+import { cases, decisions, identityChecks, operations, persons, transfers } from './schema.js';
 
 export interface Keyset {
   /** The sort value of the last item (an ISO time). */
@@ -76,9 +76,9 @@ export async function listTransfers(db: Db, options: { country: string | null; s
       departedAt: transfers.departedAt,
       completedAt: transfers.completedAt,
       // On board (not dropped), as far as the caller may see who is (need-to-know).
-      cases: sql<number>`(select count(*)::int from ${transferLegs} inner join ${cases} on ${cases.id} = ${transferLegs.caseId}
-        where ${transferLegs.transferId} = ${transfers.id} and ${transferLegs.outcome} <> 'dropped'
-        and ${legShownSql(country, sql`${transfers.holdingCountry}`) ?? sql`true`})`,
+      cases: sql<number>`(select count(*)::int from transfer_legs inner join cases on cases.id = transfer_legs.case_id
+        where transfer_legs.transfer_id = transfers.id and transfer_legs.outcome <> 'dropped'
+        and ${legShownSql(country, sql`transfers.holding_country`) ?? sql`true`})`,
     })
     .from(transfers)
     .where(

@@ -117,6 +117,7 @@ describe('flights and manifests', () => {
       overdue: 0,
       onHold: 1,
       protection: 0,
+      closed: 0,
       referred: 0,
       rejected: 1,
       cancelled: 0,

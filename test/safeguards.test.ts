@@ -251,12 +251,12 @@ describe('medical and legal holds', () => {
     const laOfficer = u.user('officer', 'LA');
     const opened = await stack.api.post('/v1/cases', laOfficer, intakeBody({ holdingCountry: 'LA' }));
     const stats = async () => (await stack.api.get('/v1/stats', laOfficer)).body.activeHolds;
-    expect(await stats()).toEqual({ medical: 0, legal: 0, protection_claim: 0 });
+    expect(await stats()).toEqual({ medical: 0, legal: 0, protection_claim: 0, legal_review: 0 });
     const hold = await stack.api.post(`/v1/cases/${opened.body.caseId}/holds`, laOfficer, { kind: 'medical', reason: 'fever' });
     await stack.api.post(`/v1/cases/${opened.body.caseId}/protection-claims`, laOfficer, { grounds: 'risk of torture' });
-    expect(await stats()).toEqual({ medical: 1, legal: 0, protection_claim: 1 });
+    expect(await stats()).toEqual({ medical: 1, legal: 0, protection_claim: 1, legal_review: 0 });
     await stack.api.post(`/v1/cases/${opened.body.caseId}/holds/${hold.body.holdId}/lift`, laOfficer, {});
-    expect(await stats()).toEqual({ medical: 0, legal: 0, protection_claim: 1 });
+    expect(await stats()).toEqual({ medical: 0, legal: 0, protection_claim: 1, legal_review: 0 });
   });
 
   it('cannot hold a person in transfer', async () => {

@@ -1,0 +1,356 @@
+// Field-level need-to-know through the whole stack: protection claims and trafficking screening
+// stay with the holding country (KH); the destination (CN) sees a legal review, a closed case, and
+// only the people on board — in answers, lists, counts, timelines, manifests and the stream.
+import { and, arrayContains, eq, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listen, type RunningServer } from '../api/server.js';
+import { auditLog } from '../db/schema.js';
+import type { Actor } from '../workflows/definitions.js';
+import { caseSteps, intakeBody, makeUsers } from './helpers/fixtures.js';
+import { connectSse, type SseConnection, type SseMessage } from './helpers/sse.js';
+import { startStack, type Stack } from './helpers/stack.js';
+
+let stack: Stack;
+let server: RunningServer;
+const u = makeUsers();
+let steps: ReturnType<typeof caseSteps>;
+let operationId: string;
+const streams: SseConnection[] = [];
+
+beforeAll(async () => {
+  stack = await startStack({ app: { stream: { pollIntervalMs: 50, heartbeatMs: 1000 } } });
+  steps = caseSteps(stack.api, u);
+  const op = await stack.api.post('/v1/operations', u.khOfficer, {
+    name: 'Need to know',
+    leadCountry: 'KH',
+    participatingCountries: ['KH', 'CN'],
+  });
+  operationId = op.body.id;
+});
+afterAll(async () => {
+  for (const s of streams) s.close();
+  await server?.close(2000);
+  await stack?.stop();
+});
+
+const GROUNDS = 'fears persecution for political opinion (grounds-7f3a)';
+const NOTES = 'recruited by a fake job advert (notes-91bc)';
+
+const open = () => steps.open({ operationId });
+const detail = async (caseId: string, as: Actor) => {
+  const res = await stack.api.get(`/v1/cases/${caseId}`, as);
+  expect(res.status).toBe(200);
+  return res.body;
+};
+async function lodgeClaim(caseId: string): Promise<string> {
+  const res = await stack.api.post(`/v1/cases/${caseId}/protection-claims`, u.khOfficer, { grounds: GROUNDS });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body.claimId;
+}
+async function decideClaim(caseId: string, claimId: string, outcome: 'upheld' | 'dismissed') {
+  const res = await stack.api.post(`/v1/cases/${caseId}/protection-claims/${claimId}/outcome`, u.khSupervisor, {
+    outcome,
+    reason: `review ${outcome} (outcome-55d0)`,
+  });
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  return res.body;
+}
+/** Nothing in an answer that tells of a claim or of the screening. */
+const expectNothingOfSafeguards = (body: unknown) => {
+  const text = JSON.stringify(body);
+  for (const secret of [
+    'grounds-7f3a',
+    'notes-91bc',
+    'outcome-55d0',
+    'protection_claim',
+    'PROTECTION',
+    'debt_bondage',
+    'minor',
+    'indicators',
+  ]) {
+    expect(text, secret).not.toContain(secret);
+  }
+};
+
+async function stream(as: Actor, lastEventId?: number): Promise<SseConnection> {
+  server ??= await listen(stack.api.app, 0, '127.0.0.1');
+  const headers: Record<string, string> = { Authorization: `Bearer ${await stack.api.token(as)}` };
+  if (lastEventId !== undefined) headers['Last-Event-ID'] = String(lastEventId);
+  const connection = await connectSse(`${server.url}/v1/events/stream`, headers);
+  streams.push(connection);
+  return connection;
+}
+const ofCase = (caseId: string) => (m: SseMessage) => m.data.caseId === caseId;
+
+describe('need-to-know: protection claims', () => {
+  it('a lodged claim: the holding side sees the claim, the destination a legal review with nothing more', async () => {
+    const caseId = await open();
+    await steps.verify(caseId);
+    const claimId = await lodgeClaim(caseId);
+
+    const kh = await detail(caseId, u.khOfficer);
+    expect(kh.holds).toEqual([
+      expect.objectContaining({ holdId: claimId, kind: 'protection_claim', reason: GROUNDS, placedBy: u.khOfficer.sub, active: true }),
+    ]);
+    const admin = await detail(caseId, u.admin);
+    expect(admin.holds[0]).toMatchObject({ kind: 'protection_claim', reason: GROUNDS });
+
+    const cn = await detail(caseId, u.cnOfficer);
+    expect(cn.status).toBe('ON_HOLD');
+    expect(cn.holds).toEqual([
+      expect.objectContaining({
+        kind: 'legal_review',
+        reason: null,
+        placedBy: null,
+        until: null,
+        outcome: null,
+        outcomeReason: null,
+        active: true,
+      }),
+    ]);
+    expect(cn.holds[0].holdId).not.toBe(claimId);
+    expectNothingOfSafeguards(cn);
+
+    const khTimeline = await steps.events(caseId, u.khOfficer);
+    expect(khTimeline.find((e) => e.type === 'PROTECTION_CLAIM_LODGED')).toMatchObject({
+      reason: GROUNDS,
+      data: expect.objectContaining({ kind: 'protection_claim' }),
+    });
+    const cnTimeline = await steps.events(caseId, u.cnOfficer);
+    expect(cnTimeline.map((e) => e.type)).toEqual(['CASE_OPENED', 'IDENTITY_CONFIRMED', 'HOLD_PLACED']);
+    expect(cnTimeline[2]).toMatchObject({ fromStatus: 'SCREENING_PENDING', toStatus: 'ON_HOLD', actor: null, reason: null, data: null });
+    expectNothingOfSafeguards(cnTimeline);
+
+    // The change's audit entry is the holding country's alone.
+    const entries = await stack.database.db
+      .select({ scope: auditLog.scopeCountries, details: auditLog.details })
+      .from(auditLog)
+      .where(and(eq(auditLog.action, 'case.change'), arrayContains(auditLog.objectIds, [caseId])));
+    const lodged = entries.filter((e) => (e.details as { event?: string }).event === 'PROTECTION_CLAIM_LODGED');
+    expect(lodged.map((e) => e.scope)).toEqual([['KH']]);
+    const confirmed = entries.filter((e) => (e.details as { event?: string }).event === 'IDENTITY_CONFIRMED');
+    expect(confirmed[0].scope).toEqual(expect.arrayContaining(['KH', 'CN']));
+
+    // Dismissed: the destination sees a hold lifted, and no ended hold.
+    await decideClaim(caseId, claimId, 'dismissed');
+    const after = await detail(caseId, u.cnOfficer);
+    expect(after.status).toBe('SCREENING_PENDING');
+    expect(after.holds).toEqual([]);
+    const lifted = (await steps.events(caseId, u.cnOfficer)).at(-1)!;
+    expect(lifted).toMatchObject({
+      type: 'HOLD_LIFTED',
+      fromStatus: 'ON_HOLD',
+      toStatus: 'SCREENING_PENDING',
+      actor: null,
+      reason: null,
+      data: null,
+    });
+  });
+
+  it('a claim and a medical hold look the same to the destination', async () => {
+    const claimed = await open();
+    await lodgeClaim(claimed);
+    const medical = await open();
+    const held = await stack.api.post(`/v1/cases/${medical}/holds`, u.khOfficer, {
+      kind: 'medical',
+      reason: 'fever',
+      until: '2031-01-01T00:00:00Z',
+    });
+    expect(held.status).toBe(201);
+    const shape = (c: { status: string; holds: Record<string, unknown>[] }) => ({
+      status: c.status,
+      holds: c.holds.map(({ holdId: _id, placedAt: _at, ...rest }) => rest),
+    });
+    expect(shape(await detail(claimed, u.cnOfficer))).toEqual(shape(await detail(medical, u.cnOfficer)));
+    const timeline = async (caseId: string) =>
+      (await steps.events(caseId, u.cnOfficer)).map(({ type, fromStatus, toStatus, actor, reason, data }) => ({
+        type,
+        fromStatus,
+        toStatus,
+        actor,
+        reason,
+        data,
+      }));
+    expect((await timeline(claimed)).at(-1)).toEqual((await timeline(medical)).at(-1));
+  });
+
+  it('an upheld claim: the destination sees CLOSED in the case, the list, its filters and the counts', async () => {
+    const caseId = await open();
+    const claimId = await lodgeClaim(caseId);
+    await decideClaim(caseId, claimId, 'upheld');
+
+    expect((await detail(caseId, u.khOfficer)).status).toBe('PROTECTION');
+    const cn = await detail(caseId, u.cnOfficer);
+    expect(cn.status).toBe('CLOSED');
+    expect(cn.holds).toEqual([]);
+    expectNothingOfSafeguards(cn);
+
+    const list = async (as: Actor, status: string) =>
+      (await stack.api.get(`/v1/cases?operationId=${operationId}&status=${status}&limit=500`, as)).body.items.map(
+        (c: { caseId: string; status: string }) => [c.caseId, c.status],
+      );
+    expect(await list(u.cnOfficer, 'PROTECTION')).toEqual([]);
+    expect(await list(u.cnOfficer, 'CLOSED')).toContainEqual([caseId, 'CLOSED']);
+    expect(await list(u.khOfficer, 'PROTECTION')).toContainEqual([caseId, 'PROTECTION']);
+    expect(await list(u.khOfficer, 'CLOSED')).toEqual([]);
+    const all = (await stack.api.get(`/v1/cases?operationId=${operationId}&limit=500`, u.cnOfficer)).body;
+    expectNothingOfSafeguards(all);
+
+    const cnStats = (await stack.api.get('/v1/stats', u.cnOfficer)).body;
+    expect(cnStats.byOperation[operationId].PROTECTION).toBeUndefined();
+    expect(cnStats.byOperation[operationId].CLOSED).toBeGreaterThanOrEqual(1);
+    expect(cnStats.funnelByOperation[operationId]).toMatchObject({ protection: 0, closed: cnStats.byOperation[operationId].CLOSED });
+    expect(cnStats.activeHolds.protection_claim).toBe(0);
+    const khStats = (await stack.api.get('/v1/stats', u.khOfficer)).body;
+    expect(khStats.byOperation[operationId].CLOSED).toBeUndefined();
+    expect(khStats.byOperation[operationId].PROTECTION).toBe(cnStats.byOperation[operationId].CLOSED);
+    const cnOperation = (await stack.api.get(`/v1/operations/${operationId}`, u.cnOfficer)).body;
+    expect(cnOperation.caseCounts.byStatus.PROTECTION).toBeUndefined();
+    expect(cnOperation.caseCounts.byStatus.CLOSED).toBe(cnStats.byOperation[operationId].CLOSED);
+
+    const closing = (await steps.events(caseId, u.cnOfficer)).at(-1)!;
+    expect(closing).toMatchObject({
+      type: 'CASE_CLOSED',
+      fromStatus: 'ON_HOLD',
+      toStatus: 'CLOSED',
+      actor: null,
+      reason: null,
+      data: null,
+    });
+  });
+});
+
+describe('need-to-know: trafficking screening', () => {
+  it('indicators at screening or at intake: the destination sees CLOSED and no screening', async () => {
+    const caseId = await open();
+    await steps.verify(caseId);
+    await steps.screen(caseId, u.khOfficer, { indicators: ['debt_bondage'], notes: NOTES });
+    const kh = await detail(caseId, u.khOfficer);
+    expect(kh).toMatchObject({ status: 'PROTECTION', screening: { indicators: ['debt_bondage'], notes: NOTES } });
+    const cn = await detail(caseId, u.cnOfficer);
+    expect(cn).toMatchObject({ status: 'CLOSED', screening: null });
+    expectNothingOfSafeguards(cn);
+    const timeline = await steps.events(caseId, u.cnOfficer);
+    expect(timeline.map((e) => [e.type, e.toStatus])).toEqual([
+      ['CASE_OPENED', 'IDENTITY_PENDING'],
+      ['IDENTITY_CONFIRMED', 'SCREENING_PENDING'],
+      ['CASE_CLOSED', 'CLOSED'],
+    ]);
+    expectNothingOfSafeguards(timeline);
+
+    // A minor at intake is diverted before anyone else acts.
+    const young = await stack.api.post('/v1/cases', u.khOfficer, intakeBody({ operationId }, { dateOfBirth: '2015-01-01' }));
+    expect(young.status).toBe(201);
+    await expect.poll(async () => (await detail(young.body.caseId, u.khOfficer)).status, { timeout: 20_000 }).toBe('PROTECTION');
+    const cnYoung = await detail(young.body.caseId, u.cnOfficer);
+    expect(cnYoung).toMatchObject({ status: 'CLOSED', screening: null });
+    expectNothingOfSafeguards(cnYoung);
+    expectNothingOfSafeguards(await steps.events(young.body.caseId, u.cnOfficer));
+  });
+});
+
+describe('need-to-know: transfers', () => {
+  it("a person taken off a flight for a claim is not on the destination's batch, manifest or counts", async () => {
+    const boarding = await steps.approved({ operationId });
+    const claiming = await steps.approved({ operationId });
+    const { transferId } = await steps.transfer([boarding, claiming]);
+    await lodgeClaim(claiming);
+    const claimingRef = (await detail(claiming, u.khOfficer)).externalRef;
+    const claimingName = (await detail(claiming, u.khOfficer)).person.fullName;
+
+    const legs = async (as: Actor) =>
+      (await stack.api.get(`/v1/transfers/${transferId}`, as)).body.cases.map((c: { caseId: string }) => c.caseId).sort();
+    // Before departure: the destination sees who is on the batch and not held.
+    expect(await legs(u.khOfficer)).toEqual([boarding, claiming].sort());
+    expect(await legs(u.cnOfficer)).toEqual([boarding]);
+
+    const departed = await stack.api.post(`/v1/transfers/${transferId}/depart`, u.khOfficer, {});
+    expect(departed.status).toBe(200);
+    expect(await legs(u.khOfficer)).toEqual([boarding, claiming].sort());
+    const cnBatch = (await stack.api.get(`/v1/transfers/${transferId}`, u.cnOfficer)).body;
+    expect(cnBatch.cases).toEqual([expect.objectContaining({ caseId: boarding, outcome: 'departed', status: 'IN_TRANSFER' })]);
+
+    const manifest = await stack.api.get(`/v1/transfers/${transferId}/manifest`, u.cnOfficer);
+    expect(manifest.status).toBe(200);
+    expect(manifest.body.passengers.map((p: { caseId: string }) => p.caseId)).toEqual([boarding]);
+    const csv = await stack.api.get(`/v1/transfers/${transferId}/manifest?format=csv`, u.cnOfficer);
+    expect(csv.status).toBe(200);
+    expect(csv.body).toContain(boarding);
+    for (const absent of [claiming, claimingRef, claimingName]) expect(csv.body).not.toContain(absent);
+    const khManifest = await stack.api.get(`/v1/transfers/${transferId}/manifest`, u.khOfficer);
+    expect(khManifest.body.passengers.map((p: { caseId: string }) => p.caseId).sort()).toEqual([boarding, claiming].sort());
+
+    const exported = await stack.database.db
+      .select({ objectIds: auditLog.objectIds })
+      .from(auditLog)
+      .where(and(eq(auditLog.action, 'transfer.manifest'), eq(auditLog.actorSub, u.cnOfficer.sub)));
+    expect(exported.at(-1)!.objectIds).toEqual([boarding]);
+
+    const listed = async (as: Actor) =>
+      (await stack.api.get('/v1/transfers?limit=500', as)).body.items.find((t: { transferId: string }) => t.transferId === transferId)
+        .cases;
+    expect(await listed(u.cnOfficer)).toBe(1);
+    expect(await listed(u.khOfficer)).toBe(1);
+
+    const cnTimeline = await steps.events(claiming, u.cnOfficer);
+    expect(cnTimeline.map((e) => e.type)).not.toContain('DROPPED_FROM_TRANSFER');
+    expectNothingOfSafeguards(cnTimeline);
+  });
+});
+
+describe('need-to-know: the event stream', () => {
+  it('sends the destination projected statuses and no claim events, live and on replay', async () => {
+    const kh = await stream(u.khOfficer);
+    const cn = await stream(u.cnOfficer);
+    const caseId = await open();
+    const opened = await cn.waitFor((m) => ofCase(caseId)(m) && m.data.type === 'CASE_OPENED', 20_000, 'CASE_OPENED');
+    const claimId = await lodgeClaim(caseId);
+    await decideClaim(caseId, claimId, 'upheld');
+    await kh.waitFor(
+      (m) => ofCase(caseId)(m) && m.data.type === 'PROTECTION_CLAIM_UPHELD',
+      20_000,
+      'the claim upheld, to the holding side',
+    );
+    await cn.waitFor((m) => ofCase(caseId)(m) && m.data.toStatus === 'CLOSED', 20_000, 'the case closed, to the destination');
+    const live = cn.messages.filter(ofCase(caseId)).map((m) => [m.data.type, m.data.fromStatus, m.data.toStatus]);
+    expect(live).toEqual([
+      ['CASE_OPENED', null, 'IDENTITY_PENDING'],
+      ['HOLD_PLACED', 'IDENTITY_PENDING', 'ON_HOLD'],
+      ['CASE_CLOSED', 'ON_HOLD', 'CLOSED'],
+    ]);
+    expect(kh.messages.filter(ofCase(caseId)).map((m) => m.data.type)).toEqual([
+      'CASE_OPENED',
+      'PROTECTION_CLAIM_LODGED',
+      'PROTECTION_CLAIM_UPHELD',
+    ]);
+
+    const replay = await stream(u.cnOfficer, Number(opened.id) - 1);
+    await replay.waitFor((m) => ofCase(caseId)(m) && m.data.toStatus === 'CLOSED', 20_000, 'the replayed closing');
+    expect(replay.messages.filter(ofCase(caseId)).map((m) => [m.data.type, m.data.fromStatus, m.data.toStatus])).toEqual(live);
+    for (const m of [...cn.messages, ...replay.messages].filter(ofCase(caseId))) expectNothingOfSafeguards(m.data);
+  });
+
+  it('records the disclosure before it sends, and sends nothing when it cannot record it', async () => {
+    const watcher = u.user('officer', 'CN', 31);
+    const refuse = sql.raw(`alter table audit_log add constraint refuse_disclosure_${watcher.sub.replace(/\W/g, '_')}
+      check (action <> 'case.stream.disclose' or actor_sub <> '${watcher.sub}') not valid`);
+    const cn = await stream(watcher);
+    expect(cn.status).toBe(200);
+    await stack.database.db.execute(refuse);
+    try {
+      const caseId = await open();
+      let timer: NodeJS.Timeout | undefined;
+      const ended = await Promise.race([
+        cn.ended.then(() => true),
+        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), 20_000))),
+      ]);
+      clearTimeout(timer);
+      expect(ended).toBe(true);
+      expect(cn.messages.filter(ofCase(caseId))).toEqual([]);
+    } finally {
+      await stack.database.db.execute(
+        sql.raw(`alter table audit_log drop constraint refuse_disclosure_${watcher.sub.replace(/\W/g, '_')}`),
+      );
+    }
+  });
+});
