@@ -1,11 +1,14 @@
 // The whole authorization matrix: every route in POLICY, every role, for a user of the holding
 // country, of the other side (destination / claimed nationality) and of an uninvolved country.
 // Each cell has one exact expected status: the success status, 403, or 404 (out of scope).
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POLICY, canSeeSides, onSide } from '../api/policy.js';
 import { listen, type RunningServer } from '../api/server.js';
 import { ROLES, type Actor, type Role } from '../workflows/definitions.js';
 import { caseSteps, intakeBody, makeUsers } from './helpers/fixtures.js';
+import { caseEvents } from '../db/schema.js';
+import { connectSse, type SseMessage } from './helpers/sse.js';
 import { startStack, type Stack } from './helpers/stack.js';
 
 let stack: Stack;
@@ -16,7 +19,11 @@ let operationId: string;
 beforeAll(async () => {
   stack = await startStack();
   steps = caseSteps(stack.api, u);
-  const op = await stack.api.post('/v1/operations', u.khOfficer, { name: 'Matrix', leadCountry: 'KH', participatingCountries: ['KH', 'CN'] });
+  const op = await stack.api.post('/v1/operations', u.khOfficer, {
+    name: 'Matrix',
+    leadCountry: 'KH',
+    participatingCountries: ['KH', 'CN'],
+  });
   operationId = op.body.id;
 });
 afterAll(() => stack?.stop());
@@ -52,14 +59,19 @@ const departed = async () => {
   await stack.api.post(`/v1/transfers/${transferId}/depart`, u.khOfficer, {});
   return { id, transferId };
 };
-const caseRoute = (suffix: string, body: unknown, make: () => Promise<string> = () => steps.open()) => async () => ({
-  path: `/v1/cases/${await make()}${suffix}`,
-  body,
-});
+const caseRoute =
+  (suffix: string, body: unknown, make: () => Promise<string> = () => steps.open()) =>
+  async () => ({
+    path: `/v1/cases/${await make()}${suffix}`,
+    body,
+  });
 
 const SCENARIOS: Record<string, Scenario> = {
   'post /v1/operations': {
-    prepare: async () => ({ path: '/v1/operations', body: { name: 'Joint drive', leadCountry: 'KH', participatingCountries: ['KH', 'CN'] } }),
+    prepare: async () => ({
+      path: '/v1/operations',
+      body: { name: 'Joint drive', leadCountry: 'KH', participatingCountries: ['KH', 'CN'] },
+    }),
     success: (_user, relation) => (relation === 'uninvolved' ? 403 : 201),
   },
   'get /v1/operations': { prepare: async () => ({ path: '/v1/operations' }), success: 200, read: true },
@@ -89,7 +101,10 @@ const SCENARIOS: Record<string, Scenario> = {
     prepare: async () => {
       const id = await steps.open();
       const claim = await stack.api.post(`/v1/cases/${id}/protection-claims`, u.khOfficer, { grounds: 'risk on return' });
-      return { path: `/v1/cases/${id}/protection-claims/${claim.body.claimId}/outcome`, body: { outcome: 'dismissed', reason: 'reviewed' } };
+      return {
+        path: `/v1/cases/${id}/protection-claims/${claim.body.claimId}/outcome`,
+        body: { outcome: 'dismissed', reason: 'reviewed' },
+      };
     },
     success: 200,
   },
@@ -110,10 +125,15 @@ const SCENARIOS: Record<string, Scenario> = {
     }),
     success: 200,
   },
-  'post /v1/cases/:id/custody-extension': { prepare: caseRoute('/custody-extension', { days: 10, reason: 'registry reply' }), success: 200 },
+  'post /v1/cases/:id/custody-extension': {
+    prepare: caseRoute('/custody-extension', { days: 10, reason: 'registry reply' }),
+    success: 200,
+  },
   'post /v1/cases/:id/release': { prepare: caseRoute('/release', { reason: 'released by court' }), success: 200 },
   'post /v1/cases/:id/court-order': {
-    prepare: caseRoute('/court-order', { reference: 'R-1', court: 'Court', issuedAt: '2025-11-01T00:00:00Z' }, () => steps.open({ legalBasis: 'extradition' })),
+    prepare: caseRoute('/court-order', { reference: 'R-1', court: 'Court', issuedAt: '2025-11-01T00:00:00Z' }, () =>
+      steps.open({ legalBasis: 'extradition' }),
+    ),
     success: 200,
   },
   'post /v1/cases/:id/decisions': { prepare: caseRoute('/decisions', { decision: 'approve' }, approvalCase), success: 200 },
@@ -238,4 +258,285 @@ describe('the authorization matrix', () => {
       expect(cells).toEqual(wanted);
     });
   }
+});
+
+// The matrix's second column: what each side sees of a case in every answer that carries one.
+// A KH-held case with a protection claim (lodged at screening, with notes) and a medical hold; a
+// case diverted to protection by an indicator; a batch a claimant was taken off. The holding
+// side and admins see all of it; the other side (CN) sees a legal review, CLOSED, and who boarded.
+describe('field-level visibility per side', () => {
+  const TOKEN = `m4tr1x${Date.now().toString(36)}`;
+  const SECRETS = { grounds: `grounds-${TOKEN}`, notes: `notes-${TOKEN}`, medical: `fever-${TOKEN}`, outcome: `outcome-${TOKEN}` };
+  /** What the restricted view never carries. */
+  const NEVER = [...Object.values(SECRETS), 'protection_claim', '"PROTECTION', 'PROTECTION_', 'debt_bondage', 'indicators', 'medical'];
+  const views = {
+    holding: [u.user('officer', 'KH', 41), u.user('supervisor', 'KH', 41), u.user('auditor', 'KH', 41)],
+    other: [u.user('officer', 'CN', 41), u.user('supervisor', 'CN', 41), u.user('auditor', 'CN', 41)],
+    admin: [u.user('admin', 'CN', 41)],
+  };
+  type View = keyof typeof views;
+  const fx = {} as {
+    op: string;
+    held: string;
+    diverted: string;
+    boarded: string;
+    dropped: string;
+    transferId: string;
+    claimId: string;
+    firstEventId: number;
+  };
+
+  const restricted = (body: unknown, extra: string[] = []) => {
+    const text = JSON.stringify(body);
+    for (const s of [...NEVER, ...extra]) expect(text, `the other side sees ${s}`).not.toContain(s);
+  };
+  const full = (body: unknown, wanted: string[]) => {
+    const text = JSON.stringify(body);
+    for (const s of wanted) expect(text, `the holding side sees ${s}`).toContain(s);
+  };
+  /** Every user of every view gets `answer`; the holding side and admins see `wanted`, the other side none of it. */
+  async function column(
+    answer: (user: Actor) => Promise<unknown>,
+    wanted: string[],
+    check?: (body: any, view: View) => void,
+    extra: string[] = [],
+  ) {
+    for (const view of Object.keys(views) as View[]) {
+      for (const user of views[view]) {
+        const body = await answer(user);
+        if (view === 'other') restricted(body, extra);
+        else full(body, wanted);
+        check?.(body, view);
+      }
+    }
+  }
+  const ok = async (path: string, user: Actor) => {
+    const res = await stack.api.get(path, user);
+    expect(res.status, `${user.role}/${user.country} ${path}`).toBe(200);
+    return res.body;
+  };
+
+  beforeAll(async () => {
+    fx.op = (
+      await stack.api.post('/v1/operations', u.khOfficer, { name: 'Fields', leadCountry: 'KH', participatingCountries: ['KH', 'CN'] })
+    ).body.id;
+    const [last] = await stack.database.db.select({ max: sql<number>`coalesce(max(${caseEvents.id}), 0)::int` }).from(caseEvents);
+    fx.firstEventId = Number(last.max);
+
+    fx.held = await steps.open({ operationId: fx.op });
+    await steps.verify(fx.held);
+    // The holding side's own answers carry everything.
+    const screened = await steps.screen(fx.held, u.khOfficer, {
+      indicators: [],
+      notes: SECRETS.notes,
+      protectionClaim: { grounds: SECRETS.grounds },
+    });
+    full(screened, [SECRETS.notes]);
+    const hold = await stack.api.post(`/v1/cases/${fx.held}/holds`, u.khOfficer, { kind: 'medical', reason: SECRETS.medical });
+    expect(hold.status).toBe(201);
+    full(hold.body, [SECRETS.grounds, SECRETS.medical, 'protection_claim', 'medical']);
+    fx.claimId = hold.body.case.holds.find((h: { kind: string }) => h.kind === 'protection_claim').holdId;
+
+    fx.diverted = await steps.open({ operationId: fx.op });
+    await steps.verify(fx.diverted);
+    full(await steps.screen(fx.diverted, u.khOfficer, { indicators: ['debt_bondage'], notes: SECRETS.notes }), [
+      'PROTECTION',
+      'debt_bondage',
+    ]);
+
+    fx.boarded = await steps.approved({ operationId: fx.op });
+    fx.dropped = await steps.approved({ operationId: fx.op });
+    fx.transferId = (await steps.transfer([fx.boarded, fx.dropped])).transferId;
+    const claim = await stack.api.post(`/v1/cases/${fx.dropped}/protection-claims`, u.khOfficer, { grounds: SECRETS.grounds });
+    expect(claim.status).toBe(201);
+    full(claim.body, [SECRETS.grounds, 'protection_claim']);
+    expect((await stack.api.post(`/v1/transfers/${fx.transferId}/depart`, u.khOfficer, {})).status).toBe(200);
+  });
+
+  it('the case: screening, claims and holds', async () => {
+    await column(
+      (user) => ok(`/v1/cases/${fx.held}`, user),
+      [SECRETS.grounds, SECRETS.notes, SECRETS.medical, 'protection_claim'],
+      (body, view) => {
+        expect(body.status).toBe('ON_HOLD');
+        if (view === 'other') {
+          expect(body.screening).toBeNull();
+          expect(body.holds).toHaveLength(2);
+          for (const h of body.holds)
+            expect(h).toMatchObject({ kind: 'legal_review', reason: null, placedBy: null, until: null, active: true });
+          expect(body.holds.map((h: { holdId: string }) => h.holdId)).not.toContain(fx.claimId);
+        } else {
+          expect(body.holds.map((h: { kind: string }) => h.kind).sort()).toEqual(['medical', 'protection_claim']);
+        }
+      },
+    );
+    await column(
+      (user) => ok(`/v1/cases/${fx.diverted}`, user),
+      ['"PROTECTION"', 'debt_bondage'],
+      (body, view) => expect(body.status).toBe(view === 'other' ? 'CLOSED' : 'PROTECTION'),
+    );
+  });
+
+  it('the list, its status filter and the timeline', async () => {
+    await column(
+      (user) => ok(`/v1/cases?operationId=${fx.op}&limit=50`, user),
+      ['"PROTECTION"'],
+      (body, view) => {
+        const statusOf = (id: string) => body.items.find((c: { caseId: string }) => c.caseId === id)?.status;
+        expect(statusOf(fx.diverted)).toBe(view === 'other' ? 'CLOSED' : 'PROTECTION');
+        expect(statusOf(fx.dropped)).toBe('ON_HOLD');
+      },
+    );
+    await column(
+      (user) => ok(`/v1/cases?operationId=${fx.op}&status=PROTECTION`, user),
+      [fx.diverted],
+      (body, view) => expect(body.items.map((c: { caseId: string }) => c.caseId)).toEqual(view === 'other' ? [] : [fx.diverted]),
+    );
+    await column(
+      (user) => ok(`/v1/cases?operationId=${fx.op}&status=CLOSED`, user),
+      [],
+      (body, view) => expect(body.items.map((c: { caseId: string }) => c.caseId)).toEqual(view === 'other' ? [fx.diverted] : []),
+    );
+    await column(
+      (user) => ok(`/v1/cases/${fx.held}/events`, user),
+      [SECRETS.grounds, SECRETS.notes, SECRETS.medical, 'PROTECTION_CLAIM_LODGED'],
+      (body, view) => {
+        if (view === 'other') {
+          expect(body.items.map((e: { type: string }) => e.type)).toEqual([
+            'CASE_OPENED',
+            'IDENTITY_CONFIRMED',
+            'SCREENED',
+            'HOLD_PLACED',
+            'HOLD_PLACED',
+          ]);
+        }
+      },
+    );
+    await column((user) => ok(`/v1/cases/${fx.diverted}/events`, user), ['PROTECTION_REFERRAL', 'debt_bondage']);
+    await column(
+      (user) => ok(`/v1/cases/${fx.dropped}/events`, user),
+      ['DROPPED_FROM_TRANSFER', SECRETS.grounds],
+      (body, view) => {
+        if (view === 'other') expect(body.items.map((e: { type: string }) => e.type)).not.toContain('DROPPED_FROM_TRANSFER');
+      },
+    );
+  });
+
+  it('the answers of changes the other side may make: identity, decisions one by one and in bulk, handover', async () => {
+    // Identity (the claimed nationality's officer) on a case whose claim was lodged and dismissed.
+    const verifying = await steps.open({ operationId: fx.op });
+    const claim = await stack.api.post(`/v1/cases/${verifying}/protection-claims`, u.khOfficer, { grounds: SECRETS.grounds });
+    await stack.api.post(`/v1/cases/${verifying}/protection-claims/${claim.body.claimId}/outcome`, u.khSupervisor, {
+      outcome: 'dismissed',
+      reason: SECRETS.outcome,
+    });
+    const verified = await stack.api.post(`/v1/cases/${verifying}/identity`, views.other[0], { result: 'confirmed', method: 'biometric' });
+    expect(verified.status).toBe(200);
+    restricted(verified.body);
+    expect(verified.body.holds).toEqual([]);
+
+    // Decisions: each side's supervisor gets the case as that side sees it.
+    const deciding = await steps.open({ operationId: fx.op });
+    await steps.verify(deciding);
+    await steps.screen(deciding, u.khOfficer, { indicators: [], notes: SECRETS.notes });
+    const kh = await stack.api.post(`/v1/cases/${deciding}/decisions`, views.holding[1], { decision: 'approve' });
+    expect(kh.status).toBe(200);
+    full(kh.body, [SECRETS.notes]);
+    const cn = await stack.api.post(`/v1/cases/${deciding}/decisions`, views.other[1], { decision: 'approve' });
+    expect(cn.status).toBe(200);
+    restricted(cn.body);
+    expect(cn.body).toMatchObject({ status: 'APPROVED', screening: null });
+
+    const bulk = async (user: Actor) => {
+      const res = await stack.api.post('/v1/decisions', user, { caseIds: [fx.diverted], decision: 'approve' });
+      expect(res.status).toBe(200);
+      return res.body;
+    };
+    restricted(await bulk(views.other[1]));
+    // A refusal says no more than the case does.
+    const refused = await stack.api.post(`/v1/cases/${fx.held}/decisions`, views.other[1], { decision: 'approve' });
+    expect(refused.status).toBe(409);
+    restricted(refused.body);
+    restricted(await stack.api.post('/v1/decisions', views.other[1], { caseIds: [fx.held], decision: 'approve' }));
+
+    const handover = await stack.api.post(`/v1/transfers/${fx.transferId}/handover`, views.other[0], { receivedCaseIds: [fx.boarded] });
+    expect(handover.status).toBe(200);
+    restricted(handover.body, [fx.dropped]);
+    expect(handover.body.results).toEqual([expect.objectContaining({ caseId: fx.boarded, ok: true, status: 'HANDED_OVER' })]);
+  });
+
+  it('the batch, its manifest (JSON and CSV) and the batch list', async () => {
+    await column(
+      (user) => ok(`/v1/transfers/${fx.transferId}`, user),
+      [fx.dropped],
+      (body, view) => {
+        expect(body.cases.map((c: { caseId: string }) => c.caseId).sort()).toEqual(
+          view === 'other' ? [fx.boarded] : [fx.boarded, fx.dropped].sort(),
+        );
+      },
+      [fx.dropped],
+    );
+    await column((user) => ok(`/v1/transfers/${fx.transferId}/manifest`, user), [fx.dropped], undefined, [fx.dropped]);
+    await column((user) => ok(`/v1/transfers/${fx.transferId}/manifest?format=csv`, user), [fx.dropped], undefined, [fx.dropped]);
+    await column(
+      (user) => ok('/v1/transfers?limit=100', user),
+      [],
+      (body) => expect(body.items.find((t: { transferId: string }) => t.transferId === fx.transferId).cases).toBe(1),
+    );
+  });
+
+  it('the counts: statistics and the operation', async () => {
+    await column(
+      async (user) => {
+        // Hold kinds counted at zero say nothing: only the kinds that count are compared.
+        const body = await ok('/v1/stats', user);
+        return { ...body, activeHolds: Object.fromEntries(Object.entries(body.activeHolds).filter(([, n]) => Number(n) > 0)) };
+      },
+      [],
+      (body, view) => {
+        const counts = body.byOperation[fx.op];
+        if (view === 'other') {
+          expect(counts.PROTECTION).toBeUndefined();
+          expect(counts.CLOSED).toBe(1);
+          expect(body.funnelByOperation[fx.op]).toMatchObject({ protection: 0, closed: 1 });
+        } else {
+          expect(counts.PROTECTION).toBe(1);
+          expect(counts.CLOSED).toBeUndefined();
+          expect(body.activeHolds.protection_claim).toBeGreaterThanOrEqual(2);
+        }
+      },
+      ['"PROTECTION"'],
+    );
+    await column(
+      (user) => ok(`/v1/operations/${fx.op}`, user),
+      [],
+      (body, view) => {
+        expect(body.caseCounts.byStatus[view === 'other' ? 'CLOSED' : 'PROTECTION']).toBe(1);
+      },
+    );
+  });
+
+  it('the stream, replayed from before the cases were opened', async () => {
+    server ??= await listen(stack.api.app, 0, '127.0.0.1');
+    const closing = (m: SseMessage) => m.data.caseId === fx.diverted && ['CLOSED', 'PROTECTION'].includes(m.data.toStatus);
+    await column(
+      async (user) => {
+        const connection = await connectSse(`${server!.url}/v1/events/stream`, {
+          Authorization: `Bearer ${await stack.api.token(user)}`,
+          'Last-Event-ID': String(fx.firstEventId),
+        });
+        try {
+          await connection.waitFor(closing, 20_000, 'the diverted case closing');
+          return connection.messages.filter((m) => [fx.held, fx.diverted, fx.dropped].includes(m.data.caseId)).map((m) => m.data);
+        } finally {
+          connection.close();
+        }
+      },
+      ['PROTECTION_CLAIM_LODGED', 'PROTECTION_REFERRAL', 'DROPPED_FROM_TRANSFER'],
+      (events, view) => {
+        const types = events.map((e: { type: string }) => e.type);
+        if (view === 'other') expect(types).not.toContain('DROPPED_FROM_TRANSFER');
+      },
+    );
+  });
 });

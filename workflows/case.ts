@@ -245,9 +245,11 @@ export async function repatriationCaseWorkflow(input: CaseWorkflowInput): Promis
   function requireOpen(what: string): void {
     if (isTerminal(state.status)) throw refuse(FAILURE.wrongStage, `the case is closed (${state.status}): cannot ${what}`);
   }
-  function stageRefusal(expected: string): ApplicationFailure {
+  function stageRefusal(expected: string, actor: Actor): ApplicationFailure {
     if (state.status === 'ON_HOLD') {
-      const kinds = [...new Set(activeHolds().map((h) => h.kind.replace('_', ' ')))].join(', ');
+      // The kinds of holds are the holding country's to know (DESIGN.md §5): others see a legal review.
+      const kinds =
+        actor.country === holdingCountry ? [...new Set(activeHolds().map((h) => h.kind.replace('_', ' ')))].join(', ') : 'legal review';
       return refuse(FAILURE.wrongStage, `the case is on hold (${kinds}); ${expected}`);
     }
     return refuse(FAILURE.wrongStage, `${expected} (case is ${state.status})`);
@@ -272,7 +274,7 @@ export async function repatriationCaseWorkflow(input: CaseWorkflowInput): Promis
       if (actor.country !== state.claimedNationality) {
         throw refuse(FAILURE.forbidden, `only officers of ${state.claimedNationality} verify this nationality`);
       }
-      if (state.status !== 'IDENTITY_PENDING') throw stageRefusal('identity is not pending');
+      if (state.status !== 'IDENTITY_PENDING') throw stageRefusal('identity is not pending', actor);
       if (outcome === 'mismatch' && (!verifiedNationality || verifiedNationality === state.claimedNationality)) {
         throw refuse(FAILURE.invalid, 'a mismatch must name the nationality established, other than the one claimed');
       }
@@ -347,7 +349,7 @@ export async function repatriationCaseWorkflow(input: CaseWorkflowInput): Promis
       requireHoldingCountry(actor, ['officer'], 'screen cases');
       const last = state.screening;
       if (last && last.by === actor.sub && [...last.indicators].sort().join() === [...indicators].sort().join()) return 'repeat';
-      if (state.status !== 'SCREENING_PENDING') throw stageRefusal('screening is not pending');
+      if (state.status !== 'SCREENING_PENDING') throw stageRefusal('screening is not pending', actor);
       return 'apply';
     },
     async ({ actor, indicators, notes, protectionClaim, claimId }) => {
@@ -628,7 +630,7 @@ export async function repatriationCaseWorkflow(input: CaseWorkflowInput): Promis
       }
       const other = state.decisions[side === 'holding' ? 'destination' : 'holding'];
       if (other && other.by === actor.sub) throw refuse(FAILURE.forbidden, 'the two sides are decided by different people');
-      if (state.status !== 'APPROVAL_PENDING') throw stageRefusal('the case is not awaiting approval');
+      if (state.status !== 'APPROVAL_PENDING') throw stageRefusal('the case is not awaiting approval', actor);
       if (decision === 'reject' && !reason?.trim()) throw refuse(FAILURE.invalid, 'a rejection needs a reason');
       return 'apply';
     },
@@ -729,7 +731,7 @@ export async function repatriationCaseWorkflow(input: CaseWorkflowInput): Promis
     ({ actor, transferId, destinationCountry }) => {
       requireHoldingCountry(actor, ['officer'], 'schedule transfers');
       if (onLeg(transferId, 'TRANSFER_SCHEDULED')) return 'repeat';
-      if (state.status !== 'APPROVED') throw stageRefusal('only approved cases are scheduled');
+      if (state.status !== 'APPROVED') throw stageRefusal('only approved cases are scheduled', actor);
       if (destinationCountry !== state.destinationCountry) {
         throw refuse(FAILURE.invalid, `the case goes to ${state.destinationCountry}, not ${destinationCountry}`);
       }
