@@ -125,14 +125,21 @@ async function checkScope(policy: RoutePolicy, actor: Actor, id: string, options
     found = transfer;
     if (transfer) sides = { holding: transfer.holdingCountry, claimed: null, destination: transfer.destinationCountry };
   }
-  if (!found || !sides) throw notFound(scope.object);
-  const refuse = (err: HttpError) => {
-    err.denied = { objectIds: [id], scopeCountries: [sides!.holding, ...(sides!.destination ? [sides!.destination] : [])] };
-    return err;
-  };
-  if (!canSeeSides(visibleTo, sides)) throw refuse(notFound(scope.object));
+  const countries = sides
+    ? [sides.holding, ...(sides.claimed ? [sides.claimed] : []), ...(sides.destination ? [sides.destination] : [])]
+    : [];
+  if (!found || !sides || !canSeeSides(visibleTo, sides)) {
+    // Out of scope and nonexistent look the same to the caller, in the answer and in its country's
+    // audit view (one insert of two entries either way); the second entry is for the object's own
+    // countries, or for nobody but admins when there is no such object.
+    const err = notFound(scope.object);
+    err.denied = { objectIds: [id], scopeCountries: [], objectScope: found ? countries : [] };
+    throw err;
+  }
   if (!onSide(scope.side, actor.country, sides)) {
-    throw refuse(new HttpError(403, 'FORBIDDEN', `only users of the ${scope.side} country may do this on this ${scope.object}`));
+    const err = new HttpError(403, 'FORBIDDEN', `only users of the ${scope.side} country may do this on this ${scope.object}`);
+    err.denied = { objectIds: [id], scopeCountries: countries };
+    throw err;
   }
   return found;
 }
@@ -158,15 +165,17 @@ export function mount(router: Router, routes: RouteSpec[], options: MountOptions
       const policy = POLICY[policyKey(spec.method, spec.path)];
       const actor = res.locals.actor as Actor;
       let scoped: CaseScopeRow | TransferDetail | undefined;
+      // Ids are stored, searched and audited in lower case, however the caller wrote them.
+      const params = typeof req.params.id === 'string' ? { ...req.params, id: req.params.id.toLowerCase() } : req.params;
       if (policy?.scope) {
-        const id = parse(z.strictObject({ id: z.uuid() }).passthrough(), req.params, 'path').id;
+        const id = parse(z.strictObject({ id: z.uuid() }).passthrough(), params, 'path').id;
         scoped = await checkScope(policy, actor, id, options, spec.loadCase);
       }
       const ctx = {
         purpose,
         caseRow: policy?.scope?.object === 'case' ? scoped : undefined,
         transfer: policy?.scope?.object === 'transfer' ? scoped : undefined,
-        params: spec.params ? parse(spec.params, req.params, 'path') : undefined,
+        params: spec.params ? parse(spec.params, params, 'path') : undefined,
         query: spec.query ? parse(spec.query, req.query, 'query') : undefined,
         body: spec.body ? parse(spec.body, req.body, 'body') : undefined,
         actor,

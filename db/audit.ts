@@ -18,15 +18,20 @@ export interface AuditEntry {
   outcome: 'ok' | 'denied' | 'failed';
   purpose?: string | null;
   recipientCountry?: string | null;
-  /** Countries whose auditors may read the entry (the actor's is always added). */
+  /** Countries whose auditors may read the entry (the actor's is added unless `onlyScopeCountries`). */
   scopeCountries?: string[];
+  /**
+   * The entry is for `scopeCountries` alone, not the actor's country: the record of a refusal kept
+   * where the object's own countries see it, which the caller's country must not (admins see all).
+   */
+  onlyScopeCountries?: boolean;
   /** Ids, counts and codes only: never names or document numbers. */
   details?: Record<string, unknown> | null;
 }
 
 export function auditRow(entry: AuditEntry) {
   const scope = new Set(entry.scopeCountries ?? []);
-  if (entry.actor?.country) scope.add(entry.actor.country);
+  if (entry.actor?.country && !entry.onlyScopeCountries) scope.add(entry.actor.country);
   return {
     at: entry.at,
     actorSub: entry.actor?.sub ?? null,

@@ -48,6 +48,8 @@ export const Verification = z.union([
   }),
 ]);
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export function auditRoutes({ db, audit, auditKey }: AppDeps) {
   return [
     route({
@@ -63,7 +65,8 @@ export function auditRoutes({ db, audit, auditKey }: AppDeps) {
           scopeCountry: scopeCountry(actor),
           limit: query.limit,
           before: query.cursor ? Number(query.cursor) : undefined,
-          objectId: query.objectId,
+          // Ids are stored in lower case; a search in capitals finds them too.
+          objectId: query.objectId && UUID.test(query.objectId) ? query.objectId.toLowerCase() : query.objectId,
           actorSub: query.actor,
           action: query.action,
         });

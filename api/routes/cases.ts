@@ -11,10 +11,10 @@ import {
   type DecisionValue,
 } from '../../workflows/definitions.js';
 import type { AppDeps } from '../app.js';
-import { caseReadEntry } from '../audit.js';
+import { bulkRefusalEntries, caseReadEntry, isRefusal, recordAll, type BulkRefusal } from '../audit.js';
 import { HttpError, notFound, toHttpError, unavailable } from '../errors.js';
 import { errorResponses, route } from '../http.js';
-import { openCases, type IntakeItem } from '../intake.js';
+import { intakeRefusalEntries, openCases, type IntakeItem } from '../intake.js';
 import {
   BulkDecisionBody,
   BulkIntakeBody,
@@ -111,6 +111,7 @@ export function caseRoutes(deps: AppDeps) {
           return { ok: true, intake: { ...intake, operationId: operation.id } };
         });
         const outcomes = await openCases(intakeDeps, actor, items);
+        await recordAll(audit, intakeRefusalEntries(actor, outcomes));
         if (outcomes.length > 0 && outcomes.every((o) => o.outcome === 'rejected' && o.error.status === 503)) {
           throw unavailable('TEMPORAL_UNAVAILABLE', 'no case could be opened; retry after Retry-After seconds');
         }
@@ -224,19 +225,25 @@ export function caseRoutes(deps: AppDeps) {
       bodyLimit: deps.http.bulkBodyLimit,
       responses: { 200: { description: 'one result per case, in request order', schema: CaseResults }, ...errorResponses(400, 401, 403, 413, 503) },
       handler: async ({ actor, body }) => {
-        const ids = [...new Set(body.caseIds)];
+        const ids = [...new Set(body.caseIds.map((id) => id.toLowerCase()))];
         const [rows, recorded] = await Promise.all([getCaseScopes(db, ids), getDecisions(db, ids)]);
+        const refused: BulkRefusal[] = [];
         const results = await mapLimit(ids, deps.http.bulkConcurrency, async (caseId): Promise<CaseOperationResult> => {
           const row = rows.get(caseId);
-          if (!row || !canSee(scopeCountry(actor), row)) return { caseId, ok: false, error: errorJson(notFound()) };
+          if (!row || !canSee(scopeCountry(actor), row)) {
+            refused.push({ caseId, row, status: 404, code: 'NOT_FOUND' });
+            return { caseId, ok: false, error: errorJson(notFound()) };
+          }
           try {
             return { caseId, ok: true, status: await decide(actor, row, body.decision, body.reason, recorded.get(caseId)) };
           } catch (err) {
             const http = toHttpError(err);
             if (http.status >= 500 && http.status !== 503) throw err;
+            if (isRefusal(http.status)) refused.push({ caseId, row, status: http.status, code: http.code });
             return { caseId, ok: false, error: errorJson(http) };
           }
         });
+        await recordAll(audit, bulkRefusalEntries(actor, 'POST /v1/decisions', refused));
         if (results.every((r) => r.error?.code === 'TEMPORAL_UNAVAILABLE')) {
           throw unavailable('TEMPORAL_UNAVAILABLE', 'no decision could be recorded; retry after Retry-After seconds');
         }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { getCaseScopes } from '../../db/cases.js';
 import { getTransferManifest, type TransferDetail as TransferRow } from '../../db/transfers.js';
 import {
   departTransferUpdate,
@@ -8,6 +9,7 @@ import {
   type TransferLegOutcome,
 } from '../../workflows/definitions.js';
 import type { AppDeps } from '../app.js';
+import { bulkRefusalEntries, recordAll } from '../audit.js';
 import { HttpError } from '../errors.js';
 import { errorResponses, route } from '../http.js';
 import { CreateTransferBody, DepartBody, HandoverBody, IdParams, TransferCreated, TransferDetail, TransferResults } from '../schemas.js';
@@ -90,6 +92,20 @@ export function transferRoutes({ db, temporal, audit, protect }: AppDeps) {
           },
           { actor, caseIds: body.caseIds },
         );
+        const refused = created.cases.filter((c) => !c.accepted && (c.error?.code === 'NOT_FOUND' || c.error?.code === 'FORBIDDEN'));
+        if (refused.length > 0) {
+          const rows = await getCaseScopes(
+            db,
+            refused.map((c) => c.caseId),
+          );
+          const refusals = refused.map((c) => ({
+            caseId: c.caseId,
+            row: rows.get(c.caseId.toLowerCase()),
+            status: c.error!.code === 'NOT_FOUND' ? 404 : 403,
+            code: c.error!.code,
+          }));
+          await recordAll(audit, bulkRefusalEntries(actor, 'POST /v1/transfers', refusals));
+        }
         return { status: 201, body: created };
       },
     }),

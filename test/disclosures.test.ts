@@ -1,0 +1,123 @@
+// A case out of the caller's scope is refused exactly like one that does not exist, in the answer
+// and in the caller's audit view, while the case's own countries see the refusal; refusals inside
+// bulk requests are logged like the single routes'.
+import { randomUUID } from 'node:crypto';
+import { and, asc, eq } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
+import { auditLog } from '../db/schema.js';
+import { intakeBody, makeUsers, transferBody } from './helpers/fixtures.js';
+import { useStack } from './helpers/stack.js';
+
+const u = makeUsers();
+const t = useStack(u);
+
+/** The entries a user's actions left, oldest first. */
+async function entriesBy(sub: string, action?: string) {
+  return t.stack.database.db
+    .select()
+    .from(auditLog)
+    .where(and(eq(auditLog.actorSub, sub), action ? eq(auditLog.action, action) : undefined))
+    .orderBy(asc(auditLog.id));
+}
+
+/** What an auditor sees of an entry, without what tells two entries apart anyway (id, time, chain). */
+const shape = (e: { objectIds: string[]; [k: string]: unknown }) => {
+  const { id: _id, seq: _seq, at: _at, hash: _hash, objectIds: _objectIds, ...rest } = e;
+  return rest;
+};
+
+async function auditView(auditor: ReturnType<typeof u.user>, query: string) {
+  const res = await t.stack.api.get(`/v1/audit?${query}`, auditor);
+  expect(res.status).toBe(200);
+  return res.body.items as { objectIds: string[]; action: string; [k: string]: unknown }[];
+}
+
+describe('a case out of scope looks like one that does not exist', () => {
+  it("the caller's answer and audit view differ only in the id; the case's auditors see the refusal", async () => {
+    const caseId = await t.steps.open();
+    const missing = randomUUID();
+    const laOfficer = u.user('officer', 'LA', 7);
+    const outOfScope = await t.stack.api.get(`/v1/cases/${caseId}`, laOfficer);
+    const nonexistent = await t.stack.api.get(`/v1/cases/${missing}`, laOfficer);
+    expect([outOfScope.status, nonexistent.status]).toEqual([404, 404]);
+    expect(outOfScope.body).toEqual(nonexistent.body);
+
+    const laAuditor = u.user('auditor', 'LA', 7);
+    const seen = (await auditView(laAuditor, `actor=${laOfficer.sub}`)).reverse();
+    expect(seen.map((e) => e.objectIds)).toEqual([[caseId], [missing]]);
+    expect(shape(seen[0])).toEqual(shape(seen[1]));
+    expect(seen[0]).toMatchObject({ action: 'request.denied', outcome: 'denied', details: { status: 404, code: 'NOT_FOUND' } });
+
+    const khAuditor = u.user('auditor', 'KH', 7);
+    const atHolding = await auditView(khAuditor, `objectId=${caseId}&actor=${laOfficer.sub}`);
+    expect(atHolding.map((e) => [e.action, e.outcome])).toEqual([['request.denied', 'denied']]);
+    expect(await auditView(khAuditor, `objectId=${missing}`)).toEqual([]);
+  });
+
+  it("an id written in capitals is recorded in lower case, so the case's auditors find it", async () => {
+    const caseId = await t.steps.open();
+    const vnOfficer = u.user('officer', 'VN', 8);
+    expect((await t.stack.api.get(`/v1/cases/${caseId.toUpperCase()}`, vnOfficer)).status).toBe(404);
+    const found = await auditView(u.user('auditor', 'KH', 8), `objectId=${caseId}&actor=${vnOfficer.sub}`);
+    expect(found.map((e) => [e.action, e.objectIds])).toEqual([['request.denied', [caseId]]]);
+    const own = await auditView(u.user('auditor', 'VN', 8), `objectId=${caseId.toUpperCase()}`);
+    expect(own.map((e) => e.objectIds)).toEqual([[caseId]]);
+  });
+});
+
+describe('refusals inside bulk requests are logged', () => {
+  it("bulk decisions: an out-of-scope case and a nonexistent id leave the same entry in the caller's view", async () => {
+    const caseId = await t.steps.open();
+    const missing = randomUUID();
+    const vnSupervisor = u.user('supervisor', 'VN', 9);
+    const res = await t.stack.api.post('/v1/decisions', vnSupervisor, { caseIds: [caseId, missing], decision: 'approve' });
+    expect(res.status).toBe(200);
+    expect(res.body.results.map((r: { error: { code: string } }) => r.error.code)).toEqual(['NOT_FOUND', 'NOT_FOUND']);
+
+    const seen = (await auditView(u.user('auditor', 'VN', 9), `actor=${vnSupervisor.sub}&action=request.denied`)).reverse();
+    expect(seen.map((e) => e.objectIds)).toEqual([[caseId], [missing]]);
+    expect(shape(seen[0])).toEqual(shape(seen[1]));
+    expect(seen[0]).toMatchObject({ details: { route: 'POST /v1/decisions', status: 404, code: 'NOT_FOUND' } });
+    const atHolding = await auditView(u.user('auditor', 'KH', 9), `objectId=${caseId}&actor=${vnSupervisor.sub}`);
+    expect(atHolding.map((e) => e.action)).toEqual(['request.denied']);
+  });
+
+  it("transfers: cases the officer's country does not hold are refused and logged, each where its countries see it", async () => {
+    const thCase = (
+      await t.stack.api.post('/v1/cases', u.thOfficer, intakeBody({ holdingCountry: 'TH', externalRef: `TH-${randomUUID()}` }))
+    ).body.caseId as string;
+    const missing = randomUUID();
+    const officer = u.user('officer', 'KH', 10);
+    const res = await t.stack.api.post('/v1/transfers', officer, transferBody([thCase, missing]));
+    expect(res.status).toBe(201);
+    expect(res.body.cases.map((c: { accepted: boolean }) => c.accepted)).toEqual([false, false]);
+
+    const seen = (await auditView(u.user('auditor', 'KH', 10), `actor=${officer.sub}&action=request.denied`)).reverse();
+    expect(seen.map((e) => e.objectIds)).toEqual([[thCase], [missing]]);
+    expect(shape(seen[0])).toEqual(shape(seen[1]));
+    const atHolding = await auditView(u.user('auditor', 'TH', 10), `objectId=${thCase}&actor=${officer.sub}`);
+    expect(atHolding.map((e) => [e.action, (e.details as { route: string }).route])).toEqual([['request.denied', 'POST /v1/transfers']]);
+  });
+
+  it('bulk intake: an item held by another country is refused and logged', async () => {
+    const officer = u.user('officer', 'KH', 11);
+    const op = await t.stack.api.post('/v1/operations', officer, {
+      name: `op ${randomUUID()}`,
+      leadCountry: 'KH',
+      participatingCountries: ['KH', 'CN', 'TH'],
+    });
+    expect(op.status).toBe(201);
+    const foreign = intakeBody({ holdingCountry: 'TH', externalRef: `TH-${randomUUID()}` });
+    const res = await t.stack.api.post(`/v1/operations/${op.body.id}/intake`, officer, { cases: [intakeBody(), foreign] });
+    expect(res.status).toBe(200);
+    expect(res.body.results.map((r: { outcome: string }) => r.outcome)).toEqual(['created', 'rejected']);
+    const denied = await entriesBy(officer.sub, 'request.denied');
+    expect(denied.map((e) => [e.outcome, e.scopeCountries, e.details])).toEqual([
+      [
+        'denied',
+        ['KH'],
+        { route: 'POST /v1/operations/:id/intake', bulk: true, index: 1, externalRef: foreign.externalRef, status: 403, code: 'FORBIDDEN' },
+      ],
+    ]);
+  });
+});
