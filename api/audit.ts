@@ -4,6 +4,8 @@
 import { appendAudit, sealAudit, type AuditEntry } from '../db/audit.js';
 import { canSee, type CaseScopeRow } from '../db/cases.js';
 import type { Db } from '../db/client.js';
+import type { TransferDetail } from '../db/transfers.js';
+import type { Disclosure } from './http.js';
 import { log } from '../lib/log.js';
 import { unavailable } from './errors.js';
 import { scopeCountry } from './scope.js';
@@ -109,6 +111,57 @@ export function bulkRefusalEntries(actor: Actor, route: string, refusals: BulkRe
 /** Records entries together (one insert); resolves once all are stored. */
 export async function recordAll(audit: AuditTrail, entries: AuditEntry[]): Promise<void> {
   await Promise.all(entries.map((entry) => audit.record(entry)));
+}
+
+/** The countries a case belongs to, as an answer shows them. */
+interface CaseInAnswer {
+  caseId: string;
+  holdingCountry: string;
+  claimedNationality: string;
+  destinationCountry: string | null;
+}
+
+/**
+ * A route answers with one case (its body, or the body's `case`): the answer is a logged read of
+ * that case — a disclosure when the case is held by another country — recorded before it is sent.
+ */
+export function answersWithCase(impliedPurpose: string): Disclosure {
+  return {
+    impliedPurpose,
+    entry: (actor, purpose, body) => {
+      const shown = ((body as { case?: CaseInAnswer }).case ?? body) as CaseInAnswer;
+      return caseReadEntry(actor, 'case.answer', purpose, [
+        {
+          id: shown.caseId,
+          holdingCountry: shown.holdingCountry,
+          claimedNationality: shown.claimedNationality,
+          destinationCountry: shown.destinationCountry,
+        },
+      ]);
+    },
+  };
+}
+
+/** A route answers with a transfer batch: the references and statuses of everyone on it. */
+export function answersWithTransfer(impliedPurpose: string): Disclosure {
+  return {
+    impliedPurpose,
+    entry: (actor, purpose, body) => {
+      const batch = body as Pick<TransferDetail, 'transferId' | 'holdingCountry' | 'destinationCountry' | 'cases'>;
+      return {
+        at: new Date().toISOString(),
+        actor,
+        action: 'transfer.read',
+        objectType: 'case',
+        objectIds: batch.cases.map((c) => c.caseId),
+        outcome: 'ok',
+        purpose,
+        recipientCountry: actor.country !== batch.holdingCountry ? actor.country : null,
+        scopeCountries: [batch.holdingCountry, batch.destinationCountry],
+        details: { transferId: batch.transferId, cases: batch.cases.length },
+      };
+    },
+  };
 }
 
 /** Seals the log in the background; one sealer per API process is plenty (they take turns). */

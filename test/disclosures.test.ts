@@ -1,8 +1,9 @@
-// A case out of the caller's scope is refused exactly like one that does not exist, in the answer
-// and in the caller's audit view, while the case's own countries see the refusal; refusals inside
-// bulk requests are logged like the single routes'.
+// Every answer that carries personal data is a logged read, recorded before it is sent; a case out
+// of the caller's scope is refused exactly like one that does not exist, in the answer and in the
+// caller's audit view, while the case's own countries see the refusal; refusals inside bulk requests
+// are logged like the single routes'.
 import { randomUUID } from 'node:crypto';
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { auditLog } from '../db/schema.js';
 import { intakeBody, makeUsers, transferBody } from './helpers/fixtures.js';
@@ -19,6 +20,131 @@ async function entriesBy(sub: string, action?: string) {
     .where(and(eq(auditLog.actorSub, sub), action ? eq(auditLog.action, action) : undefined))
     .orderBy(asc(auditLog.id));
 }
+
+/** Makes the audit log refuse one user's answers: their next answer cannot be recorded. */
+async function refuseAnswersOf(sub: string) {
+  const name = `refuse_${sub.replace(/\W/g, '_')}`;
+  await t.stack.database.db.execute(
+    sql.raw(`alter table audit_log add constraint ${name} check (action <> 'case.answer' or actor_sub <> '${sub}') not valid`),
+  );
+  return () => t.stack.database.db.execute(sql.raw(`alter table audit_log drop constraint ${name}`));
+}
+
+describe('answers that carry a case are logged reads', () => {
+  it('the same externalRef again answers the existing case, and that answer is logged with its implied purpose', async () => {
+    const body = intakeBody();
+    const first = await t.stack.api.post('/v1/cases', u.khOfficer, body);
+    expect(first.status).toBe(201);
+    const officer = u.user('officer', 'KH', 3);
+    const again = await t.stack.api.call('post', '/v1/cases', { as: officer, body, purpose: null });
+    expect(again.status).toBe(200);
+    expect(again.body.person.fullName).toBe(body.person.fullName);
+    const [entry] = await entriesBy(officer.sub, 'case.answer');
+    expect(entry).toMatchObject({
+      objectIds: [first.body.caseId],
+      outcome: 'ok',
+      purpose: 'answer to opening a case',
+      recipientCountry: null,
+      details: { route: 'POST /v1/cases', purposeImplied: true },
+    });
+  });
+
+  it("a repeated decision is logged — and a CN supervisor's repeat on a KH case is a disclosure to CN", async () => {
+    const caseId = await t.steps.open();
+    await t.steps.toApproval(caseId);
+    await t.steps.decide(caseId, u.khSupervisor);
+    const before = (await entriesBy(u.khSupervisor.sub, 'case.answer')).length;
+    await t.steps.decide(caseId, u.khSupervisor);
+    const kh = (await entriesBy(u.khSupervisor.sub, 'case.answer')).slice(before);
+    expect(kh.map((e) => [e.objectIds, e.purpose, e.recipientCountry])).toEqual([[[caseId], 'case work (test)', null]]);
+
+    const cnSupervisor = u.user('supervisor', 'CN', 3);
+    await t.steps.decide(caseId, cnSupervisor);
+    await t.steps.decide(caseId, cnSupervisor);
+    const cn = await entriesBy(cnSupervisor.sub, 'case.answer');
+    expect(cn.map((e) => [e.objectIds, e.recipientCountry, (e.details as { route: string }).route])).toEqual([
+      [[caseId], 'CN', 'POST /v1/cases/:id/decisions'],
+      [[caseId], 'CN', 'POST /v1/cases/:id/decisions'],
+    ]);
+    expect(cn[1].scopeCountries).toEqual(['CN', 'KH']);
+  });
+
+  it('repeated identity confirmations, lifts and cancels are logged', async () => {
+    const caseId = await t.steps.open();
+    const cnOfficer = u.user('officer', 'CN', 4);
+    await t.steps.verify(caseId, cnOfficer);
+    await t.steps.verify(caseId, cnOfficer);
+    expect((await entriesBy(cnOfficer.sub, 'case.answer')).map((e) => [e.objectIds, e.recipientCountry])).toEqual([
+      [[caseId], 'CN'],
+      [[caseId], 'CN'],
+    ]);
+
+    const officer = u.user('officer', 'KH', 4);
+    const hold = await t.stack.api.post(`/v1/cases/${caseId}/holds`, officer, { kind: 'medical', reason: 'hospital' });
+    expect(hold.status).toBe(201);
+    for (let i = 0; i < 2; i++) {
+      const lifted = await t.stack.api.post(`/v1/cases/${caseId}/holds/${hold.body.holdId}/lift`, officer, {});
+      expect(lifted.status).toBe(200);
+    }
+    expect((await entriesBy(officer.sub, 'case.answer')).map((e) => (e.details as { route: string }).route)).toEqual([
+      'POST /v1/cases/:id/holds',
+      'POST /v1/cases/:id/holds/:holdId/lift',
+      'POST /v1/cases/:id/holds/:holdId/lift',
+    ]);
+
+    const supervisor = u.user('supervisor', 'KH', 4);
+    for (let i = 0; i < 2; i++) {
+      const cancelled = await t.stack.api.post(`/v1/cases/${caseId}/cancel`, supervisor, { reason: 'withdrawn' });
+      expect(cancelled.status).toBe(200);
+      expect(cancelled.body.status).toBe('CANCELLED');
+    }
+    expect((await entriesBy(supervisor.sub, 'case.answer')).map((e) => e.objectIds)).toEqual([[caseId], [caseId]]);
+  });
+
+  it('a transfer batch is a logged read of everyone on it, with a purpose', async () => {
+    const caseId = await t.steps.approved();
+    const { transferId } = await t.steps.transfer([caseId]);
+    const cnOfficer = u.user('officer', 'CN', 5);
+    const refused = await t.stack.api.call('get', `/v1/transfers/${transferId}`, { as: cnOfficer, purpose: null });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.code).toBe('PURPOSE_REQUIRED');
+    const read = await t.stack.api.call('get', `/v1/transfers/${transferId}`, { as: cnOfficer, purpose: 'preparing the reception' });
+    expect(read.status).toBe(200);
+    const entries = await entriesBy(cnOfficer.sub, 'transfer.read');
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({
+      objectType: 'case',
+      objectIds: [caseId],
+      purpose: 'preparing the reception',
+      recipientCountry: 'CN',
+      scopeCountries: ['CN', 'KH'],
+      details: { transferId, cases: 1 },
+    });
+  });
+
+  it('an answer whose read cannot be logged is not sent: 503, and no case data', async () => {
+    const body = intakeBody();
+    const caseId = (await t.stack.api.post('/v1/cases', u.khOfficer, body)).body.caseId;
+    const supervisor = u.user('supervisor', 'KH', 6);
+    const officer = u.user('officer', 'KH', 6);
+    expect((await t.stack.api.post(`/v1/cases/${caseId}/cancel`, supervisor, { reason: 'withdrawn' })).status).toBe(200);
+    const allow = [await refuseAnswersOf(supervisor.sub), await refuseAnswersOf(officer.sub)];
+    try {
+      for (const res of [
+        await t.stack.api.post(`/v1/cases/${caseId}/cancel`, supervisor, { reason: 'withdrawn' }),
+        await t.stack.api.post('/v1/cases', officer, body),
+      ]) {
+        expect(res.status).toBe(503);
+        expect(res.body.error.code).toBe('AUDIT_UNAVAILABLE');
+        expect(JSON.stringify(res.body)).not.toContain(body.person.fullName);
+        expect(JSON.stringify(res.body)).not.toContain(body.externalRef);
+      }
+    } finally {
+      for (const drop of allow) await drop();
+    }
+    expect(await entriesBy(officer.sub, 'case.answer')).toEqual([]);
+  });
+});
 
 /** What an auditor sees of an entry, without what tells two entries apart anyway (id, time, chain). */
 const shape = (e: { objectIds: string[]; [k: string]: unknown }) => {

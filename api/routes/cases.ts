@@ -11,7 +11,7 @@ import {
   type DecisionValue,
 } from '../../workflows/definitions.js';
 import type { AppDeps } from '../app.js';
-import { bulkRefusalEntries, caseReadEntry, isRefusal, recordAll, type BulkRefusal } from '../audit.js';
+import { answersWithCase, bulkRefusalEntries, caseReadEntry, isRefusal, recordAll, type BulkRefusal } from '../audit.js';
 import { HttpError, notFound, toHttpError, unavailable } from '../errors.js';
 import { errorResponses, route } from '../http.js';
 import { intakeRefusalEntries, openCases, type IntakeItem } from '../intake.js';
@@ -68,6 +68,7 @@ export function caseRoutes(deps: AppDeps) {
       summary: 'Open one case (idempotent on holdingCountry + externalRef)',
       tags: ['cases'],
       body: CaseIntake,
+      discloses: answersWithCase('answer to opening a case'),
       responses: {
         201: { description: 'the case was opened', schema: CaseDetail },
         200: { description: 'a case with this externalRef already exists; it is returned unchanged', schema: CaseDetail },
@@ -186,6 +187,7 @@ export function caseRoutes(deps: AppDeps) {
       tags: ['cases'],
       params: IdParams,
       body: IdentityBody,
+      discloses: answersWithCase('answer to recording an identity verification'),
       responses: { 200: { description: 'the case after the verification', schema: CaseDetail }, ...errorResponses(400, 401, 403, 404, 409, 413, 503) },
       handler: async ({ actor, params, body }) => {
         await temporal.updateCase(params.id, verifyIdentityUpdate, {
@@ -206,6 +208,7 @@ export function caseRoutes(deps: AppDeps) {
       tags: ['decisions'],
       params: IdParams,
       body: DecisionBody,
+      discloses: answersWithCase('answer to recording a decision'),
       responses: {
         200: { description: 'the case after the decision (a repeat of the same decision changes nothing)', schema: CaseDetail },
         ...errorResponses(400, 401, 403, 404, 409, 413, 503),
@@ -257,6 +260,7 @@ export function caseRoutes(deps: AppDeps) {
       tags: ['cases'],
       params: IdParams,
       body: ReasonBody,
+      discloses: answersWithCase('answer to cancelling a case'),
       responses: { 200: { description: 'the cancelled case', schema: CaseDetail }, ...errorResponses(400, 401, 403, 404, 409, 413, 503) },
       handler: async ({ actor, params, body, caseRow }) => {
         if (caseRow.status !== 'CANCELLED') await temporal.updateCase(caseRow.id, cancelCaseUpdate, { actor, reason: body.reason });

@@ -9,7 +9,7 @@ import {
   type TransferLegOutcome,
 } from '../../workflows/definitions.js';
 import type { AppDeps } from '../app.js';
-import { bulkRefusalEntries, recordAll } from '../audit.js';
+import { answersWithTransfer, bulkRefusalEntries, recordAll } from '../audit.js';
 import { HttpError } from '../errors.js';
 import { errorResponses, route } from '../http.js';
 import { CreateTransferBody, DepartBody, HandoverBody, IdParams, TransferCreated, TransferDetail, TransferResults } from '../schemas.js';
@@ -112,9 +112,11 @@ export function transferRoutes({ db, temporal, audit, protect }: AppDeps) {
     route({
       method: 'get',
       path: '/v1/transfers/:id',
-      summary: 'A transfer batch and its cases',
+      summary: 'A transfer batch and its cases (their references and statuses); a logged read',
       tags: ['transfers'],
+      purpose: true,
       params: IdParams,
+      discloses: answersWithTransfer('reading a transfer batch'),
       responses: { 200: { description: 'the batch', schema: TransferDetail }, ...errorResponses(400, 401, 404, 503) },
       handler: async ({ transfer }) => ({ status: 200, body: transfer }),
     }),
