@@ -1,12 +1,15 @@
 // Every answer that carries personal data is a logged read, recorded before it is sent; a case out
 // of the caller's scope is refused exactly like one that does not exist, in the answer and in the
 // caller's audit view, while the case's own countries see the refusal; refusals inside bulk requests
-// are logged like the single routes'.
+// are logged like the single routes'; an auditor's chain verification stays in their scope.
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, sql } from 'drizzle-orm';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appendAudit, sealAudit, verifyAudit, type AuditEntry } from '../db/audit.js';
 import { auditLog } from '../db/schema.js';
+import { TEST_AUDIT_KEY } from './helpers/api.js';
 import { intakeBody, makeUsers, transferBody } from './helpers/fixtures.js';
+import { createScratchDatabase, type ScratchDatabase } from './helpers/scratch-db.js';
 import { useStack } from './helpers/stack.js';
 
 const u = makeUsers();
@@ -245,5 +248,60 @@ describe('refusals inside bulk requests are logged', () => {
         { route: 'POST /v1/operations/:id/intake', bulk: true, index: 1, externalRef: foreign.externalRef, status: 403, code: 'FORBIDDEN' },
       ],
     ]);
+  });
+});
+
+describe("verifying the chain stays in the caller's scope", () => {
+  it('an auditor learns whether the chain holds and counts of their own scope; admins get the whole chain', async () => {
+    await t.steps.open();
+    const laOfficer = u.user('officer', 'LA', 12);
+    await t.stack.api.get(`/v1/cases/${randomUUID()}`, laOfficer);
+    const khAuditor = u.user('auditor', 'KH', 12);
+    const scoped = await t.stack.api.get('/v1/audit/verify', khAuditor);
+    expect(scoped.status).toBe(200);
+    expect(scoped.body).toMatchObject({ ok: true, scope: 'KH' });
+    expect(scoped.body).not.toHaveProperty('head');
+    const whole = await t.stack.api.get('/v1/audit/verify', u.admin);
+    expect(whole.body).toMatchObject({ ok: true, head: { seq: expect.any(Number) } });
+    // The LA refusal (and others' entries) are in the whole chain, not in KH's count.
+    expect(scoped.body.entries).toBeLessThan(whole.body.entries);
+  });
+
+  describe('on a tampered chain', () => {
+    let scratch: ScratchDatabase;
+    beforeAll(async () => {
+      scratch = await createScratchDatabase();
+    });
+    afterAll(() => scratch?.drop());
+
+    it('the place of a break is told only to auditors whose scope it is in', async () => {
+      const entries: AuditEntry[] = Array.from({ length: 10 }, (_, n) => ({
+        at: new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString(),
+        actor: n < 5 ? u.khOfficer : u.vnOfficer,
+        action: 'case.read',
+        objectIds: [`case-${n}`],
+        outcome: 'ok',
+        purpose: `entry ${n + 1}`,
+        details: { n },
+      }));
+      for (const entry of entries) await appendAudit(scratch.database.db, [entry]);
+      await sealAudit(scratch.database.db, TEST_AUDIT_KEY);
+      expect(await verifyAudit(scratch.database.db, TEST_AUDIT_KEY, 'KH')).toEqual({ ok: true, scope: 'KH', entries: 5, unsealed: 0 });
+      await scratch.sql.begin(async (tx) => {
+        await tx`set local session_replication_role = replica`;
+        await tx`update audit_log set purpose = 'nothing to see' where seq = 8`;
+      });
+      const kh = await verifyAudit(scratch.database.db, TEST_AUDIT_KEY, 'KH');
+      expect(kh).toMatchObject({ ok: false, scope: 'KH', entries: 5, reason: 'altered' });
+      expect(kh).not.toHaveProperty('firstInvalidSeq');
+      expect(kh.ok === false && kh.message).not.toMatch(/\d/);
+      expect(await verifyAudit(scratch.database.db, TEST_AUDIT_KEY, 'VN')).toMatchObject({
+        ok: false,
+        entries: 5,
+        firstInvalidSeq: 8,
+        reason: 'altered',
+      });
+      expect(await verifyAudit(scratch.database.db, TEST_AUDIT_KEY)).toMatchObject({ ok: false, entries: 10, firstInvalidSeq: 8 });
+    });
   });
 });
