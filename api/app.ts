@@ -169,6 +169,7 @@ export function createApp(deps: AppDeps) {
     rateLimiter: createRateLimiter(deps.http.rateLimitPerMinute),
     loadCase: (id) => getCaseScope(deps.db, id),
     loadTransfer: async (id) => (await getTransfer(deps.db, id)) ?? undefined,
+    audit: deps.audit,
   });
   app.use(router);
   app.use(methodNotAllowed(routes));

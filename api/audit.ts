@@ -2,10 +2,13 @@
 // at the same moment share one insert (group commit), and the answer waits for it: a read that
 // cannot be logged is not served.
 import { appendAudit, sealAudit, type AuditEntry } from '../db/audit.js';
-import type { CaseScopeRow } from '../db/cases.js';
+import { canSee, type CaseScopeRow } from '../db/cases.js';
 import type { Db } from '../db/client.js';
+import type { TransferDetail } from '../db/transfers.js';
+import type { Disclosure } from './http.js';
 import { log } from '../lib/log.js';
 import { unavailable } from './errors.js';
+import { scopeCountry } from './scope.js';
 import type { Actor } from '../workflows/definitions.js';
 
 export interface AuditTrail {
@@ -65,6 +68,99 @@ export function caseReadEntry(
     recipientCountry: foreign ? actor.country : null,
     scopeCountries: [...new Set(rows.flatMap((r) => [r.holdingCountry, r.claimedNationality, ...(r.destinationCountry ? [r.destinationCountry] : [])]))],
     details: details ?? null,
+  };
+}
+
+/** A case refused inside a bulk request, with the case's scope row when it exists. */
+export interface BulkRefusal {
+  caseId: string;
+  row: Pick<CaseScopeRow, 'holdingCountry' | 'claimedNationality' | 'destinationCountry'> | undefined;
+  status: number;
+  code: string;
+}
+
+/** Refusals count as such (403, or 404 for what the caller may not see), as on the single routes. */
+export const isRefusal = (status: number) => status === 403 || status === 404;
+
+/**
+ * The entries for cases refused inside a bulk request, as the single routes record them: a case
+ * the caller may not see is recorded like a nonexistent id — an entry for the caller's country,
+ * and one for the case's own countries (or for nobody but admins when there is no such case) — and
+ * a refusal on a visible case is one entry for its countries.
+ */
+export function bulkRefusalEntries(actor: Actor, route: string, refusals: BulkRefusal[]): AuditEntry[] {
+  const at = new Date().toISOString();
+  return refusals.flatMap(({ caseId, row, status, code }) => {
+    const entry: AuditEntry = {
+      at,
+      actor,
+      action: 'request.denied',
+      objectType: 'case',
+      objectIds: [caseId.toLowerCase()],
+      outcome: 'denied',
+      scopeCountries: [],
+      details: { route, bulk: true, status, code },
+    };
+    const countries = row ? [row.holdingCountry, row.claimedNationality, ...(row.destinationCountry ? [row.destinationCountry] : [])] : [];
+    if (row && canSee(scopeCountry(actor), row)) return [{ ...entry, scopeCountries: countries }];
+    const hidden: AuditEntry = { ...entry, details: { ...entry.details, status: 404, code: 'NOT_FOUND' } };
+    return [hidden, { ...hidden, scopeCountries: countries, onlyScopeCountries: true }];
+  });
+}
+
+/** Records entries together (one insert); resolves once all are stored. */
+export async function recordAll(audit: AuditTrail, entries: AuditEntry[]): Promise<void> {
+  await Promise.all(entries.map((entry) => audit.record(entry)));
+}
+
+/** The countries a case belongs to, as an answer shows them. */
+interface CaseInAnswer {
+  caseId: string;
+  holdingCountry: string;
+  claimedNationality: string;
+  destinationCountry: string | null;
+}
+
+/**
+ * A route answers with one case (its body, or the body's `case`): the answer is a logged read of
+ * that case — a disclosure when the case is held by another country — recorded before it is sent.
+ */
+export function answersWithCase(impliedPurpose: string): Disclosure {
+  return {
+    impliedPurpose,
+    entry: (actor, purpose, body) => {
+      const shown = ((body as { case?: CaseInAnswer }).case ?? body) as CaseInAnswer;
+      return caseReadEntry(actor, 'case.answer', purpose, [
+        {
+          id: shown.caseId,
+          holdingCountry: shown.holdingCountry,
+          claimedNationality: shown.claimedNationality,
+          destinationCountry: shown.destinationCountry,
+        },
+      ]);
+    },
+  };
+}
+
+/** A route answers with a transfer batch: the references and statuses of everyone on it. */
+export function answersWithTransfer(impliedPurpose: string): Disclosure {
+  return {
+    impliedPurpose,
+    entry: (actor, purpose, body) => {
+      const batch = body as Pick<TransferDetail, 'transferId' | 'holdingCountry' | 'destinationCountry' | 'cases'>;
+      return {
+        at: new Date().toISOString(),
+        actor,
+        action: 'transfer.read',
+        objectType: 'case',
+        objectIds: batch.cases.map((c) => c.caseId),
+        outcome: 'ok',
+        purpose,
+        recipientCountry: actor.country !== batch.holdingCountry ? actor.country : null,
+        scopeCountries: [batch.holdingCountry, batch.destinationCountry],
+        details: { transferId: batch.transferId, cases: batch.cases.length },
+      };
+    },
   };
 }
 

@@ -3,12 +3,17 @@ import type { NextFunction, Request, Response } from 'express';
 import { log } from '../lib/log.js';
 import type { Actor } from '../workflows/definitions.js';
 import type { AuditTrail } from './audit.js';
+import type { AuditEntry } from '../db/audit.js';
 import { classifyTemporalError } from '../lib/temporal-errors.js';
 import { isDatabaseDown } from '../lib/database-errors.js';
 
 export class HttpError extends Error {
-  /** For the audit log: what a refused request tried to reach (never shown to the caller). */
-  denied?: { objectIds: string[]; scopeCountries: string[] };
+  /**
+   * For the audit log: what a refused request tried to reach (never shown to the caller). With
+   * `objectScope`, a second entry records the refusal for those countries alone (the object's own;
+   * none for an object that does not exist), and the first is the caller's country's only.
+   */
+  denied?: { objectIds: string[]; scopeCountries: string[]; objectScope?: string[] };
 
   constructor(
     readonly status: number,
@@ -71,16 +76,21 @@ export function createErrorMiddleware(audit: AuditTrail) {
     const http = toHttpError(err);
     if (http.status === 401 || http.status === 403 || http.denied) {
       // The refusal is answered once it is logged (or logging has failed and said so).
-      audit
-        .record({
-          at: new Date().toISOString(),
-          actor: (res.locals.actor as Actor | undefined) ?? null,
-          action: http.status === 401 ? 'auth.failed' : 'request.denied',
-          objectIds: http.denied?.objectIds ?? [],
-          outcome: 'denied',
-          scopeCountries: http.denied?.scopeCountries ?? [],
-          details: { method: req.method, route: req.route?.path ?? req.path, status: http.status, code: http.code, ip: req.ip ?? null },
-        })
+      const entry: AuditEntry = {
+        at: new Date().toISOString(),
+        actor: (res.locals.actor as Actor | undefined) ?? null,
+        action: http.status === 401 ? 'auth.failed' : 'request.denied',
+        objectIds: http.denied?.objectIds ?? [],
+        outcome: 'denied',
+        scopeCountries: http.denied?.scopeCountries ?? [],
+        details: { method: req.method, route: req.route?.path ?? req.path, status: http.status, code: http.code, ip: req.ip ?? null },
+      };
+      const objectScope = http.denied?.objectScope;
+      // Both entries go in one insert (the trail's group commit), whatever the object's scope.
+      Promise.all([
+        audit.record(entry),
+        ...(objectScope ? [audit.record({ ...entry, scopeCountries: objectScope, onlyScopeCountries: true })] : []),
+      ])
         .catch((auditErr: unknown) => log.error('could not log a refused request', { error: String(auditErr) }))
         .finally(() => respond(http, req, res, next));
       return;

@@ -7,6 +7,8 @@ import { requireAuth } from './auth.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { CaseScopeRow } from '../db/cases.js';
 import type { TransferDetail } from '../db/transfers.js';
+import type { AuditEntry } from '../db/audit.js';
+import type { AuditTrail } from './audit.js';
 import { HttpError, notFound } from './errors.js';
 import { jsonBody } from './json-body.js';
 import { POLICY, canSeeSides, onSide, policyKey, type RoutePolicy, type Sides } from './policy.js';
@@ -77,8 +79,20 @@ export interface RouteSpec<P extends z.ZodType | undefined = z.ZodType | undefin
    * policy check and the answer share one query. It must carry the case's countries.
    */
   loadCase?: (id: string) => Promise<CaseScopeRow | undefined>;
+  /**
+   * The answer carries personal data (a case, or the people on a transfer): mount records the read
+   * before anything is sent, and sends nothing when it cannot be recorded (503).
+   */
+  discloses?: Disclosure;
   responses: Record<number, ResponseSpec>;
   handler: (ctx: Ctx<P, Q, B>) => Promise<Reply | Streamed>;
+}
+
+export interface Disclosure {
+  /** Recorded as the purpose when the request carries no X-Purpose: why this route answers with the data. */
+  impliedPurpose: string;
+  /** The read entry for a successful answer's body. */
+  entry: (actor: Actor, purpose: string, body: unknown) => AuditEntry;
 }
 
 /**
@@ -95,8 +109,9 @@ export function route<P extends z.ZodType | undefined = undefined, Q extends z.Z
   if (roles) implied.push(401, 429);
   if (roles && (roles.length < ROLES.length || (policy.scope && policy.scope.side !== 'visible'))) implied.push(403);
   if (policy?.scope) implied.push(404);
-  if (spec.purpose || spec.params || spec.query || spec.body) implied.push(400);
+  if (spec.purpose || spec.discloses || spec.params || spec.query || spec.body) implied.push(400);
   if (spec.body) implied.push(413);
+  if (spec.purpose || spec.discloses) implied.push(503);
   return { ...spec, roles, responses: { ...errorResponses(...implied), ...spec.responses } } as unknown as RouteSpec;
 }
 
@@ -108,6 +123,7 @@ export interface MountOptions {
   rateLimiter: RateLimiter;
   loadCase: (id: string) => Promise<CaseScopeRow | undefined>;
   loadTransfer: (id: string) => Promise<TransferDetail | undefined>;
+  audit: AuditTrail;
 }
 
 /** Applies a route's object scope: 404 for what the caller may not see, 403 for the wrong side. */
@@ -125,14 +141,21 @@ async function checkScope(policy: RoutePolicy, actor: Actor, id: string, options
     found = transfer;
     if (transfer) sides = { holding: transfer.holdingCountry, claimed: null, destination: transfer.destinationCountry };
   }
-  if (!found || !sides) throw notFound(scope.object);
-  const refuse = (err: HttpError) => {
-    err.denied = { objectIds: [id], scopeCountries: [sides!.holding, ...(sides!.destination ? [sides!.destination] : [])] };
-    return err;
-  };
-  if (!canSeeSides(visibleTo, sides)) throw refuse(notFound(scope.object));
+  const countries = sides
+    ? [sides.holding, ...(sides.claimed ? [sides.claimed] : []), ...(sides.destination ? [sides.destination] : [])]
+    : [];
+  if (!found || !sides || !canSeeSides(visibleTo, sides)) {
+    // Out of scope and nonexistent look the same to the caller, in the answer and in its country's
+    // audit view (one insert of two entries either way); the second entry is for the object's own
+    // countries, or for nobody but admins when there is no such object.
+    const err = notFound(scope.object);
+    err.denied = { objectIds: [id], scopeCountries: [], objectScope: found ? countries : [] };
+    throw err;
+  }
   if (!onSide(scope.side, actor.country, sides)) {
-    throw refuse(new HttpError(403, 'FORBIDDEN', `only users of the ${scope.side} country may do this on this ${scope.object}`));
+    const err = new HttpError(403, 'FORBIDDEN', `only users of the ${scope.side} country may do this on this ${scope.object}`);
+    err.denied = { objectIds: [id], scopeCountries: countries };
+    throw err;
   }
   return found;
 }
@@ -152,21 +175,23 @@ export function mount(router: Router, routes: RouteSpec[], options: MountOptions
     if (spec.body) handlers.push(jsonBody(spec.bodyLimit ?? options.bodyLimit));
     handlers.push(async (req: Request, res: Response) => {
       const purpose = req.get('x-purpose')?.trim() ?? '';
-      if (spec.purpose && (purpose.length === 0 || purpose.length > MAX_PURPOSE)) {
+      if ((spec.purpose && purpose.length === 0) || ((spec.purpose || spec.discloses) && purpose.length > MAX_PURPOSE)) {
         throw new HttpError(400, 'PURPOSE_REQUIRED', `reading personal data needs an X-Purpose header (1 to ${MAX_PURPOSE} characters) saying why`);
       }
       const policy = POLICY[policyKey(spec.method, spec.path)];
       const actor = res.locals.actor as Actor;
       let scoped: CaseScopeRow | TransferDetail | undefined;
+      // Ids are stored, searched and audited in lower case, however the caller wrote them.
+      const params = typeof req.params.id === 'string' ? { ...req.params, id: req.params.id.toLowerCase() } : req.params;
       if (policy?.scope) {
-        const id = parse(z.strictObject({ id: z.uuid() }).passthrough(), req.params, 'path').id;
+        const id = parse(z.strictObject({ id: z.uuid() }).passthrough(), params, 'path').id;
         scoped = await checkScope(policy, actor, id, options, spec.loadCase);
       }
       const ctx = {
         purpose,
         caseRow: policy?.scope?.object === 'case' ? scoped : undefined,
         transfer: policy?.scope?.object === 'transfer' ? scoped : undefined,
-        params: spec.params ? parse(spec.params, req.params, 'path') : undefined,
+        params: spec.params ? parse(spec.params, params, 'path') : undefined,
         query: spec.query ? parse(spec.query, req.query, 'query') : undefined,
         body: spec.body ? parse(spec.body, req.body, 'body') : undefined,
         actor,
@@ -178,6 +203,11 @@ export function mount(router: Router, routes: RouteSpec[], options: MountOptions
       }
       const reply = await spec.handler(ctx as Ctx<never, never, never>);
       if ('streamed' in reply) return;
+      if (spec.discloses && reply.status < 300) {
+        const entry = spec.discloses.entry(actor, purpose || spec.discloses.impliedPurpose, reply.body);
+        const route = `${spec.method.toUpperCase()} ${spec.path}`;
+        await options.audit.record({ ...entry, details: { ...entry.details, route, ...(purpose ? {} : { purposeImplied: true }) } });
+      }
       if (reply.headers) res.set(reply.headers);
       if (reply.raw) res.status(reply.status).type(reply.raw.contentType).send(reply.raw.text);
       else res.status(reply.status).json(reply.body);

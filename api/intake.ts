@@ -4,6 +4,7 @@
 // every recorded case gets its workflow, and no workflow exists without its case.
 import { createHash } from 'node:crypto';
 import { insertIntakes, markWorkflowsStarted, pendingWorkflowStarts } from '../db/cases.js';
+import type { AuditEntry } from '../db/audit.js';
 import type { Db } from '../db/client.js';
 import { getOperation, type Operation } from '../db/operations.js';
 import { limiter } from '../lib/concurrency.js';
@@ -254,4 +255,30 @@ export async function openCases(deps: IntakeDeps, actor: Actor, items: IntakeIte
     outcomes[index] = head.outcome === 'rejected' ? head : { ...head, outcome: 'duplicate' };
   }
   return outcomes;
+}
+
+/** The refused items of a bulk intake (a case held elsewhere), one entry each, as the single route records its refusal. */
+export function intakeRefusalEntries(actor: Actor, outcomes: IntakeOutcome[]): AuditEntry[] {
+  const at = new Date().toISOString();
+  return outcomes.flatMap((o, index) =>
+    o.outcome === 'rejected' && (o.error.status === 403 || o.error.status === 404)
+      ? [
+          {
+            at,
+            actor,
+            action: 'request.denied',
+            objectIds: [],
+            outcome: 'denied' as const,
+            details: {
+              route: 'POST /v1/operations/:id/intake',
+              bulk: true,
+              index,
+              externalRef: o.externalRef ?? null,
+              status: o.error.status,
+              code: o.error.code,
+            },
+          },
+        ]
+      : [],
+  );
 }

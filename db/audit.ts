@@ -18,15 +18,20 @@ export interface AuditEntry {
   outcome: 'ok' | 'denied' | 'failed';
   purpose?: string | null;
   recipientCountry?: string | null;
-  /** Countries whose auditors may read the entry (the actor's is always added). */
+  /** Countries whose auditors may read the entry (the actor's is added unless `onlyScopeCountries`). */
   scopeCountries?: string[];
+  /**
+   * The entry is for `scopeCountries` alone, not the actor's country: the record of a refusal kept
+   * where the object's own countries see it, which the caller's country must not (admins see all).
+   */
+  onlyScopeCountries?: boolean;
   /** Ids, counts and codes only: never names or document numbers. */
   details?: Record<string, unknown> | null;
 }
 
 export function auditRow(entry: AuditEntry) {
   const scope = new Set(entry.scopeCountries ?? []);
-  if (entry.actor?.country) scope.add(entry.actor.country);
+  if (entry.actor?.country && !entry.onlyScopeCountries) scope.add(entry.actor.country);
   return {
     at: entry.at,
     actorSub: entry.actor?.sub ?? null,
@@ -156,14 +161,64 @@ export type AuditVerification =
       message: string;
     };
 
+/**
+ * What an auditor of one country learns from verifying the chain: whether it holds, and counts and
+ * positions of the entries in that country's scope only (the whole chain's size and the place of a
+ * break among other countries' entries are not theirs to know).
+ */
+export type ScopedAuditVerification =
+  | { ok: true; scope: string; entries: number; unsealed: number }
+  | {
+      ok: false;
+      scope: string;
+      entries: number;
+      unsealed: number;
+      /** Present only when the first entry found wrong is in the caller's scope. */
+      firstInvalidSeq?: number;
+      reason: Exclude<AuditVerification, { ok: true }>['reason'];
+      message: string;
+    };
+
 /** Recomputes the chain and checks the signed head. */
-export async function verifyAudit(db: Db, key: string): Promise<AuditVerification> {
+export async function verifyAudit(db: Db, key: string): Promise<AuditVerification>;
+/** The same check of the whole chain, told as an auditor of `scopeCountry` may see it. */
+export async function verifyAudit(db: Db, key: string, scopeCountry: string): Promise<ScopedAuditVerification>;
+export async function verifyAudit(db: Db, key: string, scopeCountry?: string): Promise<AuditVerification | ScopedAuditVerification> {
   const rows = await db.select().from(auditLog).where(isNotNull(auditLog.seq)).orderBy(asc(auditLog.seq));
-  const [{ unsealed }] = await db
-    .select({ unsealed: sql<number>`count(*)::int` })
+  const [{ unsealed, unsealedInScope }] = await db
+    .select({
+      unsealed: sql<number>`count(*)::int`,
+      unsealedInScope: sql<number>`(count(*) filter (where ${scopeCountry ?? null}::text = any(${auditLog.scopeCountries})))::int`,
+    })
     .from(auditLog)
     .where(isNull(auditLog.seq));
   const [head] = await db.select().from(auditHead).where(eq(auditHead.id, 1));
+  const whole = checkChain(key, rows, unsealed, head);
+  if (scopeCountry === undefined) return whole;
+  const inScope = (row: StoredEntry | undefined) => row !== undefined && row.scopeCountries.includes(scopeCountry);
+  const entries = rows.filter(inScope).length;
+  if (whole.ok) return { ok: true, scope: scopeCountry, entries, unsealed: unsealedInScope };
+  const at = rows[whole.firstInvalidSeq - 1];
+  const shown = at?.seq === whole.firstInvalidSeq && inScope(at) && whole.reason !== 'truncated' && whole.reason !== 'head-signature';
+  return {
+    ok: false,
+    scope: scopeCountry,
+    entries,
+    unsealed: unsealedInScope,
+    ...(shown ? { firstInvalidSeq: whole.firstInvalidSeq } : {}),
+    reason: whole.reason,
+    message: shown
+      ? `entry ${whole.firstInvalidSeq}, in your scope, is the first one found wrong (${whole.reason})`
+      : `the chain does not hold (${whole.reason}) at a point outside your scope; an administrator can see where`,
+  };
+}
+
+function checkChain(
+  key: string,
+  rows: StoredEntry[],
+  unsealed: number,
+  head: typeof auditHead.$inferSelect | undefined,
+): AuditVerification {
   const entries = rows.length;
   const fail = (firstInvalidSeq: number, reason: Exclude<AuditVerification, { ok: true }>['reason'], message: string): AuditVerification => ({
     ok: false,

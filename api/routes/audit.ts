@@ -46,7 +46,24 @@ export const Verification = z.union([
     reason: z.enum(['altered', 'removed', 'inserted', 'reordered', 'truncated', 'head-signature']),
     message: z.string(),
   }),
+  z.strictObject({
+    ok: z.literal(true),
+    scope: z.string().describe("an auditor's answer: counts are of the entries in this country's scope"),
+    entries: z.number().int(),
+    unsealed: z.number().int(),
+  }),
+  z.strictObject({
+    ok: z.literal(false),
+    scope: z.string(),
+    entries: z.number().int(),
+    unsealed: z.number().int(),
+    firstInvalidSeq: z.number().int().optional().describe("only when the first entry found wrong is in the caller's scope"),
+    reason: z.enum(['altered', 'removed', 'inserted', 'reordered', 'truncated', 'head-signature']),
+    message: z.string(),
+  }),
 ]);
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function auditRoutes({ db, audit, auditKey }: AppDeps) {
   return [
@@ -63,7 +80,8 @@ export function auditRoutes({ db, audit, auditKey }: AppDeps) {
           scopeCountry: scopeCountry(actor),
           limit: query.limit,
           before: query.cursor ? Number(query.cursor) : undefined,
-          objectId: query.objectId,
+          // Ids are stored in lower case; a search in capitals finds them too.
+          objectId: query.objectId && UUID.test(query.objectId) ? query.objectId.toLowerCase() : query.objectId,
           actorSub: query.actor,
           action: query.action,
         });
@@ -84,12 +102,15 @@ export function auditRoutes({ db, audit, auditKey }: AppDeps) {
       method: 'get',
       path: '/v1/audit/verify',
       summary: 'Seal pending entries and verify the whole chain; names the first entry altered, removed, inserted or reordered',
+      description:
+        "Admins get the whole chain's result. An auditor learns whether the chain holds, with counts of the entries in their country's scope, and the position of the first wrong entry only when that entry is in their scope.",
       tags: ['audit'],
       responses: { 200: { description: 'the verification result', schema: Verification }, ...errorResponses(401, 403, 503) },
       handler: async ({ actor }) => {
         await audit.record({ at: new Date().toISOString(), actor, action: 'audit.verify', outcome: 'ok' });
         while ((await sealAudit(db, auditKey)) > 0);
-        const result = await verifyAudit(db, auditKey);
+        const scope = scopeCountry(actor);
+        const result = scope === null ? await verifyAudit(db, auditKey) : await verifyAudit(db, auditKey, scope);
         if (!result) throw new HttpError(503, 'AUDIT_UNAVAILABLE', 'the audit log could not be read');
         return { status: 200, body: result };
       },

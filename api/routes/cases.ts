@@ -21,10 +21,10 @@ import {
   type DecisionValue,
 } from '../../workflows/definitions.js';
 import type { AppDeps } from '../app.js';
-import { caseReadEntry } from '../audit.js';
+import { answersWithCase, bulkRefusalEntries, caseReadEntry, isRefusal, recordAll, type BulkRefusal } from '../audit.js';
 import { HttpError, notFound, toHttpError, unavailable } from '../errors.js';
 import { errorResponses, route } from '../http.js';
-import { openCases, type IntakeItem } from '../intake.js';
+import { intakeRefusalEntries, openCases, type IntakeItem } from '../intake.js';
 import {
   BulkDecisionBody,
   BulkIntakeBody,
@@ -84,6 +84,7 @@ export function caseRoutes(deps: AppDeps) {
       summary: 'Open one case (idempotent on holdingCountry + externalRef)',
       tags: ['cases'],
       body: CaseIntake,
+      discloses: answersWithCase('answer to opening a case'),
       responses: {
         201: { description: 'the case was opened', schema: CaseDetail },
         200: { description: 'a case with this externalRef already exists; it is returned unchanged', schema: CaseDetail },
@@ -127,6 +128,7 @@ export function caseRoutes(deps: AppDeps) {
           return { ok: true, intake: { ...intake, operationId: operation.id } };
         });
         const outcomes = await openCases(intakeDeps, actor, items);
+        await recordAll(audit, intakeRefusalEntries(actor, outcomes));
         if (outcomes.length > 0 && outcomes.every((o) => o.outcome === 'rejected' && o.error.status === 503)) {
           throw unavailable('TEMPORAL_UNAVAILABLE', 'no case could be opened; retry after Retry-After seconds');
         }
@@ -201,6 +203,7 @@ export function caseRoutes(deps: AppDeps) {
       tags: ['cases'],
       params: IdParams,
       body: IdentityBody,
+      discloses: answersWithCase('answer to recording an identity verification'),
       responses: {
         200: { description: 'the case after the verification', schema: CaseDetail },
         ...errorResponses(400, 401, 403, 404, 409, 413, 503),
@@ -224,6 +227,7 @@ export function caseRoutes(deps: AppDeps) {
       tags: ['decisions'],
       params: IdParams,
       body: DecisionBody,
+      discloses: answersWithCase('answer to recording a decision'),
       responses: {
         200: { description: 'the case after the decision (a repeat of the same decision changes nothing)', schema: CaseDetail },
         ...errorResponses(400, 401, 403, 404, 409, 413, 503),
@@ -246,24 +250,30 @@ export function caseRoutes(deps: AppDeps) {
         ...errorResponses(400, 401, 403, 413, 503),
       },
       handler: async ({ actor, body }) => {
-        const ids = [...new Set(body.caseIds)];
+        const ids = [...new Set(body.caseIds.map((id) => id.toLowerCase()))];
         const [rows, recorded] = await Promise.all([getCaseScopes(db, ids), getDecisions(db, ids)]);
+        const refused: BulkRefusal[] = [];
         const results = await mapLimit(
           ids,
           deps.http.bulkConcurrency,
           async (caseId): Promise<Omit<CaseOperationResult, 'status'> & { status?: ViewStatus }> => {
             const row = rows.get(caseId);
-            if (!row || !canSee(scopeCountry(actor), row)) return { caseId, ok: false, error: errorJson(notFound()) };
+            if (!row || !canSee(scopeCountry(actor), row)) {
+              refused.push({ caseId, row, status: 404, code: 'NOT_FOUND' });
+              return { caseId, ok: false, error: errorJson(notFound()) };
+            }
             try {
               const status = await decide(actor, row, body.decision, body.reason, recorded.get(caseId));
               return { caseId, ok: true, status: viewStatus(status, seesAll(scopeCountry(actor), row.holdingCountry)) };
             } catch (err) {
               const http = toHttpError(err);
               if (http.status >= 500 && http.status !== 503) throw err;
+              if (isRefusal(http.status)) refused.push({ caseId, row, status: http.status, code: http.code });
               return { caseId, ok: false, error: errorJson(http) };
             }
           },
         );
+        await recordAll(audit, bulkRefusalEntries(actor, 'POST /v1/decisions', refused));
         if (results.every((r) => r.error?.code === 'TEMPORAL_UNAVAILABLE')) {
           throw unavailable('TEMPORAL_UNAVAILABLE', 'no decision could be recorded; retry after Retry-After seconds');
         }
@@ -277,6 +287,7 @@ export function caseRoutes(deps: AppDeps) {
       tags: ['cases'],
       params: IdParams,
       body: ReasonBody,
+      discloses: answersWithCase('answer to cancelling a case'),
       responses: { 200: { description: 'the cancelled case', schema: CaseDetail }, ...errorResponses(400, 401, 403, 404, 409, 413, 503) },
       handler: async ({ actor, params, body, caseRow }) => {
         if (caseRow.status !== 'CANCELLED') await temporal.updateCase(caseRow.id, cancelCaseUpdate, { actor, reason: body.reason });

@@ -16,6 +16,7 @@ import {
   type CaseUpdateResult,
 } from '../../workflows/definitions.js';
 import type { AppDeps } from '../app.js';
+import { answersWithCase } from '../audit.js';
 import { errorResponses, route } from '../http.js';
 import {
   CaseDetail,
@@ -57,6 +58,7 @@ export function safeguardRoutes({ db, temporal, protect }: AppDeps) {
       tags: ['safeguards'],
       params: IdParams,
       body: ScreeningBody,
+      discloses: answersWithCase('answer to recording a screening'),
       responses: answers('the case after screening'),
       handler: async ({ actor, params, body }) => ({
         status: 200,
@@ -76,6 +78,7 @@ export function safeguardRoutes({ db, temporal, protect }: AppDeps) {
       tags: ['safeguards'],
       params: IdParams,
       body: ProtectionClaimBody,
+      discloses: answersWithCase('answer to recording a protection claim'),
       responses: { 201: { description: 'the claim and the held case', schema: ClaimCreated }, ...errorResponses(400, 401, 403, 404, 409, 413, 503) },
       handler: async ({ actor, params, body }) => {
         const claimId = randomUUID();
@@ -96,6 +99,7 @@ export function safeguardRoutes({ db, temporal, protect }: AppDeps) {
       tags: ['safeguards'],
       params: ClaimParams,
       body: ProtectionClaimOutcomeBody,
+      discloses: answersWithCase('answer to recording a protection claim outcome'),
       responses: answers('the case after the outcome'),
       handler: async ({ actor, params, body }) => ({
         status: 200,
@@ -109,6 +113,7 @@ export function safeguardRoutes({ db, temporal, protect }: AppDeps) {
       tags: ['safeguards'],
       params: IdParams,
       body: HoldBody,
+      discloses: answersWithCase('answer to placing a hold'),
       responses: { 201: { description: 'the hold and the held case', schema: HoldCreated }, ...errorResponses(400, 401, 403, 404, 409, 413, 503) },
       handler: async ({ actor, params, body }) => {
         const holdId = randomUUID();
@@ -129,6 +134,7 @@ export function safeguardRoutes({ db, temporal, protect }: AppDeps) {
       tags: ['safeguards'],
       params: HoldParams,
       body: LiftHoldBody,
+      discloses: answersWithCase('answer to lifting a hold'),
       responses: answers('the case after the lift'),
       handler: async ({ actor, params, body }) => ({
         status: 200,
@@ -142,6 +148,7 @@ export function safeguardRoutes({ db, temporal, protect }: AppDeps) {
       tags: ['safeguards'],
       params: IdParams,
       body: ConsularNoticeBody,
+      discloses: answersWithCase('answer to recording a consular notice'),
       responses: answers('the case with its consular notice'),
       handler: async ({ actor, params, body }) => ({
         status: 200,
@@ -155,6 +162,7 @@ export function safeguardRoutes({ db, temporal, protect }: AppDeps) {
       tags: ['safeguards'],
       params: IdParams,
       body: CustodyExtensionBody,
+      discloses: answersWithCase('answer to extending custody'),
       responses: answers('the case with its new custody limit'),
       handler: async ({ actor, params, body }) => ({
         status: 200,
@@ -168,6 +176,7 @@ export function safeguardRoutes({ db, temporal, protect }: AppDeps) {
       tags: ['safeguards'],
       params: IdParams,
       body: ReasonBody,
+      discloses: answersWithCase('answer to recording a release'),
       responses: answers('the released case'),
       handler: async ({ actor, params, body }) => ({
         status: 200,
@@ -181,6 +190,7 @@ export function safeguardRoutes({ db, temporal, protect }: AppDeps) {
       tags: ['safeguards'],
       params: IdParams,
       body: CourtOrderBody,
+      discloses: answersWithCase('answer to recording a court order'),
       responses: answers('the case with its court order'),
       handler: async ({ actor, params, body }) => ({
         status: 200,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { getCaseScopes } from '../../db/cases.js';
 import { getTransferManifest, type TransferDetail as TransferRow } from '../../db/transfers.js';
 import { projectLegs, seesAll, viewStatus } from '../../lib/need-to-know.js';
 import {
@@ -10,6 +11,7 @@ import {
   type TransferLegOutcome,
 } from '../../workflows/definitions.js';
 import type { AppDeps } from '../app.js';
+import { answersWithTransfer, bulkRefusalEntries, recordAll } from '../audit.js';
 import { HttpError } from '../errors.js';
 import { errorResponses, route } from '../http.js';
 import { scopeCountry } from '../scope.js';
@@ -99,15 +101,31 @@ export function transferRoutes({ db, temporal, audit, protect }: AppDeps) {
           },
           { actor, caseIds: body.caseIds },
         );
+        const refused = created.cases.filter((c) => !c.accepted && (c.error?.code === 'NOT_FOUND' || c.error?.code === 'FORBIDDEN'));
+        if (refused.length > 0) {
+          const rows = await getCaseScopes(
+            db,
+            refused.map((c) => c.caseId),
+          );
+          const refusals = refused.map((c) => ({
+            caseId: c.caseId,
+            row: rows.get(c.caseId.toLowerCase()),
+            status: c.error!.code === 'NOT_FOUND' ? 404 : 403,
+            code: c.error!.code,
+          }));
+          await recordAll(audit, bulkRefusalEntries(actor, 'POST /v1/transfers', refusals));
+        }
         return { status: 201, body: created };
       },
     }),
     route({
       method: 'get',
       path: '/v1/transfers/:id',
-      summary: 'A transfer batch and its cases',
+      summary: 'A transfer batch and its cases (their references and statuses); a logged read',
       tags: ['transfers'],
+      purpose: true,
       params: IdParams,
+      discloses: answersWithTransfer('reading a transfer batch'),
       responses: { 200: { description: 'the batch', schema: TransferDetail }, ...errorResponses(400, 401, 404, 503) },
       handler: async ({ actor, transfer }) => ({
         status: 200,

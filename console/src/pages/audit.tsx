@@ -22,8 +22,12 @@ const TAMPERING: Record<string, string> = {
 /** The result of GET /v1/audit/verify in words. */
 export function verificationInWords(v: Verification): string {
   const pending = v.unsealed > 0 ? ` ${v.unsealed} newer ${v.unsealed === 1 ? 'entry is' : 'entries are'} not sealed yet.` : '';
+  if (v.ok && 'scope' in v) {
+    return `The audit log is intact: all ${v.entries} sealed entries verify (the entries in your scope, ${v.scope}, checked within the whole chain).${pending}`;
+  }
   if (v.ok) return `The audit log is intact: all ${v.entries} sealed entries verify, up to entry #${v.head.seq}.${pending}`;
-  return `The audit log has been tampered with: ${TAMPERING[v.reason] ?? v.reason}, first at entry #${v.firstInvalidSeq} (${v.message}).${pending}`;
+  const where = v.firstInvalidSeq === undefined ? '' : `, first at entry #${v.firstInvalidSeq}`;
+  return `The audit log has been tampered with: ${TAMPERING[v.reason] ?? v.reason}${where} (${v.message}).${pending}`;
 }
 
 function ObjectCell({ e }: { e: AuditEntry }) {
