@@ -184,6 +184,79 @@ describe('operations, filters and statistics', () => {
   });
 });
 
+describe('operations: custody limit and scope', () => {
+  const body = (extra: Record<string, unknown> = {}) => ({
+    name: 'Custody',
+    leadCountry: 'KH',
+    participatingCountries: ['KH', 'CN'],
+    ...extra,
+  });
+
+  it('only a supervisor sets the custody limit, within the legal maximum; an officer opens one without', async () => {
+    const byOfficer = await stack.api.post('/v1/operations', u.khOfficer, body({ custodyLimitDays: 365 }));
+    expect(byOfficer.status).toBe(403);
+    expect(byOfficer.body.error).toEqual({ code: 'FORBIDDEN', message: 'only a supervisor sets the custody limit' });
+    const tooLong = await stack.api.post('/v1/operations', u.khSupervisor, body({ custodyLimitDays: 91 }));
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.body.error).toMatchObject({ code: 'CUSTODY_LIMIT_TOO_LONG', details: { maxDays: 90 } });
+    const plain = await stack.api.post('/v1/operations', u.khOfficer, body());
+    expect(plain.status).toBe(201);
+    expect(plain.body.custodyLimitDays).toBeNull();
+    const set = await stack.api.post('/v1/operations', u.khSupervisor, body({ custodyLimitDays: 90 }));
+    expect(set.status).toBe(201);
+    expect(set.body.custodyLimitDays).toBe(90);
+    const denied = await stack.database.db.execute(
+      sql`select count(*)::int as n from audit_log where action = 'request.denied' and actor_sub = ${u.khOfficer.sub} and details->>'route' = '/v1/operations'`,
+    );
+    expect((denied as unknown as { n: number }[])[0].n).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a repeat with the same id cannot change the limit (or anything else) of an operation', async () => {
+    const id = crypto.randomUUID();
+    expect((await stack.api.post('/v1/operations', u.khSupervisor, body({ id, custodyLimitDays: 30 }))).status).toBe(201);
+    const longer = await stack.api.post('/v1/operations', u.khSupervisor, body({ id, custodyLimitDays: 90 }));
+    expect(longer.status).toBe(409);
+    expect(longer.body.error.code).toBe('CONFLICT');
+    const renamed = await stack.api.post('/v1/operations', u.khSupervisor, body({ id, custodyLimitDays: 30, name: 'Other' }));
+    expect(renamed.status).toBe(409);
+    const same = await stack.api.post(
+      '/v1/operations',
+      u.khSupervisor,
+      body({ id, custodyLimitDays: 30, participatingCountries: ['CN', 'KH'] }),
+    );
+    expect(same.status).toBe(200);
+    expect((await stack.api.get(`/v1/operations/${id}`, u.khOfficer)).body.custodyLimitDays).toBe(30);
+  });
+
+  it('an operation and its counts are seen by the participating countries and admins only', async () => {
+    const op = await stack.api.post('/v1/operations', u.khOfficer, body());
+    const path = `/v1/operations/${op.body.id}`;
+    expect((await stack.api.get(path, u.khOfficer)).status).toBe(200);
+    expect((await stack.api.get(path, u.cnOfficer)).status).toBe(200);
+    expect((await stack.api.get(path, u.admin)).status).toBe(200);
+    const outsider = await stack.api.get(path, u.vnSupervisor);
+    expect(outsider.status).toBe(404);
+    expect(outsider.body.error.code).toBe('NOT_FOUND');
+    expect((await stack.api.get(path, u.user('auditor', 'TH'))).status).toBe(404);
+
+    const listed = async (as: typeof u.khOfficer) => {
+      const ids: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: { body: { items: { id: string; participatingCountries: string[] }[]; nextCursor: string | null } } =
+          await stack.api.get(`/v1/operations?limit=500${cursor ? `&cursor=${cursor}` : ''}`, as);
+        if (as.role !== 'admin') expect(page.body.items.every((o) => o.participatingCountries.includes(as.country))).toBe(true);
+        ids.push(...page.body.items.map((o) => o.id));
+        cursor = page.body.nextCursor;
+      } while (cursor);
+      return ids;
+    };
+    expect(await listed(u.cnOfficer)).toContain(op.body.id);
+    expect(await listed(u.admin)).toContain(op.body.id);
+    expect(await listed(u.vnOfficer)).not.toContain(op.body.id);
+  });
+});
+
 describe('retrying a creation after a lost answer', () => {
   it('an operation with a client-chosen id is opened once; the same request again answers 200 with it', async () => {
     const body = { id: crypto.randomUUID(), name: 'Retried raid', leadCountry: 'KH', participatingCountries: ['KH', 'CN'] };
