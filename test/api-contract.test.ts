@@ -142,6 +142,35 @@ describe('bad input never reaches a 500', () => {
     expect((await stack.api.get(`/v1/operations/${crypto.randomUUID()}`, u.admin)).status).toBe(404);
   });
 
+  it('a forged cursor is 400 INVALID_CURSOR on every paged list and never reaches the database', async () => {
+    const forge = (key: unknown) => Buffer.from(JSON.stringify(key)).toString('base64url');
+    const id = crypto.randomUUID();
+    const forged = [
+      forge(['1', id]), // Date.parse reads "1" as a year; PostgreSQL does not
+      forge(['2026-13-01T00:00:00.000Z', id]),
+      forge(['0000-01-01T00:00:00.000Z', id]),
+      forge(['2026-01-01 00:00', id]),
+      forge(['2026-01-01T00:00:00.000Z', '------------------------------------']),
+      forge(['2026-01-01T00:00:00.000Z', id, 'extra']),
+      forge({ createdAt: '2026-01-01T00:00:00.000Z', id }),
+    ];
+    const lists = ['/v1/cases', '/v1/operations', '/v1/transfers', '/v1/decisions/pending'];
+    const answers: string[] = [];
+    for (const path of lists) {
+      const as = path === '/v1/decisions/pending' ? u.khSupervisor : u.khOfficer;
+      for (const cursor of forged) {
+        const res = await stack.api.get(`${path}?cursor=${cursor}`, as);
+        answers.push(`${path} ${res.status} ${res.body.error?.code}`);
+      }
+    }
+    expect(answers).toEqual(lists.flatMap((path) => forged.map(() => `${path} 400 INVALID_CURSOR`)));
+    // The cursors the lists issue still work, including the decision queue's "no deadline" key.
+    const good = await stack.api.get(`/v1/cases?limit=1&cursor=${forge(['2026-01-01T00:00:00.000Z', id])}`, u.khOfficer);
+    expect(good.status).toBe(200);
+    const open = await stack.api.get(`/v1/decisions/pending?cursor=${forge(['infinity', id])}`, u.khSupervisor);
+    expect(open.status).toBe(200);
+  });
+
   it('injection strings are stored and returned verbatim', async () => {
     const name = `Robert'); DROP TABLE cases;-- <script>alert(1)</script> 王磊`;
     const res = await stack.api.post('/v1/cases', u.khOfficer, intakeBody({}, { fullName: name }));
