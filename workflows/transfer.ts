@@ -24,6 +24,7 @@ import {
   type TransferView,
   type TransferWorkflowInput,
 } from './definitions.js';
+import { caseIdsInBoth } from './transfer-rules.js';
 
 // Short idempotent writes to the case store: local activities (see case.ts).
 const { recordTransfer, persistTransferChange } = proxyLocalActivities<Activities>({
@@ -143,11 +144,19 @@ export async function transferBatchWorkflow(input: TransferWorkflowInput): Promi
     { validator: checkDepart },
   );
 
-  const checkHandover = ({ actor, receivedCaseIds, missingCaseIds }: { actor: Actor; receivedCaseIds: string[]; missingCaseIds: string[] }) => {
+  const checkHandover = ({
+    actor,
+    receivedCaseIds,
+    missingCaseIds,
+  }: {
+    actor: Actor;
+    receivedCaseIds: string[];
+    missingCaseIds: string[];
+  }) => {
     requireOfficerOf(actor, destinationCountry, 'confirm handover');
     if (status === 'SCHEDULED') throw refuse(FAILURE.wrongStage, 'the transfer has not departed');
     if (status === 'COMPLETED') throw refuse(FAILURE.wrongStage, 'the transfer has completed');
-    const both = receivedCaseIds.filter((id) => missingCaseIds.includes(id));
+    const both = caseIdsInBoth(receivedCaseIds, missingCaseIds);
     if (both.length > 0) throw refuse(FAILURE.invalid, `cases both received and missing: ${both.join(', ')}`);
   };
   setHandler(

@@ -7,6 +7,7 @@ import {
   type CaseOperationResult,
   type TransferLegOutcome,
 } from '../../workflows/definitions.js';
+import { caseIdsInBoth } from '../../workflows/transfer-rules.js';
 import type { AppDeps } from '../app.js';
 import { HttpError } from '../errors.js';
 import { errorResponses, route } from '../http.js';
@@ -166,7 +167,7 @@ export function transferRoutes({ db, temporal, audit, protect }: AppDeps) {
       body: HandoverBody,
       responses: { 200: { description: 'per-case results', schema: TransferResults }, ...errorResponses(400, 401, 403, 404, 409, 413, 503) },
       handler: async ({ actor, params, body, transfer }) => {
-        const both = body.receivedCaseIds.filter((id) => body.missingCaseIds.includes(id));
+        const both = caseIdsInBoth(body.receivedCaseIds, body.missingCaseIds);
         if (both.length > 0) throw new HttpError(400, 'INVALID_INPUT', 'a case cannot be both received and missing', { caseIds: both });
         if (transfer.status === 'COMPLETED') {
           const results = [
