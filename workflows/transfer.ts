@@ -4,6 +4,7 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -25,6 +26,9 @@ import {
   type TransferWorkflowInput,
 } from './definitions.js';
 import { caseIdsInBoth } from './transfer-rules.js';
+
+/** A batch that no case could join closes at once instead of waiting for a departure (see below). */
+const EMPTY_BATCH_CLOSES = 'empty-batch-closes';
 
 // Short idempotent writes to the case store: local activities (see case.ts).
 const { recordTransfer, persistTransferChange } = proxyLocalActivities<Activities>({
@@ -114,6 +118,11 @@ export async function transferBatchWorkflow(input: TransferWorkflowInput): Promi
                 scheduledAt: input.scheduledAt,
               });
         for (const r of assigned) if (r.accepted) legs[r.caseId] = 'scheduled';
+        // No case ever accepted: nothing can depart, so the batch completes now rather than stay open forever.
+        if (Object.keys(legs).length === 0 && status === 'SCHEDULED' && patched(EMPTY_BATCH_CLOSES)) {
+          status = 'COMPLETED';
+          await persist({ completedAt: new Date().toISOString() });
+        }
         const byId = new Map(assigned.map((r) => [r.caseId, r]));
         const cases = [...new Set(req.caseIds)].map((caseId) => byId.get(caseId) ?? { caseId, accepted: true });
         return { transferId, status, cases };
