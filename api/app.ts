@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { getCaseScope } from '../db/cases.js';
 import type { Db } from '../db/client.js';
 import { getTransfer } from '../db/transfers.js';
+import type { Limits } from '../lib/config.js';
 import type { FieldProtection, KeyRing } from '../lib/crypto.js';
 import { log } from '../lib/log.js';
 import type { Actor, CaseTimings, Role } from '../workflows/definitions.js';
@@ -43,6 +44,8 @@ export interface AppDeps {
   codecCorsOrigins?: string[];
   /** Keys the audit chain; never stored in the database. */
   auditKey: string;
+  /** Custody maximum, open streams, open transfer batches; defaults: lib/config.ts DEFAULT_LIMITS. */
+  limits?: Partial<Limits>;
   /** The event stream's polling of the case timeline and keep-alive; defaults suit production. */
   stream?: Partial<{ pollIntervalMs: number; heartbeatMs: number; maxBufferedBytes: number }>;
   /** The built web console to serve at /console; none when omitted. */

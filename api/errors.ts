@@ -66,7 +66,7 @@ export function toHttpError(err: unknown): HttpError {
       : new HttpError(temporal.status, temporal.code, temporal.message);
   }
   if (isDatabaseDown(err)) return unavailable('DATABASE_UNAVAILABLE', 'the case store is unreachable');
-  log.error('unexpected error', { error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+  log.error('unexpected error', { error: err });
   return new HttpError(500, 'INTERNAL', 'an unexpected error occurred');
 }
 

@@ -76,6 +76,7 @@ export function buildApi(config: Config, database: Database, target: TemporalTar
     pingDatabase: database.ping,
     authenticate: createAuthenticator({ ...config.auth, secret }),
     timings: config.timings,
+    limits: config.limits,
     http: config.http,
     audit: createAuditTrail(database.db),
     auditKey: audit.key,

@@ -1,4 +1,4 @@
-import { and, asc, count, eq, gt, or, sql } from 'drizzle-orm';
+import { and, arrayContains, asc, count, eq, gt, or, sql, type SQL } from 'drizzle-orm';
 import { viewStatusSql } from '../lib/need-to-know.js';
 import type { Actor } from '../workflows/definitions.js';
 import { appendAudit } from './audit.js';
@@ -56,22 +56,35 @@ export async function insertOperation(db: Db, operation: NewOperation, actor: Ac
   });
 }
 
-export async function getOperation(db: Db, id: string): Promise<Operation | null> {
-  const [row] = await db.select().from(operations).where(eq(operations.id, id));
+/** Operations a user of `country` may see: those it takes part in (the lead is one of them); all for null (admins). */
+function participatedBy(country: string | null): SQL | undefined {
+  return country === null ? undefined : arrayContains(operations.participatingCountries, [country]);
+}
+
+/** The operation, if `country` takes part in it (null: any operation). */
+export async function getOperation(db: Db, id: string, country: string | null = null): Promise<Operation | null> {
+  const [row] = await db
+    .select()
+    .from(operations)
+    .where(and(eq(operations.id, id), participatedBy(country)));
   return row ? toOperation(row) : null;
 }
 
-export async function listOperations(db: Db, limit: number, after?: { createdAt: string; id: string }) {
+export async function listOperations(
+  db: Db,
+  options: { country: string | null; limit: number; after?: { createdAt: string; id: string } },
+) {
+  const { country, limit, after } = options;
   const rows = await db
     .select()
     .from(operations)
     .where(
-      after
-        ? or(
-            gt(operations.createdAt, after.createdAt),
-            and(eq(operations.createdAt, after.createdAt), gt(operations.id, after.id)),
-          )
-        : undefined,
+      and(
+        participatedBy(country),
+        after
+          ? or(gt(operations.createdAt, after.createdAt), and(eq(operations.createdAt, after.createdAt), gt(operations.id, after.id)))
+          : undefined,
+      ),
     )
     .orderBy(asc(operations.createdAt), asc(operations.id))
     .limit(limit + 1);

@@ -1,4 +1,4 @@
-import { and, asc, eq, lt, sql } from 'drizzle-orm';
+import { and, asc, count, eq, lt, sql } from 'drizzle-orm';
 import type { FieldProtection } from '../lib/crypto.js';
 import { legShownSql, viewStatusSql, type ViewStatus } from '../lib/need-to-know.js';
 import type { CaseStatus, TransferLegOutcome, TransferStatus, TransferWorkflowInput } from '../workflows/definitions.js';
@@ -84,6 +84,24 @@ export async function applyTransferChange(db: Db, change: TransferChange): Promi
       },
     ]);
   });
+}
+
+/** The countries and creator of a batch, or null: what deciding on a client-chosen id needs. */
+export async function getTransferOwner(db: Db, transferId: string) {
+  const [row] = await db
+    .select({ holdingCountry: transfers.holdingCountry, destinationCountry: transfers.destinationCountry, createdBy: transfers.createdBy })
+    .from(transfers)
+    .where(eq(transfers.id, transferId));
+  return row ?? null;
+}
+
+/** Batches an officer of `holdingCountry` has scheduled and not yet departed. */
+export async function countOpenTransfers(db: Db, holdingCountry: string, createdBy: string): Promise<number> {
+  const [row] = await db
+    .select({ n: count() })
+    .from(transfers)
+    .where(and(eq(transfers.holdingCountry, holdingCountry), eq(transfers.createdBy, createdBy), eq(transfers.status, 'SCHEDULED')));
+  return Number(row?.n ?? 0);
 }
 
 export async function getTransfer(db: Db, transferId: string) {

@@ -32,6 +32,23 @@ const optionalString = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 
+/** Bounds on what one user (or all together) may hold: custody, open streams, open transfer batches. */
+export interface Limits {
+  custodyLimitMaxMs: number;
+  streamsPerUser: number;
+  streamsPerProcess: number;
+  openTransfersPerOfficer: number;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  custodyLimitMaxMs: 90 * 86_400_000,
+  streamsPerUser: 5,
+  streamsPerProcess: 1000,
+  openTransfersPerOfficer: 50,
+};
+
+export const limitsOrDefaults = (limits: Partial<Limits> = {}): Limits => ({ ...DEFAULT_LIMITS, ...limits });
+
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('0.0.0.0'),
@@ -72,10 +89,17 @@ const envSchema = z.object({
   HANDOVER_DEADLINE: duration(DEFAULT_TIMINGS.handoverMs),
   CONSULAR_DEADLINE: duration(DEFAULT_TIMINGS.consularMs),
   CUSTODY_LIMIT: duration(DEFAULT_TIMINGS.custodyMs),
+  /** The legal maximum of custody before a decision: no operation and no CUSTODY_LIMIT goes beyond it. */
+  CUSTODY_LIMIT_MAX: duration(DEFAULT_LIMITS.custodyLimitMaxMs),
   CUSTODY_EXTENSION_MAX: duration(DEFAULT_TIMINGS.custodyExtensionMaxMs),
   CUSTODY_ESCALATION_INTERVAL: duration(DEFAULT_TIMINGS.custodyEscalationIntervalMs),
   ESCALATION_INTERVAL: duration(DEFAULT_TIMINGS.escalationIntervalMs),
   MAX_TRANSFER_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(DEFAULT_TIMINGS.maxTransferAttempts),
+  /** Event streams one user may hold open at once, and all users together, per API process. */
+  STREAMS_PER_USER: z.coerce.number().int().min(1).max(1000).default(DEFAULT_LIMITS.streamsPerUser),
+  STREAMS_PER_PROCESS: z.coerce.number().int().min(1).max(1_000_000).default(DEFAULT_LIMITS.streamsPerProcess),
+  /** Transfer batches one officer may have scheduled and not yet departed. */
+  OPEN_TRANSFERS_PER_OFFICER: z.coerce.number().int().min(1).max(10_000).default(DEFAULT_LIMITS.openTransfersPerOfficer),
   /** Workflow starts and updates the API keeps in flight at once for bulk requests. */
   BULK_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(64),
   WORKER_SHUTDOWN_GRACE: duration(30_000),
@@ -107,6 +131,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     } catch (err) {
       throw new ConfigError(`invalid configuration:\n  PAYLOAD_KEYS: ${(err as Error).message}`);
     }
+  }
+  if (e.CUSTODY_LIMIT > e.CUSTODY_LIMIT_MAX) {
+    throw new ConfigError('invalid configuration:\n  CUSTODY_LIMIT: is longer than CUSTODY_LIMIT_MAX, the legal maximum');
   }
   const dataDir = path.resolve(e.DATA_DIR);
   const timings: CaseTimings = {
@@ -153,16 +180,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       issuer: e.AUTH_ISSUER,
       audience: e.AUTH_AUDIENCE,
     },
-    http: { bodyLimit: e.BODY_LIMIT, bulkBodyLimit: e.BULK_BODY_LIMIT, bulkConcurrency: e.BULK_CONCURRENCY, rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE },
+    http: {
+      bodyLimit: e.BODY_LIMIT,
+      bulkBodyLimit: e.BULK_BODY_LIMIT,
+      bulkConcurrency: e.BULK_CONCURRENCY,
+      rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    },
     audit: { key: e.AUDIT_KEY },
     protection: {
       payloadKeys: e.PAYLOAD_KEYS,
       documentHashKey: e.DOCUMENT_HASH_KEY,
-      codecCorsOrigins: e.CODEC_CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
+      codecCorsOrigins: e.CODEC_CORS_ORIGINS.split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
     },
     /** How long a stopping process lets in-flight activities (worker) and requests (API) finish. */
     shutdown: { workerGraceMs: e.WORKER_SHUTDOWN_GRACE, apiGraceMs: e.API_SHUTDOWN_GRACE },
     worker: { maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS },
     timings,
+    limits: {
+      custodyLimitMaxMs: e.CUSTODY_LIMIT_MAX,
+      streamsPerUser: e.STREAMS_PER_USER,
+      streamsPerProcess: e.STREAMS_PER_PROCESS,
+      openTransfersPerOfficer: e.OPEN_TRANSFERS_PER_OFFICER,
+    } satisfies Limits,
   };
 }

@@ -277,7 +277,7 @@ describe('on the time-skipping server', () => {
   });
 
   it('custody clock: a medical hold pauses it, the limit passes and escalates, extension, release', async () => {
-    const op = await t.stack.api.post('/v1/operations', u.khOfficer, {
+    const op = await t.stack.api.post('/v1/operations', u.khSupervisor, {
       name: 'Custody clock',
       leadCountry: 'KH',
       participatingCountries: ['KH', 'CN'],

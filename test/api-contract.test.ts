@@ -142,6 +142,35 @@ describe('bad input never reaches a 500', () => {
     expect((await stack.api.get(`/v1/operations/${crypto.randomUUID()}`, u.admin)).status).toBe(404);
   });
 
+  it('a forged cursor is 400 INVALID_CURSOR on every paged list and never reaches the database', async () => {
+    const forge = (key: unknown) => Buffer.from(JSON.stringify(key)).toString('base64url');
+    const id = crypto.randomUUID();
+    const forged = [
+      forge(['1', id]), // Date.parse reads "1" as a year; PostgreSQL does not
+      forge(['2026-13-01T00:00:00.000Z', id]),
+      forge(['0000-01-01T00:00:00.000Z', id]),
+      forge(['2026-01-01 00:00', id]),
+      forge(['2026-01-01T00:00:00.000Z', '------------------------------------']),
+      forge(['2026-01-01T00:00:00.000Z', id, 'extra']),
+      forge({ createdAt: '2026-01-01T00:00:00.000Z', id }),
+    ];
+    const lists = ['/v1/cases', '/v1/operations', '/v1/transfers', '/v1/decisions/pending'];
+    const answers: string[] = [];
+    for (const path of lists) {
+      const as = path === '/v1/decisions/pending' ? u.khSupervisor : u.khOfficer;
+      for (const cursor of forged) {
+        const res = await stack.api.get(`${path}?cursor=${cursor}`, as);
+        answers.push(`${path} ${res.status} ${res.body.error?.code}`);
+      }
+    }
+    expect(answers).toEqual(lists.flatMap((path) => forged.map(() => `${path} 400 INVALID_CURSOR`)));
+    // The cursors the lists issue still work, including the decision queue's "no deadline" key.
+    const good = await stack.api.get(`/v1/cases?limit=1&cursor=${forge(['2026-01-01T00:00:00.000Z', id])}`, u.khOfficer);
+    expect(good.status).toBe(200);
+    const open = await stack.api.get(`/v1/decisions/pending?cursor=${forge(['infinity', id])}`, u.khSupervisor);
+    expect(open.status).toBe(200);
+  });
+
   it('injection strings are stored and returned verbatim', async () => {
     const name = `Robert'); DROP TABLE cases;-- <script>alert(1)</script> 王磊`;
     const res = await stack.api.post('/v1/cases', u.khOfficer, intakeBody({}, { fullName: name }));
@@ -181,6 +210,79 @@ describe('operations, filters and statistics', () => {
     expect(notOverdue.body.items.map((i: { caseId: string }) => i.caseId).sort()).toEqual([a, b, c].sort());
     const ops = await stack.api.get('/v1/operations?limit=500', u.khAuditor);
     expect(ops.body.items.map((o: { id: string }) => o.id)).toContain(opId);
+  });
+});
+
+describe('operations: custody limit and scope', () => {
+  const body = (extra: Record<string, unknown> = {}) => ({
+    name: 'Custody',
+    leadCountry: 'KH',
+    participatingCountries: ['KH', 'CN'],
+    ...extra,
+  });
+
+  it('only a supervisor sets the custody limit, within the legal maximum; an officer opens one without', async () => {
+    const byOfficer = await stack.api.post('/v1/operations', u.khOfficer, body({ custodyLimitDays: 365 }));
+    expect(byOfficer.status).toBe(403);
+    expect(byOfficer.body.error).toEqual({ code: 'FORBIDDEN', message: 'only a supervisor sets the custody limit' });
+    const tooLong = await stack.api.post('/v1/operations', u.khSupervisor, body({ custodyLimitDays: 91 }));
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.body.error).toMatchObject({ code: 'CUSTODY_LIMIT_TOO_LONG', details: { maxDays: 90 } });
+    const plain = await stack.api.post('/v1/operations', u.khOfficer, body());
+    expect(plain.status).toBe(201);
+    expect(plain.body.custodyLimitDays).toBeNull();
+    const set = await stack.api.post('/v1/operations', u.khSupervisor, body({ custodyLimitDays: 90 }));
+    expect(set.status).toBe(201);
+    expect(set.body.custodyLimitDays).toBe(90);
+    const denied = await stack.database.db.execute(
+      sql`select count(*)::int as n from audit_log where action = 'request.denied' and actor_sub = ${u.khOfficer.sub} and details->>'route' = '/v1/operations'`,
+    );
+    expect((denied as unknown as { n: number }[])[0].n).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a repeat with the same id cannot change the limit (or anything else) of an operation', async () => {
+    const id = crypto.randomUUID();
+    expect((await stack.api.post('/v1/operations', u.khSupervisor, body({ id, custodyLimitDays: 30 }))).status).toBe(201);
+    const longer = await stack.api.post('/v1/operations', u.khSupervisor, body({ id, custodyLimitDays: 90 }));
+    expect(longer.status).toBe(409);
+    expect(longer.body.error.code).toBe('CONFLICT');
+    const renamed = await stack.api.post('/v1/operations', u.khSupervisor, body({ id, custodyLimitDays: 30, name: 'Other' }));
+    expect(renamed.status).toBe(409);
+    const same = await stack.api.post(
+      '/v1/operations',
+      u.khSupervisor,
+      body({ id, custodyLimitDays: 30, participatingCountries: ['CN', 'KH'] }),
+    );
+    expect(same.status).toBe(200);
+    expect((await stack.api.get(`/v1/operations/${id}`, u.khOfficer)).body.custodyLimitDays).toBe(30);
+  });
+
+  it('an operation and its counts are seen by the participating countries and admins only', async () => {
+    const op = await stack.api.post('/v1/operations', u.khOfficer, body());
+    const path = `/v1/operations/${op.body.id}`;
+    expect((await stack.api.get(path, u.khOfficer)).status).toBe(200);
+    expect((await stack.api.get(path, u.cnOfficer)).status).toBe(200);
+    expect((await stack.api.get(path, u.admin)).status).toBe(200);
+    const outsider = await stack.api.get(path, u.vnSupervisor);
+    expect(outsider.status).toBe(404);
+    expect(outsider.body.error.code).toBe('NOT_FOUND');
+    expect((await stack.api.get(path, u.user('auditor', 'TH'))).status).toBe(404);
+
+    const listed = async (as: typeof u.khOfficer) => {
+      const ids: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: { body: { items: { id: string; participatingCountries: string[] }[]; nextCursor: string | null } } =
+          await stack.api.get(`/v1/operations?limit=500${cursor ? `&cursor=${cursor}` : ''}`, as);
+        if (as.role !== 'admin') expect(page.body.items.every((o) => o.participatingCountries.includes(as.country))).toBe(true);
+        ids.push(...page.body.items.map((o) => o.id));
+        cursor = page.body.nextCursor;
+      } while (cursor);
+      return ids;
+    };
+    expect(await listed(u.cnOfficer)).toContain(op.body.id);
+    expect(await listed(u.admin)).toContain(op.body.id);
+    expect(await listed(u.vnOfficer)).not.toContain(op.body.id);
   });
 });
 

@@ -75,7 +75,12 @@ const SCENARIOS: Record<string, Scenario> = {
     success: (_user, relation) => (relation === 'uninvolved' ? 403 : 201),
   },
   'get /v1/operations': { prepare: async () => ({ path: '/v1/operations' }), success: 200, read: true },
-  'get /v1/operations/:id': { prepare: async () => ({ path: `/v1/operations/${operationId}` }), success: 200, read: true },
+  'get /v1/operations/:id': {
+    prepare: async () => ({ path: `/v1/operations/${operationId}` }),
+    // Only the participating countries (KH, CN) and admins see the operation.
+    success: (user, relation) => (relation === 'uninvolved' && user.role !== 'admin' ? 404 : 200),
+    read: true,
+  },
   'post /v1/cases': {
     prepare: async () => ({ path: '/v1/cases', body: intakeBody() }),
     success: (_user, relation) => (relation === 'holding' ? 201 : 403),

@@ -8,6 +8,7 @@ import { listen, type RunningServer } from '../api/server.js';
 import { StreamEvent } from '../api/routes/events.js';
 import { auditLog } from '../db/schema.js';
 import type { Actor } from '../workflows/definitions.js';
+import { testApp } from './helpers/api.js';
 import { caseSteps, intakeBody, makeUsers } from './helpers/fixtures.js';
 import { connectSse, type SseConnection, type SseMessage } from './helpers/sse.js';
 import { startStack, type Stack } from './helpers/stack.js';
@@ -19,7 +20,8 @@ let steps: ReturnType<typeof caseSteps>;
 const open: SseConnection[] = [];
 
 beforeAll(async () => {
-  stack = await startStack({ app: { stream: { pollIntervalMs: 50, heartbeatMs: 1000 } } });
+  // The tests here keep several streams of one user open at once; the cap has its own test below.
+  stack = await startStack({ app: { stream: { pollIntervalMs: 50, heartbeatMs: 1000 }, limits: { streamsPerUser: 20 } } });
   steps = caseSteps(stack.api, u);
   server = await listen(stack.api.app, 0, '127.0.0.1');
 });
@@ -203,5 +205,55 @@ describe('the case event stream', () => {
     const deadline = Date.now() + 5000;
     while (feed.subscribers > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(feed.subscribers).toBe(0);
+  });
+
+  it('caps open streams per user and per process: 429 with Retry-After beyond the cap; a closed stream frees its slot', async () => {
+    const capped = testApp(stack.database, {
+      temporal: stack.gateway,
+      stream: { pollIntervalMs: 50, heartbeatMs: 1000 },
+      limits: { streamsPerUser: 2, streamsPerProcess: 3 },
+    });
+    const own = await listen(capped.app, 0, '127.0.0.1');
+    const held: SseConnection[] = [];
+    const connect = async (as: Actor) => {
+      const c = await connectSse(`${own.url}/v1/events/stream`, { Authorization: `Bearer ${await stack.api.token(as)}` });
+      held.push(c);
+      return c;
+    };
+    const refusal = async (as: Actor) => {
+      const res = await fetch(`${own.url}/v1/events/stream`, {
+        headers: { Authorization: `Bearer ${await stack.api.token(as)}`, 'X-Purpose': 'following cases (test)' },
+      });
+      return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as { error: { code: string; message: string } } };
+    };
+    try {
+      const [alice, bob, carol] = [u.user('officer', 'KH', 61), u.user('officer', 'CN', 62), u.user('supervisor', 'KH', 63)];
+      const first = await connect(alice);
+      expect(first.status).toBe(200);
+      expect((await connect(alice)).status).toBe(200);
+      const third = await refusal(alice);
+      expect(third).toMatchObject({ status: 429, retryAfter: '10', body: { error: { code: 'TOO_MANY_STREAMS' } } });
+      expect(third.body.error.message).toMatch(/2 event streams/);
+      // Per process: three in all.
+      expect((await connect(bob)).status).toBe(200);
+      const full = await refusal(carol);
+      expect(full).toMatchObject({ status: 429, retryAfter: '10', body: { error: { code: 'TOO_MANY_STREAMS' } } });
+      // Closing a stream gives its slot back.
+      first.close();
+      await expect
+        .poll(
+          async () => {
+            const again = await connect(alice);
+            if (again.status !== 200) again.close();
+            return again.status;
+          },
+          { timeout: 10_000, interval: 50 },
+        )
+        .toBe(200);
+      expect((await refusal(carol)).status).toBe(429);
+    } finally {
+      for (const c of held) c.close();
+      await own.close(2000);
+    }
   });
 });

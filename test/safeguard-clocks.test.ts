@@ -13,7 +13,7 @@ const count = async (caseId: string, type: string) => (await t.steps.events(case
 
 /** A case opened in an operation with a short custody limit, arrested just now. */
 async function openWithCustodyLimit(days: number, extra: Record<string, unknown> = {}) {
-  const op = await t.stack.api.post('/v1/operations', u.khOfficer, {
+  const op = await t.stack.api.post('/v1/operations', u.khSupervisor, {
     name: 'Custody clock',
     leadCountry: 'KH',
     participatingCountries: ['KH', 'CN'],

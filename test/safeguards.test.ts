@@ -3,7 +3,7 @@
 // decision is on the timeline with who and why.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TRAFFICKING_INDICATORS, type Actor } from '../workflows/definitions.js';
-import { caseSteps, intakeBody, makeUsers } from './helpers/fixtures.js';
+import { caseSteps, intakeBody, makeUsers, transferBody } from './helpers/fixtures.js';
 import { startStack, type Stack } from './helpers/stack.js';
 
 let stack: Stack;
@@ -30,8 +30,9 @@ describe('trafficking screening', () => {
     // Nothing moves it on: no decision, no flight.
     const decision = await stack.api.post(`/v1/cases/${caseId}/decisions`, u.khSupervisor, { decision: 'approve' });
     expect(decision.status).toBe(409);
-    const flight = await steps.transfer([caseId]);
-    expect(flight.cases[0]).toMatchObject({ accepted: false });
+    const flight = await stack.api.post('/v1/transfers', u.khOfficer, transferBody([caseId]));
+    expect(flight.status).toBe(409);
+    expect(flight.body.error.details.cases[0]).toMatchObject({ caseId, accepted: false });
   });
 
   it('a clean screening moves the case to approval; only holding-country officers screen', async () => {
@@ -301,7 +302,9 @@ describe('consular notification, custody and court orders', () => {
     await steps.decide(caseId, u.khSupervisor);
     const both = await steps.decide(caseId, u.cnSupervisor);
     expect(both).toMatchObject({ status: 'APPROVAL_PENDING', awaitingCourtOrder: true });
-    expect((await steps.transfer([caseId])).cases[0].accepted).toBe(false);
+    const flight = await stack.api.post('/v1/transfers', u.khOfficer, transferBody([caseId]));
+    expect(flight.status).toBe(409);
+    expect(flight.body.error.details.cases[0]).toMatchObject({ caseId, accepted: false });
     const order = { reference: 'PP-CRIM-2025-0042', court: 'Phnom Penh Court of Appeal', issuedAt: '2025-11-20T00:00:00Z' };
     const recorded = await stack.api.post(`/v1/cases/${caseId}/court-order`, u.khOfficer, order);
     expect(recorded.body).toMatchObject({ status: 'APPROVED', awaitingCourtOrder: false, courtOrder: { reference: order.reference, recordedBy: u.khOfficer.sub } });

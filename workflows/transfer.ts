@@ -4,6 +4,7 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -24,6 +25,10 @@ import {
   type TransferView,
   type TransferWorkflowInput,
 } from './definitions.js';
+import { caseIdsInBoth } from './transfer-rules.js';
+
+/** A batch that no case could join closes at once instead of waiting for a departure (see below). */
+const EMPTY_BATCH_CLOSES = 'empty-batch-closes';
 
 // Short idempotent writes to the case store: local activities (see case.ts).
 const { recordTransfer, persistTransferChange } = proxyLocalActivities<Activities>({
@@ -113,6 +118,11 @@ export async function transferBatchWorkflow(input: TransferWorkflowInput): Promi
                 scheduledAt: input.scheduledAt,
               });
         for (const r of assigned) if (r.accepted) legs[r.caseId] = 'scheduled';
+        // No case ever accepted: nothing can depart, so the batch completes now rather than stay open forever.
+        if (Object.keys(legs).length === 0 && status === 'SCHEDULED' && patched(EMPTY_BATCH_CLOSES)) {
+          status = 'COMPLETED';
+          await persist({ completedAt: new Date().toISOString() });
+        }
         const byId = new Map(assigned.map((r) => [r.caseId, r]));
         const cases = [...new Set(req.caseIds)].map((caseId) => byId.get(caseId) ?? { caseId, accepted: true });
         return { transferId, status, cases };
@@ -143,11 +153,19 @@ export async function transferBatchWorkflow(input: TransferWorkflowInput): Promi
     { validator: checkDepart },
   );
 
-  const checkHandover = ({ actor, receivedCaseIds, missingCaseIds }: { actor: Actor; receivedCaseIds: string[]; missingCaseIds: string[] }) => {
+  const checkHandover = ({
+    actor,
+    receivedCaseIds,
+    missingCaseIds,
+  }: {
+    actor: Actor;
+    receivedCaseIds: string[];
+    missingCaseIds: string[];
+  }) => {
     requireOfficerOf(actor, destinationCountry, 'confirm handover');
     if (status === 'SCHEDULED') throw refuse(FAILURE.wrongStage, 'the transfer has not departed');
     if (status === 'COMPLETED') throw refuse(FAILURE.wrongStage, 'the transfer has completed');
-    const both = receivedCaseIds.filter((id) => missingCaseIds.includes(id));
+    const both = caseIdsInBoth(receivedCaseIds, missingCaseIds);
     if (both.length > 0) throw refuse(FAILURE.invalid, `cases both received and missing: ${both.join(', ')}`);
   };
   setHandler(

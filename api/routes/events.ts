@@ -10,6 +10,8 @@ import type { CaseEventFeed } from '../event-feed.js';
 import { errorResponses, route } from '../http.js';
 import { CaseStatus, Id } from '../schemas.js';
 import { scopeCountry } from '../scope.js';
+import { createStreamSlots } from '../stream-slots.js';
+import { limitsOrDefaults } from '../../lib/config.js';
 
 /** The data of one `case` event: the case's keys and the change, never personal data. */
 export const StreamEvent = z.strictObject({
@@ -53,7 +55,8 @@ function parseLastEventId(value: string | undefined): number | undefined {
   return Number(value.trim());
 }
 
-export function eventRoutes({ db, audit }: AppDeps, feed: CaseEventFeed, options: StreamOptions) {
+export function eventRoutes({ db, audit, limits }: AppDeps, feed: CaseEventFeed, options: StreamOptions) {
+  const slots = createStreamSlots(limitsOrDefaults(limits));
   return [
     route({
       method: 'get',
@@ -73,6 +76,8 @@ export function eventRoutes({ db, audit }: AppDeps, feed: CaseEventFeed, options
         ...errorResponses(400, 401, 503),
       },
       handler: async ({ actor, req, res, purpose }) => {
+        // Beyond the user's or the process's cap: 429. The slot is freed when the connection closes.
+        res.on('close', slots.take(actor.sub));
         const resumeAfter = parseLastEventId(req.get('last-event-id'));
         await audit.record({
           at: new Date().toISOString(),

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { getCaseScopes } from '../../db/cases.js';
-import { getTransferManifest, type TransferDetail as TransferRow } from '../../db/transfers.js';
+import { countOpenTransfers, getTransferManifest, getTransferOwner, type TransferDetail as TransferRow } from '../../db/transfers.js';
+import { limitsOrDefaults } from '../../lib/config.js';
 import { projectLegs, seesAll, viewStatus } from '../../lib/need-to-know.js';
+import { classifyTemporalError } from '../../lib/temporal-errors.js';
 import {
   departTransferUpdate,
   handoverTransferUpdate,
@@ -10,6 +12,7 @@ import {
   type CaseOperationResult,
   type TransferLegOutcome,
 } from '../../workflows/definitions.js';
+import { caseIdsInBoth } from '../../workflows/transfer-rules.js';
 import type { AppDeps } from '../app.js';
 import { answersWithTransfer, bulkRefusalEntries, recordAll } from '../audit.js';
 import { HttpError } from '../errors.js';
@@ -72,7 +75,19 @@ function shownResults(actor: Actor, transfer: TransferRow, results: CaseOperatio
   return results.map((r) => (r.status ? { ...r, status: viewStatus(r.status, full) } : r));
 }
 
-export function transferRoutes({ db, temporal, audit, protect }: AppDeps) {
+/**
+ * A client-chosen transferId that belongs to another country's batch. The answer names no country
+ * and says nothing of the batch: the caller learns only that the id cannot be used. The refusal is
+ * logged for the batch's countries.
+ */
+function transferIdTaken(transferId: string, countries: string[]): HttpError {
+  const err = new HttpError(409, 'TRANSFER_ID_TAKEN', 'this transferId cannot be used; choose another');
+  err.denied = { objectIds: [transferId], scopeCountries: countries };
+  return err;
+}
+
+export function transferRoutes({ db, temporal, audit, protect, limits }: AppDeps) {
+  const { openTransfersPerOfficer } = limitsOrDefaults(limits);
   return [
     route({
       method: 'post',
@@ -86,6 +101,17 @@ export function transferRoutes({ db, temporal, audit, protect }: AppDeps) {
           throw new HttpError(400, 'INVALID_INPUT', 'a transfer goes from the holding country to another country');
         }
         const transferId = body.transferId ?? randomUUID();
+        const owner = body.transferId ? await getTransferOwner(db, transferId) : null;
+        if (owner && owner.holdingCountry !== actor.country) throw transferIdTaken(transferId, [owner.holdingCountry, owner.destinationCountry]);
+        // Adding to one's own open batch is no new batch; opening one counts against the officer's cap.
+        if (!owner && (await countOpenTransfers(db, actor.country, actor.sub)) >= openTransfersPerOfficer) {
+          throw new HttpError(
+            409,
+            'TOO_MANY_OPEN_TRANSFERS',
+            `an officer may have ${openTransfersPerOfficer} transfers scheduled and not departed; depart or fill those first`,
+            { limit: openTransfersPerOfficer },
+          );
+        }
         const created = await temporal.createTransfer(
           {
             transferId,
@@ -100,7 +126,15 @@ export function transferRoutes({ db, temporal, audit, protect }: AppDeps) {
             createdAt: new Date().toISOString(),
           },
           { actor, caseIds: body.caseIds },
-        );
+        ).catch(async (err: unknown) => {
+          // Another country's batch started a moment ago (not yet in the store): its workflow refuses this officer.
+          const failure = classifyTemporalError(err);
+          if (failure?.kind === 'refused' && failure.code === 'FORBIDDEN') {
+            const started = await getTransferOwner(db, transferId);
+            throw transferIdTaken(transferId, started ? [started.holdingCountry, started.destinationCountry] : [actor.country]);
+          }
+          throw err;
+        });
         const refused = created.cases.filter((c) => !c.accepted && (c.error?.code === 'NOT_FOUND' || c.error?.code === 'FORBIDDEN'));
         if (refused.length > 0) {
           const rows = await getCaseScopes(
@@ -114,6 +148,10 @@ export function transferRoutes({ db, temporal, audit, protect }: AppDeps) {
             code: c.error!.code,
           }));
           await recordAll(audit, bulkRefusalEntries(actor, 'POST /v1/transfers', refusals));
+        }
+        // A batch no case could join was closed by its workflow: nothing is left scheduled.
+        if (created.status === 'COMPLETED' && !created.cases.some((c) => c.accepted)) {
+          throw new HttpError(409, 'NO_CASE_ACCEPTED', 'no case could be put on this transfer; the batch was closed', { transferId, cases: created.cases });
         }
         return { status: 201, body: created };
       },
@@ -196,7 +234,7 @@ export function transferRoutes({ db, temporal, audit, protect }: AppDeps) {
       body: HandoverBody,
       responses: { 200: { description: 'per-case results', schema: TransferResults }, ...errorResponses(400, 401, 403, 404, 409, 413, 503) },
       handler: async ({ actor, params, body, transfer }) => {
-        const both = body.receivedCaseIds.filter((id) => body.missingCaseIds.includes(id));
+        const both = caseIdsInBoth(body.receivedCaseIds, body.missingCaseIds);
         if (both.length > 0) throw new HttpError(400, 'INVALID_INPUT', 'a case cannot be both received and missing', { caseIds: both });
         if (transfer.status === 'COMPLETED') {
           const results = [
