@@ -33,6 +33,9 @@ export const seesAll = (viewerCountry: string | null, holdingCountry: string): b
 
 // ---- plain form ----
 
+/** Whether a status is the outcome of the holding country's safeguards (a list filtered by it says which cases have it). */
+export const isSafeguardStatus = (status: string): boolean => status === SAFEGUARD_OUTCOME;
+
 export function viewStatus(status: CaseStatus, full: boolean): ViewStatus;
 export function viewStatus(status: CaseStatus | null, full: boolean): ViewStatus | null;
 export function viewStatus(status: CaseStatus | null, full: boolean): ViewStatus | null {
