@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { and, eq, ne, notInArray, or, sql, type SQL } from 'drizzle-orm';
 import { caseEvents, cases, transferLegs } from '../db/schema.js';
-import { CASE_STATUSES, type CaseStatus } from '../workflows/definitions.js';
+import { CASE_STATUSES, type CaseStatus, type HoldRecord } from '../workflows/definitions.js';
 
 /** The statuses an answer can carry: the workflow's, and `CLOSED` for the restricted view. */
 export const VIEW_STATUSES = [...CASE_STATUSES, 'CLOSED'] as const;
@@ -86,9 +86,12 @@ export function projectEvent<E extends EventLike>(event: E, full: boolean): View
   return neutral as Viewed<E>;
 }
 
-/** A hold id the restricted view can show: stable, and unrelated to how the id was made. */
-const neutralHoldId = (holdId: string): string => {
-  const h = createHash('sha256').update(`hold:${holdId}`).digest('hex');
+/**
+ * A hold id the restricted view can show: made from what that view shows anyway (the case, when
+ * the hold was placed), never from the real id, whose form may tell a claim from a hold.
+ */
+const neutralHoldId = (caseId: string, placedAt: string, n: number): string => {
+  const h = createHash('sha256').update(`hold:${caseId}:${placedAt}:${n}`).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
 };
 
@@ -106,22 +109,10 @@ export function projectSummary<S extends SummaryLike>(
   return full ? summary : { ...summary, status: viewStatus(summary.status, false) };
 }
 
-interface HoldLike {
-  holdId: string;
-  kind: string;
-  reason: string;
-  until: string | null;
-  placedBy: string;
-  placedAt: string;
-  resumeStatus: CaseStatus;
-  endedAt: string | null;
-  endedBy: string | null;
-  outcome: string | null;
-  outcomeReason: string | null;
-  active: boolean;
-}
+type HoldLike = HoldRecord & { active: boolean };
 
 interface DetailLike extends SummaryLike {
+  caseId: string;
   screening: unknown;
   holds: HoldLike[];
 }
@@ -142,8 +133,8 @@ export function projectCase<D extends DetailLike>(detail: D, viewerCountry: stri
       }))
     : detail.holds
         .filter((h) => h.active)
-        .map((h) => ({
-          holdId: neutralHoldId(h.holdId),
+        .map((h, i, active) => ({
+          holdId: neutralHoldId(detail.caseId, h.placedAt, active.slice(0, i).filter((o) => o.placedAt === h.placedAt).length),
           kind: NEUTRAL_HOLD_KIND as HoldLike['kind'] | typeof NEUTRAL_HOLD_KIND,
           reason: null as string | null,
           until: null,
