@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { and, eq, ne, notInArray, or, sql, type SQL } from 'drizzle-orm';
 import { caseEvents, cases, transferLegs } from '../db/schema.js';
-import { CASE_STATUSES, type CaseStatus } from '../workflows/definitions.js';
+import { CASE_STATUSES, type CaseStatus, type HoldRecord } from '../workflows/definitions.js';
 
 /** The statuses an answer can carry: the workflow's, and `CLOSED` for the restricted view. */
 export const VIEW_STATUSES = [...CASE_STATUSES, 'CLOSED'] as const;
@@ -32,6 +32,9 @@ export const seesAll = (viewerCountry: string | null, holdingCountry: string): b
   viewerCountry === null || viewerCountry === holdingCountry;
 
 // ---- plain form ----
+
+/** Whether a status is the outcome of the holding country's safeguards (a list filtered by it says which cases have it). */
+export const isSafeguardStatus = (status: string): boolean => status === SAFEGUARD_OUTCOME;
 
 export function viewStatus(status: CaseStatus, full: boolean): ViewStatus;
 export function viewStatus(status: CaseStatus | null, full: boolean): ViewStatus | null;
@@ -83,9 +86,12 @@ export function projectEvent<E extends EventLike>(event: E, full: boolean): View
   return neutral as Viewed<E>;
 }
 
-/** A hold id the restricted view can show: stable, and unrelated to how the id was made. */
-const neutralHoldId = (holdId: string): string => {
-  const h = createHash('sha256').update(`hold:${holdId}`).digest('hex');
+/**
+ * A hold id the restricted view can show: made from what that view shows anyway (the case, when
+ * the hold was placed), never from the real id, whose form may tell a claim from a hold.
+ */
+const neutralHoldId = (caseId: string, placedAt: string, n: number): string => {
+  const h = createHash('sha256').update(`hold:${caseId}:${placedAt}:${n}`).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
 };
 
@@ -103,22 +109,10 @@ export function projectSummary<S extends SummaryLike>(
   return full ? summary : { ...summary, status: viewStatus(summary.status, false) };
 }
 
-interface HoldLike {
-  holdId: string;
-  kind: string;
-  reason: string;
-  until: string | null;
-  placedBy: string;
-  placedAt: string;
-  resumeStatus: CaseStatus;
-  endedAt: string | null;
-  endedBy: string | null;
-  outcome: string | null;
-  outcomeReason: string | null;
-  active: boolean;
-}
+type HoldLike = HoldRecord & { active: boolean };
 
 interface DetailLike extends SummaryLike {
+  caseId: string;
   screening: unknown;
   holds: HoldLike[];
 }
@@ -139,8 +133,8 @@ export function projectCase<D extends DetailLike>(detail: D, viewerCountry: stri
       }))
     : detail.holds
         .filter((h) => h.active)
-        .map((h) => ({
-          holdId: neutralHoldId(h.holdId),
+        .map((h, i, active) => ({
+          holdId: neutralHoldId(detail.caseId, h.placedAt, active.slice(0, i).filter((o) => o.placedAt === h.placedAt).length),
           kind: NEUTRAL_HOLD_KIND as HoldLike['kind'] | typeof NEUTRAL_HOLD_KIND,
           reason: null as string | null,
           until: null,

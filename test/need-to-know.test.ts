@@ -193,6 +193,12 @@ describe('need-to-know: protection claims', () => {
     expect(await list(u.cnOfficer, 'CLOSED')).toContainEqual([caseId, 'CLOSED']);
     expect(await list(u.khOfficer, 'PROTECTION')).toContainEqual([caseId, 'PROTECTION']);
     expect(await list(u.khOfficer, 'CLOSED')).toEqual([]);
+    // The holding side's list by that status is in its own auditors' scope only.
+    const listed = await stack.database.db
+      .select({ scope: auditLog.scopeCountries, details: auditLog.details })
+      .from(auditLog)
+      .where(and(eq(auditLog.action, 'case.list'), eq(auditLog.actorSub, u.khOfficer.sub), arrayContains(auditLog.objectIds, [caseId])));
+    expect(listed.map((e) => e.scope)).toEqual([['KH']]);
     const all = (await stack.api.get(`/v1/cases?operationId=${operationId}&limit=500`, u.cnOfficer)).body;
     expectNothingOfSafeguards(all);
 

@@ -10,7 +10,7 @@ import {
 } from '../../db/cases.js';
 import { getOperation } from '../../db/operations.js';
 import { mapLimit } from '../../lib/concurrency.js';
-import { projectCase, seesAll, viewStatus, type ViewStatus } from '../../lib/need-to-know.js';
+import { isSafeguardStatus, projectCase, seesAll, viewStatus, type ViewStatus } from '../../lib/need-to-know.js';
 import {
   cancelCaseUpdate,
   submitDecisionUpdate,
@@ -160,7 +160,11 @@ export function caseRoutes(deps: AppDeps) {
         const { limit, cursor, ...filters } = query;
         const page = await listCases(db, { filters, scopeCountry: scopeCountry(actor), limit, after: decodeCursor(cursor) });
         const shown = page.items.map((c) => ({ ...c, id: c.caseId }));
-        await audit.record(caseReadEntry(actor, 'case.list', purpose, shown, { filters, limit }));
+        const entry = caseReadEntry(actor, 'case.list', purpose, shown, { filters, limit });
+        // Filtered by the safeguards' outcome, the entry says which cases have it: it is the holding countries' to see.
+        if (filters.status && isSafeguardStatus(filters.status))
+          entry.scopeCountries = [...new Set([actor.country, ...page.items.map((c) => c.holdingCountry)])];
+        await audit.record(entry);
         return { status: 200, body: { items: page.items, nextCursor: encodeCursor(page.next) } };
       },
     }),
