@@ -75,8 +75,9 @@ export interface RouteSpec<P extends z.ZodType | undefined = z.ZodType | undefin
   /** Body size limit (express/body-parser syntax); defaults to the app's. */
   bodyLimit?: string;
   /**
-   * For a case route that shows the whole case anyway: loads it in place of the scope row, so the
-   * policy check and the answer share one query. It must carry the case's countries.
+   * For a case route that shows the whole case anyway: loads it once the policy check on the scope
+   * row has passed (so a case out of the caller's scope costs no more than a missing one), and
+   * hands it to the handler in place of the scope row. It must carry the case's countries.
    */
   loadCase?: (id: string) => Promise<CaseScopeRow | undefined>;
   /**
@@ -127,13 +128,14 @@ export interface MountOptions {
 }
 
 /** Applies a route's object scope: 404 for what the caller may not see, 403 for the wrong side. */
-async function checkScope(policy: RoutePolicy, actor: Actor, id: string, options: MountOptions, loadCase = options.loadCase) {
+async function checkScope(policy: RoutePolicy, actor: Actor, id: string, options: MountOptions, loadCase?: MountOptions['loadCase']) {
   const scope = policy.scope!;
   const visibleTo = actor.role === 'admin' ? null : actor.country;
   let sides: Sides | undefined;
   let found: CaseScopeRow | TransferDetail | undefined;
   if (scope.object === 'case') {
-    const row = await loadCase(id);
+    // The scope row first, whatever the route shows: a case out of scope costs what a missing one does.
+    const row = await options.loadCase(id);
     found = row;
     if (row) sides = { holding: row.holdingCountry, claimed: row.claimedNationality, destination: row.destinationCountry };
   } else {
@@ -156,6 +158,11 @@ async function checkScope(policy: RoutePolicy, actor: Actor, id: string, options
     const err = new HttpError(403, 'FORBIDDEN', `only users of the ${scope.side} country may do this on this ${scope.object}`);
     err.denied = { objectIds: [id], scopeCountries: countries };
     throw err;
+  }
+  if (scope.object === 'case' && loadCase) {
+    const whole = await loadCase(id);
+    if (!whole) throw notFound(scope.object);
+    return whole;
   }
   return found;
 }

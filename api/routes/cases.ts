@@ -176,7 +176,7 @@ export function caseRoutes(deps: AppDeps) {
       purpose: true,
       params: IdParams,
       responses: { 200: { description: 'the case', schema: CaseDetail }, ...errorResponses(400, 401, 404, 503) },
-      // The whole case is the answer: it also serves the policy check (one query, not two).
+      // The whole case is the answer, loaded once the policy check has passed.
       loadCase: async (id) => {
         const found = await getCaseDetail(db, id, deps.protect);
         return found ? { ...found, id: found.caseId } : undefined;
