@@ -1,5 +1,6 @@
 import { getCaseDetail, getCaseScopes, type CaseDetail as CaseDetailRow, getDecisions, canSee, listCaseEvents, listCases, type CaseScopeRow } from '../../db/cases.js';
 import { getOperation } from '../../db/operations.js';
+import { limitsOrDefaults } from '../../lib/config.js';
 import { mapLimit } from '../../lib/concurrency.js';
 import {
   cancelCaseUpdate,
@@ -36,7 +37,14 @@ const errorJson = (e: HttpError) => ({ code: e.code, message: e.message, ...(e.d
 
 export function caseRoutes(deps: AppDeps) {
   const { db, temporal, audit } = deps;
-  const intakeDeps = { db, temporal, protect: deps.protect, timings: deps.timings, concurrency: deps.http.bulkConcurrency };
+  const intakeDeps = {
+    db,
+    temporal,
+    protect: deps.protect,
+    timings: deps.timings,
+    concurrency: deps.http.bulkConcurrency,
+    custodyLimitMaxMs: limitsOrDefaults(deps.limits).custodyLimitMaxMs,
+  };
 
   const detail = (caseId: string) => caseDetail(db, caseId, deps.protect);
 
