@@ -27,6 +27,8 @@ export interface IntakeDeps {
   temporal: TemporalGateway;
   timings: CaseTimings;
   concurrency: number;
+  /** The legal maximum of custody: an operation's limit (even one stored before the maximum) never goes beyond it. */
+  custodyLimitMaxMs?: number;
 }
 
 export type IntakeOutcome =
@@ -202,7 +204,9 @@ export async function openCases(deps: IntakeDeps, actor: Actor, items: IntakeIte
         openedBy: actor,
         openedAt,
         participatingCountries: operation?.participatingCountries ?? [...PARTICIPATING_COUNTRIES],
-        timings: operation?.custodyLimitDays ? { ...deps.timings, custodyMs: operation.custodyLimitDays * 86_400_000 } : deps.timings,
+        timings: operation?.custodyLimitDays
+          ? { ...deps.timings, custodyMs: Math.min(operation.custodyLimitDays * 86_400_000, deps.custodyLimitMaxMs ?? Infinity) }
+          : deps.timings,
       },
     });
   });

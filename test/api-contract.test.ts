@@ -257,6 +257,18 @@ describe('operations: custody limit and scope', () => {
     expect((await stack.api.get(`/v1/operations/${id}`, u.khOfficer)).body.custodyLimitDays).toBe(30);
   });
 
+  it('an operation stored with a limit beyond the maximum gives its cases no more than the maximum', async () => {
+    const id = crypto.randomUUID();
+    await stack.database.db.execute(
+      sql`insert into operations (id, name, lead_country, participating_countries, custody_limit_days, created_by, created_at)
+          values (${id}, 'Stored before the maximum', 'KH', ${sql.raw(`array['KH','CN']`)}, 365, 'someone', now())`,
+    );
+    const arrestedAt = '2026-11-01T00:00:00.000Z';
+    const caseId = await steps.open({ operationId: id, arrest: { at: arrestedAt, place: 'Kandal', allegations: [] } });
+    const detail = await stack.api.get(`/v1/cases/${caseId}`, u.khOfficer);
+    expect(detail.body.deadlines.custodyDueAt).toBe(new Date(Date.parse(arrestedAt) + 90 * 86_400_000).toISOString());
+  });
+
   it('an operation and its counts are seen by the participating countries and admins only', async () => {
     const op = await stack.api.post('/v1/operations', u.khOfficer, body());
     const path = `/v1/operations/${op.body.id}`;

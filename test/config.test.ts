@@ -38,4 +38,18 @@ describe('configuration', () => {
     expect(() => loadConfig({ APPROVAL_DEADLINE: 'soon' })).toThrow(/APPROVAL_DEADLINE: not a duration/);
     expect(() => loadConfig({ TEMPORAL_TLS_CERT_PATH: '/x.pem' })).toThrow(/TEMPORAL_TLS_KEY_PATH/);
   });
+
+  it('bounds custody by CUSTODY_LIMIT_MAX, and reads the stream and open-transfer caps', () => {
+    const day = 86_400_000;
+    expect(loadConfig({}).limits).toEqual({ custodyLimitMaxMs: 90 * day, streamsPerUser: 5, streamsPerProcess: 1000, openTransfersPerOfficer: 50 });
+    expect(() => loadConfig({ CUSTODY_LIMIT: '91d' })).toThrow(/CUSTODY_LIMIT: is longer than CUSTODY_LIMIT_MAX/);
+    expect(loadConfig({ CUSTODY_LIMIT: '91d', CUSTODY_LIMIT_MAX: '120d' }).limits.custodyLimitMaxMs).toBe(120 * day);
+    expect(() => loadConfig({ CUSTODY_LIMIT_MAX: '30d' })).toThrow(ConfigError);
+    expect(loadConfig({ STREAMS_PER_USER: '2', STREAMS_PER_PROCESS: '10', OPEN_TRANSFERS_PER_OFFICER: '3' }).limits).toMatchObject({
+      streamsPerUser: 2,
+      streamsPerProcess: 10,
+      openTransfersPerOfficer: 3,
+    });
+    expect(() => loadConfig({ STREAMS_PER_USER: '0' })).toThrow(/STREAMS_PER_USER/);
+  });
 });

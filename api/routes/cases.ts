@@ -9,6 +9,7 @@ import {
   type CaseScopeRow,
 } from '../../db/cases.js';
 import { getOperation } from '../../db/operations.js';
+import { limitsOrDefaults } from '../../lib/config.js';
 import { mapLimit } from '../../lib/concurrency.js';
 import { isSafeguardStatus, projectCase, seesAll, viewStatus, type ViewStatus } from '../../lib/need-to-know.js';
 import {
@@ -46,7 +47,14 @@ const errorJson = (e: HttpError) => ({ code: e.code, message: e.message, ...(e.d
 
 export function caseRoutes(deps: AppDeps) {
   const { db, temporal, audit } = deps;
-  const intakeDeps = { db, temporal, protect: deps.protect, timings: deps.timings, concurrency: deps.http.bulkConcurrency };
+  const intakeDeps = {
+    db,
+    temporal,
+    protect: deps.protect,
+    timings: deps.timings,
+    concurrency: deps.http.bulkConcurrency,
+    custodyLimitMaxMs: limitsOrDefaults(deps.limits).custodyLimitMaxMs,
+  };
 
   const detail = (caseId: string, viewer: Actor) => caseDetail(db, caseId, deps.protect, viewer);
 
