@@ -240,6 +240,16 @@ describe('signals, starts and activity results forged through the Temporal front
     expect(await t.steps.status(caseId)).toBe('IN_TRANSFER');
   });
 
+  it('a query with forged arguments fails, and the case answers queries and updates as before', async () => {
+    const caseId = await t.steps.open();
+    const workflowId = caseWorkflowId(caseId);
+    const queried = await temporalCli(['workflow', 'query', '--workflow-id', workflowId, '--name', 'caseState', '--input', '"forged"']);
+    expect(queried.ok, queried.out).toBe(false);
+    expect(queried.out).toMatch(/not encrypted by this system \(plaintext\)/);
+    expect(taskFailures(await history(workflowId))).toEqual([]);
+    expect((await t.steps.verify(caseId)).status).toBe('SCREENING_PENDING');
+  });
+
   it('a case workflow started with forged input fails at once and writes nothing', async () => {
     const input = workflowInput(u.khOfficer);
     const workflowId = caseWorkflowId(input.caseId);
