@@ -12,7 +12,10 @@ export interface KeyRing {
 export function parseKeyRing(spec: string): KeyRing {
   const keys = new Map<string, Buffer>();
   let current: KeyRing['current'] | undefined;
-  for (const part of spec.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of spec
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const match = /^([A-Za-z0-9._-]{1,32}):(.+)$/.exec(part);
     if (!match) throw new Error('a key ring is "id:base64key[,id:base64key...]"');
     const key = Buffer.from(match[2], 'base64');
@@ -30,18 +33,22 @@ export const newKeyRingSpec = (id = 'k1') => `${id}:${randomBytes(32).toString('
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
-export function encrypt(ring: KeyRing, plain: Uint8Array): { keyId: string; data: Buffer } {
+/** `aad`: associated data the tag covers; decryption must give the same to succeed. */
+export function encrypt(ring: KeyRing, plain: Uint8Array, aad?: Uint8Array): { keyId: string; data: Buffer } {
   const iv = randomBytes(IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', ring.current.key, iv);
+  if (aad) cipher.setAAD(aad);
   const body = Buffer.concat([cipher.update(plain), cipher.final()]);
   return { keyId: ring.current.id, data: Buffer.concat([iv, body, cipher.getAuthTag()]) };
 }
 
-export function decrypt(ring: KeyRing, keyId: string, data: Uint8Array): Buffer {
+export function decrypt(ring: KeyRing, keyId: string, data: Uint8Array, aad?: Uint8Array): Buffer {
   const key = ring.keys.get(keyId);
   if (!key) throw new Error(`no key ${keyId} in the key ring`);
   const bytes = Buffer.from(data);
+  if (bytes.length < IV_BYTES + TAG_BYTES) throw new Error('the ciphertext is too short');
   const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, IV_BYTES));
+  if (aad) decipher.setAAD(aad);
   decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
   return Buffer.concat([decipher.update(bytes.subarray(IV_BYTES, bytes.length - TAG_BYTES)), decipher.final()]);
 }

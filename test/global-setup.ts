@@ -12,7 +12,7 @@ import { openDatabase } from '../db/client.js';
 import { migrate } from '../db/migrate.js';
 import { startDevServer } from '../lib/dev-server.js';
 import { resolveTemporalBinary } from '../lib/temporal-binaries.js';
-import { WORKFLOWS_PATH } from '../worker/index.js';
+import { WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from '../worker/index.js';
 import { buildConsole } from '../scripts/build-console.js';
 import { freePort } from './helpers/ports.js';
 
@@ -33,7 +33,7 @@ export default async function setup(project: TestProject) {
 
   const [server, bundle, consoleDir] = await Promise.all([
     freePort().then((port) => startDevServer({ port, headless: true, logFile: path.join(tmp, 'temporal.log') })),
-    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { debug() {}, info() {}, warn() {}, error: console.error, trace() {}, log() {} } as never }),
+    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES, logger: { debug() {}, info() {}, warn() {}, error: console.error, trace() {}, log() {} } as never }),
     buildConsole(path.join(tmp, 'console')),
   ]);
   const workflowBundlePath = path.join(tmp, 'workflow-bundle.js');

@@ -1,11 +1,35 @@
 // Builds a worker that runs the case and transfer workflows and their activities.
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { ApplicationFailure } from '@temporalio/common';
+import { NativeConnection, Worker, type ActivityInterceptorsFactory, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type Activities } from '../activities/index.js';
 import type { Db } from '../db/client.js';
+import { isUnauthenticated, UNAUTHENTICATED, UNAUTHENTICATED_FAILURE } from '../workflows/payload-authenticity.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows', import.meta.url));
+/**
+ * Workflow interceptors every bundle must include (pass them to bundleWorkflowCode as
+ * `workflowInterceptorModules` when prebuilding one): they refuse forged payloads.
+ */
+export const WORKFLOW_INTERCEPTOR_MODULES = [fileURLToPath(new URL('../workflows/payload-authenticity', import.meta.url))];
+
+/** Activities run only on input a workflow encrypted; anything else is refused, never retried. */
+const refuseUnauthenticatedActivityInput: ActivityInterceptorsFactory = (ctx) => ({
+  inbound: {
+    execute(input, next) {
+      const forged = input.args.filter(isUnauthenticated);
+      if (forged.length > 0) {
+        throw ApplicationFailure.create({
+          type: UNAUTHENTICATED_FAILURE,
+          message: `activity ${ctx.info.activityType} refused: its input was not encrypted by this system (${forged.map((f) => f[UNAUTHENTICATED]).join(', ')})`,
+          nonRetryable: true,
+        });
+      }
+      return next(input);
+    },
+  },
+});
 
 export interface WorkerDeps {
   connection: NativeConnection;
@@ -22,7 +46,9 @@ export interface WorkerDeps {
   activities?: Activities;
   /** How long a stopping worker lets in-flight activities finish before cancelling them (WORKER_SHUTDOWN_GRACE). */
   shutdownGraceMs?: number;
-  tuning?: Partial<Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxCachedWorkflows'>>;
+  tuning?: Partial<
+    Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxCachedWorkflows'>
+  >;
 }
 
 /**
@@ -44,7 +70,13 @@ export function createWorker(deps: WorkerDeps): Promise<Worker> {
     taskQueue: deps.taskQueue,
     activities: deps.activities ?? createActivities({ db: deps.db, client: deps.client }),
     dataConverter: deps.dataConverter,
-    ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    // A prebuilt bundle carries its workflow interceptors (WORKFLOW_INTERCEPTOR_MODULES) already.
+    ...(deps.workflowBundle
+      ? { workflowBundle: deps.workflowBundle, interceptors: { activity: [refuseUnauthenticatedActivityInput] } }
+      : {
+          workflowsPath: WORKFLOWS_PATH,
+          interceptors: { workflowModules: WORKFLOW_INTERCEPTOR_MODULES, activity: [refuseUnauthenticatedActivityInput] },
+        }),
     ...WORKER_TUNING,
     shutdownGraceTime: deps.shutdownGraceMs ?? 30_000,
     ...deps.tuning,
