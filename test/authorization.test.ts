@@ -160,7 +160,8 @@ const SCENARIOS: Record<string, Scenario> = {
         caseIds: [await steps.approved()],
       },
     }),
-    success: 201,
+    // The case is held in KH: another country's officer gets it refused, and a batch no case joins is refused (409).
+    success: (_user, relation) => (relation === 'holding' ? 201 : 409),
   },
   'get /v1/transfers/:id': {
     prepare: async () => ({ path: `/v1/transfers/${(await steps.transfer([await steps.approved()])).transferId}` }),
