@@ -59,20 +59,21 @@ async function temporalCli(args: string[]): Promise<{ ok: boolean; out: string }
   }
 }
 
+/** `temporal workflow update execute ... --name submitDecision` with the given input flags. */
+const decisionUpdate = (workflowId: string, inputArgs: string[]) =>
+  temporalCli(['workflow', 'update', 'execute', '--workflow-id', workflowId, '--name', 'submitDecision', ...inputArgs]);
+
+/** A submitDecision with a JSON input, as anyone with the CLI can send it. */
 const forgedUpdate = (workflowId: string, updateId: string, input: unknown, extra: string[] = []) =>
-  temporalCli([
-    'workflow',
-    'update',
-    'execute',
-    '--workflow-id',
-    workflowId,
-    '--name',
-    'submitDecision',
-    '--update-id',
-    updateId,
+  decisionUpdate(workflowId, ['--update-id', updateId, '--input', JSON.stringify(input), ...extra]);
+
+/** A submitDecision whose one input is the given payload, metadata and base64 data as they are. */
+const rawDecisionUpdate = (workflowId: string, metadata: Record<string, string>, data: string) =>
+  decisionUpdate(workflowId, [
+    ...Object.entries(metadata).flatMap(([k, v]) => ['--input-meta', `${k}=${v}`]),
+    '--input-base64',
     '--input',
-    JSON.stringify(input),
-    ...extra,
+    data,
   ]);
 
 const history = async (workflowId: string): Promise<HistoryEvent[]> =>
@@ -153,22 +154,11 @@ describe('updates forged through the Temporal frontend', () => {
     });
     expect(encoded.status).toBe(200);
     const keyId = Buffer.from(encoded.body.payloads[0].metadata['encryption-key-id'], 'base64').toString();
-    const relabelled = await temporalCli([
-      'workflow',
-      'update',
-      'execute',
-      '--workflow-id',
+    const relabelled = await rawDecisionUpdate(
       caseWorkflowId(victim),
-      '--name',
-      'submitDecision',
-      '--input-meta',
-      'encoding=binary/encrypted',
-      '--input-meta',
-      `encryption-key-id=${keyId}`,
-      '--input-base64',
-      '--input',
+      { encoding: 'binary/encrypted', 'encryption-key-id': keyId },
       encoded.body.payloads[0].data,
-    ]);
+    );
     expect(relabelled.ok, relabelled.out).toBe(false);
     expect(relabelled.out).toMatch(/not encrypted by this system \(bad-ciphertext\)/);
 
@@ -178,22 +168,12 @@ describe('updates forged through the Temporal frontend', () => {
       .map((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest)
       .find((r) => r?.input?.name === 'submitDecision');
     const copied = accepted!.input!.args!.payloads![0];
-    const replayed = await temporalCli([
-      'workflow',
-      'update',
-      'execute',
-      '--workflow-id',
+    const text = (bytes: Uint8Array) => Buffer.from(bytes).toString();
+    const replayed = await rawDecisionUpdate(
       caseWorkflowId(victim),
-      '--name',
-      'submitDecision',
-      '--input-meta',
-      `encoding=${Buffer.from(copied.metadata!.encoding!).toString()}`,
-      '--input-meta',
-      `encryption-key-id=${Buffer.from(copied.metadata!['encryption-key-id']!).toString()}`,
-      '--input-base64',
-      '--input',
+      { encoding: text(copied.metadata!.encoding!), 'encryption-key-id': text(copied.metadata!['encryption-key-id']!) },
       Buffer.from(copied.data!).toString('base64'),
-    ]);
+    );
     expect(replayed.ok, replayed.out).toBe(false);
     expect(replayed.out).toMatch(/not encrypted by this system \(other-workflow\)/);
 

@@ -8,7 +8,9 @@
 // but no worker trusts (lib/codec.ts), so it cannot mint input for a workflow. Every decode and
 // every encode is an audit entry naming the cases involved, written before the answer leaves.
 import type { Payload } from '@temporalio/common';
+import type { Request } from 'express';
 import { z } from 'zod';
+import type { AuditEntry } from '../../db/audit.js';
 import { getCaseScopes, type CaseScopeRow } from '../../db/cases.js';
 import { openPayload, sealExternal } from '../../lib/codec.js';
 import type { Actor } from '../../workflows/definitions.js';
@@ -83,8 +85,30 @@ const countriesOf = (rows: CaseScopeRow[]) => [
   ...new Set(rows.flatMap((r) => [r.holdingCountry, r.claimedNationality, ...(r.destinationCountry ? [r.destinationCountry] : [])])),
 ];
 
+/** One entry per request: the cases involved, visible to their countries' auditors; ids and counts only. */
+function payloadEntry(
+  action: 'payload.decode' | 'payload.encode',
+  actor: Actor,
+  req: Request,
+  caseIds: string[],
+  rows: Map<string, CaseScopeRow>,
+  entry: Pick<AuditEntry, 'outcome' | 'recipientCountry'> & { details: Record<string, unknown> },
+): AuditEntry {
+  return {
+    at: new Date().toISOString(),
+    actor,
+    action,
+    objectType: 'case',
+    objectIds: caseIds,
+    outcome: entry.outcome,
+    purpose: req.get('x-purpose')?.trim() || 'reading workflow payloads (Temporal UI or CLI)',
+    recipientCountry: entry.recipientCountry ?? null,
+    scopeCountries: countriesOf(caseIds.flatMap((id) => rows.get(id) ?? [])),
+    details: { namespace: req.get('x-namespace') ?? null, ...entry.details },
+  };
+}
+
 export function codecRoutes({ audit, db, keyRing }: AppDeps) {
-  const purposeOf = (header: string | undefined) => header?.trim() || 'reading workflow payloads (Temporal UI or CLI)';
   return [
     route({
       method: 'post',
@@ -118,27 +142,20 @@ export function codecRoutes({ audit, db, keyRing }: AppDeps) {
           for (const id of o.caseIds) readCases.add(id);
           return o.payload;
         });
-        const involvedRows = involved.flatMap((id) => rows.get(id) ?? []);
         const readRows = [...readCases].flatMap((id) => rows.get(id) ?? []);
-        await audit.record({
-          at: new Date().toISOString(),
-          actor,
-          action: 'payload.decode',
-          objectType: 'case',
-          objectIds: involved,
-          outcome: withheld > 0 && decoded === 0 ? 'denied' : 'ok',
-          purpose: purposeOf(req.get('x-purpose')),
-          recipientCountry: readRows.some((r) => r.holdingCountry !== actor.country) ? actor.country : null,
-          scopeCountries: countriesOf(involvedRows),
-          details: {
-            namespace: req.get('x-namespace') ?? null,
-            payloads: incoming.length,
-            decoded,
-            withheld,
-            notEncrypted: opened.filter((o) => !o).length,
-            withoutCase: opened.filter((o) => o && o.caseIds.length === 0).length,
-          },
-        });
+        await audit.record(
+          payloadEntry('payload.decode', actor, req, involved, rows, {
+            outcome: withheld > 0 && decoded === 0 ? 'denied' : 'ok',
+            recipientCountry: readRows.some((r) => r.holdingCountry !== actor.country) ? actor.country : null,
+            details: {
+              payloads: incoming.length,
+              decoded,
+              withheld,
+              notEncrypted: opened.filter((o) => !o).length,
+              withoutCase: opened.filter((o) => o && o.caseIds.length === 0).length,
+            },
+          }),
+        );
         return { status: 200, body: { payloads: answer.map(toWire) } };
       },
     }),
@@ -156,17 +173,9 @@ export function codecRoutes({ audit, db, keyRing }: AppDeps) {
         const involved = [...new Set(incoming.flatMap(caseIdsIn))].sort();
         const rows = await getCaseScopes(db, involved);
         const sealed = incoming.map((payload) => sealExternal(keyRing, payload));
-        await audit.record({
-          at: new Date().toISOString(),
-          actor,
-          action: 'payload.encode',
-          objectType: 'case',
-          objectIds: involved,
-          outcome: 'ok',
-          purpose: purposeOf(req.get('x-purpose')),
-          scopeCountries: countriesOf(involved.flatMap((id) => rows.get(id) ?? [])),
-          details: { namespace: req.get('x-namespace') ?? null, payloads: incoming.length },
-        });
+        await audit.record(
+          payloadEntry('payload.encode', actor, req, involved, rows, { outcome: 'ok', details: { payloads: incoming.length } }),
+        );
         return { status: 200, body: { payloads: sealed.map(toWire) } };
       },
     }),
