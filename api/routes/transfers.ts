@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { getTransferManifest, type TransferDetail as TransferRow } from '../../db/transfers.js';
-import { projectLegs, seesAll, viewStatus } from '../../lib/need-to-know.js';
+import { legShown, projectLegs, seesAll, viewStatus } from '../../lib/need-to-know.js';
 import {
   departTransferUpdate,
   handoverTransferUpdate,
@@ -138,7 +138,8 @@ export function transferRoutes({ db, temporal, audit, protect }: AppDeps) {
           outcome: 'ok',
           purpose,
           recipientCountry: actor.country !== transfer.holdingCountry ? actor.country : null,
-          scopeCountries: [transfer.holdingCountry, transfer.destinationCountry],
+          // Naming people the destination may not see on the batch, the entry is the holding country's alone.
+          scopeCountries: passengers.every((p) => legShown(p, false)) ? [transfer.holdingCountry, transfer.destinationCountry] : [transfer.holdingCountry],
           details: { transferId: transfer.transferId, format: csv ? 'csv' : 'json', passengers: passengers.length },
         });
         const { cases: _legs, ...batch } = transfer;
