@@ -159,7 +159,7 @@ interface LegLike {
  * Whether the viewer sees this person on the batch: the holding side sees everyone; the
  * destination only who boarded, or (before departure) who is on the batch and not held.
  */
-export const legShown = (leg: LegLike, full: boolean): boolean =>
+export const legShown = (leg: { outcome: string; status: string }, full: boolean): boolean =>
   full || (leg.outcome !== 'dropped' && !(leg.outcome === 'scheduled' && leg.status === 'ON_HOLD'));
 
 /** A batch's people as the viewer may see them. */

@@ -291,6 +291,18 @@ describe('need-to-know: transfers', () => {
       .from(auditLog)
       .where(and(eq(auditLog.action, 'transfer.manifest'), eq(auditLog.actorSub, u.cnOfficer.sub)));
     expect(exported.at(-1)!.objectIds).toEqual([boarding]);
+    // The holding side's export names the person taken off: its entry is the holding country's alone.
+    const khExport = await stack.database.db
+      .select({ objectIds: auditLog.objectIds, scope: auditLog.scopeCountries })
+      .from(auditLog)
+      .where(
+        and(
+          eq(auditLog.action, 'transfer.manifest'),
+          eq(auditLog.actorSub, u.khOfficer.sub),
+          arrayContains(auditLog.objectIds, [claiming]),
+        ),
+      );
+    expect(khExport.map((e) => e.scope)).toEqual([['KH']]);
 
     const listed = async (as: Actor) =>
       (await stack.api.get('/v1/transfers?limit=500', as)).body.items.find((t: { transferId: string }) => t.transferId === transferId)

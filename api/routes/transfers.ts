@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { getCaseScopes } from '../../db/cases.js';
 import { countOpenTransfers, getTransferManifest, getTransferOwner, type TransferDetail as TransferRow } from '../../db/transfers.js';
 import { limitsOrDefaults } from '../../lib/config.js';
-import { projectLegs, seesAll, viewStatus } from '../../lib/need-to-know.js';
+import { legShown, projectLegs, seesAll, viewStatus } from '../../lib/need-to-know.js';
 import { classifyTemporalError } from '../../lib/temporal-errors.js';
 import {
   departTransferUpdate,
@@ -194,7 +194,8 @@ export function transferRoutes({ db, temporal, audit, protect, limits }: AppDeps
           outcome: 'ok',
           purpose,
           recipientCountry: actor.country !== transfer.holdingCountry ? actor.country : null,
-          scopeCountries: [transfer.holdingCountry, transfer.destinationCountry],
+          // Naming people the destination may not see on the batch, the entry is the holding country's alone.
+          scopeCountries: passengers.every((p) => legShown(p, false)) ? [transfer.holdingCountry, transfer.destinationCountry] : [transfer.holdingCountry],
           details: { transferId: transfer.transferId, format: csv ? 'csv' : 'json', passengers: passengers.length },
         });
         const { cases: _legs, ...batch } = transfer;
