@@ -218,8 +218,10 @@ describe('refusals inside bulk requests are logged', () => {
     const missing = randomUUID();
     const officer = u.user('officer', 'KH', 10);
     const res = await t.stack.api.post('/v1/transfers', officer, transferBody([thCase, missing]));
-    expect(res.status).toBe(201);
-    expect(res.body.cases.map((c: { accepted: boolean }) => c.accepted)).toEqual([false, false]);
+    // No case could join: the batch is closed at once and the answer lists each refusal.
+    expect(res.status).toBe(409);
+    expect(res.body.error.code).toBe('NO_CASE_ACCEPTED');
+    expect(res.body.error.details.cases.map((c: { accepted: boolean }) => c.accepted)).toEqual([false, false]);
 
     const seen = (await auditView(u.user('auditor', 'KH', 10), `actor=${officer.sub}&action=request.denied`)).reverse();
     expect(seen.map((e) => e.objectIds)).toEqual([[thCase], [missing]]);
