@@ -3,6 +3,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import { z } from 'zod';
 import { PARTICIPATING_COUNTRIES, ROLES, type Actor, type Role } from '../workflows/definitions.js';
+import { MIN_AUTH_SECRET_BYTES } from '../lib/config.js';
 import { HttpError } from './errors.js';
 import type { RateLimiter } from './rate-limit.js';
 
@@ -19,7 +20,11 @@ export interface AuthOptions {
   jwksUrl?: string;
   issuer?: string;
   audience?: string;
+  /** The longest validity a token may claim (exp − iat; exp − now without iat). Default 12 h. */
+  maxTokenLifetimeSeconds?: number;
 }
+
+export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 12 * 3600;
 
 /** Clock skew tolerated on exp, nbf and iat. */
 const CLOCK_TOLERANCE_SECONDS = 30;
@@ -53,6 +58,10 @@ export function createAuthenticator(options: AuthOptions): (req: Request) => Pro
         })()
       : undefined;
   if (!verify) throw new Error('authentication needs AUTH_SECRET or AUTH_JWKS_URL');
+  if (!options.jwksUrl && Buffer.byteLength(options.secret!, 'utf8') < MIN_AUTH_SECRET_BYTES) {
+    throw new Error(`AUTH_SECRET must be at least ${MIN_AUTH_SECRET_BYTES} bytes`);
+  }
+  const maxLifetime = options.maxTokenLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS;
 
   // A token verified once is valid until its exp (and after its nbf): its verdict is kept for a
   // little while, so a client's every request does not pay for the signature again.
@@ -79,6 +88,12 @@ export function createAuthenticator(options: AuthOptions): (req: Request) => Pro
     }
     const claims = Claims.safeParse(payload);
     if (!claims.success) throw unauthorized('the token lacks the sub, role or country claim');
+    // A stolen long-lived token stays useful for its whole life: cap what a token may claim.
+    const issuedAt = typeof payload.iat === 'number' ? payload.iat : now / 1000;
+    const tolerance = typeof payload.iat === 'number' ? 0 : CLOCK_TOLERANCE_SECONDS;
+    if (claims.data.exp - issuedAt > maxLifetime + tolerance) {
+      throw unauthorized(`the token is valid for longer than ${maxLifetime} seconds`);
+    }
     const { sub, name, role, country } = claims.data;
     const actor = { sub, name, role, country };
     if (verified.size >= CACHE_SIZE) verified.delete(verified.keys().next().value!);
@@ -97,7 +112,9 @@ export function requireAuth(authenticate: (req: Request) => Promise<Actor>, role
     res.locals.actor = actor;
     const allowed = limiter.take(actor.sub);
     if (!allowed.ok) {
-      throw new HttpError(429, 'RATE_LIMITED', 'too many requests; slow down', undefined, { 'Retry-After': String(allowed.retryAfterSeconds) });
+      throw new HttpError(429, 'RATE_LIMITED', 'too many requests; slow down', undefined, {
+        'Retry-After': String(allowed.retryAfterSeconds),
+      });
     }
     if (!roles.includes(actor.role)) throw new HttpError(403, 'FORBIDDEN', `this needs the role ${roles.join(' or ')}`);
     next();
@@ -105,11 +122,16 @@ export function requireAuth(authenticate: (req: Request) => Promise<Actor>, role
 }
 
 /** Mints an HS256 token with the contract's claims (dev tokens, tests). */
-export function signToken(secret: string, claims: { sub: string; role: Role; country: string; name?: string }, ttlSeconds = 12 * 3600): Promise<string> {
+export function signToken(
+  secret: string,
+  claims: { sub: string; role: Role; country: string; name?: string },
+  ttlSeconds = DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
+): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
   return new SignJWT({ role: claims.role, country: claims.country, ...(claims.name ? { name: claims.name } : {}) })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(claims.sub)
-    .setIssuedAt()
-    .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSeconds)
+    .setIssuedAt(now)
+    .setExpirationTime(now + ttlSeconds)
     .sign(new TextEncoder().encode(secret));
 }

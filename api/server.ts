@@ -74,7 +74,13 @@ export function buildApi(config: Config, database: Database, target: TemporalTar
     db: database.db,
     temporal,
     pingDatabase: database.ping,
-    authenticate: createAuthenticator({ ...config.auth, secret }),
+    authenticate: createAuthenticator({
+      secret,
+      jwksUrl: config.auth.jwksUrl,
+      issuer: config.auth.issuer,
+      audience: config.auth.audience,
+      maxTokenLifetimeSeconds: config.auth.maxTokenLifetimeSeconds,
+    }),
     timings: config.timings,
     http: config.http,
     audit: createAuditTrail(database.db),
@@ -83,11 +89,17 @@ export function buildApi(config: Config, database: Database, target: TemporalTar
     keyRing: protection.ring,
     codecCorsOrigins: config.protection.codecCorsOrigins,
     consoleDir: CONSOLE_DIST,
-    ...(dev && secret ? { devTokens: (claims, ttl) => signToken(secret, claims, ttl) } : {}),
+    ...(dev && secret ? { devTokens: (claims, ttl) => signToken(secret, claims, Math.min(ttl, config.auth.maxTokenLifetimeSeconds)) } : {}),
   });
   // Background duties of every API process: sealing the audit log, starting left-behind workflows.
   const stopSealer = startAuditSealer(database.db, audit.key);
-  const stopOutbox = startIntakeOutbox({ db: database.db, temporal, protect, timings: config.timings, concurrency: config.http.bulkConcurrency });
+  const stopOutbox = startIntakeOutbox({
+    db: database.db,
+    temporal,
+    protect,
+    timings: config.timings,
+    concurrency: config.http.bulkConcurrency,
+  });
   const stopBackground = async () => {
     await stopOutbox();
     await stopSealer();

@@ -32,6 +32,9 @@ const optionalString = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 
+/** HS256 keys shorter than the hash output can be guessed offline from one token. */
+export const MIN_AUTH_SECRET_BYTES = 32;
+
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('0.0.0.0'),
@@ -51,10 +54,14 @@ const envSchema = z.object({
   TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
   /** Bound on each call the API makes to Temporal, so a dead cluster yields a 503, not a hang. */
   TEMPORAL_CALL_TIMEOUT: duration(10_000),
-  AUTH_SECRET: optionalString,
+  AUTH_SECRET: optionalString.refine((v) => v === undefined || Buffer.byteLength(v, 'utf8') >= MIN_AUTH_SECRET_BYTES, {
+    message: `must be at least ${MIN_AUTH_SECRET_BYTES} bytes (e.g. openssl rand -base64 32)`,
+  }),
   AUTH_JWKS_URL: optionalString,
   AUTH_ISSUER: optionalString,
   AUTH_AUDIENCE: optionalString,
+  /** The longest a token may be valid (exp − iat, or exp − now without iat). */
+  AUTH_MAX_TOKEN_LIFETIME: duration(12 * 3600_000).refine((ms) => ms >= 60_000, 'must be at least 1m'),
   AUDIT_KEY: optionalString,
   /** "id:base64key,...": AES-256-GCM keys for Temporal payloads and document numbers; the first encrypts. */
   PAYLOAD_KEYS: optionalString,
@@ -152,13 +159,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       jwksUrl: e.AUTH_JWKS_URL,
       issuer: e.AUTH_ISSUER,
       audience: e.AUTH_AUDIENCE,
+      maxTokenLifetimeSeconds: Math.floor(e.AUTH_MAX_TOKEN_LIFETIME / 1000),
     },
-    http: { bodyLimit: e.BODY_LIMIT, bulkBodyLimit: e.BULK_BODY_LIMIT, bulkConcurrency: e.BULK_CONCURRENCY, rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE },
+    http: {
+      bodyLimit: e.BODY_LIMIT,
+      bulkBodyLimit: e.BULK_BODY_LIMIT,
+      bulkConcurrency: e.BULK_CONCURRENCY,
+      rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    },
     audit: { key: e.AUDIT_KEY },
     protection: {
       payloadKeys: e.PAYLOAD_KEYS,
       documentHashKey: e.DOCUMENT_HASH_KEY,
-      codecCorsOrigins: e.CODEC_CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
+      codecCorsOrigins: e.CODEC_CORS_ORIGINS.split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
     },
     /** How long a stopping process lets in-flight activities (worker) and requests (API) finish. */
     shutdown: { workerGraceMs: e.WORKER_SHUTDOWN_GRACE, apiGraceMs: e.API_SHUTDOWN_GRACE },

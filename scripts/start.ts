@@ -90,15 +90,16 @@ async function main(): Promise<void> {
       `  API            ${server.url}`,
       `  Console        ${server.url}/console/`,
       `  OpenAPI        ${server.url}/openapi.json`,
-      `  Temporal UI    ${devServer?.uiUrl ?? '(the cluster\'s own UI)'}`,
+      `  Temporal UI    ${devServer?.uiUrl ?? "(the cluster's own UI)"}`,
       `  Temporal       ${target.address} (namespace ${target.namespace})`,
       `  Case store     ${database.kind === 'pglite' ? `embedded PostgreSQL in ${config.database.embeddedDir}` : 'PostgreSQL (DATABASE_URL)'}`,
       '',
     ];
     if (secret) {
-      lines.push('  Dev tokens (12 h; `npm run token -- --sub ... --role ... --country ...` for others):');
+      const ttl = Math.min(12 * 3600, config.auth.maxTokenLifetimeSeconds);
+      lines.push(`  Dev tokens (${+(ttl / 3600).toFixed(2)} h; \`npm run token -- --sub ... --role ... --country ...\` for others):`);
       for (const user of DEV_USERS) {
-        lines.push(`  ${user.role.padEnd(10)} ${user.country}  ${await signToken(secret, user)}`);
+        lines.push(`  ${user.role.padEnd(10)} ${user.country}  ${await signToken(secret, user, ttl)}`);
       }
       lines.push('');
     }

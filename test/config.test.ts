@@ -4,7 +4,11 @@ import { ConfigError, loadConfig, parseDuration } from '../lib/config.js';
 describe('configuration', () => {
   it('has working defaults for the zero-setup start', () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ port: 3000, database: { url: undefined }, temporal: { address: undefined, namespace: 'default', taskQueue: 'repatriation-cases' } });
+    expect(config).toMatchObject({
+      port: 3000,
+      database: { url: undefined },
+      temporal: { address: undefined, namespace: 'default', taskQueue: 'repatriation-cases' },
+    });
     const day = 86_400_000;
     expect(config.timings).toEqual({
       identityMs: 7 * day,
@@ -37,5 +41,18 @@ describe('configuration', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
     expect(() => loadConfig({ APPROVAL_DEADLINE: 'soon' })).toThrow(/APPROVAL_DEADLINE: not a duration/);
     expect(() => loadConfig({ TEMPORAL_TLS_CERT_PATH: '/x.pem' })).toThrow(/TEMPORAL_TLS_KEY_PATH/);
+  });
+
+  it('refuses an AUTH_SECRET shorter than 32 bytes', () => {
+    expect(() => loadConfig({ AUTH_SECRET: 'twelve-chars' })).toThrow(ConfigError);
+    expect(() => loadConfig({ AUTH_SECRET: 'twelve-chars' })).toThrow(/AUTH_SECRET: must be at least 32 bytes/);
+    expect(loadConfig({ AUTH_SECRET: 'x'.repeat(32) }).auth.secret).toBe('x'.repeat(32));
+  });
+
+  it('caps token lifetimes at AUTH_MAX_TOKEN_LIFETIME, 12 h by default', () => {
+    expect(loadConfig({}).auth.maxTokenLifetimeSeconds).toBe(12 * 3600);
+    expect(loadConfig({ AUTH_MAX_TOKEN_LIFETIME: '1h' }).auth.maxTokenLifetimeSeconds).toBe(3600);
+    expect(() => loadConfig({ AUTH_MAX_TOKEN_LIFETIME: 'forever' })).toThrow(/AUTH_MAX_TOKEN_LIFETIME/);
+    expect(() => loadConfig({ AUTH_MAX_TOKEN_LIFETIME: '10s' })).toThrow(/AUTH_MAX_TOKEN_LIFETIME/);
   });
 });

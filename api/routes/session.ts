@@ -1,4 +1,5 @@
 import type { Request } from 'express';
+import { decodeJwt } from 'jose';
 import { z } from 'zod';
 import { DEV_USERS } from '../../lib/dev-users.js';
 import type { AppDeps } from '../app.js';
@@ -16,7 +17,9 @@ export const Me = z.strictObject({
   country: z.string(),
   permissions: z
     .record(z.string(), Side.nullable())
-    .describe('the routes ("post /v1/cases/:id/screening") this role may call, each with the side of the case or transfer it must be on (null: no object)'),
+    .describe(
+      'the routes ("post /v1/cases/:id/screening") this role may call, each with the side of the case or transfer it must be on (null: no object)',
+    ),
 });
 
 /** The part of the policy that applies to `role`: what the console offers is derived from it. */
@@ -32,7 +35,11 @@ const DevUser = z.strictObject({ sub: z.string(), name: z.string(), role: Role, 
 const DevTokenBody = z.strictObject({
   role: Role,
   country: Country,
-  sub: z.string().trim().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/i, 'letters, digits, dot, dash or underscore').optional(),
+  sub: z
+    .string()
+    .trim()
+    .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/i, 'letters, digits, dot, dash or underscore')
+    .optional(),
   name: z.string().trim().min(1).max(100).optional(),
 });
 const DEV_TOKEN_TTL_SECONDS = 12 * 3600;
@@ -49,7 +56,13 @@ export function sessionRoutes({ devTokens }: AppDeps) {
       responses: { 200: { description: 'the caller', schema: Me }, ...errorResponses(401) },
       handler: async ({ actor }) => ({
         status: 200,
-        body: { sub: actor.sub, name: actor.name ?? null, role: actor.role, country: actor.country, permissions: permissionsOf(actor.role) },
+        body: {
+          sub: actor.sub,
+          name: actor.name ?? null,
+          role: actor.role,
+          country: actor.country,
+          permissions: permissionsOf(actor.role),
+        },
       }),
     }),
   ];
@@ -84,7 +97,9 @@ export function sessionRoutes({ devTokens }: AppDeps) {
         const sub = body.sub ?? known?.sub ?? `${body.country.toLowerCase()}-${body.role}`;
         const name = body.name ?? known?.name ?? `${body.country} ${body.role}`;
         const token = await devTokens({ sub, name, role: body.role, country: body.country }, DEV_TOKEN_TTL_SECONDS);
-        return { status: 201, body: { token, expiresAt: new Date(Date.now() + DEV_TOKEN_TTL_SECONDS * 1000).toISOString() } };
+        // The system may cap the lifetime below the one asked for: the token says what it got.
+        const { exp } = decodeJwt(token);
+        return { status: 201, body: { token, expiresAt: new Date((exp ?? 0) * 1000).toISOString() } };
       },
     }),
   ];
