@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { PARTICIPATING_COUNTRIES, ROLES, type Actor, type Role } from '../workflows/definitions.js';
 import { MIN_AUTH_SECRET_BYTES } from '../lib/config.js';
 import { HttpError } from './errors.js';
-import type { RateLimiter } from './rate-limit.js';
+import { addressKey, clientAddress, type RateLimiter } from './rate-limit.js';
 
 const Claims = z.object({
   sub: z.string().min(1).max(200),
@@ -106,16 +106,45 @@ export function createAuthenticator(options: AuthOptions): (req: Request) => Pro
   };
 }
 
+export interface AuthenticationGuard {
+  /** Requests per client address, taken before the token is looked at. */
+  perAddress: RateLimiter;
+  /** Failed authentications per client address; once spent, requests are refused unverified. */
+  failures: RateLimiter;
+}
+
+const tooMany = (retryAfterSeconds: number, message = 'too many requests; slow down') =>
+  new HttpError(429, 'RATE_LIMITED', message, undefined, { 'Retry-After': String(retryAfterSeconds) });
+
+/**
+ * Wraps authentication with the client address's limits, so a flood of requests (with bad tokens
+ * or none) is refused before any token is verified or any failure is logged.
+ */
+export function guardAuthentication(
+  authenticate: (req: Request) => Promise<Actor>,
+  guard: AuthenticationGuard,
+): (req: Request) => Promise<Actor> {
+  return async (req) => {
+    const key = addressKey(clientAddress(req));
+    const allowed = guard.perAddress.take(key);
+    if (!allowed.ok) throw tooMany(allowed.retryAfterSeconds);
+    const failing = guard.failures.check(key);
+    if (!failing.ok) throw tooMany(failing.retryAfterSeconds, 'too many failed authentications from this address; slow down');
+    try {
+      return await authenticate(req);
+    } catch (err) {
+      if (err instanceof HttpError && err.status === 401) guard.failures.take(key);
+      throw err;
+    }
+  };
+}
+
 export function requireAuth(authenticate: (req: Request) => Promise<Actor>, roles: readonly Role[], limiter: RateLimiter) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const actor = await authenticate(req);
     res.locals.actor = actor;
     const allowed = limiter.take(actor.sub);
-    if (!allowed.ok) {
-      throw new HttpError(429, 'RATE_LIMITED', 'too many requests; slow down', undefined, {
-        'Retry-After': String(allowed.retryAfterSeconds),
-      });
-    }
+    if (!allowed.ok) throw tooMany(allowed.retryAfterSeconds);
     if (!roles.includes(actor.role)) throw new HttpError(403, 'FORBIDDEN', `this needs the role ${roles.join(' or ')}`);
     next();
   };

@@ -14,6 +14,7 @@ import { lazyClient, targetFromConfig, type TemporalTarget } from '../lib/tempor
 import { createApp } from './app.js';
 import { createAuditTrail, startAuditSealer } from './audit.js';
 import { createAuthenticator, signToken } from './auth.js';
+import type { AuthFailureLog } from './auth-failures.js';
 import { CONSOLE_DIST } from './console.js';
 import type { CaseEventFeed } from './event-feed.js';
 import { startIntakeOutbox } from './intake.js';
@@ -44,7 +45,8 @@ export function listen(app: Express, port: number, host: string): Promise<Runnin
             const force = setTimeout(() => server.closeAllConnections(), graceMs).unref();
             server.close(() => {
               clearTimeout(force);
-              done();
+              // Failed authentications counted but not yet written.
+              void ((app.locals.authFailures as AuthFailureLog | undefined)?.flush() ?? Promise.resolve()).finally(done);
             });
             server.closeIdleConnections();
           }),

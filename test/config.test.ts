@@ -55,4 +55,32 @@ describe('configuration', () => {
     expect(() => loadConfig({ AUTH_MAX_TOKEN_LIFETIME: 'forever' })).toThrow(/AUTH_MAX_TOKEN_LIFETIME/);
     expect(() => loadConfig({ AUTH_MAX_TOKEN_LIFETIME: '10s' })).toThrow(/AUTH_MAX_TOKEN_LIFETIME/);
   });
+
+  it('trusts no proxy unless TRUST_PROXY names them (addresses, CIDRs, ranges) or a hop count', () => {
+    expect(loadConfig({}).http.trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '' }).http.trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '1' }).http.trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 192.0.2.7,loopback, 2001:db8::/32' }).http.trustProxy).toEqual([
+      '10.0.0.0/8',
+      '192.0.2.7',
+      'loopback',
+      '2001:db8::/32',
+    ]);
+    for (const bad of ['true', 'everyone', '10.0.0.0/33', 'proxy.internal']) {
+      expect(() => loadConfig({ TRUST_PROXY: bad }), bad).toThrow(/TRUST_PROXY/);
+    }
+  });
+
+  it('limits per client address before authentication', () => {
+    expect(loadConfig({}).http).toMatchObject({
+      rateLimitPerMinute: 1200,
+      rateLimitPerAddressPerMinute: 6000,
+      authFailuresPerAddressPerMinute: 120,
+    });
+    expect(loadConfig({ RATE_LIMIT_PER_ADDRESS_PER_MINUTE: '50', AUTH_FAILURES_PER_ADDRESS_PER_MINUTE: '5' }).http).toMatchObject({
+      rateLimitPerAddressPerMinute: 50,
+      authFailuresPerAddressPerMinute: 5,
+    });
+    expect(() => loadConfig({ RATE_LIMIT_PER_ADDRESS_PER_MINUTE: '0' })).toThrow(/RATE_LIMIT_PER_ADDRESS_PER_MINUTE/);
+  });
 });

@@ -6,7 +6,7 @@ import type { Request } from 'express';
 import { SignJWT, exportJWK, generateKeyPair, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthenticator } from '../api/auth.js';
-import { createRateLimiter } from '../api/rate-limit.js';
+import { addressKey, createRateLimiter } from '../api/rate-limit.js';
 
 const request = (token?: string) =>
   ({ get: (name: string) => (name.toLowerCase() === 'authorization' && token ? `Bearer ${token}` : undefined) }) as unknown as Request;
@@ -145,5 +145,24 @@ describe('rate limit', () => {
     t += 1000;
     expect(limiter.take('alice').ok).toBe(true);
     expect(limiter.take('alice').ok).toBe(false);
+  });
+
+  it('checks a key without taking from it', () => {
+    const limiter = createRateLimiter(2, () => 0);
+    expect(limiter.check('a').ok).toBe(true);
+    limiter.take('a');
+    expect(limiter.check('a').ok).toBe(true);
+    expect(limiter.check('a').ok).toBe(true);
+    limiter.take('a');
+    expect(limiter.check('a')).toEqual({ ok: false, retryAfterSeconds: 30 });
+  });
+
+  it('limits an IPv6 client by its /64 and an IPv4-mapped one by its IPv4 address', () => {
+    expect(addressKey('2001:db8:1:2:aaaa::1')).toBe('2001:db8:1:2::/64');
+    expect(addressKey('2001:db8:1:2:bbbb:cccc:dddd:eeee')).toBe('2001:db8:1:2::/64');
+    expect(addressKey('2001:db8::7')).toBe('2001:db8:0:0::/64');
+    expect(addressKey('::1')).toBe('0:0:0:0::/64');
+    expect(addressKey('::ffff:203.0.113.9')).toBe('203.0.113.9');
+    expect(addressKey('203.0.113.9')).toBe('203.0.113.9');
   });
 });

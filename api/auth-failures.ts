@@ -1,0 +1,89 @@
+// Failed authentications in the audit log without letting a flood of them flood it: the first
+// failure from a client address is logged at once; the ones after it in the same window are
+// counted and logged as one entry when the window closes.
+import type { AuditEntry } from '../db/audit.js';
+import { log } from '../lib/log.js';
+import type { AuditTrail } from './audit.js';
+import { addressKey } from './rate-limit.js';
+
+export interface AuthFailureLog extends AuditTrail {
+  /** Writes the counts of open windows now (on shutdown). */
+  flush(): Promise<void>;
+}
+
+interface Window {
+  ip: string;
+  since: string;
+  last: string;
+  count: number;
+  routes: Set<string>;
+  timer: NodeJS.Timeout;
+}
+
+const MAX_WINDOWS = 10_000;
+
+export function aggregateAuthFailures(audit: AuditTrail, windowMs = 60_000): AuthFailureLog {
+  const windows = new Map<string, Window>();
+  const written = new Set<Promise<void>>();
+
+  const close = (key: string, window: Window): void => {
+    clearTimeout(window.timer);
+    if (windows.get(key) === window) windows.delete(key);
+    if (window.count === 0) return;
+    const entry: AuditEntry = {
+      at: window.last,
+      actor: null,
+      action: 'auth.failed',
+      objectIds: [],
+      outcome: 'denied',
+      scopeCountries: [],
+      details: {
+        ip: window.ip,
+        count: window.count,
+        since: window.since,
+        until: window.last,
+        routes: [...window.routes],
+        aggregated: true,
+      },
+    };
+    const write = audit
+      .record(entry)
+      .catch((err: unknown) => log.error('could not log counted failed authentications', { count: window.count, error: String(err) }))
+      .finally(() => written.delete(write));
+    written.add(write);
+  };
+
+  return {
+    record(entry) {
+      if (entry.action !== 'auth.failed') return audit.record(entry);
+      const ip = typeof entry.details?.ip === 'string' ? entry.details.ip : 'unknown';
+      const key = addressKey(ip);
+      const open = windows.get(key);
+      if (open) {
+        open.count++;
+        open.last = entry.at;
+        if (typeof entry.details?.route === 'string' && open.routes.size < 20) open.routes.add(entry.details.route);
+        return Promise.resolve();
+      }
+      if (windows.size >= MAX_WINDOWS) {
+        const [oldestKey, oldest] = windows.entries().next().value!;
+        close(oldestKey, oldest);
+      }
+      const window: Window = {
+        ip,
+        since: entry.at,
+        last: entry.at,
+        count: 0,
+        routes: new Set(),
+        timer: undefined as unknown as NodeJS.Timeout,
+      };
+      window.timer = setTimeout(() => close(key, window), windowMs).unref();
+      windows.set(key, window);
+      return audit.record({ ...entry, details: { ...entry.details, count: 1 } });
+    },
+    async flush() {
+      for (const [key, window] of [...windows]) close(key, window);
+      await Promise.all([...written]);
+    },
+  };
+}
