@@ -24,7 +24,7 @@ import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { operationRoutes } from './routes/operations.js';
 import { safeguardRoutes } from './routes/safeguards.js';
-import { sessionRoutes } from './routes/session.js';
+import { devRoutesGuard, sessionRoutes } from './routes/session.js';
 import { statsRoutes } from './routes/stats.js';
 import { transferRoutes } from './routes/transfers.js';
 import { worklistRoutes } from './routes/worklists.js';
@@ -191,6 +191,7 @@ export function createApp(deps: AppDeps) {
   app.use(accessLog);
   app.use('/codec', codecCors(deps.codecCorsOrigins ?? []));
   if (deps.consoleDir) app.use(consoleRouter(deps.consoleDir));
+  app.use('/v1/dev', devRoutesGuard);
   const router = express.Router();
   mount(router, routes, {
     bodyLimit: deps.http.bodyLimit,

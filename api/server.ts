@@ -7,7 +7,7 @@ import { migrate } from '../db/migrate.js';
 import { encryptedDataConverter } from '../lib/codec.js';
 import { fieldProtection } from '../lib/crypto.js';
 import { resolveAuditKey, resolveAuthSecret, resolveProtection } from '../lib/secrets.js';
-import { loadConfig, type Config } from '../lib/config.js';
+import { loadConfig, requireAuthConfiguration, type Config } from '../lib/config.js';
 import { surviveDatabaseOutages } from '../lib/database-errors.js';
 import { log } from '../lib/log.js';
 import { lazyClient, targetFromConfig, type TemporalTarget } from '../lib/temporal.js';
@@ -57,13 +57,14 @@ export function listen(app: Express, port: number, host: string): Promise<Runnin
 
 /** Builds the API from configuration, for this entry point and the all-in-one starter. */
 export function buildApi(config: Config, database: Database, target: TemporalTarget) {
+  requireAuthConfiguration(config, 'the API');
   const protection = resolveProtection(config);
   if (protection.dev) log.warn('PAYLOAD_KEYS or DOCUMENT_HASH_KEY is not set: using development keys from the data folder');
   const dataConverter = encryptedDataConverter(protection.ring);
   const protect = fieldProtection(protection.ring, protection.documentHashKey);
   const { client, connection } = lazyClient(target, dataConverter);
   const { secret, dev } = resolveAuthSecret(config);
-  if (dev) log.warn('AUTH_SECRET is not set: using a development secret from the data folder');
+  if (dev) log.warn('AUTH_DEV_MODE: using a development secret from the data folder and serving the development sign-in to this machine');
   const audit = resolveAuditKey(config);
   if (audit.dev) log.warn('AUDIT_KEY is not set: using a development key from the data folder');
   const temporal = createTemporalGateway({
@@ -112,6 +113,7 @@ export function buildApi(config: Config, database: Database, target: TemporalTar
 async function main(): Promise<void> {
   surviveDatabaseOutages('api');
   const config = loadConfig();
+  requireAuthConfiguration(config, 'npm run api');
   if (!config.database.url) throw new Error('npm run api needs DATABASE_URL (the embedded database serves one process: use npm start)');
   const target = targetFromConfig(config, '127.0.0.1:7233');
   const database = await openDatabase(config.database);

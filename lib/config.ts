@@ -33,6 +33,11 @@ const optionalString = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 
+const flag = z
+  .enum(['', '0', '1', 'false', 'true'])
+  .optional()
+  .transform((v) => v === '1' || v === 'true');
+
 /** HS256 keys shorter than the hash output can be guessed offline from one token. */
 export const MIN_AUTH_SECRET_BYTES = 32;
 
@@ -93,6 +98,8 @@ const envSchema = z.object({
   AUTH_JWKS_URL: optionalString,
   AUTH_ISSUER: optionalString,
   AUTH_AUDIENCE: optionalString,
+  /** Serve with a development secret and the development sign-in when no auth is configured. */
+  AUTH_DEV_MODE: flag,
   /** The longest a token may be valid (exp − iat, or exp − now without iat). */
   AUTH_MAX_TOKEN_LIFETIME: duration(12 * 3600_000).refine((ms) => ms >= 60_000, 'must be at least 1m'),
   /** Failed authentications per client address per minute; past them, 429 before verifying. */
@@ -145,6 +152,18 @@ export type Config = ReturnType<typeof loadConfig>;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
+}
+
+/**
+ * Entry points that serve the API call this first: without AUTH_SECRET or AUTH_JWKS_URL they
+ * refuse to start, unless development mode is asked for.
+ */
+export function requireAuthConfiguration(config: Pick<Config, 'auth'>, command: string): void {
+  if (config.auth.secret || config.auth.jwksUrl || config.auth.devMode) return;
+  throw new ConfigError(
+    `${command} needs AUTH_SECRET (at least ${MIN_AUTH_SECRET_BYTES} bytes) or AUTH_JWKS_URL; ` +
+      'set AUTH_DEV_MODE=1 to run with a development secret from DATA_DIR and the development sign-in instead',
+  );
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
@@ -208,6 +227,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       jwksUrl: e.AUTH_JWKS_URL,
       issuer: e.AUTH_ISSUER,
       audience: e.AUTH_AUDIENCE,
+      devMode: e.AUTH_DEV_MODE,
       maxTokenLifetimeSeconds: Math.floor(e.AUTH_MAX_TOKEN_LIFETIME / 1000),
     },
     http: {

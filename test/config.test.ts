@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, parseDuration } from '../lib/config.js';
+import { ConfigError, loadConfig, parseDuration, requireAuthConfiguration } from '../lib/config.js';
 
 describe('configuration', () => {
   it('has working defaults for the zero-setup start', () => {
@@ -82,5 +82,17 @@ describe('configuration', () => {
       authFailuresPerAddressPerMinute: 5,
     });
     expect(() => loadConfig({ RATE_LIMIT_PER_ADDRESS_PER_MINUTE: '0' })).toThrow(/RATE_LIMIT_PER_ADDRESS_PER_MINUTE/);
+  });
+
+  it('needs AUTH_SECRET or AUTH_JWKS_URL to serve, unless AUTH_DEV_MODE is set', () => {
+    expect(() => requireAuthConfiguration(loadConfig({}), 'npm run api')).toThrow(ConfigError);
+    expect(() => requireAuthConfiguration(loadConfig({}), 'npm run api')).toThrow(
+      /npm run api needs AUTH_SECRET .* or AUTH_JWKS_URL.*AUTH_DEV_MODE=1/,
+    );
+    expect(() => requireAuthConfiguration(loadConfig({ AUTH_DEV_MODE: '0' }), 'npm run api')).toThrow(ConfigError);
+    expect(() => requireAuthConfiguration(loadConfig({ AUTH_DEV_MODE: '1' }), 'npm run api')).not.toThrow();
+    expect(() => requireAuthConfiguration(loadConfig({ AUTH_SECRET: 'x'.repeat(32) }), 'npm run api')).not.toThrow();
+    expect(() => requireAuthConfiguration(loadConfig({ AUTH_JWKS_URL: 'https://idp.example/jwks.json' }), 'npm run api')).not.toThrow();
+    expect(() => loadConfig({ AUTH_DEV_MODE: 'yes' })).toThrow(/AUTH_DEV_MODE/);
   });
 });
