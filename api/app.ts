@@ -198,6 +198,7 @@ export function createApp(deps: AppDeps) {
     authenticate: guardAuthentication(deps.authenticate, {
       perAddress: createRateLimiter(deps.http.rateLimitPerAddressPerMinute ?? DEFAULT_RATE_LIMIT_PER_ADDRESS_PER_MINUTE),
       failures: createRateLimiter(deps.http.authFailuresPerAddressPerMinute ?? DEFAULT_AUTH_FAILURES_PER_ADDRESS_PER_MINUTE),
+      onRefused: (address) => auditTrail.refused(address),
     }),
     rateLimiter: createRateLimiter(deps.http.rateLimitPerMinute),
     loadCase: (id) => getCaseScope(deps.db, id),

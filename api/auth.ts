@@ -111,6 +111,8 @@ export interface AuthenticationGuard {
   perAddress: RateLimiter;
   /** Failed authentications per client address; once spent, requests are refused unverified. */
   failures: RateLimiter;
+  /** Told of each request refused unverified, with its client address (for the audit log). */
+  onRefused?: (address: string) => void;
 }
 
 const tooMany = (retryAfterSeconds: number, message = 'too many requests; slow down') =>
@@ -125,11 +127,15 @@ export function guardAuthentication(
   guard: AuthenticationGuard,
 ): (req: Request) => Promise<Actor> {
   return async (req) => {
-    const key = addressKey(clientAddress(req));
+    const address = clientAddress(req);
+    const key = addressKey(address);
     const allowed = guard.perAddress.take(key);
     if (!allowed.ok) throw tooMany(allowed.retryAfterSeconds);
     const failing = guard.failures.check(key);
-    if (!failing.ok) throw tooMany(failing.retryAfterSeconds, 'too many failed authentications from this address; slow down');
+    if (!failing.ok) {
+      guard.onRefused?.(address);
+      throw tooMany(failing.retryAfterSeconds, 'too many failed authentications from this address; slow down');
+    }
     try {
       return await authenticate(req);
     } catch (err) {

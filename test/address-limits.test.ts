@@ -65,11 +65,12 @@ describe('failed authentications from one address', () => {
     expect((await api.call('get', '/v1/stats', { as: u.khOfficer, headers: { 'X-Forwarded-For': ip } })).status).toBe(429);
     expect((await api.call('get', '/v1/stats', { as: u.khOfficer, headers: { 'X-Forwarded-For': uniqueAddress() } })).status).toBe(200);
 
-    // The first failure at once; the other 19 as one entry when the window closes.
+    // The first failure at once; the other 19, and the 281 requests refused unverified, as one
+    // entry when the window closes.
     await expect.poll(async () => (await failuresFrom(ip)).length, { timeout: 30_000 }).toBe(2);
     const rows = await failuresFrom(ip);
     expect(rows.map((r) => (r.details as { count: number }).count)).toEqual([1, 19]);
-    expect(rows[1].details).toMatchObject({ aggregated: true, routes: ['/v1/stats'] });
+    expect(rows[1].details).toMatchObject({ aggregated: true, refusedUnverified: 281, routes: ['/v1/stats'] });
   });
 
   it('every request from one address counts against its limit before its token is looked at', async () => {
