@@ -51,6 +51,8 @@ export interface AppDeps {
   };
   /** How long failed authentications from one address are counted into one audit entry (default 1 min). */
   authFailureWindowMs?: number;
+  /** The rate limits' clock; tests hold it still so that no allowance refills during a test. */
+  rateLimitClock?: () => number;
   audit: AuditTrail;
   /** Decrypts document numbers for answers; encrypts and fingerprints them at intake. */
   protect: FieldProtection;
@@ -196,11 +198,17 @@ export function createApp(deps: AppDeps) {
   mount(router, routes, {
     bodyLimit: deps.http.bodyLimit,
     authenticate: guardAuthentication(deps.authenticate, {
-      perAddress: createRateLimiter(deps.http.rateLimitPerAddressPerMinute ?? DEFAULT_RATE_LIMIT_PER_ADDRESS_PER_MINUTE),
-      failures: createRateLimiter(deps.http.authFailuresPerAddressPerMinute ?? DEFAULT_AUTH_FAILURES_PER_ADDRESS_PER_MINUTE),
+      perAddress: createRateLimiter(
+        deps.http.rateLimitPerAddressPerMinute ?? DEFAULT_RATE_LIMIT_PER_ADDRESS_PER_MINUTE,
+        deps.rateLimitClock,
+      ),
+      failures: createRateLimiter(
+        deps.http.authFailuresPerAddressPerMinute ?? DEFAULT_AUTH_FAILURES_PER_ADDRESS_PER_MINUTE,
+        deps.rateLimitClock,
+      ),
       onRefused: (address) => auditTrail.refused(address),
     }),
-    rateLimiter: createRateLimiter(deps.http.rateLimitPerMinute),
+    rateLimiter: createRateLimiter(deps.http.rateLimitPerMinute, deps.rateLimitClock),
     loadCase: (id) => getCaseScope(deps.db, id),
     loadTransfer: async (id) => (await getTransfer(deps.db, id)) ?? undefined,
   });
