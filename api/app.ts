@@ -6,9 +6,12 @@ import type { Db } from '../db/client.js';
 import { getTransfer } from '../db/transfers.js';
 import type { Limits } from '../lib/config.js';
 import type { FieldProtection, KeyRing } from '../lib/crypto.js';
+import { DEFAULT_AUTH_FAILURES_PER_ADDRESS_PER_MINUTE, DEFAULT_RATE_LIMIT_PER_ADDRESS_PER_MINUTE } from '../lib/config.js';
 import { log } from '../lib/log.js';
 import type { Actor, CaseTimings, Role } from '../workflows/definitions.js';
 import type { AuditTrail } from './audit.js';
+import { guardAuthentication } from './auth.js';
+import { aggregateAuthFailures } from './auth-failures.js';
 import { consoleRouter } from './console.js';
 import { createErrorMiddleware, HttpError, notFound } from './errors.js';
 import { CaseEventFeed } from './event-feed.js';
@@ -22,7 +25,7 @@ import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { operationRoutes } from './routes/operations.js';
 import { safeguardRoutes } from './routes/safeguards.js';
-import { sessionRoutes } from './routes/session.js';
+import { devRoutesGuard, sessionRoutes } from './routes/session.js';
 import { statsRoutes } from './routes/stats.js';
 import { transferRoutes } from './routes/transfers.js';
 import { worklistRoutes } from './routes/worklists.js';
@@ -34,7 +37,23 @@ export interface AppDeps {
   pingDatabase: () => Promise<void>;
   authenticate: (req: Request) => Promise<Actor>;
   timings: CaseTimings;
-  http: { bodyLimit: string; bulkBodyLimit: string; bulkConcurrency: number; rateLimitPerMinute: number };
+  http: {
+    bodyLimit: string;
+    bulkBodyLimit: string;
+    bulkConcurrency: number;
+    /** Per user, after authentication. */
+    rateLimitPerMinute: number;
+    /** Per client address, before authentication; default DEFAULT_RATE_LIMIT_PER_ADDRESS_PER_MINUTE. */
+    rateLimitPerAddressPerMinute?: number;
+    /** Failed authentications per client address before its requests are refused unverified. */
+    authFailuresPerAddressPerMinute?: number;
+    /** Express's `trust proxy`: false (default: the socket's address is the client's), hops, or proxies. */
+    trustProxy?: false | number | string[];
+  };
+  /** How long failed authentications from one address are counted into one audit entry (default 1 min). */
+  authFailureWindowMs?: number;
+  /** The rate limits' clock; tests hold it still so that no allowance refills during a test. */
+  rateLimitClock?: () => number;
   audit: AuditTrail;
   /** Decrypts document numbers for answers; encrypts and fingerprints them at intake. */
   protect: FieldProtection;
@@ -112,12 +131,19 @@ function codecCors(origins: string[]) {
 
 /** A known path asked with a method it does not take: 405 with the methods it does take. */
 function methodNotAllowed(routes: RouteSpec[]) {
-  const paths = routes.map((r) => ({ method: r.method.toUpperCase(), pattern: new RegExp('^' + r.path.replace(/:(\w+)/g, '[^/]+') + '/?$') }));
+  const paths = routes.map((r) => ({
+    method: r.method.toUpperCase(),
+    pattern: new RegExp('^' + r.path.replace(/:(\w+)/g, '[^/]+') + '/?$'),
+  }));
   return (req: Request, _res: Response, next: NextFunction): void => {
     const methods = [...new Set(paths.filter((p) => p.pattern.test(req.path)).map((p) => p.method))];
     if (methods.length === 0) return next();
     if (methods.includes('GET')) methods.push('HEAD');
-    next(new HttpError(405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed here; use ${methods.join(' or ')}`, undefined, { Allow: methods.join(', ') }));
+    next(
+      new HttpError(405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed here; use ${methods.join(' or ')}`, undefined, {
+        Allow: methods.join(', '),
+      }),
+    );
   };
 }
 
@@ -140,7 +166,10 @@ export function createApp(deps: AppDeps) {
     ...auditRoutes(deps),
     ...codecRoutes(deps),
     ...worklistRoutes(deps),
-    ...eventRoutes(deps, feed, { heartbeatMs: deps.stream?.heartbeatMs ?? 15_000, maxBufferedBytes: deps.stream?.maxBufferedBytes ?? 4 << 20 }),
+    ...eventRoutes(deps, feed, {
+      heartbeatMs: deps.stream?.heartbeatMs ?? 15_000,
+      maxBufferedBytes: deps.stream?.maxBufferedBytes ?? 4 << 20,
+    }),
     ...sessionRoutes(deps),
   ];
   let document: unknown;
@@ -158,18 +187,31 @@ export function createApp(deps: AppDeps) {
 
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', deps.http.trustProxy ?? false);
+  const auditTrail = aggregateAuthFailures(deps.audit, deps.authFailureWindowMs);
   app.locals.routes = routes;
+  app.locals.authFailures = auditTrail;
   app.locals.eventFeed = feed;
   app.use(securityHeaders);
   app.use(accessLog);
   app.use('/codec', codecCors(deps.codecCorsOrigins ?? []));
   if (deps.consoleDir) app.use(consoleRouter(deps.consoleDir));
+  app.use('/v1/dev', devRoutesGuard);
   const router = express.Router();
   mount(router, routes, {
     bodyLimit: deps.http.bodyLimit,
-    authenticate: deps.authenticate,
-    rateLimiter: createRateLimiter(deps.http.rateLimitPerMinute),
+    authenticate: guardAuthentication(deps.authenticate, {
+      perAddress: createRateLimiter(
+        deps.http.rateLimitPerAddressPerMinute ?? DEFAULT_RATE_LIMIT_PER_ADDRESS_PER_MINUTE,
+        deps.rateLimitClock,
+      ),
+      failures: createRateLimiter(
+        deps.http.authFailuresPerAddressPerMinute ?? DEFAULT_AUTH_FAILURES_PER_ADDRESS_PER_MINUTE,
+        deps.rateLimitClock,
+      ),
+      onRefused: (address) => auditTrail.refused(address),
+    }),
+    rateLimiter: createRateLimiter(deps.http.rateLimitPerMinute, deps.rateLimitClock),
     loadCase: (id) => getCaseScope(deps.db, id),
     loadTransfer: async (id) => (await getTransfer(deps.db, id)) ?? undefined,
     audit: deps.audit,
@@ -179,6 +221,6 @@ export function createApp(deps: AppDeps) {
   app.use(() => {
     throw notFound('route');
   });
-  app.use(createErrorMiddleware(deps.audit));
+  app.use(createErrorMiddleware(auditTrail));
   return app;
 }

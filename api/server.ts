@@ -7,13 +7,14 @@ import { migrate } from '../db/migrate.js';
 import { encryptedDataConverter } from '../lib/codec.js';
 import { fieldProtection } from '../lib/crypto.js';
 import { resolveAuditKey, resolveAuthSecret, resolveProtection } from '../lib/secrets.js';
-import { loadConfig, type Config } from '../lib/config.js';
+import { loadConfig, requireAuthConfiguration, type Config } from '../lib/config.js';
 import { surviveDatabaseOutages } from '../lib/database-errors.js';
 import { log } from '../lib/log.js';
 import { lazyClient, targetFromConfig, type TemporalTarget } from '../lib/temporal.js';
 import { createApp } from './app.js';
 import { createAuditTrail, startAuditSealer } from './audit.js';
 import { createAuthenticator, signToken } from './auth.js';
+import type { AuthFailureLog } from './auth-failures.js';
 import { CONSOLE_DIST } from './console.js';
 import type { CaseEventFeed } from './event-feed.js';
 import { startIntakeOutbox } from './intake.js';
@@ -44,7 +45,8 @@ export function listen(app: Express, port: number, host: string): Promise<Runnin
             const force = setTimeout(() => server.closeAllConnections(), graceMs).unref();
             server.close(() => {
               clearTimeout(force);
-              done();
+              // Failed authentications counted but not yet written.
+              void ((app.locals.authFailures as AuthFailureLog | undefined)?.flush() ?? Promise.resolve()).finally(done);
             });
             server.closeIdleConnections();
           }),
@@ -55,13 +57,14 @@ export function listen(app: Express, port: number, host: string): Promise<Runnin
 
 /** Builds the API from configuration, for this entry point and the all-in-one starter. */
 export function buildApi(config: Config, database: Database, target: TemporalTarget) {
+  requireAuthConfiguration(config, 'the API');
   const protection = resolveProtection(config);
   if (protection.dev) log.warn('PAYLOAD_KEYS or DOCUMENT_HASH_KEY is not set: using development keys from the data folder');
   const dataConverter = encryptedDataConverter(protection.ring);
   const protect = fieldProtection(protection.ring, protection.documentHashKey);
   const { client, connection } = lazyClient(target, dataConverter);
   const { secret, dev } = resolveAuthSecret(config);
-  if (dev) log.warn('AUTH_SECRET is not set: using a development secret from the data folder');
+  if (dev) log.warn('AUTH_DEV_MODE: using a development secret from the data folder and serving the development sign-in to this machine');
   const audit = resolveAuditKey(config);
   if (audit.dev) log.warn('AUDIT_KEY is not set: using a development key from the data folder');
   const temporal = createTemporalGateway({
@@ -74,7 +77,13 @@ export function buildApi(config: Config, database: Database, target: TemporalTar
     db: database.db,
     temporal,
     pingDatabase: database.ping,
-    authenticate: createAuthenticator({ ...config.auth, secret }),
+    authenticate: createAuthenticator({
+      secret,
+      jwksUrl: config.auth.jwksUrl,
+      issuer: config.auth.issuer,
+      audience: config.auth.audience,
+      maxTokenLifetimeSeconds: config.auth.maxTokenLifetimeSeconds,
+    }),
     timings: config.timings,
     limits: config.limits,
     http: config.http,
@@ -84,11 +93,17 @@ export function buildApi(config: Config, database: Database, target: TemporalTar
     keyRing: protection.ring,
     codecCorsOrigins: config.protection.codecCorsOrigins,
     consoleDir: CONSOLE_DIST,
-    ...(dev && secret ? { devTokens: (claims, ttl) => signToken(secret, claims, ttl) } : {}),
+    ...(dev && secret ? { devTokens: (claims, ttl) => signToken(secret, claims, Math.min(ttl, config.auth.maxTokenLifetimeSeconds)) } : {}),
   });
   // Background duties of every API process: sealing the audit log, starting left-behind workflows.
   const stopSealer = startAuditSealer(database.db, audit.key);
-  const stopOutbox = startIntakeOutbox({ db: database.db, temporal, protect, timings: config.timings, concurrency: config.http.bulkConcurrency });
+  const stopOutbox = startIntakeOutbox({
+    db: database.db,
+    temporal,
+    protect,
+    timings: config.timings,
+    concurrency: config.http.bulkConcurrency,
+  });
   const stopBackground = async () => {
     await stopOutbox();
     await stopSealer();
@@ -99,6 +114,7 @@ export function buildApi(config: Config, database: Database, target: TemporalTar
 async function main(): Promise<void> {
   surviveDatabaseOutages('api');
   const config = loadConfig();
+  requireAuthConfiguration(config, 'npm run api');
   if (!config.database.url) throw new Error('npm run api needs DATABASE_URL (the embedded database serves one process: use npm start)');
   const target = targetFromConfig(config, '127.0.0.1:7233');
   const database = await openDatabase(config.database);

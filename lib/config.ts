@@ -1,4 +1,5 @@
 // Configuration, parsed once from the environment. Startup fails fast naming the bad variable.
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_TIMINGS, TASK_QUEUE, type CaseTimings } from '../workflows/definitions.js';
@@ -49,6 +50,46 @@ export const DEFAULT_LIMITS: Limits = {
 
 export const limitsOrDefaults = (limits: Partial<Limits> = {}): Limits => ({ ...DEFAULT_LIMITS, ...limits });
 
+const flag = z
+  .enum(['', '0', '1', 'false', 'true'])
+  .optional()
+  .transform((v) => v === '1' || v === 'true');
+
+/** HS256 keys shorter than the hash output can be guessed offline from one token. */
+export const MIN_AUTH_SECRET_BYTES = 32;
+
+/** Per client address, per minute: an agency's officers may all come from one NAT address. */
+export const DEFAULT_RATE_LIMIT_PER_ADDRESS_PER_MINUTE = 6000;
+export const DEFAULT_AUTH_FAILURES_PER_ADDRESS_PER_MINUTE = 120;
+
+/** Names Express's `trust proxy` knows for address ranges. */
+const PROXY_RANGES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/**
+ * `trust proxy` for Express: false (the socket's address is the client's), a hop count, or the
+ * proxies' addresses and CIDRs. "Trust every proxy" is refused: any client could then name its
+ * own address in X-Forwarded-For.
+ */
+export function parseTrustProxy(value: string | undefined): false | number | string[] {
+  const text = value?.trim() ?? '';
+  if (text === '' || text === 'false' || text === '0') return false;
+  if (/^\d+$/.test(text)) return Number(text);
+  const entries = text
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
+  for (const entry of entries) {
+    if (PROXY_RANGES.includes(entry)) continue;
+    const [address, bits, ...rest] = entry.split('/');
+    const family = isIP(address);
+    const prefixOk = bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (family === 6 ? 128 : 32));
+    if (family === 0 || !prefixOk || rest.length > 0) {
+      throw new Error(`"${entry}" is not an address, a CIDR or one of ${PROXY_RANGES.join(', ')} (or give a hop count)`);
+    }
+  }
+  return entries;
+}
+
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('0.0.0.0'),
@@ -68,10 +109,30 @@ const envSchema = z.object({
   TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
   /** Bound on each call the API makes to Temporal, so a dead cluster yields a 503, not a hang. */
   TEMPORAL_CALL_TIMEOUT: duration(10_000),
-  AUTH_SECRET: optionalString,
+  AUTH_SECRET: optionalString.refine((v) => v === undefined || Buffer.byteLength(v, 'utf8') >= MIN_AUTH_SECRET_BYTES, {
+    message: `must be at least ${MIN_AUTH_SECRET_BYTES} bytes (e.g. openssl rand -base64 32)`,
+  }),
   AUTH_JWKS_URL: optionalString,
   AUTH_ISSUER: optionalString,
   AUTH_AUDIENCE: optionalString,
+  /** Serve with a development secret and the development sign-in when no auth is configured. */
+  AUTH_DEV_MODE: flag,
+  /** The longest a token may be valid (exp − iat, or exp − now without iat). */
+  AUTH_MAX_TOKEN_LIFETIME: duration(12 * 3600_000).refine((ms) => ms >= 60_000, 'must be at least 1m'),
+  /** Failed authentications per client address per minute; past them, 429 before verifying. */
+  AUTH_FAILURES_PER_ADDRESS_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(DEFAULT_AUTH_FAILURES_PER_ADDRESS_PER_MINUTE),
+  /** Proxies whose X-Forwarded-For names the client: a hop count, or addresses/CIDRs. Unset: none. */
+  TRUST_PROXY: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      try {
+        return parseTrustProxy(v);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    }),
   AUDIT_KEY: optionalString,
   /** "id:base64key,...": AES-256-GCM keys for Temporal payloads and document numbers; the first encrypts. */
   PAYLOAD_KEYS: optionalString,
@@ -81,6 +142,8 @@ const envSchema = z.object({
   CODEC_CORS_ORIGINS: z.string().default('http://127.0.0.1:8233,http://localhost:8233'),
   /** Requests per minute per user (token subject), per API process. */
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(1200),
+  /** Requests per minute per client address (before authentication), per API process. */
+  RATE_LIMIT_PER_ADDRESS_PER_MINUTE: z.coerce.number().int().min(1).max(10_000_000).default(DEFAULT_RATE_LIMIT_PER_ADDRESS_PER_MINUTE),
   BODY_LIMIT: z.string().default('1mb'),
   BULK_BODY_LIMIT: z.string().default('32mb'),
   IDENTITY_DEADLINE: duration(DEFAULT_TIMINGS.identityMs),
@@ -113,6 +176,18 @@ export type Config = ReturnType<typeof loadConfig>;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
+}
+
+/**
+ * Entry points that serve the API call this first: without AUTH_SECRET or AUTH_JWKS_URL they
+ * refuse to start, unless development mode is asked for.
+ */
+export function requireAuthConfiguration(config: Pick<Config, 'auth'>, command: string): void {
+  if (config.auth.secret || config.auth.jwksUrl || config.auth.devMode) return;
+  throw new ConfigError(
+    `${command} needs AUTH_SECRET (at least ${MIN_AUTH_SECRET_BYTES} bytes) or AUTH_JWKS_URL; ` +
+      'set AUTH_DEV_MODE=1 to run with a development secret from DATA_DIR and the development sign-in instead',
+  );
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
@@ -179,12 +254,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       jwksUrl: e.AUTH_JWKS_URL,
       issuer: e.AUTH_ISSUER,
       audience: e.AUTH_AUDIENCE,
+      devMode: e.AUTH_DEV_MODE,
+      maxTokenLifetimeSeconds: Math.floor(e.AUTH_MAX_TOKEN_LIFETIME / 1000),
     },
     http: {
       bodyLimit: e.BODY_LIMIT,
       bulkBodyLimit: e.BULK_BODY_LIMIT,
       bulkConcurrency: e.BULK_CONCURRENCY,
       rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+      rateLimitPerAddressPerMinute: e.RATE_LIMIT_PER_ADDRESS_PER_MINUTE,
+      authFailuresPerAddressPerMinute: e.AUTH_FAILURES_PER_ADDRESS_PER_MINUTE,
+      trustProxy: e.TRUST_PROXY,
     },
     audit: { key: e.AUDIT_KEY },
     protection: {

@@ -113,6 +113,8 @@ async function startServices(tmp: string): Promise<Services> {
       AUDIT_KEY: randomBytes(32).toString('base64url'),
       // The fuzz is one user per role hammering the API; the limiter is not what it is about.
       RATE_LIMIT_PER_MINUTE: '1000000',
+      RATE_LIMIT_PER_ADDRESS_PER_MINUTE: '1000000',
+      AUTH_FAILURES_PER_ADDRESS_PER_MINUTE: '1000000',
       LOG_LEVEL: 'warn',
     };
     const tsx = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');

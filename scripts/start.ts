@@ -1,6 +1,8 @@
 // `npm start`: the whole system in one process — a local Temporal dev server (unless
 // TEMPORAL_ADDRESS is set), the case store (PostgreSQL from DATABASE_URL, else embedded), the
 // worker and the API. Ctrl-C stops everything; the next start finds every case where it was.
+// `--dev` (what `npm start` passes) is AUTH_DEV_MODE=1: without AUTH_SECRET or AUTH_JWKS_URL, a
+// development secret and the development sign-in; without it, that configuration is refused.
 import path from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { buildApi, listen } from '../api/server.js';
@@ -9,7 +11,7 @@ import { openDatabase } from '../db/client.js';
 import { migrate } from '../db/migrate.js';
 import { DEV_USERS } from '../lib/dev-users.js';
 import { resolveAuthSecret } from '../lib/secrets.js';
-import { loadConfig } from '../lib/config.js';
+import { loadConfig, requireAuthConfiguration } from '../lib/config.js';
 import { startDevServer, type DevServer } from '../lib/dev-server.js';
 import { log } from '../lib/log.js';
 import { connectionOptions, ensureSearchAttributes, targetFromConfig } from '../lib/temporal.js';
@@ -19,7 +21,8 @@ import { surviveDatabaseOutages } from '../lib/database-errors.js';
 
 async function main(): Promise<void> {
   surviveDatabaseOutages('case engine');
-  const config = loadConfig();
+  const config = loadConfig(process.argv.includes('--dev') ? { ...process.env, AUTH_DEV_MODE: '1' } : process.env);
+  requireAuthConfiguration(config, 'npm start');
   log.setLevel(config.logLevel);
   Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
   const cleanups: (() => Promise<unknown>)[] = [];
@@ -84,21 +87,23 @@ async function main(): Promise<void> {
     const server = await listen(app, config.port, config.host);
     cleanups.push(() => server.close(config.shutdown.apiGraceMs));
 
-    const { secret } = resolveAuthSecret(config);
+    // Tokens are printed for the development secret only: never admin tokens of a real one into a log.
+    const { secret, dev } = resolveAuthSecret(config);
     const lines = [
       '',
       `  API            ${server.url}`,
       `  Console        ${server.url}/console/`,
       `  OpenAPI        ${server.url}/openapi.json`,
-      `  Temporal UI    ${devServer?.uiUrl ?? '(the cluster\'s own UI)'}`,
+      `  Temporal UI    ${devServer?.uiUrl ?? "(the cluster's own UI)"}`,
       `  Temporal       ${target.address} (namespace ${target.namespace})`,
       `  Case store     ${database.kind === 'pglite' ? `embedded PostgreSQL in ${config.database.embeddedDir}` : 'PostgreSQL (DATABASE_URL)'}`,
       '',
     ];
-    if (secret) {
-      lines.push('  Dev tokens (12 h; `npm run token -- --sub ... --role ... --country ...` for others):');
+    if (secret && dev) {
+      const ttl = Math.min(12 * 3600, config.auth.maxTokenLifetimeSeconds);
+      lines.push(`  Dev tokens (${+(ttl / 3600).toFixed(2)} h; \`npm run token -- --sub ... --role ... --country ...\` for others):`);
       for (const user of DEV_USERS) {
-        lines.push(`  ${user.role.padEnd(10)} ${user.country}  ${await signToken(secret, user)}`);
+        lines.push(`  ${user.role.padEnd(10)} ${user.country}  ${await signToken(secret, user, ttl)}`);
       }
       lines.push('');
     }
@@ -110,4 +115,7 @@ async function main(): Promise<void> {
   }
 }
 
-void main();
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

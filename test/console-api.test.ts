@@ -112,15 +112,23 @@ describe('sessions', () => {
     expect((await stack.api.get('/v1/me')).status).toBe(401);
   });
 
-  it('offers development sign-in only on the development secret, never with AUTH_SECRET or AUTH_JWKS_URL', async () => {
+  it('offers development sign-in only in development mode on the development secret, never with AUTH_SECRET or AUTH_JWKS_URL', async () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'console-dev-'));
-    const database = { db: stack.database.db, ping: async () => undefined, close: async () => undefined, kind: 'postgres', client: null } as unknown as Database;
+    const database = {
+      db: stack.database.db,
+      ping: async () => undefined,
+      close: async () => undefined,
+      kind: 'postgres',
+      client: null,
+    } as unknown as Database;
     const appFor = (env: Record<string, string>) => {
       const config = loadConfig({ DATA_DIR: dataDir, ...env });
       return buildApi(config, database, targetFromConfig(config, '127.0.0.1:1')).app;
     };
     try {
-      const dev = appFor({});
+      // No auth configuration and no development mode asked for: no API at all.
+      expect(() => appFor({})).toThrow(/AUTH_SECRET.*AUTH_JWKS_URL.*AUTH_DEV_MODE=1/);
+      const dev = appFor({ AUTH_DEV_MODE: '1' });
       const users = await request(dev).get('/v1/dev/users');
       expect(users.status).toBe(200);
       expect(users.body.items).toContainEqual({ sub: 'kh-officer', name: 'Sok Dara', role: 'officer', country: 'KH' });
@@ -129,23 +137,61 @@ describe('sessions', () => {
       const me = await request(dev).get('/v1/me').set('Authorization', `Bearer ${minted.body.token}`);
       expect(me.body).toMatchObject({ sub: 'kh-supervisor-2', name: 'KH supervisor', role: 'supervisor', country: 'KH' });
       expect((await request(dev).post('/v1/dev/tokens').send({ role: 'root', country: 'KH' })).status).toBe(400);
-      // Only to a caller at 127.0.0.1 / ::1: here one calling from 127.0.0.2.
+      // A token lives no longer than AUTH_MAX_TOKEN_LIFETIME allows, and says so.
+      const short = await request(appFor({ AUTH_DEV_MODE: '1', AUTH_MAX_TOKEN_LIFETIME: '1h' }))
+        .post('/v1/dev/tokens')
+        .send({ role: 'officer', country: 'KH' });
+      expect(short.status).toBe(201);
+      expect(Date.parse(short.body.expiresAt) - Date.now()).toBeLessThanOrEqual(3600_000);
+      expect(Date.parse(short.body.expiresAt) - Date.now()).toBeGreaterThan(3000_000);
+
       const running = await listen(dev, 0, '127.0.0.1');
       try {
-        const status = await new Promise<number>((resolve, reject) => {
-          const call = httpRequest(`${running.url}/v1/dev/tokens`, { method: 'POST', localAddress: '127.0.0.2', headers: { 'Content-Type': 'application/json' } }, (res) => {
-            res.resume();
-            resolve(res.statusCode ?? 0);
+        const port = new URL(running.url).port;
+        const call = (options: { localAddress?: string; host?: string; path?: string; method?: string; body?: string }) =>
+          new Promise<number>((resolve, reject) => {
+            const req = httpRequest(
+              `${running.url}${options.path ?? '/v1/dev/tokens'}`,
+              {
+                method: options.method ?? 'POST',
+                localAddress: options.localAddress,
+                headers: { 'Content-Type': 'application/json', ...(options.host ? { Host: options.host } : {}) },
+              },
+              (res) => {
+                res.resume();
+                resolve(res.statusCode ?? 0);
+              },
+            );
+            req.on('error', reject);
+            req.end(options.method === 'GET' ? undefined : (options.body ?? JSON.stringify({ role: 'admin', country: 'CN' })));
           });
-          call.on('error', reject);
-          call.end(JSON.stringify({ role: 'admin', country: 'CN' }));
-        });
-        expect(status).toBe(403);
+        for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `LOCALHOST:${port}`]) expect(await call({ host }), host).toBe(201);
+        // A page of another site whose name resolves to 127.0.0.1 (DNS rebinding) sends its own Host.
+        for (const host of [
+          'attacker.example',
+          `attacker.example:${port}`,
+          `127.0.0.1.attacker.example:${port}`,
+          `localhost:${Number(port) + 1}`,
+          '127.0.0.1',
+        ]) {
+          expect(await call({ host }), host).toBe(404);
+          expect(await call({ host, path: '/v1/dev/users', method: 'GET' }), host).toBe(404);
+        }
+        // Not even the body is read for such a caller: a malformed one is not a 400.
+        expect(await call({ host: `localhost:${port}`, body: '{"role":' })).toBe(400);
+        expect(await call({ host: 'attacker.example', body: '{"role":' })).toBe(404);
+        // Only to a caller at 127.0.0.1 / ::1: here one calling from 127.0.0.2.
+        expect(await call({ localAddress: '127.0.0.2' })).toBe(404);
+        expect(await call({ localAddress: '127.0.0.2', path: '/v1/dev/users', method: 'GET' })).toBe(404);
       } finally {
         await running.close(1000);
       }
 
-      const configured: Record<string, string>[] = [{ AUTH_SECRET: 'a-real-secret-of-enough-length-0123456789' }, { AUTH_JWKS_URL: 'https://idp.invalid/jwks.json' }];
+      const configured: Record<string, string>[] = [
+        { AUTH_SECRET: 'a-real-secret-of-enough-length-0123456789' },
+        { AUTH_JWKS_URL: 'https://idp.invalid/jwks.json' },
+        { AUTH_SECRET: 'a-real-secret-of-enough-length-0123456789', AUTH_DEV_MODE: '1' },
+      ];
       for (const env of configured) {
         const production = appFor(env);
         expect((await request(production).get('/v1/dev/users')).status).toBe(404);

@@ -10,9 +10,10 @@ import postgres from 'postgres';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { signToken } from '../api/auth.js';
 import { transferWorkflowId } from '../workflows/definitions.js';
-import { TEST_AUDIT_KEY, TEST_DOCUMENT_HASH_KEY, TEST_PAYLOAD_KEYS, TEST_SECRET } from './helpers/api.js';
+import { TEST_SECRET } from './helpers/api.js';
 import { caseSteps, intakeBody, makeUsers } from './helpers/fixtures.js';
 import { freePort } from './helpers/ports.js';
+import { entryPointEnv } from './helpers/processes.js';
 import { startStack, type Stack } from './helpers/stack.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -40,14 +41,8 @@ function run(entry: string, env: Record<string, string>): Child {
   const child = spawn(TSX, [entry], {
     cwd: ROOT,
     env: {
-      PATH: process.env.PATH!,
-      HOME: process.env.HOME ?? os.tmpdir(),
-      DATABASE_URL: inject('databaseUrl'),
-      TEMPORAL_ADDRESS: inject('temporalAddress'),
-      PAYLOAD_KEYS: TEST_PAYLOAD_KEYS,
-      DOCUMENT_HASH_KEY: TEST_DOCUMENT_HASH_KEY,
+      ...entryPointEnv(),
       AUTH_SECRET: TEST_SECRET,
-      AUDIT_KEY: TEST_AUDIT_KEY,
       DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'shutdown-test-')),
       LOG_LEVEL: 'info',
       ...env,

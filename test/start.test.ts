@@ -1,6 +1,6 @@
-// `npm start` as a user runs it: the zero-setup stack (own Temporal dev server, embedded database)
-// comes up, prints where things are and dev tokens that work, stops cleanly on Ctrl-C, and the next
-// start finds the case where it was.
+// `npm start` as a user runs it (`scripts/start.ts --dev`): the zero-setup stack (own Temporal dev
+// server, embedded database) comes up, prints where things are and dev tokens that work, stops
+// cleanly on Ctrl-C, and the next start finds the case where it was.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -29,8 +29,9 @@ async function start(ports: { api: number; temporal: number; ui: number }): Prom
     TEMPORAL_UI_PORT: String(ports.ui),
     LOG_LEVEL: 'warn',
   };
-  for (const name of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'AUTH_SECRET', 'AUDIT_KEY', 'PAYLOAD_KEYS', 'DOCUMENT_HASH_KEY']) delete env[name];
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  for (const name of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'AUTH_SECRET', 'AUDIT_KEY', 'PAYLOAD_KEYS', 'DOCUMENT_HASH_KEY'])
+    delete env[name];
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts', '--dev'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
@@ -63,7 +64,14 @@ describe('npm start', () => {
       expect(first.output()).toContain(`OpenAPI        ${first.api}/openapi.json`);
       expect(first.output()).toContain(`Temporal UI    http://127.0.0.1:${ports.ui}`);
       expect(first.output()).toContain('embedded PostgreSQL');
-      expect(Object.keys(first.tokens).sort()).toEqual(['admin-CN', 'auditor-KH', 'officer-CN', 'officer-KH', 'supervisor-CN', 'supervisor-KH']);
+      expect(Object.keys(first.tokens).sort()).toEqual([
+        'admin-CN',
+        'auditor-KH',
+        'officer-CN',
+        'officer-KH',
+        'supervisor-CN',
+        'supervisor-KH',
+      ]);
       expect((await fetch(`${first.api}/readyz`)).status).toBe(200);
       const opened = await fetch(`${first.api}/v1/cases`, {
         method: 'POST',

@@ -6,9 +6,10 @@ import type { Request } from 'express';
 import { SignJWT, exportJWK, generateKeyPair, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthenticator } from '../api/auth.js';
-import { createRateLimiter } from '../api/rate-limit.js';
+import { addressKey, createRateLimiter } from '../api/rate-limit.js';
 
-const request = (token?: string) => ({ get: (name: string) => (name.toLowerCase() === 'authorization' && token ? `Bearer ${token}` : undefined) }) as unknown as Request;
+const request = (token?: string) =>
+  ({ get: (name: string) => (name.toLowerCase() === 'authorization' && token ? `Bearer ${token}` : undefined) }) as unknown as Request;
 const now = () => Math.floor(Date.now() / 1000);
 const claims = { role: 'supervisor', country: 'KH', name: 'Chan Vuthy' };
 
@@ -35,7 +36,9 @@ describe('OIDC tokens (JWKS)', () => {
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-  const token = (opts: { key?: Parameters<SignJWT['sign']>[0]; kid?: string; iss?: string; aud?: string; exp?: number; nbf?: number; alg?: string } = {}) => {
+  const token = (
+    opts: { key?: Parameters<SignJWT['sign']>[0]; kid?: string; iss?: string; aud?: string; exp?: number; nbf?: number; alg?: string } = {},
+  ) => {
     let jwt = new SignJWT(claims)
       .setProtectedHeader({ alg: opts.alg ?? 'RS256', kid: opts.kid ?? 'k1' })
       .setSubject('kh-supervisor-7')
@@ -44,12 +47,17 @@ describe('OIDC tokens (JWKS)', () => {
       .setIssuedAt()
       .setExpirationTime(opts.exp ?? now() + 600);
     if (opts.nbf) jwt = jwt.setNotBefore(opts.nbf);
-    return jwt.sign(opts.key ?? (keys.privateKey));
+    return jwt.sign(opts.key ?? keys.privateKey);
   };
 
   it('accepts a token from the provider, and caches its keys', async () => {
     const authenticate = createAuthenticator({ jwksUrl, issuer, audience });
-    expect(await authenticate(request(await token()))).toEqual({ sub: 'kh-supervisor-7', name: 'Chan Vuthy', role: 'supervisor', country: 'KH' });
+    expect(await authenticate(request(await token()))).toEqual({
+      sub: 'kh-supervisor-7',
+      name: 'Chan Vuthy',
+      role: 'supervisor',
+      country: 'KH',
+    });
     const before = fetches;
     await authenticate(request(await token()));
     expect(fetches).toBe(before);
@@ -93,9 +101,37 @@ describe('HS256 tokens', () => {
     extra(new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject('u1')).sign(new TextEncoder().encode(secret));
 
   it('refuses a token issued in the future and one without exp', async () => {
-    await expect(authenticate(request(await sign((j) => j.setExpirationTime(now() + 600).setIssuedAt(now() + 3600))))).rejects.toMatchObject({ status: 401 });
+    await expect(
+      authenticate(request(await sign((j) => j.setExpirationTime(now() + 600).setIssuedAt(now() + 3600)))),
+    ).rejects.toMatchObject({ status: 401 });
     await expect(authenticate(request(await sign((j) => j)))).rejects.toMatchObject({ status: 401 });
     expect(await authenticate(request(await sign((j) => j.setExpirationTime(now() + 600).setIssuedAt())))).toMatchObject({ sub: 'u1' });
+  });
+
+  it('refuses a token valid for longer than the maximum lifetime (12 h unless configured)', async () => {
+    const hundredYears = await sign((j) => j.setIssuedAt().setExpirationTime(now() + 100 * 365 * 86_400));
+    await expect(authenticate(request(hundredYears))).rejects.toMatchObject({ status: 401, code: 'UNAUTHORIZED' });
+    // Without iat, the time left until exp counts.
+    await expect(authenticate(request(await sign((j) => j.setExpirationTime(now() + 13 * 3600))))).rejects.toMatchObject({ status: 401 });
+    // Issued an hour ago for 13 h: still over, though only 12 h are left.
+    await expect(
+      authenticate(request(await sign((j) => j.setIssuedAt(now() - 3600).setExpirationTime(now() + 12 * 3600)))),
+    ).rejects.toMatchObject({ status: 401 });
+    expect(await authenticate(request(await sign((j) => j.setIssuedAt().setExpirationTime(now() + 12 * 3600))))).toMatchObject({
+      sub: 'u1',
+    });
+    expect(await authenticate(request(await sign((j) => j.setExpirationTime(now() + 12 * 3600))))).toMatchObject({ sub: 'u1' });
+    const hourly = createAuthenticator({ secret, maxTokenLifetimeSeconds: 3600 });
+    await expect(hourly(request(await sign((j) => j.setIssuedAt().setExpirationTime(now() + 2 * 3600))))).rejects.toMatchObject({
+      status: 401,
+    });
+    expect(await hourly(request(await sign((j) => j.setIssuedAt().setExpirationTime(now() + 3600))))).toMatchObject({ sub: 'u1' });
+  });
+
+  it('refuses a secret shorter than 32 bytes', () => {
+    expect(() => createAuthenticator({ secret: 'twelve-chars' })).toThrow(/at least 32 bytes/);
+    expect(() => createAuthenticator({ secret: 'x'.repeat(31) })).toThrow(/at least 32 bytes/);
+    expect(() => createAuthenticator({ secret: 'x'.repeat(32) })).not.toThrow();
   });
 });
 
@@ -109,5 +145,24 @@ describe('rate limit', () => {
     t += 1000;
     expect(limiter.take('alice').ok).toBe(true);
     expect(limiter.take('alice').ok).toBe(false);
+  });
+
+  it('checks a key without taking from it', () => {
+    const limiter = createRateLimiter(2, () => 0);
+    expect(limiter.check('a').ok).toBe(true);
+    limiter.take('a');
+    expect(limiter.check('a').ok).toBe(true);
+    expect(limiter.check('a').ok).toBe(true);
+    limiter.take('a');
+    expect(limiter.check('a')).toEqual({ ok: false, retryAfterSeconds: 30 });
+  });
+
+  it('limits an IPv6 client by its /64 and an IPv4-mapped one by its IPv4 address', () => {
+    expect(addressKey('2001:db8:1:2:aaaa::1')).toBe('2001:db8:1:2::/64');
+    expect(addressKey('2001:db8:1:2:bbbb:cccc:dddd:eeee')).toBe('2001:db8:1:2::/64');
+    expect(addressKey('2001:db8::7')).toBe('2001:db8:0:0::/64');
+    expect(addressKey('::1')).toBe('0:0:0:0::/64');
+    expect(addressKey('::ffff:203.0.113.9')).toBe('203.0.113.9');
+    expect(addressKey('203.0.113.9')).toBe('203.0.113.9');
   });
 });
