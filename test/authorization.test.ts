@@ -524,7 +524,9 @@ describe('field-level visibility per side', () => {
 
   it('the stream, replayed from before the cases were opened', async () => {
     server ??= await listen(stack.api.app, 0, '127.0.0.1');
-    const closing = (m: SseMessage) => m.data.caseId === fx.diverted && ['CLOSED', 'PROTECTION'].includes(m.data.toStatus);
+    // Opened after every fixture event: once its opening arrives, the replay has sent all before it.
+    const last = await steps.open();
+    const caughtUp = (m: SseMessage) => m.data.caseId === last && m.data.type === 'CASE_OPENED';
     await column(
       async (user) => {
         const connection = await connectSse(`${server!.url}/v1/events/stream`, {
@@ -532,7 +534,7 @@ describe('field-level visibility per side', () => {
           'Last-Event-ID': String(fx.firstEventId),
         });
         try {
-          await connection.waitFor(closing, 20_000, 'the diverted case closing');
+          await connection.waitFor(caughtUp, 20_000, 'the replay reaching a case opened after the fixtures');
           return connection.messages.filter((m) => [fx.held, fx.diverted, fx.dropped].includes(m.data.caseId)).map((m) => m.data);
         } finally {
           connection.close();
