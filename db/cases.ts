@@ -22,6 +22,7 @@ import type { FieldProtection } from '../lib/crypto.js';
 import {
   eventShownSql,
   isSafeguardEvent,
+  overdueIs,
   projectEvent,
   projectSummary,
   seesAll,
@@ -489,6 +490,8 @@ export const summaryColumns = {
   overdueReasons: cases.overdueReasons,
   overdueSince: cases.overdueSince,
   escalations: cases.escalations,
+  custodyEscalations: sql<number>`(select count(*)::int from ${caseEvents} ce
+    where ce.case_id = ${cases.id} and ce.type = 'CUSTODY_LIMIT_EXCEEDED')`,
   transferId: cases.transferId,
   transferAttempts: cases.transferAttempts,
   identityDueAt: cases.identityDueAt,
@@ -526,6 +529,7 @@ export function toSummary(row: SummaryRow) {
     overdueReasons: r.overdueReasons as string[],
     overdueSince: isoOrNull(r.overdueSince as string | null),
     escalations: r.escalations as number,
+    custodyEscalations: Number(r.custodyEscalations),
     transferId: (r.transferId as string | null) ?? null,
     transferAttempts: r.transferAttempts as number,
     holdResumeStatus: (r.holdResumeStatus as CaseStatus | null) ?? null,
@@ -576,7 +580,7 @@ export function listQuery(db: Db, options: ListOptions) {
     filters.holdingCountry ? eq(cases.holdingCountry, filters.holdingCountry) : undefined,
     filters.destinationCountry ? eq(cases.destinationCountry, filters.destinationCountry) : undefined,
     filters.operationId ? eq(cases.operationId, filters.operationId) : undefined,
-    filters.overdue === undefined ? undefined : eq(cases.overdue, filters.overdue),
+    filters.overdue === undefined ? undefined : overdueIs(options.scopeCountry, filters.overdue),
     after ? or(gt(cases.createdAt, after.createdAt), and(eq(cases.createdAt, after.createdAt), gt(cases.id, after.id))) : undefined,
   );
   return db

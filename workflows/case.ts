@@ -230,11 +230,9 @@ export async function repatriationCaseWorkflow(input: CaseWorkflowInput): Promis
     apply: (input: I) => Promise<R>,
     repeat: (input: I) => R,
   ): void {
-    setHandler(
-      def,
-      async (input: I) => (check(input) === 'repeat' ? repeat(input) : apply(input)),
-      { validator: (input: I) => void check(input) },
-    );
+    setHandler(def, async (input: I) => (check(input) === 'repeat' ? repeat(input) : apply(input)), {
+      validator: (input: I) => void check(input),
+    });
   }
   const unchanged = () => result(false);
 
@@ -252,8 +250,11 @@ export async function repatriationCaseWorkflow(input: CaseWorkflowInput): Promis
         actor.country === holdingCountry ? [...new Set(activeHolds().map((h) => h.kind.replace('_', ' ')))].join(', ') : 'legal review';
       return refuse(FAILURE.wrongStage, `the case is on hold (${kinds}); ${expected}`);
     }
-    return refuse(FAILURE.wrongStage, `${expected} (case is ${state.status})`);
+    return refuse(FAILURE.wrongStage, `${expected} (case is ${statusShownTo(actor)})`);
   }
+  /** The status as a refusal names it: a case closed by the holding country's safeguards is CLOSED to other countries (DESIGN.md §5). */
+  const statusShownTo = (actor: Actor): string =>
+    state.status === 'PROTECTION' && actor.country !== holdingCountry ? 'CLOSED' : state.status;
 
   // ---- identity verification ----
 
@@ -360,9 +361,18 @@ export async function repatriationCaseWorkflow(input: CaseWorkflowInput): Promis
         return result(true);
       }
       state.approvalDueAt = later(timings.approvalMs);
-      const screened = commit('SCREENED', { to: 'APPROVAL_PENDING', actor, data: { indicators: [] }, reason: notes ?? null, screening: record });
+      const screened = commit('SCREENED', {
+        to: 'APPROVAL_PENDING',
+        actor,
+        data: { indicators: [] },
+        reason: notes ?? null,
+        screening: record,
+      });
       if (protectionClaim) {
-        await Promise.all([screened, placeHold(actor, claimId ?? `${caseId}-claim-${seq}`, 'protection_claim', protectionClaim.grounds, null)]);
+        await Promise.all([
+          screened,
+          placeHold(actor, claimId ?? `${caseId}-claim-${seq}`, 'protection_claim', protectionClaim.grounds, null),
+        ]);
       } else {
         await screened;
       }
@@ -452,7 +462,10 @@ export async function repatriationCaseWorkflow(input: CaseWorkflowInput): Promis
         throw refuse(FAILURE.conflict, `hold ${holdId} exists already`);
       }
       if (!HOLDABLE.includes(state.status)) {
-        throw refuse(FAILURE.wrongStage, `a case ${state.status === 'IN_TRANSFER' ? 'in transfer' : `that is ${state.status}`} cannot be held`);
+        throw refuse(
+          FAILURE.wrongStage,
+          `a case ${state.status === 'IN_TRANSFER' ? 'in transfer' : `that is ${state.status}`} cannot be held`,
+        );
       }
       if (!reason?.trim()) throw refuse(FAILURE.invalid, 'a hold needs a reason');
       return 'apply';
@@ -470,7 +483,8 @@ export async function repatriationCaseWorkflow(input: CaseWorkflowInput): Promis
       requireHoldingCountry(actor, ['officer', 'supervisor'], 'lift holds');
       const hold = findHold(holdId);
       if (!hold) throw refuse(FAILURE.invalid, `no hold ${holdId} on this case`);
-      if (hold.kind === 'protection_claim') throw refuse(FAILURE.invalid, 'a protection claim ends only with the outcome of its legal review');
+      if (hold.kind === 'protection_claim')
+        throw refuse(FAILURE.invalid, 'a protection claim ends only with the outcome of its legal review');
       if (hold.endedAt !== null) return 'repeat';
       requireOpen('lift holds');
       return 'apply';
@@ -572,7 +586,12 @@ export async function repatriationCaseWorkflow(input: CaseWorkflowInput): Promis
       state.custodyDueAt = shift(state.custodyDueAt, days * 86_400_000);
       custodyVersion++;
       if (Date.parse(state.custodyDueAt!) > Date.now()) clearOverdue('custody');
-      await commit('CUSTODY_EXTENDED', { actor, reason: record.reason, data: { days, custodyDueAt: state.custodyDueAt }, custodyExtension: record });
+      await commit('CUSTODY_EXTENDED', {
+        actor,
+        reason: record.reason,
+        data: { days, custodyDueAt: state.custodyDueAt },
+        custodyExtension: record,
+      });
       return result(true);
     },
     unchanged,
@@ -786,7 +805,7 @@ export async function repatriationCaseWorkflow(input: CaseWorkflowInput): Promis
       requireDestinationOfficer(actor, 'confirm handovers');
       if (onLeg(transferId, 'HANDED_OVER')) return 'repeat';
       if (!onLeg(transferId, 'IN_TRANSFER')) {
-        throw refuse(FAILURE.wrongStage, `the case is not in transfer on this batch (case is ${state.status})`);
+        throw refuse(FAILURE.wrongStage, `the case is not in transfer on this batch (case is ${statusShownTo(actor)})`);
       }
       return 'apply';
     },
@@ -838,7 +857,7 @@ export async function repatriationCaseWorkflow(input: CaseWorkflowInput): Promis
       requireDestinationOfficer(actor, 'report a person missing');
       if (failedTransfers.includes(transferId) && state.transferId !== transferId) return 'repeat';
       if (!onLeg(transferId, 'IN_TRANSFER')) {
-        throw refuse(FAILURE.wrongStage, `the case is not in transfer on this batch (case is ${state.status})`);
+        throw refuse(FAILURE.wrongStage, `the case is not in transfer on this batch (case is ${statusShownTo(actor)})`);
       }
       return 'apply';
     },
