@@ -447,6 +447,12 @@ describe('need-to-know: the custody clock', () => {
     expect(cnStats.funnelByOperation[custodyOp]).toMatchObject({ arrested: 2, overdue: 0 });
     const khStats = (await stack.api.get('/v1/stats', u.khOfficer)).body;
     expect(khStats.funnelByOperation[custodyOp]).toMatchObject({ arrested: 2, overdue: 2 });
+    const progress = async (as: Actor) =>
+      ((await stack.api.get('/v1/stats/progress', as)).body.items as { operationId: string; arrested: number; overdue: number }[]).find(
+        (r) => r.operationId === custodyOp,
+      );
+    expect(await progress(u.cnOfficer)).toMatchObject({ arrested: 2, overdue: 0 });
+    expect(await progress(u.khOfficer)).toMatchObject({ arrested: 2, overdue: 2 });
 
     // The timeline and the stream: the same events for both, none of the custody clock's.
     // Ids apart: the opening event carries the case's external reference.
@@ -465,5 +471,31 @@ describe('need-to-know: the custody clock', () => {
     const streamed = (caseId: string) => cn.messages.filter(ofCase(caseId)).map((m) => shown(m.data));
     expect(streamed(claimed).map((e) => e[0])).toEqual(['CASE_OPENED', 'HOLD_PLACED', 'HOLD_LIFTED']);
     expect(streamed(claimed)).toEqual(streamed(medical));
+
+    const custodyAudit = async (caseId: string) =>
+      (
+        await stack.database.db
+          .select({ scope: auditLog.scopeCountries, details: auditLog.details })
+          .from(auditLog)
+          .where(and(eq(auditLog.action, 'case.change'), arrayContains(auditLog.objectIds, [caseId])))
+      ).filter((e) => ((e.details as { event?: string }).event ?? '').startsWith('CUSTODY_'));
+    // An extension of custody is the holding country's too.
+    for (const caseId of [claimed, medical]) {
+      const extended = await stack.api.post(`/v1/cases/${caseId}/custody-extension`, u.khSupervisor, {
+        days: 5,
+        reason: 'registry reply expected',
+      });
+      expect(extended.status, JSON.stringify(extended.body)).toBe(200);
+      expect((await detail(caseId, u.khOfficer)).custodyExtension).toMatchObject({ days: 5 });
+      expect(clock(await detail(caseId, u.cnOfficer))).toEqual(restricted);
+      expect((await steps.events(caseId, u.cnOfficer)).map(shown)).toEqual(cnTimelines[0]);
+    }
+    // Their audit entries are the holding country's alone.
+    for (const caseId of [claimed, medical]) {
+      expect((await custodyAudit(caseId)).map((e) => [(e.details as { event: string }).event, e.scope])).toEqual([
+        ['CUSTODY_LIMIT_EXCEEDED', ['KH']],
+        ['CUSTODY_EXTENDED', ['KH']],
+      ]);
+    }
   });
 });
