@@ -25,6 +25,7 @@ import {
   overdueIs,
   projectEvent,
   projectSummary,
+  restrictedSummarySql,
   seesAll,
   viewStatusIs,
   type ViewStatus,
@@ -490,8 +491,6 @@ export const summaryColumns = {
   overdueReasons: cases.overdueReasons,
   overdueSince: cases.overdueSince,
   escalations: cases.escalations,
-  custodyEscalations: sql<number>`(select count(*)::int from ${caseEvents} ce
-    where ce.case_id = ${cases.id} and ce.type = 'CUSTODY_LIMIT_EXCEEDED')`,
   transferId: cases.transferId,
   transferAttempts: cases.transferAttempts,
   identityDueAt: cases.identityDueAt,
@@ -507,6 +506,7 @@ export const summaryColumns = {
   createdAt: cases.createdAt,
   updatedAt: cases.updatedAt,
   fullName: persons.fullName,
+  ...restrictedSummarySql,
 };
 
 export type SummaryRow = {
@@ -530,6 +530,7 @@ export function toSummary(row: SummaryRow) {
     overdueSince: isoOrNull(r.overdueSince as string | null),
     escalations: r.escalations as number,
     custodyEscalations: Number(r.custodyEscalations),
+    shownUpdatedAt: isoOrNull(r.shownUpdatedAt as string | null),
     transferId: (r.transferId as string | null) ?? null,
     transferAttempts: r.transferAttempts as number,
     holdResumeStatus: (r.holdResumeStatus as CaseStatus | null) ?? null,

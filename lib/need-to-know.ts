@@ -111,22 +111,26 @@ interface SummaryLike {
   overdueReasons: string[];
   overdueSince: string | null;
   escalations: number;
-  /** How many of the escalations were the custody clock's. */
+  updatedAt: string;
+  /** How many of the escalations were the custody clock's (`restrictedSummarySql`). */
   custodyEscalations: number;
+  /** When the last event the restricted view shows happened (`restrictedSummarySql`). */
+  shownUpdatedAt: string | null;
   deadlines: { custodyDueAt: string | null };
 }
 
 /**
  * A list item (summary) as the viewer may see it. The restricted view has no custody clock: no
- * custody due date, reason or escalations, and no overdue-since (the custody clock may have set
- * it). `overdue` is then whether any other deadline has passed, as `overdueIs` counts it.
+ * custody due date, reason or escalations, no overdue-since (the custody clock may have set it),
+ * and the case last changed with the last event it shows. `overdue` is then whether any other
+ * deadline has passed, as `overdueIs` counts it.
  */
 export function projectSummary<S extends SummaryLike>(
   summary: S,
   viewerCountry: string | null,
-): Omit<S, 'status' | 'custodyEscalations'> & { status: ViewStatus } {
-  type Shown = Omit<S, 'status' | 'custodyEscalations'> & { status: ViewStatus };
-  const { custodyEscalations, ...rest } = summary;
+): Omit<S, 'status' | 'custodyEscalations' | 'shownUpdatedAt'> & { status: ViewStatus } {
+  type Shown = Omit<S, 'status' | 'custodyEscalations' | 'shownUpdatedAt'> & { status: ViewStatus };
+  const { custodyEscalations, shownUpdatedAt, ...rest } = summary;
   if (seesAll(viewerCountry, summary.holdingCountry)) return rest as unknown as Shown;
   const overdueReasons = summary.overdueReasons.filter((r) => r !== CUSTODY_OVERDUE);
   return {
@@ -136,6 +140,8 @@ export function projectSummary<S extends SummaryLike>(
     overdueReasons,
     overdueSince: null,
     escalations: summary.escalations - custodyEscalations,
+    // An escalation of the custody clock changes the case too, and only while no hold stops it.
+    updatedAt: shownUpdatedAt ?? summary.updatedAt,
     deadlines: { ...summary.deadlines, custodyDueAt: null },
   } as unknown as Shown;
 }
@@ -230,6 +236,14 @@ export function viewStatusIs(viewerCountry: string | null, status: ViewStatus): 
   }
   return eq(cases.status, status);
 }
+
+/** SQL columns (the row of `cases` in the query) that `projectSummary` needs for the restricted view. */
+export const restrictedSummarySql = {
+  custodyEscalations: sql<number>`(select count(*)::int from ${caseEvents} ce
+    where ce.case_id = ${cases.id} and ce.type = 'CUSTODY_LIMIT_EXCEEDED')`,
+  shownUpdatedAt: sql<string | null>`(select max(ce.at) from ${caseEvents} ce
+    where ce.case_id = ${cases.id} and ${notInArray(sql`ce.type`, OMITTED_EVENTS)})`,
+};
 
 /**
  * SQL: whether the case is overdue as the viewer sees it is `overdue` — in the restricted view,

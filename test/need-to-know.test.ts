@@ -489,6 +489,11 @@ describe('need-to-know: the custody clock', () => {
       expect((await detail(caseId, u.khOfficer)).custodyExtension).toMatchObject({ days: 5 });
       expect(clock(await detail(caseId, u.cnOfficer))).toEqual(restricted);
       expect((await steps.events(caseId, u.cnOfficer)).map(shown)).toEqual(cnTimelines[0]);
+      // The case last changed, to the destination, with the last event it sees.
+      const lastShown = (await steps.events(caseId, u.cnOfficer)).at(-1) as unknown as { at: string };
+      expect((await detail(caseId, u.cnOfficer)).updatedAt).toBe(lastShown.at);
+      expect((await list(u.cnOfficer)).find((c) => c.caseId === caseId)!.updatedAt).toBe(lastShown.at);
+      expect((await detail(caseId, u.khOfficer)).updatedAt).toBe(extended.body.updatedAt);
     }
     // Their audit entries are the holding country's alone.
     for (const caseId of [claimed, medical]) {
