@@ -230,9 +230,11 @@ export async function repatriationCaseWorkflow(input: CaseWorkflowInput): Promis
     apply: (input: I) => Promise<R>,
     repeat: (input: I) => R,
   ): void {
-    setHandler(def, async (input: I) => (check(input) === 'repeat' ? repeat(input) : apply(input)), {
-      validator: (input: I) => void check(input),
-    });
+    setHandler(
+      def,
+      async (input: I) => (check(input) === 'repeat' ? repeat(input) : apply(input)),
+      { validator: (input: I) => void check(input) },
+    );
   }
   const unchanged = () => result(false);
 
@@ -361,18 +363,9 @@ export async function repatriationCaseWorkflow(input: CaseWorkflowInput): Promis
         return result(true);
       }
       state.approvalDueAt = later(timings.approvalMs);
-      const screened = commit('SCREENED', {
-        to: 'APPROVAL_PENDING',
-        actor,
-        data: { indicators: [] },
-        reason: notes ?? null,
-        screening: record,
-      });
+      const screened = commit('SCREENED', { to: 'APPROVAL_PENDING', actor, data: { indicators: [] }, reason: notes ?? null, screening: record });
       if (protectionClaim) {
-        await Promise.all([
-          screened,
-          placeHold(actor, claimId ?? `${caseId}-claim-${seq}`, 'protection_claim', protectionClaim.grounds, null),
-        ]);
+        await Promise.all([screened, placeHold(actor, claimId ?? `${caseId}-claim-${seq}`, 'protection_claim', protectionClaim.grounds, null)]);
       } else {
         await screened;
       }
@@ -462,10 +455,7 @@ export async function repatriationCaseWorkflow(input: CaseWorkflowInput): Promis
         throw refuse(FAILURE.conflict, `hold ${holdId} exists already`);
       }
       if (!HOLDABLE.includes(state.status)) {
-        throw refuse(
-          FAILURE.wrongStage,
-          `a case ${state.status === 'IN_TRANSFER' ? 'in transfer' : `that is ${state.status}`} cannot be held`,
-        );
+        throw refuse(FAILURE.wrongStage, `a case ${state.status === 'IN_TRANSFER' ? 'in transfer' : `that is ${state.status}`} cannot be held`);
       }
       if (!reason?.trim()) throw refuse(FAILURE.invalid, 'a hold needs a reason');
       return 'apply';
@@ -483,8 +473,7 @@ export async function repatriationCaseWorkflow(input: CaseWorkflowInput): Promis
       requireHoldingCountry(actor, ['officer', 'supervisor'], 'lift holds');
       const hold = findHold(holdId);
       if (!hold) throw refuse(FAILURE.invalid, `no hold ${holdId} on this case`);
-      if (hold.kind === 'protection_claim')
-        throw refuse(FAILURE.invalid, 'a protection claim ends only with the outcome of its legal review');
+      if (hold.kind === 'protection_claim') throw refuse(FAILURE.invalid, 'a protection claim ends only with the outcome of its legal review');
       if (hold.endedAt !== null) return 'repeat';
       requireOpen('lift holds');
       return 'apply';
@@ -586,12 +575,7 @@ export async function repatriationCaseWorkflow(input: CaseWorkflowInput): Promis
       state.custodyDueAt = shift(state.custodyDueAt, days * 86_400_000);
       custodyVersion++;
       if (Date.parse(state.custodyDueAt!) > Date.now()) clearOverdue('custody');
-      await commit('CUSTODY_EXTENDED', {
-        actor,
-        reason: record.reason,
-        data: { days, custodyDueAt: state.custodyDueAt },
-        custodyExtension: record,
-      });
+      await commit('CUSTODY_EXTENDED', { actor, reason: record.reason, data: { days, custodyDueAt: state.custodyDueAt }, custodyExtension: record });
       return result(true);
     },
     unchanged,
