@@ -22,8 +22,10 @@ import type { FieldProtection } from '../lib/crypto.js';
 import {
   eventShownSql,
   isSafeguardEvent,
+  overdueIs,
   projectEvent,
   projectSummary,
+  restrictedSummarySql,
   seesAll,
   viewStatusIs,
   type ViewStatus,
@@ -504,6 +506,7 @@ export const summaryColumns = {
   createdAt: cases.createdAt,
   updatedAt: cases.updatedAt,
   fullName: persons.fullName,
+  ...restrictedSummarySql,
 };
 
 export type SummaryRow = {
@@ -526,6 +529,8 @@ export function toSummary(row: SummaryRow) {
     overdueReasons: r.overdueReasons as string[],
     overdueSince: isoOrNull(r.overdueSince as string | null),
     escalations: r.escalations as number,
+    custodyEscalations: Number(r.custodyEscalations),
+    shownUpdatedAt: isoOrNull(r.shownUpdatedAt as string | null),
     transferId: (r.transferId as string | null) ?? null,
     transferAttempts: r.transferAttempts as number,
     holdResumeStatus: (r.holdResumeStatus as CaseStatus | null) ?? null,
@@ -576,7 +581,7 @@ export function listQuery(db: Db, options: ListOptions) {
     filters.holdingCountry ? eq(cases.holdingCountry, filters.holdingCountry) : undefined,
     filters.destinationCountry ? eq(cases.destinationCountry, filters.destinationCountry) : undefined,
     filters.operationId ? eq(cases.operationId, filters.operationId) : undefined,
-    filters.overdue === undefined ? undefined : eq(cases.overdue, filters.overdue),
+    filters.overdue === undefined ? undefined : overdueIs(options.scopeCountry, filters.overdue),
     after ? or(gt(cases.createdAt, after.createdAt), and(eq(cases.createdAt, after.createdAt), gt(cases.id, after.id))) : undefined,
   );
   return db

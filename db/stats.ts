@@ -1,6 +1,6 @@
 import { and, count, isNull, sql } from 'drizzle-orm';
 import { TERMINAL_STATUSES, type CaseStatus } from '../workflows/definitions.js';
-import { NEUTRAL_HOLD_KIND, seesAllSql, viewStatusSql } from '../lib/need-to-know.js';
+import { NEUTRAL_HOLD_KIND, overdueSql, seesAllSql, viewStatusSql } from '../lib/need-to-know.js';
 import type { Db } from './client.js';
 import { visibleTo } from './cases.js';
 import { caseHolds, cases } from './schema.js';
@@ -63,13 +63,13 @@ export async function getStats(db: Db, scopeCountry: string | null) {
       holdingCountry: cases.holdingCountry,
       destinationCountry: destination,
       verified,
-      overdue: cases.overdue,
+      overdue: overdueSql(scopeCountry),
       n: count(),
     })
     .from(cases)
     .where(visibleTo(scopeCountry))
-    // The projected status by its position: the same expression written twice has other parameters.
-    .groupBy(sql`1`, stage, cases.operationId, cases.holdingCountry, destination, verified, cases.overdue);
+    // The projected status and overdue flag by their positions: the same expression written twice has other parameters.
+    .groupBy(sql`1`, stage, cases.operationId, cases.holdingCountry, destination, verified, sql`7`);
   const byStatus: Counts = {};
   const byOperation: Record<string, Counts> = {};
   const byHoldingCountry: Record<string, Counts> = {};

@@ -2,7 +2,7 @@
 // transfer batches of a country, and each operation's progress per country pair.
 import { and, asc, desc, eq, notInArray, or, sql, type SQL } from 'drizzle-orm';
 import { TERMINAL_STATUSES, type TransferStatus } from '../workflows/definitions.js';
-import { legShownSql, projectSummary } from '../lib/need-to-know.js';
+import { legShownSql, overdueIs, overdueSql, projectSummary } from '../lib/need-to-know.js';
 import type { Db } from './client.js';
 import { iso, summaryColumns, toSummary, visibleTo, type SummaryRow } from './cases.js';
 import { cases, decisions, identityChecks, operations, persons, transfers } from './schema.js';
@@ -43,7 +43,7 @@ export async function listPendingDecisions(
           and(eq(cases.destinationCountry, country), undecided('destination')),
         ),
         options.operationId ? eq(cases.operationId, options.operationId) : undefined,
-        options.overdue === undefined ? undefined : eq(cases.overdue, options.overdue),
+        options.overdue === undefined ? undefined : overdueIs(country, options.overdue),
         after ? sql`(${due}, ${cases.id}) > (${after.createdAt}::timestamptz, ${after.id}::uuid)` : undefined,
       ),
     )
@@ -124,7 +124,7 @@ export async function getProgress(db: Db, scopeCountry: string | null) {
       approved: counted(BOTH_APPROVED),
       handedOver: counted(eq(cases.status, 'HANDED_OVER')!),
       pending: counted(notInArray(cases.status, [...TERMINAL_STATUSES])!),
-      overdue: counted(sql`${cases.overdue}`),
+      overdue: counted(overdueSql(scopeCountry)),
     })
     .from(cases)
     .leftJoin(operations, eq(operations.id, cases.operationId))

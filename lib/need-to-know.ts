@@ -58,14 +58,23 @@ export const RESTRICTED_EVENTS: Readonly<Record<string, string | null>> = {
   PROTECTION_CLAIM_UPHELD: 'CASE_CLOSED',
   // The person did not board: the destination sees only who did.
   DROPPED_FROM_TRANSFER: null,
+  // The custody clock is the holding country's detention, and claims do not stop it while holds
+  // do: its escalations, its extension and the due date a release carries would tell them apart.
+  CUSTODY_LIMIT_EXCEEDED: null,
+  CUSTODY_EXTENDED: null,
+  RELEASED: 'RELEASED',
 };
+/** Events the restricted view shows neutrally whose change is still the other side's to audit. */
+const SHARED_EVENTS: readonly string[] = ['RELEASED'];
+/** The overdue reason of the custody clock, which the restricted view never lists. */
+const CUSTODY_OVERDUE = 'custody';
 const OMITTED_EVENTS = Object.entries(RESTRICTED_EVENTS)
   .filter(([, shown]) => shown === null)
   .map(([type]) => type);
 
 /** Whether an event belongs to the holding country's safeguards (its audit entry stays with that country). */
 export const isSafeguardEvent = (type: string, toStatus: CaseStatus | null = null): boolean =>
-  type in RESTRICTED_EVENTS || toStatus === SAFEGUARD_OUTCOME;
+  (type in RESTRICTED_EVENTS && !SHARED_EVENTS.includes(type)) || toStatus === SAFEGUARD_OUTCOME;
 
 interface EventLike {
   type: string;
@@ -98,15 +107,43 @@ const neutralHoldId = (caseId: string, placedAt: string, n: number): string => {
 interface SummaryLike {
   holdingCountry: string;
   status: CaseStatus;
+  overdue: boolean;
+  overdueReasons: string[];
+  overdueSince: string | null;
+  escalations: number;
+  updatedAt: string;
+  /** How many of the escalations were the custody clock's (`restrictedSummarySql`). */
+  custodyEscalations: number;
+  /** When the last event the restricted view shows happened (`restrictedSummarySql`). */
+  shownUpdatedAt: string | null;
+  deadlines: { custodyDueAt: string | null };
 }
 
-/** A list item (summary) as the viewer may see it. */
+/**
+ * A list item (summary) as the viewer may see it. The restricted view has no custody clock: no
+ * custody due date, reason or escalations, no overdue-since (the custody clock may have set it),
+ * and the case last changed with the last event it shows. `overdue` is then whether any other
+ * deadline has passed, as `overdueIs` counts it.
+ */
 export function projectSummary<S extends SummaryLike>(
   summary: S,
   viewerCountry: string | null,
-): Omit<S, 'status'> & { status: ViewStatus } {
-  const full = seesAll(viewerCountry, summary.holdingCountry);
-  return full ? summary : { ...summary, status: viewStatus(summary.status, false) };
+): Omit<S, 'status' | 'custodyEscalations' | 'shownUpdatedAt'> & { status: ViewStatus } {
+  type Shown = Omit<S, 'status' | 'custodyEscalations' | 'shownUpdatedAt'> & { status: ViewStatus };
+  const { custodyEscalations, shownUpdatedAt, ...rest } = summary;
+  if (seesAll(viewerCountry, summary.holdingCountry)) return rest as unknown as Shown;
+  const overdueReasons = summary.overdueReasons.filter((r) => r !== CUSTODY_OVERDUE);
+  return {
+    ...rest,
+    status: viewStatus(summary.status, false),
+    overdue: overdueReasons.length > 0,
+    overdueReasons,
+    overdueSince: null,
+    escalations: summary.escalations - custodyEscalations,
+    // An escalation of the custody clock changes the case too, and only while no hold stops it.
+    updatedAt: shownUpdatedAt ?? summary.updatedAt,
+    deadlines: { ...summary.deadlines, custodyDueAt: null },
+  } as unknown as Shown;
 }
 
 type HoldLike = HoldRecord & { active: boolean };
@@ -115,15 +152,17 @@ interface DetailLike extends SummaryLike {
   caseId: string;
   screening: unknown;
   holds: HoldLike[];
+  custodyExtension: unknown;
 }
 
 /**
- * The whole case as the viewer may see it. The restricted view: no screening, only active holds,
- * each shown as a legal review with nothing that tells a claim from a medical or legal hold.
+ * The whole case as the viewer may see it. The restricted view: no screening, no custody clock
+ * (see `projectSummary`) nor its extension, only active holds, each shown as a legal review with
+ * nothing that tells a claim from a medical or legal hold.
  */
 export function projectCase<D extends DetailLike>(detail: D, viewerCountry: string | null) {
   const full = seesAll(viewerCountry, detail.holdingCountry);
-  const status = viewStatus(detail.status, full);
+  const summary = projectSummary(detail, viewerCountry);
   const holds = full
     ? detail.holds.map((h) => ({
         ...h,
@@ -147,7 +186,12 @@ export function projectCase<D extends DetailLike>(detail: D, viewerCountry: stri
           outcomeReason: null,
           active: true,
         }));
-  return { ...detail, status, screening: full ? detail.screening : null, holds };
+  return {
+    ...summary,
+    screening: full ? detail.screening : null,
+    custodyExtension: full ? detail.custodyExtension : null,
+    holds,
+  };
 }
 
 interface LegLike {
@@ -191,6 +235,31 @@ export function viewStatusIs(viewerCountry: string | null, status: ViewStatus): 
     return and(eq(cases.status, SAFEGUARD_OUTCOME), eq(cases.holdingCountry, viewerCountry))!;
   }
   return eq(cases.status, status);
+}
+
+/** SQL columns (the row of `cases` in the query) that `projectSummary` needs for the restricted view. */
+export const restrictedSummarySql = {
+  custodyEscalations: sql<number>`(select count(*)::int from ${caseEvents} ce
+    where ce.case_id = ${cases.id} and ce.type = 'CUSTODY_LIMIT_EXCEEDED')`,
+  shownUpdatedAt: sql<string | null>`(select max(ce.at) from ${caseEvents} ce
+    where ce.case_id = ${cases.id} and ${notInArray(sql`ce.type`, OMITTED_EVENTS)})`,
+};
+
+/**
+ * SQL: whether the case is overdue as the viewer sees it is `overdue` — in the restricted view,
+ * whether a deadline other than the custody clock's has passed (`projectSummary`).
+ */
+export function overdueIs(viewerCountry: string | null, overdue: boolean): SQL {
+  const shown = overdueSql(viewerCountry);
+  // `overdue` first, for the index on overdue cases.
+  return overdue ? and(eq(cases.overdue, true), shown)! : sql`not ${shown}`;
+}
+
+/** SQL: the case is overdue as the viewer sees it (the row of `cases` in the query). */
+export function overdueSql(viewerCountry: string | null): SQL<boolean> {
+  if (viewerCountry === null) return sql<boolean>`${cases.overdue}`;
+  return sql<boolean>`(${cases.overdue} and (${cases.holdingCountry} = ${viewerCountry}
+    or cardinality(array_remove(${cases.overdueReasons}, ${CUSTODY_OVERDUE}::text)) > 0))`;
 }
 
 /** SQL: the viewer sees this timeline event (the rows of `case_events` and `cases` in the query). */

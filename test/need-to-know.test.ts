@@ -372,3 +372,135 @@ describe('need-to-know: the event stream', () => {
     }
   });
 });
+
+describe('need-to-know: the custody clock', () => {
+  it('a dismissed claim and a lifted medical hold look the same to the destination: no custody clock anywhere', async () => {
+    // Arrested three days ago, custody limited to one day: the custody clock is past its limit at once.
+    const op = await stack.api.post('/v1/operations', u.khSupervisor, {
+      name: 'Custody need to know',
+      leadCountry: 'KH',
+      participatingCountries: ['KH', 'CN'],
+      custodyLimitDays: 1,
+    });
+    const custodyOp = op.body.id;
+    const arrest = { at: new Date(Date.now() - 3 * 86_400_000).toISOString(), place: 'Kandal', allegations: [] };
+    const claimed = await steps.open({ operationId: custodyOp, arrest });
+    const medical = await steps.open({ operationId: custodyOp, arrest });
+    const exceeded = async (caseId: string) =>
+      (await steps.events(caseId, u.khOfficer)).filter((e) => e.type === 'CUSTODY_LIMIT_EXCEEDED').length;
+    for (const caseId of [claimed, medical]) {
+      await expect.poll(() => exceeded(caseId), { timeout: 20_000 }).toBe(1);
+    }
+
+    await decideClaim(claimed, await lodgeClaim(claimed), 'dismissed');
+    const held = await stack.api.post(`/v1/cases/${medical}/holds`, u.khOfficer, { kind: 'medical', reason: 'fever' });
+    expect(held.status).toBe(201);
+    const lifted = await stack.api.post(`/v1/cases/${medical}/holds/${held.body.holdId}/lift`, u.khOfficer, {});
+    expect(lifted.status).toBe(200);
+
+    // The holding side keeps its clock: the hold moved it, the claim did not.
+    const dueAt = Date.parse(arrest.at) + 86_400_000;
+    const khClaimed = await detail(claimed, u.khOfficer);
+    const khMedical = await detail(medical, u.khOfficer);
+    expect(Date.parse(khClaimed.deadlines.custodyDueAt)).toBe(dueAt);
+    expect(Date.parse(khMedical.deadlines.custodyDueAt)).toBeGreaterThan(dueAt);
+    for (const c of [khClaimed, khMedical]) expect(c).toMatchObject({ overdue: true, overdueReasons: ['custody'], escalations: 1 });
+
+    // The destination: no custody due date, reason, escalation or extension; not overdue.
+    const clock = (c: Record<string, any>) => ({
+      status: c.status,
+      overdue: c.overdue,
+      overdueReasons: c.overdueReasons,
+      overdueSince: c.overdueSince,
+      escalations: c.escalations,
+      custodyDueAt: c.deadlines.custodyDueAt,
+      custodyExtension: c.custodyExtension,
+      holds: c.holds,
+    });
+    const restricted = {
+      status: 'IDENTITY_PENDING',
+      overdue: false,
+      overdueReasons: [],
+      overdueSince: null,
+      escalations: 0,
+      custodyDueAt: null,
+      custodyExtension: null,
+      holds: [],
+    };
+    expect(clock(await detail(claimed, u.cnOfficer))).toEqual(restricted);
+    expect(clock(await detail(medical, u.cnOfficer))).toEqual(restricted);
+
+    const list = async (as: Actor, query = '') =>
+      (await stack.api.get(`/v1/cases?operationId=${custodyOp}&limit=500${query}`, as)).body.items as Record<string, any>[];
+    const listed = await list(u.cnOfficer);
+    const { holds: _holds, custodyExtension: _extension, ...listedShape } = restricted;
+    for (const caseId of [claimed, medical]) {
+      const item = listed.find((c) => c.caseId === caseId)!;
+      const { holds: _h, custodyExtension: _e, ...shape } = clock({ ...item, holds: [], custodyExtension: null });
+      expect(shape).toEqual(listedShape);
+    }
+    expect(await list(u.cnOfficer, '&overdue=true')).toEqual([]);
+    expect((await list(u.cnOfficer, '&overdue=false')).map((c) => c.caseId).sort()).toEqual([claimed, medical].sort());
+    expect((await list(u.khOfficer, '&overdue=true')).map((c) => c.caseId).sort()).toEqual([claimed, medical].sort());
+
+    const cnStats = (await stack.api.get('/v1/stats', u.cnOfficer)).body;
+    expect(cnStats.funnelByOperation[custodyOp]).toMatchObject({ arrested: 2, overdue: 0 });
+    const khStats = (await stack.api.get('/v1/stats', u.khOfficer)).body;
+    expect(khStats.funnelByOperation[custodyOp]).toMatchObject({ arrested: 2, overdue: 2 });
+    const progress = async (as: Actor) =>
+      ((await stack.api.get('/v1/stats/progress', as)).body.items as { operationId: string; arrested: number; overdue: number }[]).find(
+        (r) => r.operationId === custodyOp,
+      );
+    expect(await progress(u.cnOfficer)).toMatchObject({ arrested: 2, overdue: 0 });
+    expect(await progress(u.khOfficer)).toMatchObject({ arrested: 2, overdue: 2 });
+
+    // The timeline and the stream: the same events for both, none of the custody clock's.
+    // Ids apart: the opening event carries the case's external reference.
+    const shown = (e: Record<string, any>) => {
+      const { externalRef: _ref, ...data } = e.data ?? {};
+      return [e.type, e.fromStatus, e.toStatus, e.reason ?? null, e.data ? data : null];
+    };
+    const cnTimelines = await Promise.all([claimed, medical].map(async (id) => (await steps.events(id, u.cnOfficer)).map(shown)));
+    expect(cnTimelines[0].map((e) => e[0])).toEqual(['CASE_OPENED', 'HOLD_PLACED', 'HOLD_LIFTED']);
+    expect(cnTimelines[0]).toEqual(cnTimelines[1]);
+
+    const cn = await stream(u.cnOfficer, 0);
+    const last = (caseId: string) => (m: SseMessage) => ofCase(caseId)(m) && m.data.type === 'HOLD_LIFTED';
+    await cn.waitFor(last(claimed), 20_000, 'the claim dismissed, to the destination');
+    await cn.waitFor(last(medical), 20_000, 'the hold lifted, to the destination');
+    const streamed = (caseId: string) => cn.messages.filter(ofCase(caseId)).map((m) => shown(m.data));
+    expect(streamed(claimed).map((e) => e[0])).toEqual(['CASE_OPENED', 'HOLD_PLACED', 'HOLD_LIFTED']);
+    expect(streamed(claimed)).toEqual(streamed(medical));
+
+    const custodyAudit = async (caseId: string) =>
+      (
+        await stack.database.db
+          .select({ scope: auditLog.scopeCountries, details: auditLog.details })
+          .from(auditLog)
+          .where(and(eq(auditLog.action, 'case.change'), arrayContains(auditLog.objectIds, [caseId])))
+      ).filter((e) => ((e.details as { event?: string }).event ?? '').startsWith('CUSTODY_'));
+    // An extension of custody is the holding country's too.
+    for (const caseId of [claimed, medical]) {
+      const extended = await stack.api.post(`/v1/cases/${caseId}/custody-extension`, u.khSupervisor, {
+        days: 5,
+        reason: 'registry reply expected',
+      });
+      expect(extended.status, JSON.stringify(extended.body)).toBe(200);
+      expect((await detail(caseId, u.khOfficer)).custodyExtension).toMatchObject({ days: 5 });
+      expect(clock(await detail(caseId, u.cnOfficer))).toEqual(restricted);
+      expect((await steps.events(caseId, u.cnOfficer)).map(shown)).toEqual(cnTimelines[0]);
+      // The case last changed, to the destination, with the last event it sees.
+      const lastShown = (await steps.events(caseId, u.cnOfficer)).at(-1) as unknown as { at: string };
+      expect((await detail(caseId, u.cnOfficer)).updatedAt).toBe(lastShown.at);
+      expect((await list(u.cnOfficer)).find((c) => c.caseId === caseId)!.updatedAt).toBe(lastShown.at);
+      expect((await detail(caseId, u.khOfficer)).updatedAt).toBe(extended.body.updatedAt);
+    }
+    // Their audit entries are the holding country's alone.
+    for (const caseId of [claimed, medical]) {
+      expect((await custodyAudit(caseId)).map((e) => [(e.details as { event: string }).event, e.scope])).toEqual([
+        ['CUSTODY_LIMIT_EXCEEDED', ['KH']],
+        ['CUSTODY_EXTENDED', ['KH']],
+      ]);
+    }
+  });
+});

@@ -252,8 +252,11 @@ export async function repatriationCaseWorkflow(input: CaseWorkflowInput): Promis
         actor.country === holdingCountry ? [...new Set(activeHolds().map((h) => h.kind.replace('_', ' ')))].join(', ') : 'legal review';
       return refuse(FAILURE.wrongStage, `the case is on hold (${kinds}); ${expected}`);
     }
-    return refuse(FAILURE.wrongStage, `${expected} (case is ${state.status})`);
+    return refuse(FAILURE.wrongStage, `${expected} (case is ${statusShownTo(actor)})`);
   }
+  /** The status as a refusal names it: a case closed by the holding country's safeguards is CLOSED to other countries (DESIGN.md §5). */
+  const statusShownTo = (actor: Actor): string =>
+    state.status === 'PROTECTION' && actor.country !== holdingCountry ? 'CLOSED' : state.status;
 
   // ---- identity verification ----
 
@@ -786,7 +789,7 @@ export async function repatriationCaseWorkflow(input: CaseWorkflowInput): Promis
       requireDestinationOfficer(actor, 'confirm handovers');
       if (onLeg(transferId, 'HANDED_OVER')) return 'repeat';
       if (!onLeg(transferId, 'IN_TRANSFER')) {
-        throw refuse(FAILURE.wrongStage, `the case is not in transfer on this batch (case is ${state.status})`);
+        throw refuse(FAILURE.wrongStage, `the case is not in transfer on this batch (case is ${statusShownTo(actor)})`);
       }
       return 'apply';
     },
@@ -838,7 +841,7 @@ export async function repatriationCaseWorkflow(input: CaseWorkflowInput): Promis
       requireDestinationOfficer(actor, 'report a person missing');
       if (failedTransfers.includes(transferId) && state.transferId !== transferId) return 'repeat';
       if (!onLeg(transferId, 'IN_TRANSFER')) {
-        throw refuse(FAILURE.wrongStage, `the case is not in transfer on this batch (case is ${state.status})`);
+        throw refuse(FAILURE.wrongStage, `the case is not in transfer on this batch (case is ${statusShownTo(actor)})`);
       }
       return 'apply';
     },

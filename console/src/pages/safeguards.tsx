@@ -121,6 +121,8 @@ export function CustodyView({ c }: { c: CaseDetail }) {
   // The store keeps the last limit after the decision; the clock itself has stopped.
   const due = isDecided(c) ? null : c.deadlines.custodyDueAt;
   const x = c.custodyExtension;
+  // The custody clock is the holding country's: other countries get no due date and no extension.
+  if (!due && !isDecided(c)) return <p class="muted">{country(c.holdingCountry)} keeps the custody clock of its detention.</p>;
   return (
     <>
       {due ? (
