@@ -54,12 +54,13 @@ const rejected = (status: number, code: string, message: string, externalRef?: s
   error: new HttpError(status, code, message),
 });
 
-async function loadOperations(db: Db, items: IntakeItem[]): Promise<Map<string, Operation>> {
+/** The operations the items name, as the actor's country sees them: one it takes no part in is unknown to it. */
+async function loadOperations(db: Db, items: IntakeItem[], country: string): Promise<Map<string, Operation>> {
   const ids = new Set<string>();
   for (const item of items) if (item.ok && item.intake.operationId) ids.add(item.intake.operationId);
   const found = new Map<string, Operation>();
   for (const id of ids) {
-    const op = await getOperation(db, id);
+    const op = await getOperation(db, id, country);
     if (op) found.set(id, op);
   }
   return found;
@@ -141,7 +142,7 @@ export function startIntakeOutbox(deps: IntakeDeps, options: { intervalMs?: numb
 export async function openCases(deps: IntakeDeps, actor: Actor, items: IntakeItem[]): Promise<IntakeOutcome[]> {
   const { db } = deps;
   const openedAt = new Date().toISOString();
-  const operations = await loadOperations(db, items);
+  const operations = await loadOperations(db, items, actor.country);
   const outcomes: IntakeOutcome[] = new Array(items.length);
   const firstIndexOf = new Map<string, number>();
   const repeats: { index: number; first: number }[] = [];

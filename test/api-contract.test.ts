@@ -296,6 +296,24 @@ describe('operations: custody limit and scope', () => {
     expect(await listed(u.admin)).toContain(op.body.id);
     expect(await listed(u.vnOfficer)).not.toContain(op.body.id);
   });
+
+  it("an operation a country takes no part in is unknown to its officers' intake, in bulk and one by one", async () => {
+    const op = await stack.api.post('/v1/operations', u.khOfficer, body());
+    const bulk = await stack.api.post(`/v1/operations/${op.body.id}/intake`, u.vnOfficer, {
+      cases: [intakeBody({ holdingCountry: 'VN', externalRef: `VN-${op.body.id}` })],
+    });
+    expect(bulk.status).toBe(404);
+    expect(bulk.body.error.code).toBe('NOT_FOUND');
+    const single = await stack.api.post(
+      '/v1/cases',
+      u.vnOfficer,
+      intakeBody({ holdingCountry: 'VN', externalRef: `VN1-${op.body.id}`, operationId: op.body.id }),
+    );
+    expect(single.status).toBe(400);
+    expect(single.body.error.code).toBe('UNKNOWN_OPERATION');
+    const own = await stack.api.post('/v1/cases', u.khOfficer, intakeBody({ operationId: op.body.id }));
+    expect(own.status).toBe(201);
+  });
 });
 
 describe('retrying a creation after a lost answer', () => {

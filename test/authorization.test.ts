@@ -87,7 +87,8 @@ const SCENARIOS: Record<string, Scenario> = {
   },
   'post /v1/operations/:id/intake': {
     prepare: async () => ({ path: `/v1/operations/${operationId}/intake`, body: { cases: [intakeBody()] } }),
-    success: 200,
+    // The operation is KH and CN's: to another country it does not exist.
+    success: (_user, relation) => (relation === 'uninvolved' ? 404 : 200),
   },
   'get /v1/cases': { prepare: async () => ({ path: '/v1/cases?limit=5' }), success: 200, read: true },
   'get /v1/cases/:id': { prepare: caseRoute('', undefined), success: 200, read: true },

@@ -117,7 +117,8 @@ export function caseRoutes(deps: AppDeps) {
         ...errorResponses(400, 401, 403, 404, 413, 503),
       },
       handler: async ({ actor, params, body }) => {
-        const operation = await getOperation(db, params.id);
+        // An operation the officer's country takes no part in does not exist for it.
+        const operation = await getOperation(db, params.id, actor.country);
         if (!operation) throw notFound('operation');
         const items: IntakeItem[] = body.cases.map((raw) => {
           const parsed = CaseIntake.safeParse(raw);
