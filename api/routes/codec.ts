@@ -13,9 +13,11 @@ import { z } from 'zod';
 import type { AuditEntry } from '../../db/audit.js';
 import { getCaseScopes, type CaseScopeRow } from '../../db/cases.js';
 import { openPayload, sealExternal } from '../../lib/codec.js';
+import { seesAll } from '../../lib/need-to-know.js';
 import type { Actor } from '../../workflows/definitions.js';
 import type { AppDeps } from '../app.js';
 import { errorResponses, route } from '../http.js';
+import { scopeCountry } from '../scope.js';
 
 const Base64 = z
   .string()
@@ -75,10 +77,20 @@ function casesOf(payload: Payload, boundWorkflowId: string | null): string[] {
   return [...ids];
 }
 
-/** Admins read every payload; an auditor those whose every case is held by the auditor's country. */
+/**
+ * Admins read every payload; an auditor those whose every case they see in full (need-to-know: its
+ * holding country). A payload carries whole workflow inputs, so the other side's restricted view
+ * cannot be applied to it field by field: it stays encrypted for them.
+ */
 function mayRead(actor: Actor, caseIds: string[], rows: Map<string, CaseScopeRow>): boolean {
   if (actor.role === 'admin') return true;
-  return caseIds.length > 0 && caseIds.every((id) => rows.get(id)?.holdingCountry === actor.country);
+  return (
+    caseIds.length > 0 &&
+    caseIds.every((id) => {
+      const row = rows.get(id);
+      return row !== undefined && seesAll(scopeCountry(actor), row.holdingCountry);
+    })
+  );
 }
 
 const countriesOf = (rows: CaseScopeRow[]) => [
