@@ -19,20 +19,29 @@ export interface AuditTrail {
 export function createAuditTrail(db: Db): AuditTrail {
   let pending: { entry: AuditEntry; resolve: () => void; reject: (err: unknown) => void }[] = [];
   let scheduled = false;
+  type Pending = (typeof pending)[number];
+  const refuse = (items: Pending[], err: unknown) => {
+    log.error('audit entries could not be written', { entries: items.length, error: (err as Error).message });
+    const refused = unavailable('AUDIT_UNAVAILABLE', 'the audit log cannot be written now, so this is not served');
+    for (const b of items) b.reject(refused);
+  };
+  async function write(items: Pending[]): Promise<void> {
+    await appendAudit(
+      db,
+      items.map((b) => b.entry),
+    );
+    for (const b of items) b.resolve();
+  }
   async function flush(): Promise<void> {
     const batch = pending;
     pending = [];
     scheduled = false;
     try {
-      await appendAudit(
-        db,
-        batch.map((b) => b.entry),
-      );
-      for (const b of batch) b.resolve();
+      await write(batch);
     } catch (err) {
-      log.error('audit entries could not be written', { entries: batch.length, error: (err as Error).message });
-      const refused = unavailable('AUDIT_UNAVAILABLE', 'the audit log cannot be written now, so this is not served');
-      for (const b of batch) b.reject(refused);
+      if (batch.length === 1) return refuse(batch, err);
+      // An entry the store refuses refuses only its own answer, not the others sharing its insert.
+      await Promise.all(batch.map((b) => write([b]).catch((one: unknown) => refuse([b], one))));
     }
   }
   return {
@@ -66,7 +75,9 @@ export function caseReadEntry(
     outcome: 'ok',
     purpose,
     recipientCountry: foreign ? actor.country : null,
-    scopeCountries: [...new Set(rows.flatMap((r) => [r.holdingCountry, r.claimedNationality, ...(r.destinationCountry ? [r.destinationCountry] : [])]))],
+    scopeCountries: [
+      ...new Set(rows.flatMap((r) => [r.holdingCountry, r.claimedNationality, ...(r.destinationCountry ? [r.destinationCountry] : [])])),
+    ],
     details: details ?? null,
   };
 }

@@ -3,8 +3,9 @@
 // entry that was altered, removed, inserted or reordered.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { and, arrayContains, desc, eq } from 'drizzle-orm';
+import { and, arrayContains, desc, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAuditTrail } from '../api/audit.js';
 import { appendAudit, sealAudit, verifyAudit, type AuditEntry } from '../db/audit.js';
 import { applyCaseChange, insertIntakes } from '../db/cases.js';
 import { auditLog, caseEvents, cases } from '../db/schema.js';
@@ -143,7 +144,15 @@ describe('append-only, and written with what it records', () => {
         holdingCountry: 'KH',
         seq: 1,
         snapshot: { ...initialCaseSnapshot(i), status: 'CANCELLED' as const },
-        event: { type: 'CANCELLED', fromStatus: 'IDENTITY_PENDING' as const, toStatus: 'CANCELLED' as const, actor: u.khSupervisor, reason: 'x', data: null, at: new Date().toISOString() },
+        event: {
+          type: 'CANCELLED',
+          fromStatus: 'IDENTITY_PENDING' as const,
+          toStatus: 'CANCELLED' as const,
+          actor: u.khSupervisor,
+          reason: 'x',
+          data: null,
+          at: new Date().toISOString(),
+        },
       };
       await expect(applyCaseChange(scratch.database.db, change)).rejects.toThrow();
       const [row] = await scratch.database.db.select({ status: cases.status }).from(cases).where(eq(cases.id, i.caseId));
@@ -269,8 +278,38 @@ describe('tamper evidence', () => {
     const ok = await promisify(execFile)('npx', ['tsx', 'scripts/audit-verify.ts'], { env });
     expect(JSON.parse(ok.stdout)).toMatchObject({ ok: true, entries: 10 });
     await tamper((tx) => tx`update audit_log set action = 'case.list' where seq = 2`);
-    const failed = await promisify(execFile)('npx', ['tsx', 'scripts/audit-verify.ts'], { env }).catch((err: { code: number; stdout: string }) => err);
+    const failed = await promisify(execFile)('npx', ['tsx', 'scripts/audit-verify.ts'], { env }).catch(
+      (err: { code: number; stdout: string }) => err,
+    );
     expect((failed as { code: number }).code).toBe(1);
     expect(JSON.parse((failed as { stdout: string }).stdout)).toMatchObject({ ok: false, firstInvalidSeq: 2, reason: 'altered' });
+  });
+});
+
+describe('the audit trail of the API', () => {
+  it('refuses only the answer whose entry the store refuses, not the others written in the same insert', async () => {
+    const trail = createAuditTrail(stack.database.db);
+    const refusedSub = `refused-${Date.now().toString(36)}`;
+    const constraint = `refuse_${refusedSub.replace(/\W/g, '_')}`;
+    await stack.database.db.execute(
+      sql.raw(`alter table audit_log add constraint ${constraint} check (actor_sub <> '${refusedSub}') not valid`),
+    );
+    try {
+      const entry = (sub: string): AuditEntry => ({
+        at: new Date().toISOString(),
+        actor: { sub, role: 'officer', country: 'KH' },
+        action: 'case.read',
+        outcome: 'ok',
+      });
+      const keptSub = `kept-${Date.now().toString(36)}`;
+      // Recorded in the same tick: one insert, which the constraint fails as a whole.
+      const [kept, refused] = await Promise.allSettled([trail.record(entry(keptSub)), trail.record(entry(refusedSub))]);
+      expect(kept.status).toBe('fulfilled');
+      expect(refused).toMatchObject({ status: 'rejected', reason: { status: 503, code: 'AUDIT_UNAVAILABLE' } });
+      const stored = await stack.database.db.select({ sub: auditLog.actorSub }).from(auditLog).where(eq(auditLog.actorSub, keptSub));
+      expect(stored).toEqual([{ sub: keptSub }]);
+    } finally {
+      await stack.database.db.execute(sql.raw(`alter table audit_log drop constraint ${constraint}`));
+    }
   });
 });
