@@ -497,10 +497,10 @@ describe('need-to-know: the custody clock', () => {
     }
     // Their audit entries are the holding country's alone.
     for (const caseId of [claimed, medical]) {
-      expect((await custodyAudit(caseId)).map((e) => [(e.details as { event: string }).event, e.scope])).toEqual([
-        ['CUSTODY_LIMIT_EXCEEDED', ['KH']],
-        ['CUSTODY_EXTENDED', ['KH']],
-      ]);
+      // (The clock may escalate again when a hold ends, so the entries are counted by kind, not listed.)
+      const entries = (await custodyAudit(caseId)).map((e) => [(e.details as { event: string }).event, e.scope] as const);
+      expect(new Set(entries.map(([event]) => event))).toEqual(new Set(['CUSTODY_LIMIT_EXCEEDED', 'CUSTODY_EXTENDED']));
+      for (const [event, scope] of entries) expect(scope, event).toEqual(['KH']);
     }
   });
 });
