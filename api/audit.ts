@@ -7,6 +7,7 @@ import type { Db } from '../db/client.js';
 import type { TransferDetail } from '../db/transfers.js';
 import type { Disclosure } from './http.js';
 import { log } from '../lib/log.js';
+import { caseCountries } from '../lib/need-to-know.js';
 import { unavailable } from './errors.js';
 import { scopeCountry } from './scope.js';
 import type { Actor } from '../workflows/definitions.js';
@@ -75,9 +76,7 @@ export function caseReadEntry(
     outcome: 'ok',
     purpose,
     recipientCountry: foreign ? actor.country : null,
-    scopeCountries: [
-      ...new Set(rows.flatMap((r) => [r.holdingCountry, r.claimedNationality, ...(r.destinationCountry ? [r.destinationCountry] : [])])),
-    ],
+    scopeCountries: [...new Set(rows.flatMap(caseCountries))],
     details: details ?? null,
   };
 }
@@ -112,7 +111,7 @@ export function bulkRefusalEntries(actor: Actor, route: string, refusals: BulkRe
       scopeCountries: [],
       details: { route, bulk: true, status, code },
     };
-    const countries = row ? [row.holdingCountry, row.claimedNationality, ...(row.destinationCountry ? [row.destinationCountry] : [])] : [];
+    const countries = row ? caseCountries(row) : [];
     if (row && canSee(scopeCountry(actor), row)) return [{ ...entry, scopeCountries: countries }];
     const hidden: AuditEntry = { ...entry, details: { ...entry.details, status: 404, code: 'NOT_FOUND' } };
     return [hidden, { ...hidden, scopeCountries: countries, onlyScopeCountries: true }];

@@ -20,6 +20,7 @@ import {
 } from '../workflows/definitions.js';
 import type { FieldProtection } from '../lib/crypto.js';
 import {
+  caseCountries,
   eventShownSql,
   isSafeguardEvent,
   overdueIs,
@@ -307,7 +308,7 @@ export async function applyCaseChange(db: Db, change: CaseChange): Promise<void>
       // A change of the holding country's safeguards is told only to its auditors.
       scopeCountries: isSafeguardEvent(event.type, event.toStatus)
         ? [change.holdingCountry]
-        : [change.holdingCountry, snapshot.claimedNationality, ...(snapshot.destinationCountry ? [snapshot.destinationCountry] : [])],
+        : caseCountries({ ...snapshot, holdingCountry: change.holdingCountry }),
       details: { event: event.type, seq, from: event.fromStatus, to: event.toStatus },
     }),
   ];

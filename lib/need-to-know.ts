@@ -31,6 +31,11 @@ export const NEUTRAL_HOLD_KIND = 'legal_review' as const;
 export const seesAll = (viewerCountry: string | null, holdingCountry: string): boolean =>
   viewerCountry === null || viewerCountry === holdingCountry;
 
+/** The countries that see a case at all: its holding, claimed and (once known) destination country. */
+export const caseCountries = (row: { holdingCountry: string; claimedNationality: string; destinationCountry: string | null }): string[] => [
+  ...new Set([row.holdingCountry, row.claimedNationality, ...(row.destinationCountry ? [row.destinationCountry] : [])]),
+];
+
 // ---- plain form ----
 
 /** Whether a status is the outcome of the holding country's safeguards (a list filtered by it says which cases have it). */

@@ -13,7 +13,7 @@ import { z } from 'zod';
 import type { AuditEntry } from '../../db/audit.js';
 import { getCaseScopes, type CaseScopeRow } from '../../db/cases.js';
 import { openPayload, sealExternal } from '../../lib/codec.js';
-import { seesAll } from '../../lib/need-to-know.js';
+import { caseCountries, seesAll } from '../../lib/need-to-know.js';
 import type { Actor } from '../../workflows/definitions.js';
 import type { AppDeps } from '../app.js';
 import { errorResponses, route } from '../http.js';
@@ -93,9 +93,7 @@ function mayRead(actor: Actor, caseIds: string[], rows: Map<string, CaseScopeRow
   );
 }
 
-const countriesOf = (rows: CaseScopeRow[]) => [
-  ...new Set(rows.flatMap((r) => [r.holdingCountry, r.claimedNationality, ...(r.destinationCountry ? [r.destinationCountry] : [])])),
-];
+const countriesOf = (rows: CaseScopeRow[]) => [...new Set(rows.flatMap(caseCountries))];
 
 /** One entry per request: the cases involved, visible to their countries' auditors; ids and counts only. */
 function payloadEntry(
