@@ -26,7 +26,9 @@ const ST = path.join(VENV, 'bin', 'st');
 const SEED = Number(process.env.FUZZ_SEED ?? 20251014);
 /** Examples per operation in the fuzzing phase (the coverage phase adds its own, ~40 per route); ~6 minutes on 2 cores. */
 const MAX_EXAMPLES = Number(process.env.FUZZ_MAX_EXAMPLES ?? 8);
-const WORKERS = Number(process.env.FUZZ_WORKERS ?? 2);
+// One worker by default: schemathesis's threads parse Python source at once, which CPython 3.11
+// can fail with "AST constructor recursion depth mismatch" (a runtime error, not a finding).
+const WORKERS = Number(process.env.FUZZ_WORKERS ?? 1);
 
 const run = promisify(execFile);
 
