@@ -10,9 +10,13 @@ import { cases } from '../db/schema.js';
 import { mapLimit } from '../lib/concurrency.js';
 import { caseWorkflowId } from '../workflows/definitions.js';
 import { intakeBody, makeUsers } from './helpers/fixtures.js';
+import { createScratchDatabase, type ScratchDatabase } from './helpers/scratch-db.js';
 import { startStack, type Stack } from './helpers/stack.js';
 
 let stack: Stack;
+// This file runs the intake outbox, which starts every recorded case it finds: on a database of its
+// own, so that it never starts another file's case on this file's task queue.
+let scratch: ScratchDatabase;
 /** The status of each case's workflow, as Temporal describes it. */
 const workflowStatuses = (caseIds: string[]) =>
   mapLimit(caseIds, 50, async (id) => (await stack.client.workflow.getHandle(caseWorkflowId(id)).describe()).status.name);
@@ -20,7 +24,8 @@ const u = makeUsers();
 let operationId: string;
 
 beforeAll(async () => {
-  stack = await startStack();
+  scratch = await createScratchDatabase(10);
+  stack = await startStack({ database: scratch.database });
   const op = await stack.api.post('/v1/operations', u.khOfficer, {
     name: 'China–Cambodia sweep',
     leadCountry: 'CN',
@@ -30,7 +35,10 @@ beforeAll(async () => {
   expect(op.status).toBe(201);
   operationId = op.body.id;
 });
-afterAll(() => stack?.stop());
+afterAll(async () => {
+  await stack?.stop();
+  await scratch?.drop();
+});
 
 describe('bulk intake of 2,141 cases', () => {
   const TOTAL = 2141;

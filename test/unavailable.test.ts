@@ -10,7 +10,8 @@ import { cases } from '../db/schema.js';
 import { TEST_DATA_CONVERTER, TEST_PROTECT, testApp } from './helpers/api.js';
 import { caseSteps, intakeBody, makeUsers } from './helpers/fixtures.js';
 import { freePort } from './helpers/ports.js';
-import { openTestDatabase, startStack, type Stack } from './helpers/stack.js';
+import { createScratchDatabase, type ScratchDatabase } from './helpers/scratch-db.js';
+import { startStack, type Stack } from './helpers/stack.js';
 
 const u = makeUsers();
 
@@ -29,16 +30,22 @@ describe('Temporal unreachable', () => {
   let live: Stack;
   let existingCase: string;
 
+  // The outbox below starts every recorded case it finds: on a database of this describe's own, it
+  // never starts another file's case on this stack's task queue.
+  let scratch: ScratchDatabase;
+
   beforeAll(async () => {
-    live = await startStack();
+    scratch = await createScratchDatabase();
+    live = await startStack({ database: scratch.database });
     existingCase = await caseSteps(live.api, u).open();
-    database = await openTestDatabase(4);
+    database = await openDatabase({ url: scratch.url, poolSize: 4 });
     target = apiWith(database, `127.0.0.1:${await freePort()}`);
   });
   afterAll(async () => {
     await target?.close();
     await database?.close();
     await live?.stop();
+    await scratch?.drop();
   });
 
   it('opening a case answers 503 with Retry-After; the case it recorded gets its workflow once Temporal is back', async () => {
@@ -55,7 +62,6 @@ describe('Temporal unreachable', () => {
     // Temporal "comes back": the outbox of a process that reaches it starts the workflow.
     const stopOutbox = startIntakeOutbox(
       { db: live.database.db, temporal: live.gateway, protect: TEST_PROTECT, timings: live.timings, concurrency: 8 },
-      // Older than any other test's case in the shared database that is just being opened.
       { intervalMs: 200, graceMs: 3000 },
     );
     try {

@@ -13,14 +13,14 @@ export interface ScratchDatabase {
   drop(): Promise<void>;
 }
 
-export async function createScratchDatabase(): Promise<ScratchDatabase> {
+export async function createScratchDatabase(poolSize = 4): Promise<ScratchDatabase> {
   const adminUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const name = `case_engine_scratch_${randomBytes(4).toString('hex')}`;
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
   await admin.unsafe(`create database ${name}`);
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
-  const database = await openDatabase({ url: url.toString(), poolSize: 4 });
+  const database = await openDatabase({ url: url.toString(), poolSize });
   await migrate(database);
   const sql = postgres(url.toString(), { max: 1, onnotice: () => {} });
   return {

@@ -38,6 +38,12 @@ export interface StackOptions {
   taskQueue?: string;
   /** More app dependencies (the event stream's timing, the console, dev tokens). */
   app?: Partial<AppDeps>;
+  /**
+   * A database of the test's own (its owner closes it). Needed by a test that runs a background
+   * loop over every case, such as the intake outbox: on the shared database it would start other
+   * files' cases on this stack's task queue, where no worker polls once this file is done.
+   */
+  database?: Database;
 }
 
 export interface Stack extends TemporalHandles {
@@ -69,7 +75,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   quietRuntime();
   const ownTemporal = !options.temporal;
   const temporal = options.temporal ?? (await connectToDevServer());
-  const database = await openTestDatabase();
+  const database = options.database ?? (await openTestDatabase());
   const taskQueue = options.taskQueue ?? `test-${randomUUID()}`;
   const timings = { ...DEFAULT_TIMINGS, ...options.timings };
   const real = createActivities({ db: database.db, client: temporal.client });
@@ -105,7 +111,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     async stop() {
       worker?.shutdown();
       await running;
-      await database.close();
+      if (!options.database) await database.close();
       if (ownTemporal) {
         await temporal.connection.close();
         await temporal.nativeConnection.close();
