@@ -2,6 +2,10 @@
 // Importing this file never pulls workflow internals.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { custodyDueFrom } from './case-rules.js';
+
+// The rules and failure types live in a module with no SDK import, so the API and the console share them.
+export { FAILURE, STAGE_OVERDUE_REASONS, TERMINAL_STATUSES, isTerminal, type FailureType } from './case-rules.js';
 
 export const TASK_QUEUE = 'repatriation-cases';
 
@@ -44,16 +48,6 @@ export const CASE_STATUSES = [
 ] as const;
 export type CaseStatus = (typeof CASE_STATUSES)[number];
 
-export const TERMINAL_STATUSES: readonly CaseStatus[] = [
-  'HANDED_OVER',
-  'REJECTED',
-  'REFERRED',
-  'PROTECTION',
-  'CANCELLED',
-  'RELEASED',
-];
-export const isTerminal = (status: CaseStatus): boolean => TERMINAL_STATUSES.includes(status);
-
 export const LEGAL_BASES = ['deportation', 'extradition', 'voluntary_return'] as const;
 export type LegalBasis = (typeof LEGAL_BASES)[number];
 
@@ -63,10 +57,13 @@ export interface PersonDocument {
   issuingCountry: string;
 }
 
+export const SEXES = ['M', 'F', 'X'] as const;
+export type Sex = (typeof SEXES)[number];
+
 export interface Person {
   fullName: string;
   dateOfBirth?: string;
-  sex?: 'M' | 'F' | 'X';
+  sex?: Sex;
   claimedNationality: string;
   documents: PersonDocument[];
 }
@@ -152,22 +149,26 @@ export interface CaseWorkflowInput {
   timings: CaseTimings;
 }
 
-export type DecisionSide = 'holding' | 'destination';
-export type DecisionValue = 'approve' | 'reject';
-export type IdentityResult = 'confirmed' | 'mismatch' | 'inconclusive';
-export type IdentityMethod = 'biometric' | 'document' | 'registry';
-export type OverdueReason =
-  | 'identity'
-  | 'screening'
-  | 'approval'
-  | 'handover'
-  | 'transfer_attempts'
-  | 'custody'
-  | 'consular';
-/** Reasons that belong to the current stage and end with it. */
-export const STAGE_OVERDUE_REASONS: readonly OverdueReason[] = ['identity', 'screening', 'approval', 'handover', 'transfer_attempts'];
+export const DECISION_SIDES = ['holding', 'destination'] as const;
+export type DecisionSide = (typeof DECISION_SIDES)[number];
+export const DECISION_VALUES = ['approve', 'reject'] as const;
+export type DecisionValue = (typeof DECISION_VALUES)[number];
+export const IDENTITY_RESULTS = ['confirmed', 'mismatch', 'inconclusive'] as const;
+export type IdentityResult = (typeof IDENTITY_RESULTS)[number];
+export const IDENTITY_METHODS = ['biometric', 'document', 'registry'] as const;
+export type IdentityMethod = (typeof IDENTITY_METHODS)[number];
+export const OVERDUE_REASONS = ['identity', 'screening', 'approval', 'handover', 'transfer_attempts', 'custody', 'consular'] as const;
+export type OverdueReason = (typeof OVERDUE_REASONS)[number];
 
-export type HoldKind = 'medical' | 'legal' | 'protection_claim';
+export const HOLD_KINDS = ['medical', 'legal', 'protection_claim'] as const;
+export type HoldKind = (typeof HOLD_KINDS)[number];
+/** The holds a user places and lifts; a protection claim is lodged and decided. */
+export const PLACEABLE_HOLD_KINDS = ['medical', 'legal'] as const satisfies readonly HoldKind[];
+export const HOLD_OUTCOMES = ['lifted', 'upheld', 'dismissed'] as const;
+export type HoldOutcome = (typeof HOLD_OUTCOMES)[number];
+/** The outcomes of a protection claim's legal review. */
+export const CLAIM_OUTCOMES = ['upheld', 'dismissed'] as const satisfies readonly HoldOutcome[];
+export type ClaimOutcome = (typeof CLAIM_OUTCOMES)[number];
 
 /** A hold keeps the case ON_HOLD until lifted; a protection claim until its legal review decides. */
 export interface HoldRecord {
@@ -182,7 +183,7 @@ export interface HoldRecord {
   endedAt: string | null;
   endedBy: string | null;
   /** lifted (medical, legal); upheld or dismissed (protection claims) */
-  outcome: 'lifted' | 'upheld' | 'dismissed' | null;
+  outcome: HoldOutcome | null;
   outcomeReason: string | null;
 }
 
@@ -344,7 +345,7 @@ export interface LiftHoldInput {
 export interface ProtectionClaimOutcomeInput {
   actor: Actor;
   claimId: string;
-  outcome: 'upheld' | 'dismissed';
+  outcome: ClaimOutcome;
   reason: string;
 }
 
@@ -393,9 +394,11 @@ export const caseStateQuery = defineQuery<CaseView>('caseState');
 
 export const TRANSFER_MODES = ['charter_flight', 'commercial_flight', 'land_border'] as const;
 export type TransferMode = (typeof TRANSFER_MODES)[number];
-export type TransferStatus = 'SCHEDULED' | 'DEPARTED' | 'COMPLETED';
+export const TRANSFER_STATUSES = ['SCHEDULED', 'DEPARTED', 'COMPLETED'] as const;
+export type TransferStatus = (typeof TRANSFER_STATUSES)[number];
 /** Where one case stands within one batch. */
-export type TransferLegOutcome = 'scheduled' | 'departed' | 'dropped' | 'handed_over' | 'failed';
+export const TRANSFER_LEG_OUTCOMES = ['scheduled', 'departed', 'dropped', 'handed_over', 'failed'] as const;
+export type TransferLegOutcome = (typeof TRANSFER_LEG_OUTCOMES)[number];
 
 export interface TransferWorkflowInput {
   transferId: string;
@@ -472,20 +475,6 @@ export const handoverTransferUpdate = defineUpdate<TransferOperationResult, [Tra
 export const caseLegOutcomeSignal = defineSignal<[CaseLegOutcomeSignal]>('caseLegOutcome');
 export const transferStateQuery = defineQuery<TransferView>('transferState');
 
-// ---- failures: the `type` of every ApplicationFailure a handler or validator throws ----
-
-export const FAILURE = {
-  /** The case is not at the stage the request needs. */
-  wrongStage: 'WrongStage',
-  /** The actor may not do this (role, country, separation of duties). */
-  forbidden: 'Forbidden',
-  /** Contradicts something already recorded (a different decision by a side that decided). */
-  conflict: 'Conflict',
-  /** Well-formed but not acceptable for this case. */
-  invalid: 'InvalidInput',
-} as const;
-export type FailureType = (typeof FAILURE)[keyof typeof FAILURE];
-
 // ---- search attributes: non-personal keys only ----
 
 export const SA = {
@@ -525,7 +514,7 @@ export function initialCaseSnapshot(input: CaseWorkflowInput): CaseSnapshot {
     approvalDueAt: null,
     handoverDueAt: null,
     consularDueAt: input.intake.consularNotice ? null : after(input.openedAt, input.timings.consularMs),
-    custodyDueAt: after(input.intake.arrest.at, input.timings.custodyMs),
+    custodyDueAt: custodyDueFrom(input.intake.arrest.at, input.timings.custodyMs),
     holdResumeStatus: null,
     referredTo: null,
     awaitingCourtOrder: false,
