@@ -21,6 +21,7 @@ import {
   type DecisionSide,
   type DecisionValue,
 } from '../../workflows/definitions.js';
+import { Refusal, decisionSide, repeatOfDecision } from '../../workflows/case-rules.js';
 import type { AppDeps } from '../app.js';
 import { answersWithCase, bulkRefusalEntries, caseReadEntry, isRefusal, recordAll, type BulkRefusal } from '../audit.js';
 import { HttpError, notFound, toHttpError, unavailable } from '../errors.js';
@@ -58,12 +59,6 @@ export function caseRoutes(deps: AppDeps) {
 
   const detail = (caseId: string, viewer: Actor) => caseDetail(db, caseId, deps.protect, viewer);
 
-  function sideOf(actor: Actor, row: CaseScopeRow): DecisionSide | null {
-    if (actor.country === row.holdingCountry) return 'holding';
-    if (actor.country === row.destinationCountry) return 'destination';
-    return null;
-  }
-
   /**
    * One supervisor decision on one case. A repeat of a recorded decision is answered from the
    * store (it also works once the case has closed); anything else goes to the case's workflow.
@@ -75,12 +70,16 @@ export function caseRoutes(deps: AppDeps) {
     reason: string | null | undefined,
     recorded: Partial<Record<DecisionSide, string>> | undefined,
   ) {
-    const side = sideOf(actor, row);
-    const previous = side ? recorded?.[side] : undefined;
-    if (previous === decision && actor.sub !== row.openedBy) return row.status;
-    if (previous !== undefined && previous !== decision) {
-      throw new HttpError(409, 'CONFLICT', `the ${side} side has already decided: ${previous}`);
+    const side = decisionSide(actor.country, row);
+    let repeat: 'repeat' | undefined;
+    try {
+      repeat = side ? repeatOfDecision(side, recorded?.[side], decision) : undefined;
+    } catch (err) {
+      if (err instanceof Refusal) throw new HttpError(409, 'CONFLICT', err.message);
+      throw err;
     }
+    // The opener is refused by the workflow, whose answer names the reason.
+    if (repeat && actor.sub !== row.openedBy) return row.status;
     const result = await temporal.updateCase(row.id, submitDecisionUpdate, { actor, decision, reason: reason ?? null });
     return result.status;
   }

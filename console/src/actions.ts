@@ -1,15 +1,12 @@
 // What the signed-in user may do right now. Two sources, nothing restated: who may call a route and
 // from which side of the case comes from the API's policy (api/policy.ts, sent with /v1/me as
-// `permissions`); at which stage a case accepts it mirrors the workflow's own checks
-// (workflows/case.ts), which still decide: the console only offers what would be accepted.
+// `permissions`); at which stage a case accepts it comes from the workflow's own rules
+// (workflows/case-rules.ts), which still decide: the console only offers what would be accepted.
 import { onSide, type Sides } from '../../api/sides.js';
+import { decidableSide, decisionSide, isDecided, isHoldable, isReleasable, isTerminal } from '../../workflows/case-rules.js';
 import type { CaseDetail, Hold, Me, TransferDetail } from './types.js';
 
-export const TERMINAL = ['HANDED_OVER', 'REJECTED', 'REFERRED', 'PROTECTION', 'CLOSED', 'CANCELLED', 'RELEASED'];
-/** Where a hold or a protection claim may stop a case: never once it is in transfer. */
-const HOLDABLE = ['IDENTITY_PENDING', 'SCREENING_PENDING', 'APPROVAL_PENDING', 'APPROVED', 'TRANSFER_SCHEDULED', 'ON_HOLD'];
-/** A case with its decision: the custody clock has stopped. */
-const DECIDED = ['APPROVED', 'TRANSFER_SCHEDULED', 'IN_TRANSFER', 'TRANSFER_FAILED'];
+export { isDecided, isTerminal };
 
 /** The policy's keys of the routes the console calls. */
 export const ROUTES = {
@@ -81,19 +78,10 @@ export const caseSides = (c: Pick<CaseDetail, 'holdingCountry' | 'claimedNationa
   destination: c.destinationCountry,
 });
 
-/** The side of a case that a user of `country` decides, if any (the workflow's `sideOf`). */
-export function sideOf(country: string, c: Pick<CaseDetail, 'holdingCountry' | 'destinationCountry'>): 'holding' | 'destination' | null {
-  if (country === c.holdingCountry) return 'holding';
-  if (c.destinationCountry !== null && country === c.destinationCountry) return 'destination';
-  return null;
-}
+/** The side of a case that a user of `country` decides, if any. */
+export const sideOf = decisionSide;
 
-const isOpen = (c: Pick<CaseFacts, 'status'>) => !TERMINAL.includes(c.status);
-/** Whether the case has its decision (or is closed): the custody clock has stopped. */
-export const isDecided = (c: Pick<CaseFacts, 'status' | 'holdResumeStatus'>) =>
-  !isOpen(c) ||
-  DECIDED.includes(c.status) ||
-  (c.status === 'ON_HOLD' && c.holdResumeStatus !== null && DECIDED.includes(c.holdResumeStatus));
+const isOpen = (c: Pick<CaseFacts, 'status'>) => !isTerminal(c.status);
 const activeHolds = (c: Pick<CaseFacts, 'holds'>, kinds: Hold['kind'][]) => c.holds.filter((h) => h.active && kinds.includes(h.kind));
 
 /** May this user lift this hold now (medical and legal holds; a claim ends with its outcome)? */
@@ -111,7 +99,7 @@ export function caseActions(me: Me, c: CaseFacts): CaseAction[] {
   const sides = caseSides(c);
   const can = (route: RouteKey) => may(me, route, sides);
   const open = isOpen(c);
-  const holdable = HOLDABLE.includes(c.status);
+  const holdable = isHoldable(c.status);
 
   if (c.status === 'IDENTITY_PENDING' && can(ROUTES.verifyIdentity)) actions.push('verify-identity');
   if (c.status === 'SCREENING_PENDING' && can(ROUTES.screen)) actions.push('screen');
@@ -121,16 +109,11 @@ export function caseActions(me: Me, c: CaseFacts): CaseAction[] {
   if (activeHolds(c, ['medical', 'legal']).some((h) => canLiftHold(me, c, h))) actions.push('lift-hold');
   if (open && c.consularNotice === null && can(ROUTES.consularNotice)) actions.push('record-consular-notice');
   if (open && c.legalBasis === 'extradition' && c.courtOrder === null && can(ROUTES.courtOrder)) actions.push('record-court-order');
-  if (c.status === 'APPROVAL_PENDING' && me.sub !== c.openedBy && can(ROUTES.decide)) {
-    const side = sideOf(me.country, c);
-    const other = side === 'holding' ? c.decisions.destination : c.decisions.holding;
-    if (side && !c.decisions[side] && other?.by !== me.sub) actions.push('decide');
-  }
+  if (decidableSide(me, c) && can(ROUTES.decide)) actions.push('decide');
   // A transfer leaves from the officer's own country: only the holding country schedules.
   if (c.status === 'APPROVED' && me.country === c.holdingCountry && can(ROUTES.createTransfer)) actions.push('schedule-transfer');
   if (c.custodyExtension === null && !isDecided(c) && can(ROUTES.extendCustody)) actions.push('extend-custody');
-  // A person in transfer is released at handover, not here.
-  if (open && c.status !== 'IN_TRANSFER' && can(ROUTES.release)) actions.push('release');
+  if (isReleasable(c.status) && can(ROUTES.release)) actions.push('release');
   if (open && can(ROUTES.cancel)) actions.push('cancel');
   return actions;
 }

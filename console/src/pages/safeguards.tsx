@@ -2,7 +2,7 @@
 // holds, consular notification, the custody clock and court orders — what is recorded, and the
 // forms for what the user may record now (actions.ts decides which).
 import { useState } from 'preact/hooks';
-import { isDecided, TERMINAL } from '../actions.js';
+import { isDecided, isTerminal } from '../actions.js';
 import { post } from '../api.js';
 import {
   country,
@@ -130,7 +130,7 @@ export function CustodyView({ c }: { c: CaseDetail }) {
           A decision is due by {dateTime(due)} ({relative(due)}), counted from the arrest; time on a medical or legal hold does not count.
         </p>
       ) : (
-        <p class="muted">The custody clock has stopped: the case {TERMINAL.includes(c.status) ? 'is closed' : 'has its decision'}.</p>
+        <p class="muted">The custody clock has stopped: the case {isTerminal(c.status) ? 'is closed' : 'has its decision'}.</p>
       )}
       {x ? (
         <p>
