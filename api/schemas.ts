@@ -2,7 +2,25 @@
 // them, and the OpenAPI document is generated from them.
 import { z } from 'zod';
 import { NEUTRAL_HOLD_KIND, VIEW_STATUSES } from '../lib/need-to-know.js';
-import { LEGAL_BASES, PARTICIPATING_COUNTRIES, ROLES, TRAFFICKING_INDICATORS, TRANSFER_MODES } from '../workflows/definitions.js';
+import {
+  CLAIM_OUTCOMES,
+  DECISION_VALUES,
+  HOLD_KINDS,
+  HOLD_OUTCOMES,
+  IDENTITY_METHODS,
+  IDENTITY_RESULTS,
+  LEGAL_BASES,
+  OVERDUE_REASONS,
+  PARTICIPATING_COUNTRIES,
+  PLACEABLE_HOLD_KINDS,
+  ROLES,
+  SEXES,
+  TRAFFICKING_INDICATORS,
+  TRANSFER_LEG_OUTCOMES,
+  TRANSFER_MODES,
+  TRANSFER_STATUSES,
+} from '../workflows/definitions.js';
+import { CASE_EVENTS, CASE_EVENT_TYPES, type CaseEventType } from '../workflows/events.js';
 
 export const Country = z.enum(PARTICIPATING_COUNTRIES).describe('ISO 3166-1 alpha-2 code of a participating country');
 /** Any ISO 3166-1 alpha-2 code: people in the compounds come from many more countries. */
@@ -104,7 +122,7 @@ export const PersonDocument = z.strictObject({
 export const Person = z.strictObject({
   fullName: text(300),
   dateOfBirth: IsoDate.nullable().optional(),
-  sex: z.enum(['M', 'F', 'X']).nullable().optional(),
+  sex: z.enum(SEXES).nullable().optional(),
   claimedNationality: AnyCountry,
   documents: z.array(PersonDocument).max(20).default([]),
 });
@@ -188,7 +206,7 @@ export const CaseSummary = z.strictObject({
   claimedNationality: z.string(),
   legalBasis: z.string(),
   personName: z.string().nullable(),
-  overdueReasons: z.array(z.string()).describe('identity, screening, approval, handover, transfer_attempts, custody, consular'),
+  overdueReasons: z.array(z.enum(OVERDUE_REASONS)),
   overdueSince: Timestamp.nullable(),
   escalations: z.number().int(),
   transferId: Id.nullable(),
@@ -203,7 +221,7 @@ export const CaseSummary = z.strictObject({
 });
 
 const Decision = z.strictObject({
-  decision: z.enum(['approve', 'reject']),
+  decision: z.enum(DECISION_VALUES),
   by: z.string(),
   byName: z.string().nullable(),
   country: z.string(),
@@ -224,10 +242,10 @@ export const CaseDetail = CaseSummary.extend({
   arrest: z.strictObject({ at: Timestamp, place: z.string(), allegations: z.array(z.string()) }),
   identity: z
     .strictObject({
-      result: z.enum(['confirmed', 'mismatch', 'inconclusive']),
+      result: z.enum(IDENTITY_RESULTS),
       claimedNationality: z.string(),
       verifiedNationality: z.string().nullable(),
-      method: z.string(),
+      method: z.enum(IDENTITY_METHODS),
       evidenceRef: z.string().nullable(),
       notes: z.string().nullable(),
       by: z.string(),
@@ -245,7 +263,7 @@ export const CaseDetail = CaseSummary.extend({
     z.strictObject({
       holdId: z.string(),
       kind: z
-        .enum(['medical', 'legal', 'protection_claim', NEUTRAL_HOLD_KIND])
+        .enum([...HOLD_KINDS, NEUTRAL_HOLD_KIND])
         .describe(
           `users of other countries than the holding one see only active holds, each as ${NEUTRAL_HOLD_KIND} with no reason or author`,
         ),
@@ -256,7 +274,7 @@ export const CaseDetail = CaseSummary.extend({
       resumeStatus: CaseStatus,
       endedAt: Timestamp.nullable(),
       endedBy: z.string().nullable(),
-      outcome: z.enum(['lifted', 'upheld', 'dismissed']).nullable(),
+      outcome: z.enum(HOLD_OUTCOMES).nullable(),
       outcomeReason: z.string().nullable(),
       active: z.boolean(),
     }),
@@ -288,12 +306,12 @@ export const ProtectionClaimBody = z.strictObject({
 });
 
 export const ProtectionClaimOutcomeBody = z.strictObject({
-  outcome: z.enum(['upheld', 'dismissed']),
+  outcome: z.enum(CLAIM_OUTCOMES),
   reason: text(4000),
 });
 
 export const HoldBody = z.strictObject({
-  kind: z.enum(['medical', 'legal']),
+  kind: z.enum(PLACEABLE_HOLD_KINDS),
   reason: text(4000),
   until: DateTime.nullable().optional().describe('expected end'),
 });
@@ -331,23 +349,32 @@ export const CaseListQuery = Page.extend({
 
 export const CaseList = z.strictObject({ items: z.array(CaseSummary), nextCursor: z.string().nullable() });
 
-export const CaseEvent = z.strictObject({
-  id: z.number().int(),
-  type: z.string(),
-  fromStatus: CaseStatus.nullable(),
-  toStatus: CaseStatus.nullable(),
-  actor: z
-    .strictObject({ sub: z.string(), name: z.string().nullable(), role: z.string().nullable(), country: z.string().nullable() })
-    .nullable(),
-  reason: z.string().nullable(),
-  data: z.record(z.string(), z.unknown()).nullable(),
-  at: Timestamp,
-});
+export const EventType = z.enum(CASE_EVENT_TYPES);
+const eventActor = z
+  .strictObject({ sub: z.string(), name: z.string().nullable(), role: z.string().nullable(), country: z.string().nullable() })
+  .nullable();
+const eventOf = <T extends CaseEventType>(type: T) =>
+  z.strictObject({
+    id: z.number().int(),
+    type: z.literal(type),
+    fromStatus: CaseStatus.nullable(),
+    toStatus: CaseStatus.nullable(),
+    actor: eventActor,
+    reason: z.string().nullable(),
+    data: z.nullable(CASE_EVENTS[type]),
+    at: Timestamp,
+  });
+type EventBranch = { [T in CaseEventType]: ReturnType<typeof eventOf<T>> }[CaseEventType];
+/**
+ * One timeline event: one branch per type of the catalogue (workflows/events.ts), each with its
+ * data (null in the restricted view of a safeguard event).
+ */
+export const CaseEvent = z.discriminatedUnion('type', CASE_EVENT_TYPES.map(eventOf) as [EventBranch, ...EventBranch[]]);
 export const CaseEventList = z.strictObject({ caseId: Id, items: z.array(CaseEvent) });
 
 // Rules between fields are branches of a union, so the OpenAPI document states them too (oneOf).
 const identityFields = {
-  method: z.enum(['biometric', 'document', 'registry']),
+  method: z.enum(IDENTITY_METHODS),
   evidenceRef: optionalText(200),
   notes: optionalText(4000),
 };
@@ -381,6 +408,8 @@ export const CaseResults = z.strictObject({
 
 // ---- transfers ----
 
+const TransferStatus = z.enum(TRANSFER_STATUSES);
+
 export const CreateTransferBody = z.strictObject({
   transferId: Id.optional().describe(
     'an id chosen by the client (a UUID): the same request sent again, after an answer was lost, fills the same batch instead of opening another',
@@ -396,13 +425,13 @@ export const CreateTransferBody = z.strictObject({
 
 export const TransferCreated = z.strictObject({
   transferId: Id,
-  status: z.enum(['SCHEDULED', 'DEPARTED', 'COMPLETED']),
+  status: TransferStatus,
   cases: z.array(z.strictObject({ caseId: z.string(), accepted: z.boolean(), error: ItemError.optional() })),
 });
 
 export const TransferDetail = z.strictObject({
   transferId: Id,
-  status: z.enum(['SCHEDULED', 'DEPARTED', 'COMPLETED']),
+  status: TransferStatus,
   holdingCountry: z.string(),
   destinationCountry: z.string(),
   mode: z.string(),
@@ -418,7 +447,7 @@ export const TransferDetail = z.strictObject({
     z.strictObject({
       caseId: Id,
       externalRef: z.string(),
-      outcome: z.enum(['scheduled', 'departed', 'dropped', 'handed_over', 'failed']),
+      outcome: z.enum(TRANSFER_LEG_OUTCOMES),
       status: CaseStatus,
       updatedAt: Timestamp,
     }),
@@ -434,7 +463,7 @@ export const HandoverBody = z.strictObject({
 
 export const TransferResults = CaseResults.extend({
   transferId: Id,
-  status: z.enum(['SCHEDULED', 'DEPARTED', 'COMPLETED']),
+  status: TransferStatus,
 });
 
 // ---- stats and health ----
