@@ -4,6 +4,7 @@
 // still being written from one that never will be (a rolled-back insert, a conflicting retry).
 import { and, asc, eq, gt, lte, sql } from 'drizzle-orm';
 import type { CaseStatus } from '../workflows/definitions.js';
+import type { CaseEventType } from '../workflows/events.js';
 import { eventShownSql } from '../lib/need-to-know.js';
 import type { Db } from './client.js';
 import { iso, visibleTo } from './cases.js';
@@ -13,7 +14,7 @@ import { caseEvents, cases } from './schema.js';
 export interface FeedEvent {
   id: number;
   caseId: string;
-  type: string;
+  type: CaseEventType;
   fromStatus: CaseStatus | null;
   toStatus: CaseStatus | null;
   holdingCountry: string;
@@ -60,6 +61,7 @@ export async function readEvents(
     .limit(options.limit);
   return rows.map((r) => ({
     ...r,
+    type: r.type as CaseEventType,
     fromStatus: r.fromStatus as CaseStatus | null,
     toStatus: r.toStatus as CaseStatus | null,
     at: iso(r.at),

@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { and, eq, ne, notInArray, or, sql, type SQL } from 'drizzle-orm';
 import { caseEvents, cases, transferLegs } from '../db/schema.js';
 import { CASE_STATUSES, type CaseStatus, type HoldRecord } from '../workflows/definitions.js';
+import type { CaseEventType } from '../workflows/events.js';
 
 /** The statuses an answer can carry: the workflow's, and `CLOSED` for the restricted view. */
 export const VIEW_STATUSES = [...CASE_STATUSES, 'CLOSED'] as const;
@@ -53,7 +54,7 @@ export function viewStatus(status: CaseStatus | null, full: boolean): ViewStatus
  * the same way as claims, so the two cannot be told apart. Every event shown in place of one of
  * these has no actor, reason or data.
  */
-export const RESTRICTED_EVENTS: Readonly<Record<string, string | null>> = {
+export const RESTRICTED_EVENTS: Readonly<Partial<Record<CaseEventType, CaseEventType | null>>> = {
   SCREENED: 'SCREENED',
   PROTECTION_REFERRAL: 'CASE_CLOSED',
   HOLD_PLACED: 'HOLD_PLACED',
@@ -70,7 +71,7 @@ export const RESTRICTED_EVENTS: Readonly<Record<string, string | null>> = {
   RELEASED: 'RELEASED',
 };
 /** Events the restricted view shows neutrally whose change is still the other side's to audit. */
-const SHARED_EVENTS: readonly string[] = ['RELEASED'];
+const SHARED_EVENTS: readonly CaseEventType[] = ['RELEASED'];
 /** The overdue reason of the custody clock, which the restricted view never lists. */
 const CUSTODY_OVERDUE = 'custody';
 const OMITTED_EVENTS = Object.entries(RESTRICTED_EVENTS)
@@ -79,7 +80,11 @@ const OMITTED_EVENTS = Object.entries(RESTRICTED_EVENTS)
 
 /** Whether an event belongs to the holding country's safeguards (its audit entry stays with that country). */
 export const isSafeguardEvent = (type: string, toStatus: CaseStatus | null = null): boolean =>
-  (type in RESTRICTED_EVENTS && !SHARED_EVENTS.includes(type)) || toStatus === SAFEGUARD_OUTCOME;
+  (isRestricted(type) && !SHARED_EVENTS.includes(type)) || toStatus === SAFEGUARD_OUTCOME;
+
+function isRestricted(type: string): type is keyof typeof RESTRICTED_EVENTS {
+  return Object.hasOwn(RESTRICTED_EVENTS, type);
+}
 
 interface EventLike {
   type: string;
@@ -92,7 +97,7 @@ type Viewed<E extends EventLike> = Omit<E, 'fromStatus' | 'toStatus'> & { fromSt
 export function projectEvent<E extends EventLike>(event: E, full: boolean): Viewed<E> | null {
   if (full) return event;
   const projected = { ...event, fromStatus: viewStatus(event.fromStatus, false), toStatus: viewStatus(event.toStatus, false) };
-  if (!(event.type in RESTRICTED_EVENTS)) return projected;
+  if (!isRestricted(event.type)) return projected;
   const shown = RESTRICTED_EVENTS[event.type];
   if (shown === null) return null;
   const neutral = { ...projected, type: shown } as unknown as Record<string, unknown>;

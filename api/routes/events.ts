@@ -8,7 +8,7 @@ import { recordStreamDisclosure } from '../disclosures.js';
 import { HttpError } from '../errors.js';
 import type { CaseEventFeed } from '../event-feed.js';
 import { errorResponses, route } from '../http.js';
-import { CaseStatus, Id } from '../schemas.js';
+import { CaseStatus, EventType, Id } from '../schemas.js';
 import { scopeCountry } from '../scope.js';
 import { createStreamSlots } from '../stream-slots.js';
 import { limitsOrDefaults } from '../../lib/config.js';
@@ -17,7 +17,7 @@ import { limitsOrDefaults } from '../../lib/config.js';
 export const StreamEvent = z.strictObject({
   id: z.number().int().describe('the timeline event id; also the SSE id to resume from'),
   caseId: Id,
-  type: z.string(),
+  type: EventType,
   fromStatus: CaseStatus.nullable(),
   toStatus: CaseStatus.nullable(),
   holdingCountry: z.string(),

@@ -1,5 +1,5 @@
 // How values read on screen.
-import type { CaseStatus, Hold, Indicator } from './types.js';
+import type { CaseEventType, CaseStatus, Hold, Indicator, OverdueReason } from './types.js';
 
 export const COUNTRIES: Record<string, string> = { CN: 'China', KH: 'Cambodia', LA: 'Laos', MM: 'Myanmar', TH: 'Thailand', VN: 'Vietnam' };
 export const COUNTRY_CODES = Object.keys(COUNTRIES);
@@ -88,7 +88,7 @@ export const HOLD_KIND_LABELS: Record<Hold['kind'], string> = {
 };
 
 /** Why a case is overdue, in words (the API's `overdueReasons`). */
-export const OVERDUE_LABELS: Record<string, string> = {
+export const OVERDUE_LABELS: Record<OverdueReason, string> = {
   identity: 'identity not verified in time',
   screening: 'screening not done in time',
   approval: 'approval not decided in time',
@@ -97,10 +97,10 @@ export const OVERDUE_LABELS: Record<string, string> = {
   custody: 'custody limit passed',
   consular: 'consulate not notified in time',
 };
-export const overdueInWords = (reasons: readonly string[]) => reasons.map((r) => OVERDUE_LABELS[r] ?? r.replace(/_/g, ' ')).join('; ');
+export const overdueInWords = (reasons: readonly OverdueReason[]) => reasons.map((r) => OVERDUE_LABELS[r]).join('; ');
 
-/** Timeline entries in words; unknown types fall back to their code in lower case. */
-export const EVENT_LABELS: Record<string, string> = {
+/** Timeline entries in words, one per type of the catalogue (workflows/events.ts). */
+export const EVENT_LABELS: Record<CaseEventType, string> = {
   CASE_OPENED: 'Case opened',
   POSSIBLE_DUPLICATE_PERSON: 'Possibly the same person as another case',
   IDENTITY_CONFIRMED: 'Nationality confirmed',
@@ -136,7 +136,7 @@ export const EVENT_LABELS: Record<string, string> = {
   RETURNED_FOR_RESCHEDULING: 'Back to approved, for the next transfer',
   TRANSFER_ATTEMPTS_ESCALATED: 'Escalated after failed transfers',
 };
-export const eventLabel = (type: string) => EVENT_LABELS[type] ?? type.replace(/_/g, ' ').toLowerCase();
+export const eventLabel = (type: CaseEventType) => EVENT_LABELS[type];
 
 /** An ISO time from a `datetime-local` input value (the browser's time zone). */
 export const fromLocalInput = (value: string) => new Date(value).toISOString();

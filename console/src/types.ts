@@ -31,4 +31,6 @@ export type Verification = z.output<typeof VerificationSchema>;
 export type Me = z.output<typeof MeSchema>;
 export type Operation = z.output<typeof OperationSchema>;
 export type CaseStatus = CaseDetail['status'];
+export type CaseEventType = CaseEvent['type'];
+export type OverdueReason = CaseDetail['overdueReasons'][number];
 export type Role = Me['role'];

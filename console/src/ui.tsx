@@ -5,7 +5,7 @@ import { describeError } from './api.js';
 import { currentDeadline, dateTime, overdueInWords, relative, STATUS_LABELS } from './format.js';
 import { session } from './session.js';
 import { onCaseEvent } from './stream.js';
-import type { CaseStatus, StreamEvent } from './types.js';
+import type { CaseStatus, OverdueReason, StreamEvent } from './types.js';
 
 export interface Loaded<T> {
   data: T | null;
@@ -102,7 +102,7 @@ export function StatusBadge({ status, resume }: { status: CaseStatus; resume?: C
   );
 }
 
-export function OverdueMark({ overdue, reasons }: { overdue: boolean; reasons?: readonly string[] }) {
+export function OverdueMark({ overdue, reasons }: { overdue: boolean; reasons?: readonly OverdueReason[] }) {
   if (!overdue) return null;
   const what = overdueInWords(reasons ?? []);
   return (

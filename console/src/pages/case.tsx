@@ -230,49 +230,60 @@ export function DecideForm({
   );
 }
 
-/** Who did it and why, for each step; for safeguards also what was recorded. */
+/** Who did it and why, for each step; for safeguards also what was recorded (the restricted view carries no data). */
 function eventDetails(e: CaseEvent): string | null {
-  const d = (e.data ?? {}) as Record<string, unknown>;
-  const indicators = Array.isArray(d.indicators) ? (d.indicators as Indicator[]) : [];
   switch (e.type) {
-    case 'PROTECTION_REFERRAL':
+    case 'PROTECTION_REFERRAL': {
+      const indicators = e.data?.indicators ?? [];
       return indicators.length ? `Indicators: ${indicators.map((i) => INDICATOR_LABELS[i] ?? i).join('; ')}` : null;
+    }
     case 'HOLD_PLACED':
-      return (
-        [HOLD_KIND_LABELS[d.kind as Hold['kind']] ?? null, d.until ? `expected to end ${dateTime(String(d.until))}` : null]
-          .filter(Boolean)
-          .join(', ') || null
-      );
+      return e.data && ([HOLD_KIND_LABELS[e.data.kind], e.data.until ? `expected to end ${dateTime(e.data.until)}` : null].filter(Boolean).join(', ') || null);
     case 'PROTECTION_CLAIM_LODGED':
-      return d.lodgedAt ? `lodged ${dateTime(String(d.lodgedAt))}` : null;
+      return e.data?.lodgedAt ? `lodged ${dateTime(e.data.lodgedAt)}` : null;
     case 'HOLD_LIFTED':
-      return HOLD_KIND_LABELS[d.kind as Hold['kind']] ?? null;
+      return e.data && HOLD_KIND_LABELS[e.data.kind];
     case 'CUSTODY_EXTENDED':
-      return `by ${d.days} days, a decision now due ${dateTime(String(d.custodyDueAt))}`;
+      return e.data && `by ${e.data.days} days, a decision now due ${dateTime(e.data.custodyDueAt)}`;
     case 'CONSULAR_NOTICE_RECORDED':
-      return `${d.channel}, ${dateTime(String(d.notifiedAt))}; consular access ${d.accessRequested ? 'requested' : 'not requested'}`;
+      return e.data && `${e.data.channel}, ${dateTime(e.data.notifiedAt)}; consular access ${e.data.accessRequested ? 'requested' : 'not requested'}`;
     case 'COURT_ORDER_RECORDED':
-      return `${d.reference}, ${d.court}`;
+      return e.data && `${e.data.reference}, ${e.data.court}`;
     case 'DECISION_RECORDED':
-      return d.side
-        ? `${d.side} side: ${d.decision === 'approve' ? 'approved' : 'rejected'}${d.awaitingCourtOrder ? '; waiting for the court order' : ''}`
-        : null;
+      return (
+        e.data &&
+        `${e.data.side} side: ${e.data.decision === 'approve' ? 'approved' : 'rejected'}${e.data.awaitingCourtOrder ? '; waiting for the court order' : ''}`
+      );
     case 'REFERRED':
-      return d.embassyOf ? `to the embassy of ${country(String(d.embassyOf))}` : null;
+      return e.data && `to the embassy of ${country(e.data.embassyOf)}`;
+    default:
+      return null;
+  }
+}
+
+/** The batch an event is about, if any. */
+function transferOf(e: CaseEvent): string | null {
+  switch (e.type) {
+    case 'TRANSFER_SCHEDULED':
+    case 'DEPARTED':
+    case 'DROPPED_FROM_TRANSFER':
+    case 'HANDED_OVER':
+    case 'TRANSFER_FAILED':
+      return e.data?.transferId ?? null;
     default:
       return null;
   }
 }
 
 /** Steps that always have an author: without one, the author was withheld (another country holds the case). */
-const WITHHELD_ACTOR = new Set(['SCREENED', 'HOLD_PLACED', 'HOLD_LIFTED', 'CASE_CLOSED']);
+const WITHHELD_ACTOR = new Set<CaseEvent['type']>(['SCREENED', 'HOLD_PLACED', 'HOLD_LIFTED', 'CASE_CLOSED']);
 
 function Timeline({ events }: { events: CaseEvent[] }) {
   return (
     <ol class="timeline">
       {events.map((e) => {
         const details = eventDetails(e);
-        const transferId = (e.data as { transferId?: string } | null)?.transferId;
+        const transferId = transferOf(e);
         return (
           <li key={e.id} data-event={e.type}>
             <time>{dateTime(e.at)}</time> <strong>{eventLabel(e.type)}</strong>
