@@ -29,6 +29,7 @@ import {
   type CaseFacts,
 } from '../workflows/case-rules.js';
 import { CaseState } from '../workflows/case-state.js';
+import { caseIdsInBoth, checkAddCases, checkDepart, checkHandover } from '../workflows/transfer-rules.js';
 import type { CaseView } from '../workflows/definitions.js';
 import { makeUsers, workflowInput } from './helpers/fixtures.js';
 
@@ -341,5 +342,30 @@ describe('custody arithmetic (CaseState)', () => {
     s.enterStage('APPROVED');
     expect(s.view.custodyDueAt).toBeNull();
     expect(nextDueAt(s.view)).toBe(s.view.consularDueAt);
+  });
+});
+
+describe('transfer rules', () => {
+  const batch = { status: 'SCHEDULED', holdingCountry: 'KH', destinationCountry: 'CN' } as const;
+
+  it('the sending country fills and dispatches the batch; the receiving country confirms arrival', () => {
+    expect(() => checkAddCases(batch, { actor: u.khOfficer })).not.toThrow();
+    expect(refusal(() => checkAddCases(batch, { actor: u.khSupervisor })).message).toBe('only officers of KH put cases on this transfer');
+    expect(refusal(() => checkAddCases({ ...batch, status: 'DEPARTED' }, { actor: u.khOfficer })).message).toBe('the transfer has departed');
+    expect(() => checkDepart({ ...batch, status: 'DEPARTED' }, { actor: u.khOfficer })).not.toThrow();
+    expect(refusal(() => checkDepart({ ...batch, status: 'COMPLETED' }, { actor: u.khOfficer })).type).toBe(FAILURE.wrongStage);
+    const arrival = { actor: u.cnOfficer, receivedCaseIds: ['a', 'b'], missingCaseIds: [] };
+    expect(refusal(() => checkHandover(batch, arrival)).message).toBe('the transfer has not departed');
+    expect(() => checkHandover({ ...batch, status: 'DEPARTED' }, arrival)).not.toThrow();
+    expect(refusal(() => checkHandover({ ...batch, status: 'DEPARTED' }, { ...arrival, actor: u.khOfficer })).type).toBe(FAILURE.forbidden);
+  });
+
+  it('no case both received and missing', () => {
+    expect(caseIdsInBoth(['a', 'b', 'c', 'b'], ['c', 'b'])).toEqual(['b', 'c']);
+    const both = { actor: u.cnOfficer, receivedCaseIds: ['a', 'b'], missingCaseIds: ['b'] };
+    expect(refusal(() => checkHandover({ ...batch, status: 'DEPARTED' }, both))).toEqual({
+      type: FAILURE.invalid,
+      message: 'cases both received and missing: b',
+    });
   });
 });

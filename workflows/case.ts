@@ -6,7 +6,6 @@
 // This file registers the handlers and runs the loop. The rules (who may, from which status) are
 // in case-rules.ts, the state and its transitions in case-state.ts, the clocks in case-clocks.ts.
 import {
-  ApplicationFailure,
   allHandlersFinished,
   condition,
   getExternalWorkflowHandle,
@@ -18,7 +17,6 @@ import type { UpdateDefinition } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
 import { awaitHandover, consularClock, custodyClock, escalateUntilStageEnds, type ClockDeps } from './case-clocks.js';
 import {
-  Refusal,
   checkAssignTransfer,
   checkCancel,
   checkConfirmDeparture,
@@ -39,6 +37,7 @@ import {
   type Verdict,
 } from './case-rules.js';
 import { CaseState, type Attachments, type Change } from './case-state.js';
+import { asFailure } from './failures.js';
 import {
   SA,
   assignTransferUpdate,
@@ -80,16 +79,6 @@ const { persistCaseChange } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
-
-/** A rule's refusal as the failure the caller receives. */
-function asFailure<T>(check: () => T): T {
-  try {
-    return check();
-  } catch (err) {
-    if (err instanceof Refusal) throw ApplicationFailure.create({ type: err.type, message: err.message, nonRetryable: true });
-    throw err;
-  }
-}
 
 export async function repatriationCaseWorkflow(input: CaseWorkflowInput): Promise<CaseView> {
   const { caseId, intake, openedBy, timings } = input;

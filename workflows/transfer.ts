@@ -1,7 +1,6 @@
 // One workflow per transfer batch (a charter flight, a land-border handover): fills seats with
 // approved cases, confirms departure for all of them, and collects each person's handover.
 import {
-  ApplicationFailure,
   allHandlersFinished,
   condition,
   patched,
@@ -11,7 +10,6 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import {
-  FAILURE,
   addTransferCasesUpdate,
   caseLegOutcomeSignal,
   departTransferUpdate,
@@ -19,13 +17,13 @@ import {
   transferStateQuery,
   type Actor,
   type CaseOperationResult,
-  type FailureType,
   type TransferLegOutcome,
   type TransferStatus,
   type TransferView,
   type TransferWorkflowInput,
 } from './definitions.js';
-import { caseIdsInBoth } from './transfer-rules.js';
+import { asFailure } from './failures.js';
+import { checkAddCases, checkDepart, checkHandover, unresolved, type TransferFacts } from './transfer-rules.js';
 
 /** A batch that no case could join closes at once instead of waiting for a departure (see below). */
 const EMPTY_BATCH_CLOSES = 'empty-batch-closes';
@@ -43,8 +41,6 @@ const { assignCasesToTransfer, updateTransferLegs } = proxyActivities<Activities
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
 
-const refuse = (type: FailureType, message: string) => ApplicationFailure.create({ type, message, nonRetryable: true });
-
 /** Runs handler bodies one at a time, so two requests never fill the same seat. */
 function serialiser() {
   let tail: Promise<unknown> = Promise.resolve();
@@ -54,8 +50,6 @@ function serialiser() {
     return run;
   };
 }
-
-const unresolved = (o: TransferLegOutcome) => o === 'scheduled' || o === 'departed';
 
 export async function transferBatchWorkflow(input: TransferWorkflowInput): Promise<TransferView> {
   const { transferId, holdingCountry, destinationCountry, capacity } = input;
@@ -87,16 +81,9 @@ export async function transferBatchWorkflow(input: TransferWorkflowInput): Promi
     await persist({ completedAt: new Date().toISOString() });
   }
 
-  function requireOfficerOf(actor: Actor, country: string, what: string): void {
-    if (actor?.role !== 'officer' || actor.country !== country) {
-      throw refuse(FAILURE.forbidden, `only officers of ${country} ${what}`);
-    }
-  }
+  const facts = (): TransferFacts => ({ status, holdingCountry, destinationCountry });
+  const checkAdd = (req: { actor: Actor }) => asFailure(() => checkAddCases(facts(), req));
 
-  const checkAdd = ({ actor }: { actor: Actor }) => {
-    requireOfficerOf(actor, holdingCountry, 'put cases on this transfer');
-    if (status !== 'SCHEDULED') throw refuse(FAILURE.wrongStage, `the transfer has ${status.toLowerCase()}`);
-  };
   setHandler(
     addTransferCasesUpdate,
     (req) =>
@@ -130,15 +117,12 @@ export async function transferBatchWorkflow(input: TransferWorkflowInput): Promi
     { validator: checkAdd },
   );
 
-  const checkDepart = ({ actor }: { actor: Actor }) => {
-    requireOfficerOf(actor, holdingCountry, 'confirm departure');
-    if (status === 'COMPLETED') throw refuse(FAILURE.wrongStage, 'the transfer has completed');
-  };
+  const checkDeparture = (req: { actor: Actor }) => asFailure(() => checkDepart(facts(), req));
   setHandler(
     departTransferUpdate,
     ({ actor }) =>
       serial(async () => {
-        checkDepart({ actor });
+        checkDeparture({ actor });
         if (departure) return { transferId, status, results: departure };
         status = 'DEPARTED';
         const departedAt = new Date().toISOString();
@@ -150,29 +134,16 @@ export async function transferBatchWorkflow(input: TransferWorkflowInput): Promi
         await completeIfResolved();
         return { transferId, status, results };
       }),
-    { validator: checkDepart },
+    { validator: checkDeparture },
   );
 
-  const checkHandover = ({
-    actor,
-    receivedCaseIds,
-    missingCaseIds,
-  }: {
-    actor: Actor;
-    receivedCaseIds: string[];
-    missingCaseIds: string[];
-  }) => {
-    requireOfficerOf(actor, destinationCountry, 'confirm handover');
-    if (status === 'SCHEDULED') throw refuse(FAILURE.wrongStage, 'the transfer has not departed');
-    if (status === 'COMPLETED') throw refuse(FAILURE.wrongStage, 'the transfer has completed');
-    const both = caseIdsInBoth(receivedCaseIds, missingCaseIds);
-    if (both.length > 0) throw refuse(FAILURE.invalid, `cases both received and missing: ${both.join(', ')}`);
-  };
+  const checkArrival = (req: { actor: Actor; receivedCaseIds: string[]; missingCaseIds: string[] }) =>
+    asFailure(() => checkHandover(facts(), req));
   setHandler(
     handoverTransferUpdate,
     (req) =>
       serial(async () => {
-        checkHandover(req);
+        checkArrival(req);
         const notOnBoard = (caseId: string): CaseOperationResult => ({
           caseId,
           ok: false,
@@ -197,7 +168,7 @@ export async function transferBatchWorkflow(input: TransferWorkflowInput): Promi
         await completeIfResolved();
         return { transferId, status, results };
       }),
-    { validator: checkHandover },
+    { validator: checkArrival },
   );
 
   setHandler(caseLegOutcomeSignal, ({ caseId, outcome }) => {
