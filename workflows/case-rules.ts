@@ -154,7 +154,9 @@ export const custodyEscalationAt = (dueAt: string, escalations: number, interval
 export const STAGE_OVERDUE_REASONS: readonly OverdueReason[] = ['identity', 'screening', 'approval', 'handover', 'transfer_attempts'];
 
 /** The deadline of the stage a case is in, if it has one. */
-export function stageDueAt(c: Pick<CaseView, 'status' | 'identityDueAt' | 'screeningDueAt' | 'approvalDueAt' | 'handoverDueAt'>): string | null {
+export function stageDueAt(
+  c: { status: string } & Pick<CaseView, 'identityDueAt' | 'screeningDueAt' | 'approvalDueAt' | 'handoverDueAt'>,
+): string | null {
   switch (c.status) {
     case 'IDENTITY_PENDING':
       return c.identityDueAt;

@@ -1,4 +1,5 @@
 // How values read on screen.
+import { stageDueAt } from '../../workflows/case-rules.js';
 import type { CaseEventType, CaseStatus, Hold, Indicator, OverdueReason } from './types.js';
 
 export const COUNTRIES: Record<string, string> = { CN: 'China', KH: 'Cambodia', LA: 'Laos', MM: 'Myanmar', TH: 'Thailand', VN: 'Vietnam' };
@@ -56,17 +57,21 @@ export function relative(iso: string, now = Date.now()): string {
   return ms >= 0 ? `in ${span}` : `${span} ago`;
 }
 
-/** The deadline that applies to a case in its current status. */
+const STAGE_DEADLINES: Partial<Record<CaseStatus, string>> = {
+  IDENTITY_PENDING: 'identity due',
+  SCREENING_PENDING: 'screening due',
+  APPROVAL_PENDING: 'approval due',
+  IN_TRANSFER: 'handover due',
+};
+
+/** The deadline that applies to a case in its current status (the workflow's stage deadline). */
 export function currentDeadline(c: {
   status: CaseStatus;
   deadlines: { identityDueAt: string | null; screeningDueAt: string | null; approvalDueAt: string | null; handoverDueAt: string | null };
 }): { label: string; at: string } | null {
-  const { identityDueAt, screeningDueAt, approvalDueAt, handoverDueAt } = c.deadlines;
-  if (c.status === 'IDENTITY_PENDING' && identityDueAt) return { label: 'identity due', at: identityDueAt };
-  if (c.status === 'SCREENING_PENDING' && screeningDueAt) return { label: 'screening due', at: screeningDueAt };
-  if (c.status === 'APPROVAL_PENDING' && approvalDueAt) return { label: 'approval due', at: approvalDueAt };
-  if (c.status === 'IN_TRANSFER' && handoverDueAt) return { label: 'handover due', at: handoverDueAt };
-  return null;
+  const at = stageDueAt({ status: c.status, ...c.deadlines });
+  const label = STAGE_DEADLINES[c.status];
+  return at && label ? { label, at } : null;
 }
 
 export const INDICATOR_LABELS: Record<Indicator, string> = {

@@ -3,11 +3,24 @@ import { canScheduleTransfers, transferActions } from '../actions.js';
 import { describeItemError, download, get, post, query } from '../api.js';
 import { COUNTRIES, COUNTRY_CODES, country, dateTime, MODE_LABELS } from '../format.js';
 import { href, navigate } from '../router.js';
-import type { CasePage, CaseResult, Me, TransferCreated, TransferDetail, TransferPage as TransferList, TransferResults } from '../types.js';
+import type { CaseEventType, CasePage, CaseResult, Me, TransferCreated, TransferDetail, TransferPage as TransferList, TransferResults } from '../types.js';
 import { ErrorBox, Loading, Notice, Select, StatusBadge, useAction, useLive, useLoad } from '../ui.js';
 
-const TRANSFER_STATUS: Record<string, string> = { SCHEDULED: 'Scheduled', DEPARTED: 'Departed', COMPLETED: 'Completed' };
-const LEG_OUTCOME: Record<string, string> = {
+/** The case events that change a batch's list: a leg's outcome, or a case leaving it. */
+const TRANSFER_EVENTS: readonly CaseEventType[] = [
+  'TRANSFER_SCHEDULED',
+  'DEPARTED',
+  'DROPPED_FROM_TRANSFER',
+  'HANDED_OVER',
+  'TRANSFER_FAILED',
+  'CANCELLED',
+  'RELEASED',
+  'PROTECTION_CLAIM_UPHELD',
+  'CASE_CLOSED',
+];
+
+const TRANSFER_STATUS: Record<TransferDetail['status'], string> = { SCHEDULED: 'Scheduled', DEPARTED: 'Departed', COMPLETED: 'Completed' };
+const LEG_OUTCOME: Record<TransferDetail['cases'][number]['outcome'], string> = {
   scheduled: 'booked',
   departed: 'on board',
   dropped: 'taken off (on hold, protected or closed)',
@@ -18,22 +31,7 @@ const LEG_OUTCOME: Record<string, string> = {
 export function TransfersPage({ me }: { me: Me }) {
   const [status, setStatus] = useState('');
   const state = useLoad(() => get<TransferList>(`/v1/transfers${query({ status, limit: 100 })}`), status);
-  useLive(
-    (e) =>
-      [
-        'TRANSFER_SCHEDULED',
-        'DEPARTED',
-        'DROPPED_FROM_TRANSFER',
-        'HANDED_OVER',
-        'TRANSFER_FAILED',
-        'CANCELLED',
-        'RELEASED',
-        'PROTECTION_CLAIM_UPHELD',
-        'CASE_CLOSED',
-      ].includes(e.type),
-    state.reload,
-    800,
-  );
+  useLive((e) => TRANSFER_EVENTS.includes(e.type), state.reload, 800);
   return (
     <section>
       <h1>Transfers</h1>
@@ -348,7 +346,7 @@ export function TransferPage({ transferId, me }: { transferId: string; me: Me })
                         {c.externalRef}
                       </a>
                     </td>
-                    <td>{LEG_OUTCOME[c.outcome] ?? c.outcome}</td>
+                    <td>{LEG_OUTCOME[c.outcome]}</td>
                     <td>
                       <StatusBadge status={c.status} />
                     </td>
