@@ -408,7 +408,7 @@ export const CaseResults = z.strictObject({
 
 // ---- transfers ----
 
-const TransferStatus = z.enum(TRANSFER_STATUSES);
+export const TransferStatus = z.enum(TRANSFER_STATUSES);
 
 export const CreateTransferBody = z.strictObject({
   transferId: Id.optional().describe(

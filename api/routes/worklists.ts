@@ -3,16 +3,15 @@ import { getProgress, listPendingDecisions, listTransfers } from '../../db/workl
 import type { AppDeps } from '../app.js';
 import { caseReadEntry } from '../audit.js';
 import { errorResponses, route } from '../http.js';
-import { CaseSummary, Id, Page } from '../schemas.js';
+import { DECISION_SIDES, DECISION_VALUES } from '../../workflows/definitions.js';
+import { CaseSummary, Id, Page, TransferDetail, TransferStatus } from '../schemas.js';
 import { decodeCursor, encodeCursor, scopeCountry } from '../scope.js';
-
-const TransferStatus = z.enum(['SCHEDULED', 'DEPARTED', 'COMPLETED']);
 
 export const PendingDecisionList = z.strictObject({
   items: z.array(
     CaseSummary.extend({
-      side: z.enum(['holding', 'destination']).describe('the side the caller\'s country decides'),
-      otherSideDecision: z.enum(['approve', 'reject']).nullable(),
+      side: z.enum(DECISION_SIDES).describe("the side the caller's country decides"),
+      otherSideDecision: z.enum(DECISION_VALUES).nullable(),
     }),
   ),
   nextCursor: z.string().nullable(),
@@ -20,20 +19,8 @@ export const PendingDecisionList = z.strictObject({
 
 export const TransferList = z.strictObject({
   items: z.array(
-    z.strictObject({
-      transferId: Id,
-      status: TransferStatus,
-      holdingCountry: z.string(),
-      destinationCountry: z.string(),
-      mode: z.string(),
-      from: z.string(),
-      to: z.string(),
-      scheduledAt: z.string(),
-      capacity: z.number().int(),
+    TransferDetail.omit({ createdBy: true, cases: true }).extend({
       cases: z.number().int().describe('cases on board (not dropped)'),
-      createdAt: z.string(),
-      departedAt: z.string().nullable(),
-      completedAt: z.string().nullable(),
     }),
   ),
   nextCursor: z.string().nullable(),
