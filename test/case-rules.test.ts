@@ -26,6 +26,7 @@ import {
   nextDueAt,
   repeatOfDecision,
   sideOf,
+  statusAfterHolds,
   type CaseFacts,
 } from '../workflows/case-rules.js';
 import { CaseState } from '../workflows/case-state.js';
@@ -74,6 +75,12 @@ describe('status sets', () => {
     expect(isDecided({ status: 'ON_HOLD', holdResumeStatus: 'TRANSFER_SCHEDULED' })).toBe(true);
     expect(isDecided({ status: 'ON_HOLD', holdResumeStatus: 'SCREENING_PENDING' })).toBe(false);
     expect(isDecided({ status: 'CLOSED', holdResumeStatus: null })).toBe(true);
+  });
+
+  it('after its last hold a case goes back where it was, or to APPROVED if its flight left without it', () => {
+    expect(statusAfterHolds('SCREENING_PENDING', null)).toBe('SCREENING_PENDING');
+    expect(statusAfterHolds('TRANSFER_SCHEDULED', 't1')).toBe('TRANSFER_SCHEDULED');
+    expect(statusAfterHolds('TRANSFER_SCHEDULED', null)).toBe('APPROVED');
   });
 
   it('a person in transfer is released at handover only', () => {

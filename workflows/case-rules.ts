@@ -81,6 +81,10 @@ export const isDecided = (c: { status: string; holdResumeStatus: string | null }
 /** A person in transfer is released at handover, not by a release. */
 export const isReleasable = (status: string): boolean => !isTerminal(status) && status !== 'IN_TRANSFER';
 
+/** Where a case goes when its last hold ends: where it was, or APPROVED if its flight left without it. */
+export const statusAfterHolds = <S extends string>(resumeStatus: S, transferId: string | null): S | 'APPROVED' =>
+  resumeStatus === 'TRANSFER_SCHEDULED' && transferId === null ? 'APPROVED' : resumeStatus;
+
 // ---- sides ----
 
 export const otherSide = (side: DecisionSide): DecisionSide => (side === 'holding' ? 'destination' : 'holding');

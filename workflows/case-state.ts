@@ -10,6 +10,7 @@ import {
   nextDueAt,
   pausesCustody,
   shiftDue,
+  statusAfterHolds,
   DAY_MS,
   type CaseFacts,
 } from './case-rules.js';
@@ -179,12 +180,11 @@ export class CaseState {
     if (active.length > 0) return undefined;
     const c = this.view;
     const heldFor = Date.now() - this.holdStartedAt;
-    let to = c.holdResumeStatus!;
-    if (to === 'IDENTITY_PENDING') c.identityDueAt = shiftDue(c.identityDueAt, heldFor);
-    if (to === 'SCREENING_PENDING') c.screeningDueAt = shiftDue(c.screeningDueAt, heldFor);
-    if (to === 'APPROVAL_PENDING') c.approvalDueAt = shiftDue(c.approvalDueAt, heldFor);
-    // Its flight left without it: it waits for the next one.
-    if (to === 'TRANSFER_SCHEDULED' && c.transferId === null) to = 'APPROVED';
+    const resume = c.holdResumeStatus!;
+    if (resume === 'IDENTITY_PENDING') c.identityDueAt = shiftDue(c.identityDueAt, heldFor);
+    if (resume === 'SCREENING_PENDING') c.screeningDueAt = shiftDue(c.screeningDueAt, heldFor);
+    if (resume === 'APPROVAL_PENDING') c.approvalDueAt = shiftDue(c.approvalDueAt, heldFor);
+    const to = statusAfterHolds(resume, c.transferId);
     c.holdResumeStatus = null;
     return to;
   }

@@ -3,6 +3,7 @@
 // forms for what the user may record now (actions.ts decides which).
 import { useState } from 'preact/hooks';
 import { isDecided, isTerminal } from '../actions.js';
+import { statusAfterHolds } from '../../../workflows/case-rules.js';
 import { post } from '../api.js';
 import {
   country,
@@ -278,7 +279,7 @@ export function ClaimOutcomeForm({ c, claim, done }: { c: CaseDetail; claim: Hol
   const action = useAction(() =>
     post(`/v1/cases/${c.caseId}/protection-claims/${claim.holdId}/outcome`, { outcome, reason: reason.trim() }).then(done),
   );
-  const back = claim.resumeStatus === 'TRANSFER_SCHEDULED' && !c.transferId ? 'APPROVED' : claim.resumeStatus;
+  const back = statusAfterHolds(claim.resumeStatus, c.transferId);
   return (
     <ActionForm
       label="Protection claim outcome"
@@ -363,7 +364,7 @@ export function LiftHoldForm({ c, hold, done }: { c: CaseDetail; hold: Hold; don
       <p class="reason">{hold.reason}</p>
       <p class="muted">
         {last
-          ? `The case returns to ${lower(hold.resumeStatus === 'TRANSFER_SCHEDULED' && !c.transferId ? 'APPROVED' : hold.resumeStatus)}.`
+          ? `The case returns to ${lower(statusAfterHolds(hold.resumeStatus, c.transferId))}.`
           : 'Other holds remain: the case stays on hold.'}
       </p>
       <TextField label="Reason (optional)" name="lift-reason" value={reason} onChange={setReason} />
