@@ -1,5 +1,6 @@
-// The live state of one case and every change to it, behind named methods. No SDK import: the
-// workflow (case.ts) records what these methods return; time is the workflow's own clock.
+// The live state of one case and every change to it, behind named methods. It calls no SDK
+// function: the workflow (case.ts) records what these methods return, and the unit tests drive it
+// directly. Time is the workflow's own (deterministic) clock.
 import type { Activities } from '../activities/index.js';
 import {
   STAGE_OVERDUE_REASONS,
@@ -279,7 +280,7 @@ export class CaseState {
     };
   }
 
-  /** A number no other change of this case has had yet (ids the workflow makes up). */
+  /** How many changes have been recorded: the number of the last one. */
   get changes(): number {
     return this.seq;
   }

@@ -1,6 +1,6 @@
 // How values read on screen.
 import { stageDueAt } from '../../workflows/case-rules.js';
-import type { CaseEventType, CaseStatus, Hold, Indicator, OverdueReason } from './types.js';
+import type { CaseEventType, CaseStatus, Hold, IdentityMethod, Indicator, OverdueReason } from './types.js';
 
 export const COUNTRIES: Record<string, string> = { CN: 'China', KH: 'Cambodia', LA: 'Laos', MM: 'Myanmar', TH: 'Thailand', VN: 'Vietnam' };
 export const COUNTRY_CODES = Object.keys(COUNTRIES);
@@ -83,6 +83,12 @@ export const INDICATOR_LABELS: Record<Indicator, string> = {
   minor: 'Under 18',
 };
 export const INDICATORS = Object.keys(INDICATOR_LABELS) as Indicator[];
+
+export const IDENTITY_METHOD_LABELS: Record<IdentityMethod, string> = {
+  biometric: 'Biometric',
+  document: 'Document',
+  registry: 'Registry',
+};
 
 export const HOLD_KIND_LABELS: Record<Hold['kind'], string> = {
   medical: 'Medical hold',

@@ -33,4 +33,5 @@ export type Operation = z.output<typeof OperationSchema>;
 export type CaseStatus = CaseDetail['status'];
 export type CaseEventType = CaseEvent['type'];
 export type OverdueReason = CaseDetail['overdueReasons'][number];
+export type IdentityMethod = NonNullable<CaseDetail['identity']>['method'];
 export type Role = Me['role'];

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { canDecideClaim, canLiftHold, caseActions, isDecided, sideOf } from '../actions.js';
+import { stageDueAt } from '../../../workflows/case-rules.js';
 import { get, post } from '../api.js';
 import {
   country,
@@ -7,6 +8,7 @@ import {
   dateTime,
   eventLabel,
   HOLD_KIND_LABELS,
+  IDENTITY_METHOD_LABELS,
   INDICATOR_LABELS,
   overdueInWords,
   relative,
@@ -14,7 +16,7 @@ import {
   STATUS_LABELS,
 } from '../format.js';
 import { href } from '../router.js';
-import type { CaseDetail, CaseEvent, Hold, Indicator, Me } from '../types.js';
+import type { CaseDetail, CaseEvent, Hold, IdentityMethod, Indicator, Me } from '../types.js';
 import { ErrorBox, Expandable, Loading, Notice, OverdueMark, Select, StatusBadge, useAction, useLive, useLoad } from '../ui.js';
 import {
   ClaimOutcomeForm,
@@ -54,13 +56,17 @@ function DecisionView({ title, decision }: { title: string; decision: Decision }
   );
 }
 
+const STAGE_DEADLINE_LABELS: Partial<Record<CaseDetail['status'], string>> = {
+  IDENTITY_PENDING: 'Identity verification',
+  SCREENING_PENDING: 'Screening',
+  APPROVAL_PENDING: 'Approval',
+  IN_TRANSFER: 'Handover',
+};
+
 function Deadlines({ c }: { c: CaseDetail }) {
   const d = c.deadlines;
   const rows: [string, string | null][] = [
-    ['Identity verification', c.status === 'IDENTITY_PENDING' ? d.identityDueAt : null],
-    ['Screening', c.status === 'SCREENING_PENDING' ? d.screeningDueAt : null],
-    ['Approval', c.status === 'APPROVAL_PENDING' ? d.approvalDueAt : null],
-    ['Handover', c.status === 'IN_TRANSFER' ? d.handoverDueAt : null],
+    [STAGE_DEADLINE_LABELS[c.status] ?? '', stageDueAt({ status: c.status, ...d })],
     ['Consular notification', c.consularNotice ? null : d.consularDueAt],
     ['Custody: decision due', isDecided(c) ? null : d.custodyDueAt],
   ];
@@ -97,7 +103,7 @@ function Deadlines({ c }: { c: CaseDetail }) {
 
 function VerifyIdentity({ c, done }: { c: CaseDetail; done: () => void }) {
   const [result, setResult] = useState<'confirmed' | 'mismatch' | 'inconclusive'>('confirmed');
-  const [method, setMethod] = useState<'biometric' | 'document' | 'registry'>('biometric');
+  const [method, setMethod] = useState<IdentityMethod>('biometric');
   const [nationality, setNationality] = useState('');
   const [notes, setNotes] = useState('');
   const action = useAction(() =>
@@ -126,12 +132,8 @@ function VerifyIdentity({ c, done }: { c: CaseDetail; done: () => void }) {
         label="Method"
         name="method"
         value={method}
-        options={[
-          ['biometric', 'Biometric'],
-          ['document', 'Document'],
-          ['registry', 'Registry'],
-        ]}
-        onChange={(v) => setMethod(v as typeof method)}
+        options={Object.entries(IDENTITY_METHOD_LABELS)}
+        onChange={(v) => setMethod(v as IdentityMethod)}
       />
       {result === 'mismatch' && (
         <label>
@@ -406,7 +408,7 @@ export function CasePage({ caseId, me }: { caseId: string; me: Me }) {
                   <p>
                     <strong>{c.identity.result}</strong>
                     {c.identity.verifiedNationality && ` — ${country(c.identity.verifiedNationality)}`} by {c.identity.by},{' '}
-                    {c.identity.method}, {dateTime(c.identity.at)}
+                    {IDENTITY_METHOD_LABELS[c.identity.method].toLowerCase()}, {dateTime(c.identity.at)}
                     {c.identityChecks > 1 && <span class="muted"> ({c.identityChecks} checks)</span>}
                     {c.identity.notes && <span class="reason"> — {c.identity.notes}</span>}
                   </p>

@@ -4,7 +4,7 @@ import { describeItemError, download, get, post, query } from '../api.js';
 import { COUNTRIES, COUNTRY_CODES, country, dateTime, MODE_LABELS } from '../format.js';
 import { href, navigate } from '../router.js';
 import type { CaseEventType, CasePage, CaseResult, Me, TransferCreated, TransferDetail, TransferPage as TransferList, TransferResults } from '../types.js';
-import { ErrorBox, Loading, Notice, Select, StatusBadge, useAction, useLive, useLoad } from '../ui.js';
+import { ErrorBox, Loading, Notice, Select, StatusBadge, TextField, useAction, useLive, useLoad } from '../ui.js';
 
 /** The case events that change a batch's list: a leg's outcome, or a case leaving it. */
 const TRANSFER_EVENTS: readonly CaseEventType[] = [
@@ -153,38 +153,9 @@ export function NewTransferPage({ me, params }: { me: Me; params: URLSearchParam
             onChange={(v) => (setDestination(v), setSelected(null))}
           />
           <Select label="Mode" name="mode" value={mode} options={Object.entries(MODE_LABELS)} onChange={setMode} />
-          <label>
-            From
-            <input
-              name="from"
-              value={from}
-              required
-              maxLength={200}
-              placeholder="Phnom Penh (PNH)"
-              onInput={(e) => setFrom((e.target as HTMLInputElement).value)}
-            />
-          </label>
-          <label>
-            To
-            <input
-              name="to"
-              value={to}
-              required
-              maxLength={200}
-              placeholder="Guangzhou (CAN)"
-              onInput={(e) => setTo((e.target as HTMLInputElement).value)}
-            />
-          </label>
-          <label>
-            Scheduled
-            <input
-              name="scheduledAt"
-              type="datetime-local"
-              value={scheduledAt}
-              required
-              onInput={(e) => setScheduledAt((e.target as HTMLInputElement).value)}
-            />
-          </label>
+          <TextField label="From" name="from" value={from} required maxLength={200} placeholder="Phnom Penh (PNH)" onChange={setFrom} />
+          <TextField label="To" name="to" value={to} required maxLength={200} placeholder="Guangzhou (CAN)" onChange={setTo} />
+          <TextField label="Scheduled" name="scheduledAt" type="datetime-local" value={scheduledAt} required onChange={setScheduledAt} />
           <label>
             Capacity
             <input
