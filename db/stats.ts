@@ -1,4 +1,5 @@
 import { and, count, isNull, sql } from 'drizzle-orm';
+import { DECIDED_STATUSES } from '../workflows/case-rules.js';
 import { TERMINAL_STATUSES, type CaseStatus } from '../workflows/definitions.js';
 import { NEUTRAL_HOLD_KIND, overdueSql, seesAllSql, viewStatusSql } from '../lib/need-to-know.js';
 import type { Db } from './client.js';
@@ -7,7 +8,8 @@ import { caseHolds, cases } from './schema.js';
 
 type Counts = Record<string, number>;
 
-const APPROVED_OR_LATER: CaseStatus[] = ['APPROVED', 'TRANSFER_SCHEDULED', 'IN_TRANSFER', 'TRANSFER_FAILED', 'HANDED_OVER'];
+/** Decided, or handed over since (the workflow's decided statuses and the end of the process). */
+const APPROVED_OR_LATER: CaseStatus[] = [...DECIDED_STATUSES, 'HANDED_OVER'];
 
 /** The questions asked after a raid: how many arrested, verified, approved, transferred, handed over, pending, overdue. */
 export interface Funnel {
