@@ -38,6 +38,7 @@ export interface Searchable {
 }
 
 const now = () => new Date().toISOString();
+const later = (ms: number) => new Date(Date.now() + ms).toISOString();
 
 export class CaseState {
   readonly view: CaseView;
@@ -121,6 +122,68 @@ export class CaseState {
   /** The same stage starts again (identity re-verified by another country): its deadline re-arms. */
   restartStage(): void {
     this.stageEpoch++;
+  }
+
+  // ---- identity ----
+
+  /** The claimed nationality is confirmed: it is the destination, and screening is due. */
+  confirmNationality(): void {
+    this.view.destinationCountry = this.view.claimedNationality;
+    this.view.screeningDueAt = later(this.input.timings.screeningMs);
+  }
+  /** Another participating country's nationality was established: that country verifies, from now. */
+  reverifyAs(country: string): void {
+    this.view.claimedNationality = country;
+    this.view.identityDueAt = later(this.input.timings.identityMs);
+    this.clearOverdue('identity');
+    this.restartStage();
+  }
+
+  /** Screened without indicators: the two sides' approval is due. */
+  awaitApproval(): void {
+    this.view.approvalDueAt = later(this.input.timings.approvalMs);
+  }
+
+  // ---- consular notice, court order ----
+
+  recordConsularNotice(notice: CaseView['consularNotice'] & object): void {
+    this.view.consularNotice = notice;
+    this.view.consularDueAt = null;
+    this.clearOverdue('consular');
+  }
+  /** Records the order; answers whether it completes an extradition both sides approved. */
+  recordCourtOrder(order: NonNullable<CaseView['courtOrder']>): boolean {
+    const c = this.view;
+    c.courtOrder = order;
+    const completes = c.awaitingCourtOrder && c.status === 'APPROVAL_PENDING';
+    c.awaitingCourtOrder = false;
+    return completes;
+  }
+
+  // ---- transfer legs ----
+
+  /** On the flight: the handover is due. */
+  depart(): void {
+    this.view.handoverDueAt = later(this.input.timings.handoverMs);
+  }
+  /** Held at departure: taken off the batch, which leaves without the person; answers the kinds of holds. */
+  dropFromBatch(transferId: string): HoldRecord['kind'][] {
+    const kinds = [...new Set(this.activeHolds().map((h) => h.kind))];
+    this.view.transferId = null;
+    this.droppedFrom.push(transferId);
+    return kinds;
+  }
+  /** The leg failed: one attempt more. Answers the batch and the attempts so far. */
+  failLeg(): { transferId: string; attempts: number } {
+    const transferId = this.view.transferId!;
+    this.failedTransfers.push(transferId);
+    this.view.transferAttempts++;
+    return { transferId, attempts: this.view.transferAttempts };
+  }
+  /** Off the batch, no handover due (after a failed leg, before it returns to APPROVED). */
+  leaveLeg(): void {
+    this.view.transferId = null;
+    this.view.handoverDueAt = null;
   }
 
   // ---- overdue ----

@@ -87,7 +87,6 @@ export async function repatriationCaseWorkflow(input: CaseWorkflowInput): Promis
   const c = state.view;
 
   const now = () => new Date().toISOString();
-  const later = (ms: number) => new Date(Date.now() + ms).toISOString();
   const result = (changed: boolean): CaseUpdateResult => ({ caseId, status: c.status, changed });
 
   /**
@@ -150,18 +149,14 @@ export async function repatriationCaseWorkflow(input: CaseWorkflowInput): Promis
     c.identity = record;
     const base = { actor: i.actor, identityCheck: record, data: { method: i.method, claimed, verified: record.verifiedNationality } };
     if (i.result === 'confirmed') {
-      c.destinationCountry = claimed;
-      c.screeningDueAt = later(timings.screeningMs);
+      state.confirmNationality();
       await commit('IDENTITY_CONFIRMED', { ...base, to: 'SCREENING_PENDING' });
     } else if (i.result === 'inconclusive') {
       await commit('IDENTITY_INCONCLUSIVE', base);
     } else {
       const other = record.verifiedNationality!;
       if (other !== holdingCountry && input.participatingCountries.includes(other)) {
-        c.claimedNationality = other;
-        c.identityDueAt = later(timings.identityMs);
-        state.clearOverdue('identity');
-        state.restartStage();
+        state.reverifyAs(other);
         await commit('IDENTITY_REVERIFICATION_REQUESTED', { ...base, reason: `nationality established as ${other}; ${other} verifies` });
       } else {
         c.referredTo = other;
@@ -197,7 +192,7 @@ export async function repatriationCaseWorkflow(input: CaseWorkflowInput): Promis
       await divertToProtection(record.indicators, actor, { screening: record });
       return result(true);
     }
-    c.approvalDueAt = later(timings.approvalMs);
+    state.awaitApproval();
     const screened = commit('SCREENED', { to: 'APPROVAL_PENDING', actor, data: { indicators: [] }, reason: notes ?? null, screening: record });
     if (protectionClaim) {
       const id = claimId ?? `${caseId}-claim-${state.changes}`;
@@ -269,9 +264,7 @@ export async function repatriationCaseWorkflow(input: CaseWorkflowInput): Promis
   // ---- consular notification, custody, court orders ----
 
   onUpdate(recordConsularNoticeUpdate, checkRecordConsularNotice, async ({ actor, notifiedAt, channel, accessRequested }) => {
-    c.consularNotice = { notifiedAt, channel, accessRequested };
-    c.consularDueAt = null;
-    state.clearOverdue('consular');
+    state.recordConsularNotice({ notifiedAt, channel, accessRequested });
     await commit('CONSULAR_NOTICE_RECORDED', {
       actor,
       data: { notifiedAt, channel, accessRequested, consulateOf: c.destinationCountry ?? c.claimedNationality },
@@ -289,9 +282,7 @@ export async function repatriationCaseWorkflow(input: CaseWorkflowInput): Promis
 
   onUpdate(recordCourtOrderUpdate, checkRecordCourtOrder, async ({ actor, reference, court, issuedAt }) => {
     const order = { reference, court, issuedAt, recordedBy: actor.sub, at: now() };
-    c.courtOrder = order;
-    const completes = c.awaitingCourtOrder && c.status === 'APPROVAL_PENDING';
-    c.awaitingCourtOrder = false;
+    const completes = state.recordCourtOrder(order);
     await commit('COURT_ORDER_RECORDED', {
       actor,
       to: completes ? 'APPROVED' : undefined,
@@ -381,9 +372,7 @@ export async function repatriationCaseWorkflow(input: CaseWorkflowInput): Promis
 
   onUpdate(confirmDepartureUpdate, checkConfirmDeparture, async ({ actor, transferId }) => {
     if (c.status === 'ON_HOLD') {
-      const kinds = [...new Set(state.activeHolds().map((h) => h.kind))];
-      c.transferId = null;
-      state.droppedFrom.push(transferId);
+      const kinds = state.dropFromBatch(transferId);
       await commit('DROPPED_FROM_TRANSFER', {
         actor,
         reason: `on hold (${kinds.join(', ').replace('_', ' ')}): the person does not board`,
@@ -392,7 +381,7 @@ export async function repatriationCaseWorkflow(input: CaseWorkflowInput): Promis
       });
       return result(true);
     }
-    c.handoverDueAt = later(timings.handoverMs);
+    state.depart();
     await commit('DEPARTED', { to: 'IN_TRANSFER', actor, data: { transferId }, transferLeg: { transferId, outcome: 'departed' } });
     return result(true);
   });
@@ -405,10 +394,7 @@ export async function repatriationCaseWorkflow(input: CaseWorkflowInput): Promis
 
   /** The leg failed: recorded, the case back to APPROVED for the next batch, escalated after too many attempts. */
   async function failTransfer(actor: Actor | null, cause: string, reason: string): Promise<void> {
-    const transferId = c.transferId!;
-    state.failedTransfers.push(transferId);
-    c.transferAttempts++;
-    const attempts = c.transferAttempts;
+    const { transferId, attempts } = state.failLeg();
     const pending = [
       commit('TRANSFER_FAILED', {
         to: 'TRANSFER_FAILED',
@@ -418,8 +404,7 @@ export async function repatriationCaseWorkflow(input: CaseWorkflowInput): Promis
         transferLeg: { transferId, outcome: 'failed' },
       }),
     ];
-    c.transferId = null;
-    c.handoverDueAt = null;
+    state.leaveLeg();
     pending.push(commit('RETURNED_FOR_RESCHEDULING', { to: 'APPROVED', data: { attempts } }));
     if (attempts >= timings.maxTransferAttempts) {
       state.markOverdue('transfer_attempts');
