@@ -9,7 +9,8 @@
  * - `destination`: users of the country receiving the person or the batch;
  * - `either`: holding or destination/claimed side.
  */
-export type Side = 'visible' | 'holding' | 'claimed' | 'destination' | 'either';
+export const SIDES = ['visible', 'holding', 'claimed', 'destination', 'either'] as const;
+export type Side = (typeof SIDES)[number];
 
 /** The countries that count as each side of an object. */
 export interface Sides {

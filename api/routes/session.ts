@@ -6,9 +6,10 @@ import type { AppDeps } from '../app.js';
 import { notFound } from '../errors.js';
 import { errorResponses, route } from '../http.js';
 import { POLICY } from '../policy.js';
+import { SIDES } from '../sides.js';
 import { Country, Role } from '../schemas.js';
 
-const Side = z.enum(['visible', 'holding', 'claimed', 'destination', 'either']);
+const Side = z.enum(SIDES);
 
 export const Me = z.strictObject({
   sub: z.string(),
