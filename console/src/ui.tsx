@@ -209,25 +209,24 @@ export function ActionForm({
   label,
   title,
   submit,
-  busy,
-  error,
+  action,
   danger = false,
   disabled = false,
-  onSubmit,
   onBack,
   children,
 }: {
   label: string;
   title?: string;
   submit: string;
-  busy: boolean;
-  error: unknown;
+  /** What submitting runs (useAction): its busy state and its error show here. */
+  action: { busy: boolean; error: unknown; run: () => unknown };
   danger?: boolean;
   disabled?: boolean;
-  onSubmit: () => void;
   onBack?: () => void;
   children?: ComponentChildren;
 }) {
+  const { busy, error } = action;
+  const onSubmit = () => void action.run();
   return (
     <form class="card action" aria-label={label} onSubmit={(e) => (e.preventDefault(), onSubmit())}>
       <h3>{title ?? label}</h3>

@@ -189,10 +189,8 @@ export function ScreeningForm({ c, done }: { c: CaseDetail; done: Done }) {
       label="Screening"
       title="Screen for signs of trafficking"
       submit="Record screening"
-      busy={action.busy}
-      error={action.error}
+      action={action}
       disabled={claim && !grounds.trim()}
-      onSubmit={() => void action.run()}
     >
       <fieldset class="checklist">
         <legend>Indicators found (tick every one that applies)</legend>
@@ -254,10 +252,8 @@ export function LodgeClaimForm({ c, done, close }: { c: CaseDetail; done: Done; 
       label="Protection claim"
       title="Lodge a protection claim"
       submit="Lodge the claim"
-      busy={action.busy}
-      error={action.error}
+      action={action}
       disabled={!grounds.trim()}
-      onSubmit={() => void action.run()}
       onBack={close}
     >
       <p class="muted">The case goes on hold and cannot board a transfer until a supervisor records the outcome of the legal review.</p>
@@ -285,10 +281,8 @@ export function ClaimOutcomeForm({ c, claim, done }: { c: CaseDetail; claim: Hol
       label="Protection claim outcome"
       title={`Outcome of the protection claim lodged ${dateTime(claim.placedAt)}`}
       submit="Record the outcome"
-      busy={action.busy}
-      error={action.error}
+      action={action}
       disabled={!reason.trim()}
-      onSubmit={() => void action.run()}
     >
       <p class="reason">Grounds: {claim.reason}</p>
       <Select
@@ -324,10 +318,8 @@ export function PlaceHoldForm({ c, done, close }: { c: CaseDetail; done: Done; c
     <ActionForm
       label="Place a hold"
       submit="Place the hold"
-      busy={action.busy}
-      error={action.error}
+      action={action}
       disabled={!reason.trim()}
-      onSubmit={() => void action.run()}
       onBack={close}
     >
       <p class="muted">The case stops where it is and returns there when the hold is lifted; its deadline moves by the time held.</p>
@@ -357,9 +349,7 @@ export function LiftHoldForm({ c, hold, done }: { c: CaseDetail; hold: Hold; don
     <ActionForm
       label={`Lift ${HOLD_KIND_LABELS[hold.kind].toLowerCase()}`}
       submit="Lift the hold"
-      busy={action.busy}
-      error={action.error}
-      onSubmit={() => void action.run()}
+      action={action}
     >
       <p class="reason">{hold.reason}</p>
       <p class="muted">
@@ -388,10 +378,8 @@ export function ConsularNoticeForm({ c, done, close }: { c: CaseDetail; done: Do
       label="Consular notice"
       title={`Record notification of the consulate of ${country(c.destinationCountry ?? c.claimedNationality)}`}
       submit="Record the notice"
-      busy={action.busy}
-      error={action.error}
+      action={action}
       disabled={!channel.trim() || !notifiedAt}
-      onSubmit={() => void action.run()}
       onBack={close}
     >
       <TextField
@@ -440,10 +428,8 @@ export function CourtOrderForm({ c, done, close }: { c: CaseDetail; done: Done; 
       label="Court order"
       title="Record the extradition court order"
       submit="Record the order"
-      busy={action.busy}
-      error={action.error}
+      action={action}
       disabled={!reference.trim() || !court.trim() || !issuedAt}
-      onSubmit={() => void action.run()}
       onBack={close}
     >
       <TextField label="Reference" name="court-reference" required maxLength={200} value={reference} onChange={setReference} />
@@ -467,10 +453,8 @@ export function ExtendCustodyForm({ c, done, close }: { c: CaseDetail; done: Don
       label="Extend custody"
       title="Extend the custody limit (once only)"
       submit={`Extend by ${valid ? n : '…'} days`}
-      busy={action.busy}
-      error={action.error}
+      action={action}
       disabled={!valid || !reason.trim()}
-      onSubmit={() => void action.run()}
       onBack={close}
     >
       {due && valid && (
@@ -508,10 +492,8 @@ export function ClosingForm({ c, kind, done, close }: { c: CaseDetail; kind: 're
       title={release ? 'Record release from custody' : 'Cancel the case'}
       submit={release ? 'Record release' : 'Cancel the case'}
       danger
-      busy={action.busy}
-      error={action.error}
+      action={action}
       disabled={!reason.trim()}
-      onSubmit={() => void action.run()}
       onBack={close}
     >
       {release && <p class="muted">The person is released; the case closes as released{c.transferId ? ' and leaves its transfer' : ''}.</p>}
