@@ -245,7 +245,7 @@ describe('the authorization matrix', () => {
   for (const key of Object.keys(POLICY)) {
     it(`${key}: every role, holding / other side / uninvolved country`, async () => {
       const scenario = SCENARIOS[key];
-      const [method] = key.split(' ') as ['get' | 'post'];
+      const [method] = key.split(' ') as ['get' | 'post' | 'patch' | 'delete'];
       const users = ROLES.flatMap((role: Role) =>
         (Object.keys(RELATIONS) as Relation[]).map((relation) => ({ relation, user: u.user(role, RELATIONS[relation], 9) })),
       );
