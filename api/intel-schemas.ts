@@ -229,7 +229,8 @@ export const CreateLinkBody = z
   })
   .refine((l) => l.from !== l.to, { message: 'a link joins two entities', path: ['to'] })
   .refine((l) => !l.since || !l.until || l.since <= l.until, { message: 'until is on or after since', path: ['until'] })
-  .refine((l) => l.amount === undefined || l.currency !== undefined, { message: 'an amount has a currency', path: ['currency'] });
+  .refine((l) => l.amount === undefined || l.currency !== undefined, { message: 'an amount has a currency', path: ['currency'] })
+  .meta({ dependentRequired: { amount: ['currency'] } });
 
 export const ChangeHandlingBody = z.strictObject({ handling: Handling });
 

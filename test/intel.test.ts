@@ -31,7 +31,7 @@ describe('teams, records and cases', () => {
     expect((await api.post('/v1/teams', u.khSupervisor, { ...body, name: 'Another' })).body.error.code).toBe('CONFLICT');
     expect((await api.post('/v1/teams', u.vnSupervisor, teamBody())).status).toBe(403);
     const unknownOp = await api.post('/v1/teams', u.khSupervisor, teamBody({ operationIds: ['00000000-0000-4000-8000-000000000000'] }));
-    expect(unknownOp.status).toBe(400);
+    expect(unknownOp.status).toBe(404);
     expect(unknownOp.body.error.code).toBe('UNKNOWN_OPERATION');
 
     // CN's supervisor names CN's officer; KH's may not name a CN officer.

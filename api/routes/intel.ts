@@ -234,7 +234,7 @@ export function intelRoutes({ db, audit }: AppDeps) {
         const handling = storedHandling(body.handling, team);
         if (body.caseId) {
           const scope = await getCaseScope(db, body.caseId);
-          if (!scope || !canSee(actor.country, scope)) throw new HttpError(400, 'UNKNOWN_CASE', 'no such case in your scope', { caseId: body.caseId });
+          if (!scope || !canSee(actor.country, scope)) throw new HttpError(404, 'UNKNOWN_CASE', 'no such case in your scope', { caseId: body.caseId });
         }
         const { attributes, identifiers, identityKey } = identify(body, actor.country);
         const now = new Date().toISOString();
@@ -328,7 +328,7 @@ export function intelRoutes({ db, audit }: AppDeps) {
       method: 'post',
       path: '/v1/teams/:id/links',
       summary: 'Record a link between two entities of the team the caller may see',
-      description: 'An end that does not exist, is of another team, or is not visible to the caller answers 400 UNKNOWN_ENTITY (details.end: from or to).',
+      description: 'An end that does not exist, is of another team, or is not visible to the caller answers 404 UNKNOWN_ENTITY (details.end: from or to), as a record the caller may not see does not exist for them.',
       tags: ['intelligence'],
       params: TeamParams,
       body: CreateLinkBody,
@@ -340,7 +340,7 @@ export function intelRoutes({ db, audit }: AppDeps) {
         for (const end of ['from', 'to'] as const) {
           const row = await getEntityRow(db, team.id, body[end]);
           if (!row || !recordVisible(row, actor.country)) {
-            throw new HttpError(400, 'UNKNOWN_ENTITY', `no such entity in this team: ${end}`, { end, id: body[end] });
+            throw new HttpError(404, 'UNKNOWN_ENTITY', `no such entity in this team: ${end}`, { end, id: body[end] });
           }
         }
         const now = new Date().toISOString();
@@ -400,11 +400,11 @@ export function intelRoutes({ db, audit }: AppDeps) {
       handler: async ({ actor, body, caseRow }) => {
         const scope = caseRow as CaseScopeRow;
         const access = await teamAccess(db, body.teamId, actor);
-        if (!access) throw new HttpError(400, 'UNKNOWN_TEAM', 'no such team of yours', { teamId: body.teamId });
+        if (!access) throw new HttpError(404, 'UNKNOWN_TEAM', 'no such team of yours', { teamId: body.teamId });
         const { team } = await writableTeam(db, body.teamId, actor);
         const entity = await getEntityRow(db, team.id, body.entityId);
         if (!entity || !recordVisible(entity, actor.country)) {
-          throw new HttpError(400, 'UNKNOWN_ENTITY', 'no such entity in this team', { end: 'entityId', id: body.entityId });
+          throw new HttpError(404, 'UNKNOWN_ENTITY', 'no such entity in this team', { end: 'entityId', id: body.entityId });
         }
         if (!RELATION_KINDS[body.relation].includes(entity.kind)) {
           throw new HttpError(400, 'WRONG_ENTITY_KIND', `a case is "${body.relation}" a ${RELATION_KINDS[body.relation].join(' or ')} entity`);
