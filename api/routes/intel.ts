@@ -407,7 +407,7 @@ export function intelRoutes({ db, audit }: AppDeps) {
           throw new HttpError(404, 'UNKNOWN_ENTITY', 'no such entity in this team', { end: 'entityId', id: body.entityId });
         }
         if (!RELATION_KINDS[body.relation].includes(entity.kind)) {
-          throw new HttpError(400, 'WRONG_ENTITY_KIND', `a case is "${body.relation}" a ${RELATION_KINDS[body.relation].join(' or ')} entity`);
+          throw new HttpError(409, 'WRONG_ENTITY_KIND', `a case is "${body.relation}" a ${RELATION_KINDS[body.relation].join(' or ')} entity`);
         }
         if (isProtectedPerson(entity) && (actor.country !== scope.holdingCountry || entity.originCountry !== scope.holdingCountry)) {
           throw forbidden('a victim is tied to a case by the holding country alone, to a record of its own');
