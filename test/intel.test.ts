@@ -193,6 +193,14 @@ describe('teams, records and cases', () => {
     // CN does not see the victim: for CN it does not exist.
     expect((await tie(users.officers.CN, victim, 'is')).body.error.code).toBe('UNKNOWN_ENTITY');
     expect((await tie(users.officers.KH, victim, 'is')).status).toBe(201);
+    // Nor may CN record a victim as of this KH-held case.
+    const cnVictim = await api.post(`/v1/teams/${teamId}/entities`, users.officers.CN, {
+      ...H0_TEAM,
+      kind: 'person',
+      attributes: { name: 'Victim B', role: 'victim' },
+      caseId,
+    });
+    expect(cnVictim.status).toBe(403);
 
     const detail = async (user: typeof users.officers.KH) => {
       const res = await api.get(`/v1/cases/${caseId}`, user);

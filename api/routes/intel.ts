@@ -167,6 +167,8 @@ export async function caseIntelLinksFor(db: Db, audit: AuditTrail, caseId: strin
   }));
 }
 
+const VICTIM_RULE = 'a victim is tied to a case by the holding country alone, to a record of its own';
+
 /** Which kinds of entity each relation of a case takes. */
 const RELATION_KINDS: Record<string, string[]> = { is: ['person'], found_at: ['location'], associated_with: ['person', 'organisation', 'location', 'account', 'phone', 'online_identity', 'vehicle'] };
 
@@ -235,6 +237,7 @@ export function intelRoutes({ db, audit }: AppDeps) {
         if (body.caseId) {
           const scope = await getCaseScope(db, body.caseId);
           if (!scope || !canSee(actor.country, scope)) throw new HttpError(404, 'UNKNOWN_CASE', 'no such case in your scope', { caseId: body.caseId });
+          if (isProtectedPerson(body) && scope.holdingCountry !== actor.country) throw forbidden(VICTIM_RULE);
         }
         const { attributes, identifiers, identityKey } = identify(body, actor.country);
         const now = new Date().toISOString();
@@ -410,7 +413,7 @@ export function intelRoutes({ db, audit }: AppDeps) {
           throw new HttpError(409, 'WRONG_ENTITY_KIND', `a case is "${body.relation}" a ${RELATION_KINDS[body.relation].join(' or ')} entity`);
         }
         if (isProtectedPerson(entity) && (actor.country !== scope.holdingCountry || entity.originCountry !== scope.holdingCountry)) {
-          throw forbidden('a victim is tied to a case by the holding country alone, to a record of its own');
+          throw forbidden(VICTIM_RULE);
         }
         const tie = {
           caseId: scope.id,
