@@ -281,7 +281,14 @@ export const EntityDetail = IntelEntity.extend({
   links: z.array(IntelLink).describe('the links of the entity the caller may see'),
   cases: z.array(z.strictObject({ caseId: z.string(), relation: z.string() })).describe('cases tied to the entity that the caller may see'),
 });
-export const EntityList = z.strictObject({ teamId: z.string(), items: z.array(IntelEntity), total: z.number().int().describe('how many match, of what the caller may see') });
+export const EntityList = z.strictObject({
+  teamId: z.string(),
+  items: z.array(IntelEntity),
+  total: z.number().int().describe('how many match, of what the caller may see'),
+  partnerMatch: z
+    .boolean()
+    .describe('hit/no-hit: a record the caller may not see holds this phone, account, wallet or document number; its originator is told, and decides whether to share'),
+});
 
 export const IntelChange = z.strictObject({
   version: z.number().int(),

@@ -125,6 +125,11 @@ describe('teams, records and cases', () => {
     expect(probe.status).toBe(409);
     expect(probe.body.error.code).toBe('PARTNER_HOLDS_MATCH');
     expect(JSON.stringify(probe.body)).not.toContain(hidden.body.id);
+    const told = await t.stack.database.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.actorSub, users.officers.KH.sub), eq(auditLog.action, 'intel.partner.hit')));
+    expect(told.map((e) => [e.objectIds, e.scopeCountries, e.details?.how])).toEqual([[[hidden.body.id], ['CN'], 'record']]);
 
     // A client-chosen id sent again answers the record; another caller's use of it is a conflict.
     const chosen = { id: `person-${n}-boss`, kind: 'person', attributes: { name: '佘智江', aliases: ['She Zhijiang'], role: 'organiser' } };

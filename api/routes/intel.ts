@@ -10,6 +10,7 @@ import {
   entityView,
   getEntityRow,
   getLinkRow,
+  hiddenMatches,
   identifiersOf,
   insertCaseTie,
   insertEntity,
@@ -87,6 +88,24 @@ const answersWithIntel = (action: string, impliedPurpose: string): Disclosure =>
   impliedPurpose,
   entry: (actor, purpose, body) => intelReadEntry(actor, action, purpose, (body as { teamId?: string }).teamId ?? '', shownIn(body)),
 });
+
+/**
+ * Hit/no-hit: a search or a new record matched records the caller may not see. The entry is for
+ * the originating countries alone (their auditors and console see which record and who asked).
+ */
+function partnerHitEntry(actor: Actor, teamId: string, hits: Shown[], how: 'search' | 'record'): AuditEntry {
+  return {
+    at: new Date().toISOString(),
+    actor,
+    action: 'intel.partner.hit',
+    objectType: 'intel',
+    objectIds: hits.map((h) => h.id),
+    outcome: 'ok',
+    scopeCountries: [...new Set(hits.map((h) => h.originCountry))],
+    onlyScopeCountries: true,
+    details: { teamId, how, askedBy: actor.country },
+  };
+}
 
 // ---- rules on input ----
 
@@ -266,7 +285,8 @@ export function intelRoutes({ db, audit }: AppDeps) {
           if (recordVisible(found.row, actor.country)) {
             throw new HttpError(409, 'DUPLICATE_ENTITY', `the team has this ${body.kind} already`, { existingId: found.row.id });
           }
-          // Hit/no-hit: the caller learns a match exists, not what it is.
+          // Hit/no-hit: the caller learns a match exists, not what it is; the originator is told.
+          await audit.record(partnerHitEntry(actor, team.id, [found.row], 'record'));
           throw new HttpError(409, 'PARTNER_HOLDS_MATCH', 'a partner country holds a record with this identifier');
         }
         const row = repeatOrConflict(found, team.id, actor, 'an entity');
@@ -286,19 +306,25 @@ export function intelRoutes({ db, audit }: AppDeps) {
       handler: async ({ actor, params, query }) => {
         const { team } = await visibleTeam(db, params.id, actor);
         const q = query.q?.trim();
+        const forms = q ? searchForms(q, actor.country) : [];
         const { items, total } = await searchEntities(db, {
           teamId: team.id,
           country: intelViewer(actor),
           kind: query.kind,
           q,
-          forms: q ? searchForms(q, actor.country) : [],
+          forms,
           limit: query.limit,
         });
         const ids = await identifiersOf(
           db,
           items.map((r) => r.id),
         );
-        return { status: 200, body: { teamId: team.id, items: items.map((r) => entityView(r, ids.get(r.id) ?? [])), total } };
+        const hits = actor.role === 'admin' ? [] : await hiddenMatches(db, team.id, actor.country, forms);
+        if (hits.length > 0) await audit.record(partnerHitEntry(actor, team.id, hits, 'search'));
+        return {
+          status: 200,
+          body: { teamId: team.id, items: items.map((r) => entityView(r, ids.get(r.id) ?? [])), total, partnerMatch: hits.length > 0 },
+        };
       },
     }),
     route({
