@@ -92,6 +92,7 @@ export const Team = z.strictObject({
   validFrom: z.string(),
   validUntil: z.string(),
   expired: z.boolean().describe('past validUntil: the team is read-only'),
+  expiredAt: Timestamp.nullable().describe("when the team's workflow recorded the expiry"),
   operationIds: z.array(z.string()),
   createdBy: z.string(),
   createdAt: Timestamp,

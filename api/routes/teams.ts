@@ -27,6 +27,7 @@ export async function teamView(db: Db, team: TeamRow) {
     validFrom: team.validFrom,
     validUntil: team.validUntil,
     expired: teamExpired(team, new Date()),
+    expiredAt: team.expiredAt === null ? null : new Date(team.expiredAt).toISOString(),
     operationIds: await teamOperationIds(db, team.id),
     createdBy: team.createdBy,
     createdAt: new Date(team.createdAt).toISOString(),
