@@ -53,14 +53,19 @@ export const CreateTeamBody = z
     id: RecordId.optional().describe('an id chosen by the client: the same request sent again creates no second team'),
     name: text(200),
     leadCountry: Country,
-    memberCountries: Countries.refine((l) => l.length >= 2, 'a joint team has two or more countries'),
+    memberCountries: Countries.refine((l) => l.length >= 2, 'a joint team has two or more countries').meta({ minItems: 2 }),
     agreementRef: text(200).describe('the reference of the agreement setting the team up'),
     validFrom: IsoDate,
     validUntil: IsoDate,
     operationIds: z.array(Id).max(50).optional(),
   })
   .refine((b) => b.memberCountries.includes(b.leadCountry), { message: 'the lead country must be a member', path: ['memberCountries'] })
-  .refine((b) => b.validFrom <= b.validUntil, { message: 'validUntil is on or after validFrom', path: ['validUntil'] });
+  .refine((b) => b.validFrom <= b.validUntil, { message: 'validUntil is on or after validFrom', path: ['validUntil'] })
+  .meta({
+    anyOf: PARTICIPATING_COUNTRIES.map((c) => ({
+      properties: { leadCountry: { const: c }, memberCountries: { contains: { const: c } } },
+    })),
+  });
 
 export const AddMemberBody = z.strictObject({
   sub: text(200).describe("the member's user id (the token's sub)"),
@@ -87,6 +92,7 @@ export const Team = z.strictObject({
   validFrom: z.string(),
   validUntil: z.string(),
   expired: z.boolean().describe('past validUntil: the team is read-only'),
+  expiredAt: Timestamp.nullable().describe("when the team's workflow recorded the expiry"),
   operationIds: z.array(z.string()),
   createdBy: z.string(),
   createdAt: Timestamp,
@@ -106,7 +112,12 @@ export const Handling = z
     conditions: optionalText(2000),
   })
   .refine((h) => h.code !== 'H3' || (h.conditions ?? '').length > 0, { message: 'H3 states its conditions', path: ['conditions'] })
-  .meta({ anyOf: [{ properties: { code: { enum: ['H0', 'H1', 'H2'] } } }, { required: ['conditions'], properties: { conditions: { type: 'string', minLength: 1 } } }] });
+  .meta({
+    anyOf: [
+      { properties: { code: { enum: ['H0', 'H1', 'H2'] } } },
+      { required: ['conditions'], properties: { conditions: { type: 'string', minLength: 1, pattern: '\\S' } } },
+    ],
+  });
 export type HandlingInput = z.output<typeof Handling>;
 
 export const Evaluation = z.strictObject({
@@ -219,7 +230,8 @@ export const CreateLinkBody = z
   })
   .refine((l) => l.from !== l.to, { message: 'a link joins two entities', path: ['to'] })
   .refine((l) => !l.since || !l.until || l.since <= l.until, { message: 'until is on or after since', path: ['until'] })
-  .refine((l) => l.amount === undefined || l.currency !== undefined, { message: 'an amount has a currency', path: ['currency'] });
+  .refine((l) => l.amount === undefined || l.currency !== undefined, { message: 'an amount has a currency', path: ['currency'] })
+  .meta({ dependentRequired: { amount: ['currency'] } });
 
 export const ChangeHandlingBody = z.strictObject({ handling: Handling });
 
@@ -270,7 +282,14 @@ export const EntityDetail = IntelEntity.extend({
   links: z.array(IntelLink).describe('the links of the entity the caller may see'),
   cases: z.array(z.strictObject({ caseId: z.string(), relation: z.string() })).describe('cases tied to the entity that the caller may see'),
 });
-export const EntityList = z.strictObject({ teamId: z.string(), items: z.array(IntelEntity), total: z.number().int().describe('how many match, of what the caller may see') });
+export const EntityList = z.strictObject({
+  teamId: z.string(),
+  items: z.array(IntelEntity),
+  total: z.number().int().describe('how many match, of what the caller may see'),
+  partnerMatch: z
+    .boolean()
+    .describe('hit/no-hit: a record the caller may not see holds this phone, account, wallet or document number; its originator is told, and decides whether to share'),
+});
 
 export const IntelChange = z.strictObject({
   version: z.number().int(),

@@ -195,6 +195,40 @@ interface Seeded {
   holdId: string;
   scheduledTransfer: string;
   departedTransfer: string;
+  intel: SeededIntel;
+}
+
+interface SeededIntel {
+  teamId: string;
+  /** An entity for reads, one for handling changes (each the KH officer's), a link. */
+  entityId: string;
+  handlingEntityId: string;
+  linkId: string;
+}
+
+/** A team of KH and CN with the fuzz's users as members, and records of the KH officer's. */
+async function seedIntel(api: Client, operationId: string): Promise<SeededIntel> {
+  const team = await api.post('khSupervisor', '/v1/teams', {
+    name: 'Fuzz team',
+    leadCountry: 'KH',
+    memberCountries: ['KH', 'CN'],
+    agreementRef: 'JIT/FUZZ/1',
+    validFrom: '2025-01-01',
+    validUntil: '2199-12-31',
+    operationIds: [operationId],
+  });
+  const member = (as: UserKey, who: UserKey) =>
+    api.post(as, `/v1/teams/${team.id}/members`, { sub: USERS[who].sub, name: USERS[who].name, country: USERS[who].country, role: 'investigator' });
+  await member('khSupervisor', 'khOfficer');
+  await member('khSupervisor', 'khAuditor');
+  await member('cnSupervisor', 'cnOfficer');
+  const handling = { handling: { code: 'H0', releasableTo: 'team' }, evaluation: { source: 'B', information: 2 } };
+  const entity = async (name: string) =>
+    (await api.post('khOfficer', `/v1/teams/${team.id}/entities`, { ...handling, kind: 'organisation', attributes: { name, type: 'syndicate' } })).id as string;
+  const entityId = await entity('Fuzz syndicate');
+  const handlingEntityId = await entity('Fuzz front company');
+  const link = await api.post('khOfficer', `/v1/teams/${team.id}/links`, { ...handling, from: entityId, to: handlingEntityId, type: 'owns' });
+  return { teamId: team.id, entityId, handlingEntityId, linkId: link.id };
 }
 
 async function seed(api: Client): Promise<Seeded> {
@@ -234,7 +268,8 @@ async function seed(api: Client): Promise<Seeded> {
   const scheduledTransfer = await transfer(a);
   const departedTransfer = await transfer(b);
   await api.post('khOfficer', `/v1/transfers/${departedTransfer}/depart`, {});
-  return { operationId: op.id, cases, claimId: claim.claimId, holdId: hold.holdId, scheduledTransfer, departedTransfer };
+  const intel = await seedIntel(api, op.id);
+  return { operationId: op.id, cases, claimId: claim.claimId, holdId: hold.holdId, scheduledTransfer, departedTransfer, intel };
 }
 
 // ---- the schemathesis configuration: who calls each operation, on which object ----
@@ -256,6 +291,7 @@ const listing = (user: UserKey): Target => ({ user, parameters: { 'query.cursor'
 /** Each operation is called by a user its policy lets through, on an object in a state it can act on. */
 function targets(s: Seeded): Record<string, Target> {
   const c = s.cases;
+  const i = s.intel;
   const onCase = (user: UserKey, id: string, more: Record<string, string> = {}): Target => ({
     user,
     parameters: Object.fromEntries(Object.entries({ id, ...more }).map(([k, v]) => [`path.${k}`, v])),
@@ -297,6 +333,23 @@ function targets(s: Seeded): Record<string, Target> {
     getMe: { user: 'khOfficer' },
     postCodecDecode: { user: 'khAuditor' },
     postCodecEncode: { user: 'khAuditor' },
+    postTeams: { user: 'khSupervisor' },
+    getTeams: { user: 'khOfficer' },
+    getTeamsById: onCase('khOfficer', i.teamId),
+    getTeamsByIdHistory: onCase('khOfficer', i.teamId),
+    postTeamsByIdMembers: onCase('khSupervisor', i.teamId),
+    // The member removed is one the run adds (the stateful phase links POST …/members to it).
+    deleteTeamsByIdMembersBySub: onCase('khSupervisor', i.teamId),
+    postTeamsByIdEntities: onCase('khOfficer', i.teamId),
+    getTeamsByIdEntities: onCase('khOfficer', i.teamId),
+    getTeamsByIdEntitiesByEid: onCase('khOfficer', i.teamId, { eid: i.entityId }),
+    getTeamsByIdEntitiesByEidHistory: onCase('khOfficer', i.teamId, { eid: i.entityId }),
+    patchTeamsByIdEntitiesByEidHandling: onCase('khOfficer', i.teamId, { eid: i.handlingEntityId }),
+    postTeamsByIdLinks: onCase('khOfficer', i.teamId),
+    getTeamsByIdLinksByLid: onCase('khOfficer', i.teamId, { lid: i.linkId }),
+    getTeamsByIdLinksByLidHistory: onCase('khOfficer', i.teamId, { lid: i.linkId }),
+    patchTeamsByIdLinksByLidHandling: onCase('khOfficer', i.teamId, { lid: i.linkId }),
+    postCasesByIdIntelLinks: onCase('khOfficer', c.read),
   };
 }
 
@@ -309,11 +362,37 @@ const toml = (value: string) => JSON.stringify(value);
  */
 const HOOKS = `import schemathesis
 
+# The fuzz's team is of KH and CN: a release to another country is refused (400) by the team's membership.
+TEAM_COUNTRIES = ("KH", "CN")
+# Identifiers are checked beyond any pattern (phone numbering plans, IBAN and bech32 checksums): test/intel-bad-input.test.ts.
+CHECKED_KINDS = ("phone", "account", "online_identity")
+
+def intel_body_stated(path, body):
+    handling = body.get("handling")
+    if isinstance(handling, dict) and isinstance(handling.get("releasableTo"), list):
+        if any(country not in TEAM_COUNTRIES for country in handling["releasableTo"]):
+            return False
+    if path.endswith("/entities") and body.get("kind") in CHECKED_KINDS:
+        return False
+    if path.endswith("/links"):
+        if body.get("from") == body.get("to"):
+            return False
+        since, until = body.get("since"), body.get("until")
+        if isinstance(since, str) and isinstance(until, str) and since > until:
+            return False
+    if path == "/v1/teams":
+        start, end = body.get("validFrom"), body.get("validUntil")
+        if isinstance(start, str) and isinstance(end, str) and start > end:
+            return False
+    return True
+
 @schemathesis.hook
 def filter_case(context, case):
     operation = case.operation
     if operation.method.upper() == "POST" and operation.path == "/v1/transfers" and isinstance(case.body, dict):
         return case.body.get("destinationCountry") != "${USERS.khOfficer.country}"
+    if operation.path.startswith("/v1/teams") and isinstance(case.body, dict):
+        return intel_body_stated(operation.path, case.body)
     return True
 `;
 
