@@ -150,6 +150,8 @@ export function generateNetwork(scale = 1) {
       }
     }
   }
+  // The fractions left over by each syndicate's growth, made up within the last one.
+  while (linkRows.length < Math.round(GRAPH_BENCH.links * scale) - hubLinks) addLink(entities - 1, entities - 2);
   const processor = entityRows.findIndex((e, i) => e.kind === 'account' && i > size);
   const accounts = entityRows.flatMap((e, i) => (e.kind === 'account' && i !== processor ? [i] : []));
   for (let n = 0; n < hubLinks; n++) addLink(pick(accounts), processor);

@@ -3,10 +3,15 @@
 // releasable to one country. Each country's neighbourhood, the shortest path (a path through a record
 // hidden from the caller is not found, or takes the visible route), what links two operations, the
 // caps, and bad input.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { and, desc, eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { neighbourhood } from '../db/intel-graph.js';
-import { auditLog } from '../db/schema.js';
+import { openDatabase } from '../db/client.js';
+import { neighbourhood, shortestPath } from '../db/intel-graph.js';
+import { migrate } from '../db/migrate.js';
+import { auditLog, intelEntities, intelLinks, teams } from '../db/schema.js';
 import type { Actor } from '../workflows/definitions.js';
 import { makeUsers } from './helpers/fixtures.js';
 import { recordEntity, recordLink, setUpTeam, teamUsers, type TeamCountry } from './helpers/intel.js';
@@ -73,7 +78,10 @@ beforeAll(async () => {
     handling: { code: 'H1', releasableTo: ['KH'] },
   });
   fx.phone = await entity(TH, { kind: 'phone', attributes: { number: '+66 81 234 5678' } });
-  fx.safehouse = await entity(KH, { kind: 'location', attributes: { name: 'Safehouse on Street 271', type: 'safehouse', address: 'Street 271, Phnom Penh', country: 'KH' } });
+  fx.safehouse = await entity(KH, {
+    kind: 'location',
+    attributes: { name: 'Safehouse on Street 271', type: 'safehouse', address: 'Street 271, Phnom Penh', country: 'KH' },
+  });
   fx.stranger = await recordEntity(api, fx.otherTeam, teamUsers(u, 72).officers.KH, {
     kind: 'person',
     attributes: { name: 'Other', role: 'operative' },
@@ -340,6 +348,74 @@ describe('bad input and what does not exist', () => {
       await notFound(user, `/v1/teams/${fx.team}/graph?entityId=${fx.boss}`, 'team');
       await notFound(user, `/v1/teams/${fx.team}/graph/path?from=${fx.boss}&to=${fx.mule}`, 'team');
       await notFound(user, `/v1/teams/${fx.team}/graph/operations?a=${fx.opA}&b=${fx.opB}`, 'team');
+    }
+  });
+});
+
+describe('on the embedded store (PGlite)', () => {
+  it('answers the same neighbourhood and path as PostgreSQL', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'graph-pglite-'));
+    const database = await openDatabase({ embeddedDir: dir });
+    try {
+      await migrate(database);
+      const { db } = database;
+      const at = new Date().toISOString();
+      await db.insert(teams).values({
+        id: 'jit-embedded',
+        name: 'JIT',
+        leadCountry: 'KH',
+        memberCountries: ['KH', 'TH'],
+        agreementRef: 'JIT/1',
+        validFrom: '2026-01-01',
+        validUntil: '2027-12-31',
+        createdBy: 'kh',
+        createdAt: at,
+      });
+      const record = (originCountry: string, releasableTo: string[] | null) => ({
+        teamId: 'jit-embedded',
+        originCountry,
+        releasableTo,
+        createdBy: originCountry.toLowerCase(),
+        handlingCode: 'H1',
+        evalSource: 'B',
+        evalInformation: 2,
+        createdAt: at,
+        updatedAt: at,
+      });
+      // a - b - c and a - d - e - c; b is KH's alone, so TH's way from a to c is the long one.
+      await db.insert(intelEntities).values(
+        [
+          ['a', null],
+          ['b', ['KH']],
+          ['c', null],
+          ['d', null],
+          ['e', null],
+        ].map(([id, to]) => ({
+          id: id as string,
+          kind: 'person',
+          attributes: { name: `P ${id}` },
+          ...record('KH', to as string[] | null),
+        })),
+      );
+      await db.insert(intelLinks).values(
+        [
+          ['ab', 'a', 'b'],
+          ['bc', 'b', 'c'],
+          ['ad', 'a', 'd'],
+          ['de', 'd', 'e'],
+          ['ec', 'e', 'c'],
+        ].map(([id, from, to]) => ({ id, fromId: from, toId: to, type: 'associated_with', ...record('KH', null) })),
+      );
+      const kh = { teamId: 'jit-embedded', country: 'KH' };
+      const th = { teamId: 'jit-embedded', country: 'TH' };
+      expect(await shortestPath(db, kh, 'a', 'c')).toMatchObject({ found: true, edges: [{ id: 'ab' }, { id: 'bc' }] });
+      const thPath = await shortestPath(db, th, 'a', 'c');
+      expect(thPath!.found && thPath!.edges.map((e) => e.id)).toEqual(['ad', 'de', 'ec']);
+      expect(ids((await neighbourhood(db, th, 'a', { depth: 1 }))!.nodes)).toEqual(['a', 'd']);
+      expect(ids((await neighbourhood(db, kh, 'a', { depth: 1 }))!.nodes)).toEqual(['a', 'b', 'd']);
+    } finally {
+      await database.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
