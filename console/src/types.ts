@@ -32,3 +32,82 @@ export type Me = z.output<typeof MeSchema>;
 export type Operation = z.output<typeof OperationSchema>;
 export type CaseStatus = CaseDetail['status'];
 export type Role = Me['role'];
+
+// Teams and intelligence (DESIGN.md §6).
+export interface Handling {
+  code: 'H0' | 'H1' | 'H2' | 'H3';
+  releasableTo: string[] | 'team';
+  conditions?: string | null;
+}
+export interface Evaluation {
+  source: 'A' | 'B' | 'C' | 'X';
+  information: 1 | 2 | 3 | 4;
+}
+export interface TeamMember {
+  sub: string;
+  name: string;
+  country: string;
+  role: string;
+  addedBy?: string;
+  addedAt?: string;
+}
+export interface Team {
+  id: string;
+  name: string;
+  leadCountry: string;
+  memberCountries: string[];
+  agreementRef: string;
+  validFrom: string;
+  validUntil: string;
+  readOnly?: boolean;
+  members?: TeamMember[];
+  operationIds?: string[];
+  createdBy?: string;
+  createdAt?: string;
+}
+export interface IntelRecord {
+  id: string;
+  teamId: string;
+  handling: Handling;
+  evaluation: Evaluation;
+  originCountry: string;
+  createdBy: string;
+  version?: number;
+  createdAt?: string;
+  updatedAt?: string;
+}
+export interface IntelEntity extends IntelRecord {
+  kind: string;
+  attributes: Record<string, unknown>;
+  caseId?: string | null;
+  label?: string | null;
+}
+export interface IntelLink extends IntelRecord {
+  from: string;
+  to: string;
+  type: string;
+  since?: string | null;
+  until?: string | null;
+  amount?: string | number | null;
+  currency?: string | null;
+}
+export interface IntelChange {
+  version: number;
+  actor?: string;
+  actorSub?: string;
+  actorCountry?: string;
+  at: string;
+  changes?: unknown;
+  what?: unknown;
+}
+export interface CaseIntelLink {
+  caseId: string;
+  entityId: string;
+  teamId: string;
+  relation: string;
+  createdAt?: string;
+}
+export interface Graph {
+  nodes: IntelEntity[];
+  edges: IntelLink[];
+}

@@ -1,0 +1,403 @@
+// The network picture: the graph answer {nodes, edges} drawn as SVG, laid out in the browser by
+// graph-layout.ts. Nodes by kind (shape, colour and a letter), links by type (labels, arrows),
+// handling as a ring and a badge; pan by dragging, arrow keys or buttons, zoom by wheel, +/- or
+// buttons; a node is a link to its entity page. The same graph is listed below for reading.
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { layoutGraph, type Layout } from './graph-layout.js';
+import { ENTITY_KIND_LABELS, entityName, evaluationCode, linkLabel, releasableWords, shorten, type EntityKind } from './intel.js';
+import { href } from './router.js';
+import type { Graph, IntelEntity, IntelLink } from './types.js';
+
+const SHAPE = 36;
+const LABEL_FONT = '12px system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", sans-serif';
+const NODE_HEIGHT = SHAPE + 22;
+const MIN_ZOOM = 0.2;
+const MAX_ZOOM = 4;
+const PAN_STEP = 60;
+
+export const KIND_STYLE: Record<EntityKind, { colour: string; letter: string }> = {
+  person: { colour: '#0b5c99', letter: 'P' },
+  organisation: { colour: '#b04a00', letter: 'O' },
+  location: { colour: '#00795a', letter: 'L' },
+  account: { colour: '#8a5d00', letter: '$' },
+  phone: { colour: '#2f6f9a', letter: 'T' },
+  online_identity: { colour: '#9c3f7d', letter: '@' },
+  vehicle: { colour: '#555f6b', letter: 'V' },
+};
+const kindStyle = (kind: string) => KIND_STYLE[kind as EntityKind] ?? { colour: '#555f6b', letter: '?' };
+
+/** The outline of each kind, centred on 0,0 and about SHAPE across. */
+export function KindShape({ kind, size = SHAPE, ...rest }: { kind: string; size?: number; fill?: string; class?: string }) {
+  const r = size / 2;
+  const poly = (points: [number, number][]) => <polygon points={points.map(([x, y]) => `${(x * r).toFixed(1)},${(y * r).toFixed(1)}`).join(' ')} {...rest} />;
+  switch (kind) {
+    case 'person':
+      return <circle r={r} {...rest} />;
+    case 'organisation':
+      return poly([[1, 0], [0.5, 0.87], [-0.5, 0.87], [-1, 0], [-0.5, -0.87], [0.5, -0.87]]);
+    case 'location':
+      return poly([[0, -1], [1, 0], [0, 1], [-1, 0]]);
+    case 'account':
+      return <rect x={-r * 0.85} y={-r * 0.85} width={r * 1.7} height={r * 1.7} rx={3} {...rest} />;
+    case 'phone':
+      return <rect x={-r * 0.6} y={-r} width={r * 1.2} height={r * 2} rx={r * 0.3} {...rest} />;
+    case 'online_identity':
+      return poly([[0, -1], [0.95, 0.75], [-0.95, 0.75]]);
+    default:
+      return poly([[0.41, -1], [1, -0.41], [1, 0.41], [0.41, 1], [-0.41, 1], [-1, 0.41], [-1, -0.41], [-0.41, -1]]);
+  }
+}
+
+let measureContext: CanvasRenderingContext2D | null | undefined;
+/** The label's width in pixels as the browser will draw it (an estimate where canvas is missing). */
+function textWidth(text: string): number {
+  if (measureContext === undefined) measureContext = document.createElement('canvas').getContext('2d');
+  if (!measureContext) return text.length * 7;
+  measureContext.font = LABEL_FONT;
+  return Math.ceil(measureContext.measureText(text).width);
+}
+
+interface View {
+  x: number;
+  y: number;
+  k: number;
+}
+
+/** The handling in words, for a node's or link's accessible name and tooltip. */
+const handlingText = (r: IntelEntity | IntelLink) => `handling ${r.handling.code}, releasable to ${releasableWords(r.handling)}, evaluation ${evaluationCode(r.evaluation)}, from ${r.originCountry}`;
+
+export function NetworkPicture({ graph, teamId, focusId }: { graph: Graph; teamId: string; focusId?: string | null }) {
+  const frame = useRef<SVGSVGElement>(null);
+  const [size, setSize] = useState({ width: 800, height: 560 });
+  const labels = useMemo(() => new Map(graph.nodes.map((n) => [n.id, shorten(entityName(n))])), [graph]);
+  const layout: Layout = useMemo(
+    () =>
+      layoutGraph(
+        graph.nodes.map((n) => ({ id: n.id, width: Math.max(SHAPE + 12, textWidth(labels.get(n.id)!) + 10), height: NODE_HEIGHT })),
+        graph.edges.map((e) => ({ from: e.from, to: e.to })),
+      ),
+    [graph, labels],
+  );
+
+  const fit = (width = size.width, height = size.height): View => {
+    const { minX, minY, maxX, maxY } = layout.bounds;
+    const margin = 24;
+    const k = Math.min(1.5, Math.max(0.6, Math.min((width - margin * 2) / (maxX - minX || 1), (height - margin * 2) / (maxY - minY || 1))));
+    // Where the whole graph cannot be shown legibly, start on the entity it was asked about.
+    const focus = focusId ? layout.positions.get(focusId) : undefined;
+    const whole = (maxX - minX) * k <= width && (maxY - minY) * k <= height;
+    const cx = !whole && focus ? focus.x : (minX + maxX) / 2;
+    const cy = !whole && focus ? focus.y : (minY + maxY) / 2;
+    return { x: width / 2 - cx * k, y: height / 2 - cy * k, k };
+  };
+  const [view, setView] = useState<View>(() => fit());
+
+  useLayoutEffect(() => {
+    const svg = frame.current;
+    if (!svg) return;
+    const measure = () => {
+      const box = svg.getBoundingClientRect();
+      if (box.width && box.height) {
+        setSize({ width: box.width, height: box.height });
+        setView(fit(box.width, box.height));
+      }
+    };
+    measure();
+    const observer = new ResizeObserver(() => {
+      const box = svg.getBoundingClientRect();
+      if (box.width && box.height) setSize({ width: box.width, height: box.height });
+    });
+    observer.observe(svg);
+    return () => observer.disconnect();
+  }, [layout]);
+
+  const zoomAt = (factor: number, px = size.width / 2, py = size.height / 2) =>
+    setView((v) => {
+      const k = Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, v.k * factor));
+      return { k, x: px - ((px - v.x) * k) / v.k, y: py - ((py - v.y) * k) / v.k };
+    });
+  const pan = (dx: number, dy: number) => setView((v) => ({ ...v, x: v.x + dx, y: v.y + dy }));
+
+  // The wheel zooms the picture, not the page: a listener that may prevent the default.
+  useEffect(() => {
+    const svg = frame.current;
+    if (!svg) return;
+    const onWheel = (e: WheelEvent) => {
+      e.preventDefault();
+      const box = svg.getBoundingClientRect();
+      zoomAt(Math.exp(-e.deltaY * 0.0015), e.clientX - box.left, e.clientY - box.top);
+    };
+    svg.addEventListener('wheel', onWheel, { passive: false });
+    return () => svg.removeEventListener('wheel', onWheel);
+  }, [size]);
+
+  // Dragging pans; a drag that started on a node does not open it.
+  const drag = useRef<{ id: number; x: number; y: number; moved: boolean } | null>(null);
+  const dragged = useRef(false);
+  const onPointerDown = (e: PointerEvent) => {
+    if (e.button !== 0) return;
+    drag.current = { id: e.pointerId, x: e.clientX, y: e.clientY, moved: false };
+    dragged.current = false;
+  };
+  const onPointerMove = (e: PointerEvent) => {
+    const d = drag.current;
+    if (!d || d.id !== e.pointerId) return;
+    const dx = e.clientX - d.x;
+    const dy = e.clientY - d.y;
+    if (!d.moved && Math.hypot(dx, dy) < 4) return;
+    if (!d.moved) frame.current?.setPointerCapture(e.pointerId);
+    d.moved = true;
+    d.x = e.clientX;
+    d.y = e.clientY;
+    pan(dx, dy);
+  };
+  const onPointerUp = (e: PointerEvent) => {
+    if (drag.current?.id !== e.pointerId) return;
+    dragged.current = drag.current.moved;
+    drag.current = null;
+  };
+  const onClickCapture = (e: MouseEvent) => {
+    if (!dragged.current) return;
+    dragged.current = false;
+    e.preventDefault();
+    e.stopPropagation();
+  };
+  const onKeyDown = (e: KeyboardEvent) => {
+    const keys: Record<string, () => void> = {
+      ArrowLeft: () => pan(PAN_STEP, 0),
+      ArrowRight: () => pan(-PAN_STEP, 0),
+      ArrowUp: () => pan(0, PAN_STEP),
+      ArrowDown: () => pan(0, -PAN_STEP),
+      '+': () => zoomAt(1.25),
+      '=': () => zoomAt(1.25),
+      '-': () => zoomAt(0.8),
+      '0': () => setView(fit()),
+    };
+    const act = keys[e.key];
+    if (!act || e.altKey || e.ctrlKey || e.metaKey) return;
+    e.preventDefault();
+    act();
+  };
+  /** A node reached with Tab comes into view. */
+  const onNodeFocus = (id: string) => {
+    const p = layout.positions.get(id);
+    if (!p) return;
+    const sx = view.x + p.x * view.k;
+    const sy = view.y + p.y * view.k;
+    if (sx < 40 || sy < 40 || sx > size.width - 40 || sy > size.height - 40) setView((v) => ({ ...v, x: size.width / 2 - p.x * v.k, y: size.height / 2 - p.y * v.k }));
+  };
+
+  const byId = new Map(graph.nodes.map((n) => [n.id, n]));
+  const edgePaths = useMemo(() => curvedEdges(graph.edges, layout), [graph, layout]);
+  const kinds = [...new Set(graph.nodes.map((n) => n.kind))];
+  const codes = [...new Set([...graph.nodes, ...graph.edges].map((r) => r.handling.code))].sort();
+
+  return (
+    <div class="network">
+      <div class="network-controls" role="toolbar" aria-label="Move the picture">
+        <button type="button" class="secondary" onClick={() => zoomAt(1.25)} aria-label="Zoom in" title="Zoom in (+)">+</button>
+        <button type="button" class="secondary" onClick={() => zoomAt(0.8)} aria-label="Zoom out" title="Zoom out (−)">−</button>
+        <button type="button" class="secondary" onClick={() => setView(fit())} title="Fit the picture to its frame (0)">Fit</button>
+        <button type="button" class="secondary" onClick={() => pan(PAN_STEP, 0)} aria-label="Pan left">←</button>
+        <button type="button" class="secondary" onClick={() => pan(0, PAN_STEP)} aria-label="Pan up">↑</button>
+        <button type="button" class="secondary" onClick={() => pan(0, -PAN_STEP)} aria-label="Pan down">↓</button>
+        <button type="button" class="secondary" onClick={() => pan(-PAN_STEP, 0)} aria-label="Pan right">→</button>
+        <span class="muted small" data-testid="zoom">{Math.round(view.k * 100)}%</span>
+      </div>
+      <svg
+        ref={frame}
+        class="network-frame"
+        viewBox={`0 0 ${size.width} ${size.height}`}
+        tabIndex={0}
+        role="group"
+        aria-label={`Network of ${graph.nodes.length} records and ${graph.edges.length} links. Arrow keys pan, plus and minus zoom, 0 fits; Tab moves from record to record.`}
+        data-view={`${view.x.toFixed(1)},${view.y.toFixed(1)},${view.k.toFixed(3)}`}
+        onPointerDown={onPointerDown}
+        onPointerMove={onPointerMove}
+        onPointerUp={onPointerUp}
+        onPointerCancel={onPointerUp}
+        onClickCapture={onClickCapture}
+        onKeyDown={onKeyDown}
+      >
+        <defs>
+          <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+            <path d="M0,0 L10,5 L0,10 z" fill="#5f6b7a" />
+          </marker>
+          <marker id="arrow-paid" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse">
+            <path d="M0,0 L10,5 L0,10 z" fill="#1d7a46" />
+          </marker>
+        </defs>
+        <g class="viewport" transform={`translate(${view.x.toFixed(1)} ${view.y.toFixed(1)}) scale(${view.k.toFixed(3)})`}>
+          <g class="edges">
+            {edgePaths.map(({ edge, d, labelAt }) => (
+              <g key={edge.id} class={`edge edge-${edge.type}`} data-link-id={edge.id}>
+                <title>{`${entityName(byId.get(edge.from)!)} ${linkLabel(edge.type)} ${entityName(byId.get(edge.to)!)} — ${handlingText(edge)}`}</title>
+                <path d={d} marker-end={`url(#${edge.type === 'paid' ? 'arrow-paid' : 'arrow'})`} />
+                <text x={labelAt.x} y={labelAt.y} class="edge-label" text-anchor="middle" dominant-baseline="middle">
+                  {linkLabel(edge.type)}
+                  {edge.amount != null ? ` ${edge.amount}${edge.currency ? ` ${edge.currency}` : ''}` : ''}
+                  {edge.handling.code !== 'H0' ? ` · ${edge.handling.code}` : ''}
+                </text>
+              </g>
+            ))}
+          </g>
+          <g class="nodes">
+            {graph.nodes.map((node) => {
+              const p = layout.positions.get(node.id)!;
+              const style = kindStyle(node.kind);
+              const cy = p.y - NODE_HEIGHT / 2 + SHAPE / 2;
+              const name = entityName(node);
+              return (
+                <a
+                  key={node.id}
+                  href={href(`teams/${teamId}/entities/${node.id}`)}
+                  class={`node kind-${node.kind} handling-${node.handling.code}${node.id === focusId ? ' focus' : ''}`}
+                  data-entity-id={node.id}
+                  aria-label={`${ENTITY_KIND_LABELS[node.kind as EntityKind] ?? node.kind}: ${name}; ${handlingText(node)}`}
+                  onFocus={() => onNodeFocus(node.id)}
+                >
+                  <title>{`${name} — ${handlingText(node)}`}</title>
+                  <g transform={`translate(${p.x.toFixed(1)} ${cy.toFixed(1)})`}>
+                    {node.handling.code !== 'H0' && <KindShape kind={node.kind} size={SHAPE + 10} class="handling-ring" />}
+                    <KindShape kind={node.kind} fill={style.colour} class="shape" />
+                    <text class="glyph" text-anchor="middle" dominant-baseline="central" aria-hidden="true">
+                      {style.letter}
+                    </text>
+                    {node.handling.code !== 'H0' && (
+                      <g class="handling-badge" transform={`translate(${SHAPE / 2 - 2} ${-SHAPE / 2 - 2})`}>
+                        <rect x={-2} y={-8} width={22} height={15} rx={7} />
+                        <text x={9} y={0} text-anchor="middle" dominant-baseline="middle">
+                          {node.handling.code}
+                        </text>
+                      </g>
+                    )}
+                  </g>
+                  <text class="node-label" x={p.x.toFixed(1)} y={(p.y + NODE_HEIGHT / 2 - 5).toFixed(1)} text-anchor="middle">
+                    {labels.get(node.id)}
+                  </text>
+                </a>
+              );
+            })}
+          </g>
+        </g>
+      </svg>
+      <Legend kinds={kinds} types={[...new Set(graph.edges.map((e) => e.type))]} codes={codes} />
+      <details class="network-list">
+        <summary>The network as a list</summary>
+        <table>
+          <caption class="sr-only">Links in the picture</caption>
+          <thead>
+            <tr>
+              <th scope="col">From</th>
+              <th scope="col">Link</th>
+              <th scope="col">To</th>
+              <th scope="col">Handling</th>
+            </tr>
+          </thead>
+          <tbody>
+            {graph.edges.map((e) => (
+              <tr key={e.id}>
+                <td>
+                  <a href={href(`teams/${teamId}/entities/${e.from}`)}>{entityName(byId.get(e.from)!)}</a>
+                </td>
+                <td>{linkLabel(e.type)}</td>
+                <td>
+                  <a href={href(`teams/${teamId}/entities/${e.to}`)}>{entityName(byId.get(e.to)!)}</a>
+                </td>
+                <td>
+                  {e.handling.code} · {evaluationCode(e.evaluation)}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {graph.nodes.some((n) => !graph.edges.some((e) => e.from === n.id || e.to === n.id)) && (
+          <p>
+            Not linked:{' '}
+            {graph.nodes
+              .filter((n) => !graph.edges.some((e) => e.from === n.id || e.to === n.id))
+              .map((n, i) => (
+                <>
+                  {i > 0 && ', '}
+                  <a href={href(`teams/${teamId}/entities/${n.id}`)}>{entityName(n)}</a>
+                </>
+              ))}
+          </p>
+        )}
+      </details>
+    </div>
+  );
+}
+
+/** Links as paths from shape edge to shape edge; several between one pair bend apart. */
+function curvedEdges(edges: readonly IntelLink[], layout: Layout) {
+  const pairs = new Map<string, IntelLink[]>();
+  for (const e of edges) {
+    const key = [e.from, e.to].sort().join('\u0000');
+    pairs.set(key, [...(pairs.get(key) ?? []), e]);
+  }
+  const shapeCentre = (id: string) => {
+    const p = layout.positions.get(id)!;
+    return { x: p.x, y: p.y - NODE_HEIGHT / 2 + SHAPE / 2 };
+  };
+  const out: { edge: IntelLink; d: string; labelAt: { x: number; y: number } }[] = [];
+  for (const group of pairs.values())
+    group.forEach((edge, i) => {
+      if (!layout.positions.has(edge.from) || !layout.positions.has(edge.to)) return;
+      const a = shapeCentre(edge.from);
+      const b = shapeCentre(edge.to);
+      const dx = b.x - a.x;
+      const dy = b.y - a.y;
+      const length = Math.hypot(dx, dy) || 1;
+      const ux = dx / length;
+      const uy = dy / length;
+      // The bend is measured from a fixed direction of the pair, so opposite links bend apart.
+      const flip = edge.from < edge.to ? 1 : -1;
+      const bend = (i - (group.length - 1) / 2) * 34 * flip;
+      const mx = (a.x + b.x) / 2 - uy * bend;
+      const my = (a.y + b.y) / 2 + ux * bend;
+      const trim = SHAPE / 2 + 4;
+      const sx = a.x + ux * trim;
+      const sy = a.y + uy * trim;
+      const ex = b.x - ux * (trim + 2);
+      const ey = b.y - uy * (trim + 2);
+      const d = bend === 0 ? `M${sx.toFixed(1)},${sy.toFixed(1)} L${ex.toFixed(1)},${ey.toFixed(1)}` : `M${sx.toFixed(1)},${sy.toFixed(1)} Q${(2 * mx - (sx + ex) / 2).toFixed(1)},${(2 * my - (sy + ey) / 2).toFixed(1)} ${ex.toFixed(1)},${ey.toFixed(1)}`;
+      out.push({ edge, d, labelAt: { x: mx, y: my } });
+    });
+  return out;
+}
+
+function Legend({ kinds, types, codes }: { kinds: string[]; types: string[]; codes: string[] }) {
+  return (
+    <div class="legend" aria-label="Legend" role="group">
+      <ul>
+        {kinds.map((kind) => (
+          <li key={kind}>
+            <svg width="22" height="22" viewBox="-12 -12 24 24" aria-hidden="true">
+              <KindShape kind={kind} size={20} fill={kindStyle(kind).colour} />
+            </svg>
+            {ENTITY_KIND_LABELS[kind as EntityKind] ?? kind}
+          </li>
+        ))}
+      </ul>
+      <ul>
+        {types.map((type) => (
+          <li key={type}>
+            <svg width="34" height="12" viewBox="0 0 34 12" aria-hidden="true" class={`edge edge-${type}`}>
+              <path d="M1,6 L31,6" />
+            </svg>
+            {linkLabel(type)}
+          </li>
+        ))}
+      </ul>
+      <ul>
+        {codes.map((code) => (
+          <li key={code}>
+            <span class={`badge handling handling-${code}`}>{code}</span>
+            {code === 'H0' ? 'no ring: any police use' : code === 'H3' ? 'ring: the stated conditions' : code === 'H2' ? 'ring: no further dissemination' : 'ring: not as evidence without consent'}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
