@@ -7,6 +7,7 @@ import {
   index,
   integer,
   jsonb,
+  numeric,
   pgTable,
   primaryKey,
   text,
@@ -363,3 +364,178 @@ export const auditHead = pgTable('audit_head', {
   signature: text('signature').notNull(),
   sealedAt: ts('sealed_at').notNull(),
 });
+
+// Joint investigation teams and the intelligence they share (DESIGN §6). Visibility over these
+// tables is decided in api/intel-policy.ts.
+
+export const teams = pgTable(
+  'teams',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    leadCountry: text('lead_country').notNull(),
+    memberCountries: text('member_countries').array().notNull(),
+    agreementRef: text('agreement_ref').notNull(),
+    validFrom: date('valid_from', { mode: 'string' }).notNull(),
+    validUntil: date('valid_until', { mode: 'string' }).notNull(),
+    /** Set by the team's workflow when the validity ran out; the API's read-only rule uses validUntil. */
+    expiredAt: ts('expired_at'),
+    createdBy: text('created_by').notNull(),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [index('teams_created_idx').on(t.createdAt, t.id), index('teams_members_idx').using('gin', t.memberCountries)],
+);
+
+export const teamMembers = pgTable(
+  'team_members',
+  {
+    teamId: text('team_id')
+      .notNull()
+      .references(() => teams.id),
+    sub: text('sub').notNull(),
+    country: text('country').notNull(),
+    name: text('name').notNull(),
+    role: text('role').notNull(),
+    addedBy: text('added_by').notNull(),
+    addedAt: ts('added_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.teamId, t.sub, t.country] }), index('team_members_sub_idx').on(t.sub, t.country)],
+);
+
+export const teamOperations = pgTable(
+  'team_operations',
+  {
+    teamId: text('team_id')
+      .notNull()
+      .references(() => teams.id),
+    operationId: uuid('operation_id')
+      .notNull()
+      .references(() => operations.id),
+  },
+  (t) => [primaryKey({ columns: [t.teamId, t.operationId] }), index('team_operations_operation_idx').on(t.operationId)],
+);
+
+/** What every intelligence record carries: its originator, handling, evaluation and version. */
+const recordColumns = () => ({
+  originCountry: text('origin_country').notNull(),
+  createdBy: text('created_by').notNull(),
+  handlingCode: text('handling_code').notNull(),
+  /** NULL: releasable to the whole team. */
+  releasableTo: text('releasable_to').array(),
+  handlingConditions: text('handling_conditions'),
+  evalSource: text('eval_source').notNull(),
+  evalInformation: integer('eval_information').notNull(),
+  version: integer('version').notNull().default(1),
+  createdAt: ts('created_at').notNull(),
+  updatedAt: ts('updated_at').notNull(),
+});
+
+export const intelEntities = pgTable(
+  'intel_entities',
+  {
+    id: text('id').primaryKey(),
+    teamId: text('team_id')
+      .notNull()
+      .references(() => teams.id),
+    kind: text('kind').notNull(),
+    attributes: jsonb('attributes').$type<Record<string, unknown>>().notNull(),
+    caseId: uuid('case_id').references(() => cases.id),
+    /**
+     * What makes two records one thing (an account, a phone, a wallet, an online identity), in
+     * normalised form; unique within the team, so the same account typed twice is one account.
+     */
+    identityKey: text('identity_key'),
+    ...recordColumns(),
+  },
+  (t) => [
+    index('intel_entities_team_kind_idx').on(t.teamId, t.kind),
+    uniqueIndex('intel_entities_identity_uq').on(t.teamId, t.identityKey),
+    index('intel_entities_case_idx').on(t.caseId).where(sql`${t.caseId} is not null`),
+  ],
+);
+
+export const intelIdentifiers = pgTable(
+  'intel_identifiers',
+  {
+    entityId: text('entity_id')
+      .notNull()
+      .references(() => intelEntities.id),
+    teamId: text('team_id').notNull(),
+    kind: text('kind').notNull(),
+    value: text('value').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.entityId, t.kind, t.value] }),
+    index('intel_identifiers_value_idx').on(t.kind, t.value),
+    index('intel_identifiers_team_value_idx').on(t.teamId, t.value),
+  ],
+);
+
+export const intelLinks = pgTable(
+  'intel_links',
+  {
+    id: text('id').primaryKey(),
+    teamId: text('team_id')
+      .notNull()
+      .references(() => teams.id),
+    fromId: text('from_id')
+      .notNull()
+      .references(() => intelEntities.id),
+    toId: text('to_id')
+      .notNull()
+      .references(() => intelEntities.id),
+    type: text('type').notNull(),
+    since: date('since', { mode: 'string' }),
+    until: date('until', { mode: 'string' }),
+    amount: numeric('amount', { mode: 'string' }),
+    currency: text('currency'),
+    ...recordColumns(),
+  },
+  (t) => [index('intel_links_team_from_idx').on(t.teamId, t.fromId), index('intel_links_team_to_idx').on(t.teamId, t.toId)],
+);
+
+/** Every change to a team's records (and the team's own events, such as its expiry): who, what, when. */
+export const intelChanges = pgTable(
+  'intel_changes',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    recordId: text('record_id').notNull(),
+    /** entity | link | team */
+    recordKind: text('record_kind').notNull(),
+    teamId: text('team_id').notNull(),
+    version: integer('version').notNull(),
+    actorSub: text('actor_sub').notNull(),
+    actorCountry: text('actor_country'),
+    at: ts('at').notNull(),
+    /** The change: `{action, before?, after?}`. */
+    what: jsonb('what').$type<Record<string, unknown>>().notNull(),
+  },
+  (t) => [
+    uniqueIndex('intel_changes_record_version_uq').on(t.recordKind, t.recordId, t.version),
+    index('intel_changes_team_idx').on(t.teamId, t.at),
+  ],
+);
+
+export const caseIntelLinks = pgTable(
+  'case_intel_links',
+  {
+    caseId: uuid('case_id')
+      .notNull()
+      .references(() => cases.id),
+    teamId: text('team_id')
+      .notNull()
+      .references(() => teams.id),
+    entityId: text('entity_id')
+      .notNull()
+      .references(() => intelEntities.id),
+    relation: text('relation').notNull(),
+    createdBy: text('created_by').notNull(),
+    createdCountry: text('created_country').notNull(),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.caseId, t.entityId, t.relation] }),
+    index('case_intel_links_entity_idx').on(t.entityId),
+    index('case_intel_links_team_idx').on(t.teamId),
+  ],
+);
