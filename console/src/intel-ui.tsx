@@ -12,7 +12,7 @@ export const useTeam = (teamId: string) => useLoad(() => get<Team>(`/v1/teams/${
 
 const today = () => new Date().toISOString().slice(0, 10);
 /** Past its validity a team is read-only (the API says so too; the dates decide where it does not). */
-export const teamReadOnly = (team: Team) => team.readOnly ?? team.validUntil.slice(0, 10) < today();
+export const teamReadOnly = (team: Team) => team.expired ?? team.validUntil.slice(0, 10) < today();
 export const isMember = (team: Team, me: Me) => (team.members ?? []).some((m) => m.sub === me.sub && m.country === me.country);
 
 export function HandlingBadge({ handling, origin }: { handling: Handling; origin?: string }) {

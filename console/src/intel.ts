@@ -1,7 +1,7 @@
 // Teams and intelligence records as the console shows them: kinds, link types, handling codes and
 // the 4×4 evaluation in words, a record's name from its attributes, and the API's field errors.
 import { ApiError } from './api.js';
-import type { IntelEntity, IntelLink } from './types.js';
+import type { Handling, IntelEntity, IntelLink } from './types.js';
 
 export const ENTITY_KIND_LABELS = {
   person: 'Person',
@@ -73,7 +73,7 @@ type Attributes = Record<string, unknown>;
 const str = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : '');
 
 /** What a record is called on screen: a name, a number or an address from its attributes. */
-export function entityName(entity: Pick<IntelEntity, 'kind' | 'attributes'> & { label?: string | null }): string {
+export function entityName(entity: { kind: string; attributes?: Record<string, unknown>; label?: string | null }): string {
   if (entity.label) return entity.label;
   const a = (entity.attributes ?? {}) as Attributes;
   const geo = a.geo as { lat?: number; lon?: number } | undefined;
@@ -84,7 +84,7 @@ export function entityName(entity: Pick<IntelEntity, 'kind' | 'attributes'> & { 
     account: [a.number && [a.bank, a.number].filter(Boolean).join(' '), a.address && [a.chain, a.address].filter(Boolean).join(' '), a.wallet, a.handle],
     phone: [a.number, a.e164],
     online_identity: [a.handle && [a.platform, a.handle].filter(Boolean).join(': ')],
-    vehicle: [a.plate, a.description],
+    vehicle: [a.plate, [a.colour, a.make, a.model].filter(Boolean).join(' ')],
   };
   for (const c of candidates[entity.kind] ?? [a.name]) if (str(c)) return str(c);
   return ENTITY_KIND_LABELS[entity.kind as EntityKind] ?? entity.kind;
@@ -127,3 +127,6 @@ export function fieldErrors(error: unknown, fields: readonly string[]): { byFiel
   if (issues && unplaced.length === 0) return { byField, rest: null };
   return { byField, rest: issues ? new ApiError(error.status, error.code, error.message, { issues: unplaced }) : error };
 }
+
+/** A record's handling code, from the whole record or the graph answer's short form. */
+export const codeOf = (r: { handling?: Handling; handlingCode?: string }) => r.handling?.code ?? r.handlingCode ?? 'H0';

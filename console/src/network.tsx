@@ -4,9 +4,9 @@
 // buttons; a node is a link to its entity page. The same graph is listed below for reading.
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { layoutGraph, type Layout } from './graph-layout.js';
-import { ENTITY_KIND_LABELS, entityName, evaluationCode, linkLabel, releasableWords, shorten, type EntityKind } from './intel.js';
+import { codeOf, ENTITY_KIND_LABELS, entityName, evaluationCode, linkLabel, releasableWords, shorten, type EntityKind } from './intel.js';
 import { href } from './router.js';
-import type { Graph, IntelEntity, IntelLink } from './types.js';
+import type { Graph, GraphEdge, GraphNode } from './types.js';
 
 const SHAPE = 36;
 const LABEL_FONT = '12px system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", sans-serif';
@@ -64,7 +64,8 @@ interface View {
 }
 
 /** The handling in words, for a node's or link's accessible name and tooltip. */
-const handlingText = (r: IntelEntity | IntelLink) => `handling ${r.handling.code}, releasable to ${releasableWords(r.handling)}, evaluation ${evaluationCode(r.evaluation)}, from ${r.originCountry}`;
+const handlingText = (r: GraphNode | GraphEdge) =>
+  [`handling ${codeOf(r)}`, r.handling && `releasable to ${releasableWords(r.handling)}`, r.evaluation && `evaluation ${evaluationCode(r.evaluation)}`, 'originCountry' in r && r.originCountry && `from ${r.originCountry}`].filter(Boolean).join(', ');
 
 export function NetworkPicture({ graph, teamId, focusId }: { graph: Graph; teamId: string; focusId?: string | null }) {
   const frame = useRef<SVGSVGElement>(null);
@@ -190,7 +191,7 @@ export function NetworkPicture({ graph, teamId, focusId }: { graph: Graph; teamI
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));
   const edgePaths = useMemo(() => curvedEdges(graph.edges, layout), [graph, layout]);
   const kinds = [...new Set(graph.nodes.map((n) => n.kind))];
-  const codes = [...new Set([...graph.nodes, ...graph.edges].map((r) => r.handling.code))].sort();
+  const codes = [...new Set([...graph.nodes, ...graph.edges].map(codeOf))].sort();
 
   return (
     <div class="network">
@@ -236,7 +237,7 @@ export function NetworkPicture({ graph, teamId, focusId }: { graph: Graph; teamI
                 <text x={labelAt.x} y={labelAt.y} class="edge-label" text-anchor="middle" dominant-baseline="middle">
                   {linkLabel(edge.type)}
                   {edge.amount != null ? ` ${edge.amount}${edge.currency ? ` ${edge.currency}` : ''}` : ''}
-                  {edge.handling.code !== 'H0' ? ` · ${edge.handling.code}` : ''}
+                  {codeOf(edge) !== 'H0' ? ` · ${codeOf(edge)}` : ''}
                 </text>
               </g>
             ))}
@@ -251,23 +252,23 @@ export function NetworkPicture({ graph, teamId, focusId }: { graph: Graph; teamI
                 <a
                   key={node.id}
                   href={href(`teams/${teamId}/entities/${node.id}`)}
-                  class={`node kind-${node.kind} handling-${node.handling.code}${node.id === focusId ? ' focus' : ''}`}
+                  class={`node kind-${node.kind} handling-${codeOf(node)}${node.id === focusId ? ' focus' : ''}`}
                   data-entity-id={node.id}
                   aria-label={`${ENTITY_KIND_LABELS[node.kind as EntityKind] ?? node.kind}: ${name}; ${handlingText(node)}`}
                   onFocus={() => onNodeFocus(node.id)}
                 >
                   <title>{`${name} — ${handlingText(node)}`}</title>
                   <g transform={`translate(${p.x.toFixed(1)} ${cy.toFixed(1)})`}>
-                    {node.handling.code !== 'H0' && <KindShape kind={node.kind} size={SHAPE + 10} class="handling-ring" />}
+                    {codeOf(node) !== 'H0' && <KindShape kind={node.kind} size={SHAPE + 10} class="handling-ring" />}
                     <KindShape kind={node.kind} fill={style.colour} class="shape" />
                     <text class="glyph" text-anchor="middle" dominant-baseline="central" aria-hidden="true">
                       {style.letter}
                     </text>
-                    {node.handling.code !== 'H0' && (
+                    {codeOf(node) !== 'H0' && (
                       <g class="handling-badge" transform={`translate(${SHAPE / 2 - 2} ${-SHAPE / 2 - 2})`}>
                         <rect x={-2} y={-8} width={22} height={15} rx={7} />
                         <text x={9} y={0} text-anchor="middle" dominant-baseline="middle">
-                          {node.handling.code}
+                          {codeOf(node)}
                         </text>
                       </g>
                     )}
@@ -305,7 +306,8 @@ export function NetworkPicture({ graph, teamId, focusId }: { graph: Graph; teamI
                   <a href={href(`teams/${teamId}/entities/${e.to}`)}>{entityName(byId.get(e.to)!)}</a>
                 </td>
                 <td>
-                  {e.handling.code} · {evaluationCode(e.evaluation)}
+                  {codeOf(e)}
+                  {e.evaluation ? ` · ${evaluationCode(e.evaluation)}` : ''}
                 </td>
               </tr>
             ))}
@@ -330,8 +332,8 @@ export function NetworkPicture({ graph, teamId, focusId }: { graph: Graph; teamI
 }
 
 /** Links as paths from shape edge to shape edge; several between one pair bend apart. */
-function curvedEdges(edges: readonly IntelLink[], layout: Layout) {
-  const pairs = new Map<string, IntelLink[]>();
+function curvedEdges(edges: readonly GraphEdge[], layout: Layout) {
+  const pairs = new Map<string, GraphEdge[]>();
   for (const e of edges) {
     const key = [e.from, e.to].sort().join('\u0000');
     pairs.set(key, [...(pairs.get(key) ?? []), e]);
@@ -340,7 +342,7 @@ function curvedEdges(edges: readonly IntelLink[], layout: Layout) {
     const p = layout.positions.get(id)!;
     return { x: p.x, y: p.y - NODE_HEIGHT / 2 + SHAPE / 2 };
   };
-  const out: { edge: IntelLink; d: string; labelAt: { x: number; y: number } }[] = [];
+  const out: { edge: GraphEdge; d: string; labelAt: { x: number; y: number } }[] = [];
   for (const group of pairs.values())
     group.forEach((edge, i) => {
       if (!layout.positions.has(edge.from) || !layout.positions.has(edge.to)) return;

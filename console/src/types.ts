@@ -59,7 +59,8 @@ export interface Team {
   agreementRef: string;
   validFrom: string;
   validUntil: string;
-  readOnly?: boolean;
+  /** Past validUntil: the team is read-only. */
+  expired?: boolean;
   members?: TeamMember[];
   operationIds?: string[];
   createdBy?: string;
@@ -81,6 +82,7 @@ export interface IntelEntity extends IntelRecord {
   attributes: Record<string, unknown>;
   caseId?: string | null;
   label?: string | null;
+  identifiers?: { kind: string; value: string }[];
 }
 export interface IntelLink extends IntelRecord {
   from: string;
@@ -107,7 +109,30 @@ export interface CaseIntelLink {
   relation: string;
   createdAt?: string;
 }
+/** A record in the graph answer: its name (`label`) and handling code, or the whole record. */
+export interface GraphNode {
+  id: string;
+  kind: string;
+  label?: string | null;
+  attributes?: Record<string, unknown>;
+  handlingCode?: string;
+  handling?: Handling;
+  evaluation?: Evaluation;
+  originCountry?: string;
+}
+export interface GraphEdge {
+  id: string;
+  from: string;
+  to: string;
+  type: string;
+  handlingCode?: string;
+  handling?: Handling;
+  evaluation?: Evaluation;
+  amount?: string | number | null;
+  currency?: string | null;
+}
 export interface Graph {
-  nodes: IntelEntity[];
-  edges: IntelLink[];
+  nodes: GraphNode[];
+  edges: GraphEdge[];
+  truncated?: boolean;
 }

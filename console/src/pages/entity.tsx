@@ -6,13 +6,13 @@ import { COUNTRIES, COUNTRY_CODES, country, dateTime } from '../format.js';
 import { ENTITY_KIND_LABELS, ENTITY_KINDS, entityName, fieldErrors, LINK_TYPES, linkLabel, otherEnd, PERSON_ROLES, type EntityKind } from '../intel.js';
 import { Choice, defaultHandling, EntityPicker, EvaluationBadge, EvaluationFields, HandlingBadge, HandlingFields, handlingBody, isMember, TextInput, teamReadOnly, useTeam, type HandlingInput } from '../intel-ui.js';
 import { href, navigate } from '../router.js';
-import type { CaseIntelLink, Graph, IntelChange, IntelEntity, Me, Team } from '../types.js';
+import type { Graph, IntelChange, IntelEntity, IntelLink, Me, Team } from '../types.js';
 import { ErrorBox, Loading, useAction, useLoad } from '../ui.js';
 
 const teamPath = (teamId: string) => `/v1/teams/${encodeURIComponent(teamId)}`;
 
 /** An entity as the API answers it, with what the record page shows beside it where the API sends it. */
-type EntityDetail = IntelEntity & { cases?: CaseIntelLink[]; caseLinks?: CaseIntelLink[]; history?: IntelChange[] };
+type EntityDetail = IntelEntity & { links?: IntelLink[]; cases?: { caseId: string; relation: string }[]; history?: IntelChange[] };
 
 const ATTRIBUTE_LABELS: Record<string, string> = {
   name: 'Name',
@@ -30,7 +30,13 @@ const ATTRIBUTE_LABELS: Record<string, string> = {
   platform: 'Platform',
   handle: 'Handle',
   plate: 'Plate',
-  description: 'Description',
+  holderName: 'Holder',
+  make: 'Make',
+  model: 'Model',
+  colour: 'Colour',
+  displayName: 'Display name',
+  aliases: 'Also known as',
+  notes: 'Notes',
 };
 const attributeText = (value: unknown): string =>
   value && typeof value === 'object' && 'lat' in value && 'lon' in value ? `${(value as { lat: number }).lat}, ${(value as { lon: number }).lon}` : typeof value === 'object' ? JSON.stringify(value) : String(value);
@@ -47,7 +53,7 @@ export function EntityPage({ teamId, entityId, me }: { teamId: string; entityId:
   return (
     <Loading state={entity}>
       {(e) => {
-        const cases = e.cases ?? e.caseLinks ?? [];
+        const cases = e.cases ?? [];
         const changes = e.history ?? history.data ?? [];
         const writable = team.data && isMember(team.data, me) && !teamReadOnly(team.data);
         return (
@@ -96,10 +102,10 @@ export function EntityPage({ teamId, entityId, me }: { teamId: string; entityId:
             </div>
             <section aria-labelledby="links-title">
               <h2 id="links-title">Links</h2>
-              <Loading state={neighbours}>
-                {(g) => {
-                  const mine = g.edges.filter((l) => l.from === e.id || l.to === e.id);
-                  const names = new Map(g.nodes.map((n) => [n.id, n]));
+              {(() => {
+                  // The record's links come with it; the names of their other ends from the graph one step out.
+                  const mine = (e.links ?? []).filter((l) => l.from === e.id || l.to === e.id);
+                  const names = new Map((neighbours.data?.nodes ?? []).map((n) => [n.id, n]));
                   return mine.length === 0 ? (
                     <p class="muted">No links you may see.</p>
                   ) : (
@@ -125,8 +131,7 @@ export function EntityPage({ teamId, entityId, me }: { teamId: string; entityId:
                       })}
                     </ul>
                   );
-                }}
-              </Loading>
+                })()}
             </section>
             <section aria-labelledby="cases-title">
               <h2 id="cases-title">Cases tied to this record</h2>
@@ -190,46 +195,57 @@ interface AttributeInput {
 }
 const ACCOUNT_TYPES: [string, string][] = [
   ['bank', 'Bank account'],
-  ['ewallet', 'E-wallet'],
+  ['e_wallet', 'E-wallet'],
   ['crypto', 'Crypto wallet'],
 ];
+const CHAINS: [string, string][] = [['btc', 'Bitcoin'], ['eth', 'Ethereum'], ['bsc', 'BNB Smart Chain'], ['polygon', 'Polygon'], ['arbitrum', 'Arbitrum'], ['optimism', 'Optimism'], ['avalanche', 'Avalanche'], ['base', 'Base'], ['tron', 'Tron'], ['sol', 'Solana']];
 const countries = (): [string, string][] => COUNTRY_CODES.map((c) => [c, COUNTRIES[c]]);
 const KIND_FIELDS: Record<EntityKind, AttributeInput[]> = {
   person: [
     { key: 'name', label: 'Name (any script)', required: true },
-    { key: 'role', label: 'Role in the syndicate', options: PERSON_ROLES },
+    { key: 'role', label: 'Role in the syndicate', options: PERSON_ROLES, required: true },
     { key: 'nationality', label: 'Nationality', options: countries() },
     { key: 'dateOfBirth', label: 'Date of birth', type: 'date' },
   ],
   organisation: [
     { key: 'name', label: 'Name', required: true },
-    { key: 'type', label: 'Type', options: [['syndicate', 'Syndicate'], ['front_company', 'Front company']] },
+    { key: 'type', label: 'Type', options: [['syndicate', 'Syndicate'], ['front_company', 'Front company'], ['other', 'Other']], required: true },
+    { key: 'country', label: 'Country', options: countries() },
   ],
   location: [
-    { key: 'name', label: 'Name', required: true },
-    { key: 'type', label: 'Type', options: [['compound', 'Compound'], ['safehouse', 'Safehouse'], ['crossing', 'Crossing']] },
+    { key: 'name', label: 'Name' },
+    { key: 'type', label: 'Type', options: [['compound', 'Compound'], ['safehouse', 'Safehouse'], ['crossing', 'Crossing'], ['other', 'Other']], required: true },
     { key: 'address', label: 'Address' },
     { key: 'lat', label: 'Latitude', placeholder: '11.45' },
     { key: 'lon', label: 'Longitude', placeholder: '104.79' },
+    { key: 'country', label: 'Country', options: countries() },
   ],
   account: [
     { key: 'type', label: 'Account type', options: ACCOUNT_TYPES, required: true },
-    { key: 'bank', label: 'Bank', accountType: 'bank' },
+    { key: 'bank', label: 'Bank', accountType: 'bank', required: true },
     { key: 'number', label: 'Account number', accountType: 'bank', required: true },
-    { key: 'country', label: 'Country of the bank', accountType: 'bank', options: countries() },
-    { key: 'provider', label: 'Provider', accountType: 'ewallet' },
-    { key: 'number', label: 'Wallet number', accountType: 'ewallet', required: true },
-    { key: 'chain', label: 'Chain', accountType: 'crypto', required: true, placeholder: 'tron' },
+    { key: 'country', label: 'Country of the bank', accountType: 'bank', options: countries(), required: true },
+    { key: 'provider', label: 'Provider', accountType: 'e_wallet', required: true },
+    { key: 'number', label: 'Wallet number or phone', accountType: 'e_wallet', required: true },
+    { key: 'chain', label: 'Chain', accountType: 'crypto', options: CHAINS, required: true },
     { key: 'address', label: 'Wallet address', accountType: 'crypto', required: true },
+    { key: 'holderName', label: 'Holder', accountType: 'bank' },
   ],
-  phone: [{ key: 'number', label: 'Phone number (international form)', required: true, placeholder: '+855 12 345 678' }],
+  phone: [
+    { key: 'number', label: 'Phone number', required: true, placeholder: '+855 12 345 678' },
+    { key: 'country', label: 'Country a national number is read in', options: countries() },
+  ],
   online_identity: [
     { key: 'platform', label: 'Platform', required: true, placeholder: 'telegram' },
     { key: 'handle', label: 'Handle', required: true },
+    { key: 'displayName', label: 'Display name' },
   ],
   vehicle: [
-    { key: 'plate', label: 'Plate', required: true },
-    { key: 'description', label: 'Description' },
+    { key: 'plate', label: 'Plate' },
+    { key: 'country', label: 'Country of registration', options: countries() },
+    { key: 'make', label: 'Make' },
+    { key: 'model', label: 'Model' },
+    { key: 'colour', label: 'Colour' },
   ],
 };
 
@@ -333,7 +349,7 @@ function LinkForm({ team, me, initialFrom }: { team: Team; me: Me; initialFrom: 
       type: f.type,
       ...(f.since ? { since: f.since } : {}),
       ...(f.until ? { until: f.until } : {}),
-      ...(f.amount.trim() ? { amount: f.amount.trim() } : {}),
+      ...(f.amount.trim() ? { amount: Number(f.amount.trim().replace(/,/g, '')) } : {}),
       ...(f.currency.trim() ? { currency: f.currency.trim().toUpperCase() } : {}),
       handling: handlingBody(handling),
       evaluation: { source: evaluation.source, information: Number(evaluation.information) },
