@@ -47,6 +47,8 @@ export function seedOf(ids: readonly string[]): number {
 }
 
 const GAP = 14;
+/** More room between linked nodes: their link's label goes between them. */
+const LINKED_GAP = 44;
 
 /** Whether the boxes of two nodes centred at `a` and `b` overlap (with a gap between them). */
 export function overlaps(a: Point, an: LayoutNode, b: Point, bn: LayoutNode, gap = GAP): boolean {
@@ -113,7 +115,7 @@ export function layoutGraph(nodes: readonly LayoutNode[], edges: readonly Layout
     }
     temperature = Math.max(k * 0.02, temperature * 0.975);
   }
-  separate(nodes, x, y);
+  separate(nodes, x, y, new Set(links.map(([a, b]) => a * n + b).concat(links.map(([a, b]) => b * n + a))));
   const positions = new Map<string, Point>();
   let minX = Infinity;
   let minY = Infinity;
@@ -131,7 +133,7 @@ export function layoutGraph(nodes: readonly LayoutNode[], edges: readonly Layout
 }
 
 /** Pushes overlapping pairs apart along their shorter axis until none overlap (or a bound on passes). */
-function separate(nodes: readonly LayoutNode[], x: Float64Array, y: Float64Array): void {
+function separate(nodes: readonly LayoutNode[], x: Float64Array, y: Float64Array, linked: Set<number>): void {
   const n = nodes.length;
   for (let pass = 0; pass < 200; pass++) {
     let moved = false;
@@ -139,8 +141,9 @@ function separate(nodes: readonly LayoutNode[], x: Float64Array, y: Float64Array
       for (let j = i + 1; j < n; j++) {
         const a = nodes[i];
         const b = nodes[j];
-        const needX = (a.width + b.width + GAP) / 2 - Math.abs(x[i] - x[j]);
-        const needY = (a.height + b.height + GAP) / 2 - Math.abs(y[i] - y[j]);
+        const gap = linked.has(i * n + j) ? LINKED_GAP : GAP;
+        const needX = (a.width + b.width + gap) / 2 - Math.abs(x[i] - x[j]);
+        const needY = (a.height + b.height + gap) / 2 - Math.abs(y[i] - y[j]);
         if (needX <= 0 || needY <= 0) continue;
         moved = true;
         // Move along the axis that needs less, half each; ties broken by index so it is deterministic.

@@ -14,6 +14,10 @@ const NODE_HEIGHT = SHAPE + 22;
 const MIN_ZOOM = 0.2;
 const MAX_ZOOM = 4;
 const PAN_STEP = 60;
+/** Codes that restrict use enough to be marked on the picture itself (H1 is a thin ring only). */
+const BADGED = ['H2', 'H3'];
+/** Past this many links of one type at one record, only one of them carries the type's label. */
+const FAN_LABELS = 3;
 
 export const KIND_STYLE: Record<EntityKind, { colour: string; letter: string }> = {
   person: { colour: '#0b5c99', letter: 'P' },
@@ -83,7 +87,9 @@ export function NetworkPicture({ graph, teamId, focusId }: { graph: Graph; teamI
   const fit = (width = size.width, height = size.height): View => {
     const { minX, minY, maxX, maxY } = layout.bounds;
     const margin = 24;
-    const k = Math.min(1.5, Math.max(0.6, Math.min((width - margin * 2) / (maxX - minX || 1), (height - margin * 2) / (maxY - minY || 1))));
+    // Never so small that names cannot be read (less on a phone's narrow frame, where one pans).
+    const least = width < 600 ? 0.85 : 0.6;
+    const k = Math.min(1.5, Math.max(least, Math.min((width - margin * 2) / (maxX - minX || 1), (height - margin * 2) / (maxY - minY || 1))));
     // Where the whole graph cannot be shown legibly, start on the entity it was asked about.
     const focus = focusId ? layout.positions.get(focusId) : undefined;
     const whole = (maxX - minX) * k <= width && (maxY - minY) * k <= height;
@@ -189,7 +195,7 @@ export function NetworkPicture({ graph, teamId, focusId }: { graph: Graph; teamI
   };
 
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));
-  const edgePaths = useMemo(() => curvedEdges(graph.edges, layout), [graph, layout]);
+  const edgePaths = useMemo(() => curvedEdges(graph.edges, layout, graph.nodes.map((n) => ({ id: n.id, width: Math.max(SHAPE + 12, textWidth(labels.get(n.id)!) + 10) }))), [graph, layout]);
   const kinds = [...new Set(graph.nodes.map((n) => n.kind))];
   const codes = [...new Set([...graph.nodes, ...graph.edges].map(codeOf))].sort();
 
@@ -230,15 +236,15 @@ export function NetworkPicture({ graph, teamId, focusId }: { graph: Graph; teamI
         </defs>
         <g class="viewport" transform={`translate(${view.x.toFixed(1)} ${view.y.toFixed(1)}) scale(${view.k.toFixed(3)})`}>
           <g class="edges">
-            {edgePaths.map(({ edge, d, labelAt }) => (
+            {edgePaths.map(({ edge, d, labelAt, labelled }) => (
               <g key={edge.id} class={`edge edge-${edge.type}`} data-link-id={edge.id}>
                 <title>{`${entityName(byId.get(edge.from)!)} ${linkLabel(edge.type)} ${entityName(byId.get(edge.to)!)} — ${handlingText(edge)}`}</title>
                 <path d={d} marker-end={`url(#${edge.type === 'paid' ? 'arrow-paid' : 'arrow'})`} />
-                <text x={labelAt.x} y={labelAt.y} class="edge-label" text-anchor="middle" dominant-baseline="middle">
-                  {linkLabel(edge.type)}
-                  {edge.amount != null ? ` ${edge.amount}${edge.currency ? ` ${edge.currency}` : ''}` : ''}
-                  {codeOf(edge) !== 'H0' ? ` · ${codeOf(edge)}` : ''}
-                </text>
+                {labelled && (
+                  <text x={labelAt.x} y={labelAt.y} class="edge-label" text-anchor="middle" dominant-baseline="middle">
+                    {edgeText(edge)}
+                  </text>
+                )}
               </g>
             ))}
           </g>
@@ -264,7 +270,7 @@ export function NetworkPicture({ graph, teamId, focusId }: { graph: Graph; teamI
                     <text class="glyph" text-anchor="middle" dominant-baseline="central" aria-hidden="true">
                       {style.letter}
                     </text>
-                    {codeOf(node) !== 'H0' && (
+                    {BADGED.includes(codeOf(node)) && (
                       <g class="handling-badge" transform={`translate(${SHAPE / 2 - 2} ${-SHAPE / 2 - 2})`}>
                         <rect x={-2} y={-8} width={22} height={15} rx={7} />
                         <text x={9} y={0} text-anchor="middle" dominant-baseline="middle">
@@ -332,7 +338,37 @@ export function NetworkPicture({ graph, teamId, focusId }: { graph: Graph; teamI
 }
 
 /** Links as paths from shape edge to shape edge; several between one pair bend apart. */
-function curvedEdges(edges: readonly GraphEdge[], layout: Layout) {
+const edgeText = (edge: GraphEdge) =>
+  `${linkLabel(edge.type)}${edge.amount != null ? ` ${edge.amount}${edge.currency ? ` ${edge.currency}` : ''}` : ''}${BADGED.includes(codeOf(edge)) ? ` · ${codeOf(edge)}` : ''}`;
+
+interface Box {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+const boxesMeet = (a: Box, b: Box) => a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
+
+function curvedEdges(edges: readonly GraphEdge[], layout: Layout, sizes: { id: string; width: number }[]) {
+  // What labels must not cover: every node's shape and name, and the labels placed before.
+  const taken: Box[] = sizes.map(({ id, width }) => {
+    const p = layout.positions.get(id)!;
+    return { x0: p.x - width / 2, y0: p.y - NODE_HEIGHT / 2, x1: p.x + width / 2, y1: p.y + NODE_HEIGHT / 2 };
+  });
+  /** The point at `t` along the link, straight or bent, and the first place there where its label covers least. */
+  const placeLabel = (text: string, at: (t: number) => { x: number; y: number }) => {
+    const w = textWidth(text) * (11 / 12) + 6;
+    let best = { p: at(0.5), cost: Infinity, box: null as Box | null };
+    for (const t of [0.5, 0.4, 0.6, 0.32, 0.68, 0.25, 0.75]) {
+      const p = at(t);
+      const box = { x0: p.x - w / 2, y0: p.y - 8, x1: p.x + w / 2, y1: p.y + 8 };
+      const cost = taken.filter((b) => boxesMeet(b, box)).length;
+      if (cost < best.cost) best = { p, cost, box };
+      if (cost === 0) break;
+    }
+    taken.push(best.box!);
+    return best.p;
+  };
   const pairs = new Map<string, GraphEdge[]>();
   for (const e of edges) {
     const key = [e.from, e.to].sort().join('\u0000');
@@ -342,7 +378,16 @@ function curvedEdges(edges: readonly GraphEdge[], layout: Layout) {
     const p = layout.positions.get(id)!;
     return { x: p.x, y: p.y - NODE_HEIGHT / 2 + SHAPE / 2 };
   };
-  const out: { edge: GraphEdge; d: string; labelAt: { x: number; y: number } }[] = [];
+  // A record with many links of one type (the workers of a compound) names the type once.
+  const fan = new Map<string, GraphEdge[]>();
+  for (const e of edges)
+    for (const key of [`${e.type}>${e.to}`, `${e.type}<${e.from}`]) fan.set(key, [...(fan.get(key) ?? []), e]);
+  const labelled = (e: GraphEdge) =>
+    [`${e.type}>${e.to}`, `${e.type}<${e.from}`].every((key) => {
+      const group = fan.get(key)!;
+      return group.length <= FAN_LABELS || group[0] === e;
+    });
+  const out: { edge: GraphEdge; d: string; labelAt: { x: number; y: number }; labelled: boolean }[] = [];
   for (const group of pairs.values())
     group.forEach((edge, i) => {
       if (!layout.positions.has(edge.from) || !layout.positions.has(edge.to)) return;
@@ -363,8 +408,13 @@ function curvedEdges(edges: readonly GraphEdge[], layout: Layout) {
       const sy = a.y + uy * trim;
       const ex = b.x - ux * (trim + 2);
       const ey = b.y - uy * (trim + 2);
-      const d = bend === 0 ? `M${sx.toFixed(1)},${sy.toFixed(1)} L${ex.toFixed(1)},${ey.toFixed(1)}` : `M${sx.toFixed(1)},${sy.toFixed(1)} Q${(2 * mx - (sx + ex) / 2).toFixed(1)},${(2 * my - (sy + ey) / 2).toFixed(1)} ${ex.toFixed(1)},${ey.toFixed(1)}`;
-      out.push({ edge, d, labelAt: { x: mx, y: my } });
+      // The control point that makes the curve pass through (mx, my) half-way.
+      const cx = 2 * mx - (sx + ex) / 2;
+      const cy = 2 * my - (sy + ey) / 2;
+      const d = bend === 0 ? `M${sx.toFixed(1)},${sy.toFixed(1)} L${ex.toFixed(1)},${ey.toFixed(1)}` : `M${sx.toFixed(1)},${sy.toFixed(1)} Q${cx.toFixed(1)},${cy.toFixed(1)} ${ex.toFixed(1)},${ey.toFixed(1)}`;
+      const at = (t: number) => ({ x: (1 - t) ** 2 * sx + 2 * (1 - t) * t * cx + t * t * ex, y: (1 - t) ** 2 * sy + 2 * (1 - t) * t * cy + t * t * ey });
+      const show = labelled(edge);
+      out.push({ edge, d, labelAt: show ? placeLabel(edgeText(edge), at) : { x: mx, y: my }, labelled: show });
     });
   return out;
 }
@@ -396,7 +446,7 @@ function Legend({ kinds, types, codes }: { kinds: string[]; types: string[]; cod
         {codes.map((code) => (
           <li key={code}>
             <span class={`badge handling handling-${code}`}>{code}</span>
-            {code === 'H0' ? 'no ring: any police use' : code === 'H3' ? 'ring: the stated conditions' : code === 'H2' ? 'ring: no further dissemination' : 'ring: not as evidence without consent'}
+            {code === 'H0' ? 'no ring: any police use' : code === 'H3' ? 'thick ring: the stated conditions' : code === 'H2' ? 'dashed ring: no further dissemination' : 'thin ring: not as evidence without consent'}
           </li>
         ))}
       </ul>
