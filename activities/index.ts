@@ -4,6 +4,7 @@ import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { applyCaseChange, getCaseScopes, type CaseChange } from '../db/cases.js';
 import type { Db } from '../db/client.js';
+import { markTeamExpired } from '../db/teams.js';
 import { applyTransferChange, insertTransfer, type TransferChange } from '../db/transfers.js';
 import { mapLimit } from '../lib/concurrency.js';
 import { classifyTemporalError } from '../lib/temporal-errors.js';
@@ -79,6 +80,10 @@ export function createActivities({ db, client, fanOutConcurrency = 64 }: Activit
 
     async persistTransferChange(change: TransferChange): Promise<void> {
       await applyTransferChange(db, change);
+    },
+
+    async recordTeamExpiry(input: { teamId: string; at: string }): Promise<void> {
+      await markTeamExpired(db, input.teamId, input.at);
     },
 
     /**

@@ -23,10 +23,12 @@ import { codecRoutes } from './routes/codec.js';
 import { caseRoutes } from './routes/cases.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
+import { intelRoutes } from './routes/intel.js';
 import { operationRoutes } from './routes/operations.js';
 import { safeguardRoutes } from './routes/safeguards.js';
 import { devRoutesGuard, sessionRoutes } from './routes/session.js';
 import { statsRoutes } from './routes/stats.js';
+import { teamRoutes } from './routes/teams.js';
 import { transferRoutes } from './routes/transfers.js';
 import { worklistRoutes } from './routes/worklists.js';
 import type { TemporalGateway } from './temporal.js';
@@ -171,6 +173,8 @@ export function createApp(deps: AppDeps) {
       maxBufferedBytes: deps.stream?.maxBufferedBytes ?? 4 << 20,
     }),
     ...sessionRoutes(deps),
+    ...teamRoutes(deps),
+    ...intelRoutes(deps),
   ];
   let document: unknown;
   routes.push(

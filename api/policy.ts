@@ -56,6 +56,24 @@ export const POLICY: Record<string, RoutePolicy> = {
   'get /v1/me': { roles: ALL },
   'post /codec/decode': { roles: ['auditor', 'admin'] },
   'post /codec/encode': { roles: ['auditor', 'admin'] },
+  // Joint investigation teams and their intelligence: who is in a team and which records they may
+  // see is decided per team and record (api/intel-policy.ts); these are the roles.
+  'post /v1/teams': { roles: ['supervisor'] },
+  'get /v1/teams': { roles: ALL },
+  'get /v1/teams/:id': { roles: ALL },
+  'get /v1/teams/:id/history': { roles: ALL },
+  'post /v1/teams/:id/members': { roles: ['supervisor'] },
+  'delete /v1/teams/:id/members/:sub': { roles: ['supervisor'] },
+  'post /v1/teams/:id/entities': { roles: ['officer', 'supervisor'] },
+  'get /v1/teams/:id/entities': { roles: ALL },
+  'get /v1/teams/:id/entities/:eid': { roles: ALL },
+  'get /v1/teams/:id/entities/:eid/history': { roles: ALL },
+  'patch /v1/teams/:id/entities/:eid/handling': { roles: ['officer', 'supervisor'] },
+  'post /v1/teams/:id/links': { roles: ['officer', 'supervisor'] },
+  'get /v1/teams/:id/links/:lid': { roles: ALL },
+  'get /v1/teams/:id/links/:lid/history': { roles: ALL },
+  'patch /v1/teams/:id/links/:lid/handling': { roles: ['officer', 'supervisor'] },
+  'post /v1/cases/:id/intel-links': { roles: ['officer', 'supervisor'], scope: onCase('visible') },
 };
 
 export const policyKey = (method: string, path: string) => `${method.toLowerCase()} ${path}`;

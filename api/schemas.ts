@@ -22,20 +22,20 @@ export const storable = (max: number) =>
     // A lone surrogate (a JSON "\ud800" escape) would be stored as U+FFFD: refused, not altered.
     .refine((s) => !/\p{Cs}/u.test(s), 'must be well-formed Unicode (no lone surrogate)');
 // One pattern for "not blank" (and no NUL), so that generators of the document need not filter.
-const text = (max: number) =>
+export const text = (max: number) =>
   storable(max)
     .trim()
     .min(1)
     .regex(/^\s*[^\s\u0000][^\u0000]*$/, 'must not be blank');
-const optionalText = (max: number) => storable(max).trim().nullable().optional();
+export const optionalText = (max: number) => storable(max).trim().nullable().optional();
 /** Years the case store and every client can represent; far past and far future are typing errors. */
 export const MIN_YEAR = 1900;
 export const MAX_YEAR = 2199;
 const YEAR_RANGE = /^(19|2[01])\d\d-/;
 const yearMessage = `a year from ${MIN_YEAR} to ${MAX_YEAR}`;
 const DateTime = z.iso.datetime({ offset: true }).regex(YEAR_RANGE, yearMessage);
-const IsoDate = z.iso.date().regex(YEAR_RANGE, yearMessage);
-const Timestamp = z.string().describe('ISO 8601 date-time (UTC)');
+export const IsoDate = z.iso.date().regex(YEAR_RANGE, yearMessage);
+export const Timestamp = z.string().describe('ISO 8601 date-time (UTC)');
 
 // ---- errors ----
 

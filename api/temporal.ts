@@ -4,14 +4,17 @@ import type { UpdateDefinition } from '@temporalio/common';
 import {
   CASE_WORKFLOW_TYPE,
   SA,
+  TEAM_WORKFLOW_TYPE,
   TRANSFER_WORKFLOW_TYPE,
   addTransferCasesUpdate,
   caseWorkflowId,
   initialCaseSnapshot,
+  teamWorkflowId,
   transferWorkflowId,
   type AddTransferCasesInput,
   type AddTransferCasesResult,
   type CaseWorkflowInput,
+  type TeamWorkflowInput,
   type TransferWorkflowInput,
 } from '../workflows/definitions.js';
 import { classifyTemporalError } from '../lib/temporal-errors.js';
@@ -23,6 +26,8 @@ export interface TemporalGateway {
   updateCase<R, I>(caseId: string, update: UpdateDefinition<R, [I]>, arg: I): Promise<R>;
   createTransfer(input: TransferWorkflowInput, add: AddTransferCasesInput): Promise<AddTransferCasesResult>;
   updateTransfer<R, I>(transferId: string, update: UpdateDefinition<R, [I]>, arg: I): Promise<R>;
+  /** Starts a team's workflow (its expiry); 'exists' when it was started before. */
+  startTeam(input: TeamWorkflowInput): Promise<'started' | 'exists'>;
   /** Resolves when the cluster answers. */
   ping(timeoutMs?: number): Promise<void>;
 }
@@ -35,32 +40,36 @@ export function createTemporalGateway(deps: {
 }): TemporalGateway {
   const { client, connection, taskQueue, callTimeoutMs } = deps;
   const bounded = <T>(fn: () => Promise<T>, ms = callTimeoutMs): Promise<T> => connection.withDeadline(Date.now() + ms, fn);
+  /** Starts a workflow whose id says what it is for; 'exists' when it was started before. */
+  const startOnce = async (start: () => Promise<unknown>): Promise<'started' | 'exists'> => {
+    try {
+      await bounded(start);
+      return 'started';
+    } catch (err) {
+      if (classifyTemporalError(err)?.kind === 'already-started') return 'exists';
+      throw err;
+    }
+  };
 
   return {
     async startCase(input) {
       const snapshot = initialCaseSnapshot(input);
-      try {
-        await bounded(() =>
-          client.workflow.start(CASE_WORKFLOW_TYPE, {
-            workflowId: caseWorkflowId(input.caseId),
-            taskQueue,
-            args: [input],
-            workflowIdConflictPolicy: 'FAIL',
-            workflowIdReusePolicy: 'REJECT_DUPLICATE',
-            typedSearchAttributes: [
-              { key: SA.status, value: snapshot.status },
-              { key: SA.holdingCountry, value: input.intake.holdingCountry },
-              { key: SA.overdue, value: false },
-              ...(input.intake.operationId ? [{ key: SA.operationId, value: input.intake.operationId }] : []),
-              ...(snapshot.identityDueAt ? [{ key: SA.nextDueAt, value: new Date(snapshot.identityDueAt) }] : []),
-            ],
-          }),
-        );
-        return 'started';
-      } catch (err) {
-        if (classifyTemporalError(err)?.kind === 'already-started') return 'exists';
-        throw err;
-      }
+      return startOnce(() =>
+        client.workflow.start(CASE_WORKFLOW_TYPE, {
+          workflowId: caseWorkflowId(input.caseId),
+          taskQueue,
+          args: [input],
+          workflowIdConflictPolicy: 'FAIL',
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          typedSearchAttributes: [
+            { key: SA.status, value: snapshot.status },
+            { key: SA.holdingCountry, value: input.intake.holdingCountry },
+            { key: SA.overdue, value: false },
+            ...(input.intake.operationId ? [{ key: SA.operationId, value: input.intake.operationId }] : []),
+            ...(snapshot.identityDueAt ? [{ key: SA.nextDueAt, value: new Date(snapshot.identityDueAt) }] : []),
+          ],
+        }),
+      );
     },
 
     updateCase(caseId, update, arg) {
@@ -96,6 +105,18 @@ export function createTemporalGateway(deps: {
       return bounded(
         () => client.workflow.getHandle(transferWorkflowId(transferId)).executeUpdate(update, { args: [arg] }),
         callTimeoutMs * 6,
+      );
+    },
+
+    startTeam(input) {
+      return startOnce(() =>
+        client.workflow.start(TEAM_WORKFLOW_TYPE, {
+          workflowId: teamWorkflowId(input.teamId),
+          taskQueue,
+          args: [input],
+          workflowIdConflictPolicy: 'FAIL',
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        }),
       );
     },
 

@@ -1,12 +1,14 @@
 // The whole authorization matrix: every route in POLICY, every role, for a user of the holding
 // country, of the other side (destination / claimed nationality) and of an uninvolved country.
 // Each cell has one exact expected status: the success status, 403, or 404 (out of scope).
+import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POLICY, canSeeSides, onSide } from '../api/policy.js';
 import { listen, type RunningServer } from '../api/server.js';
 import { ROLES, type Actor, type Role } from '../workflows/definitions.js';
 import { caseSteps, intakeBody, makeUsers } from './helpers/fixtures.js';
+import { H0_TEAM, teamBody } from './helpers/intel.js';
 import { caseEvents } from '../db/schema.js';
 import { connectSse, type SseMessage } from './helpers/sse.js';
 import { startStack, type Stack } from './helpers/stack.js';
@@ -15,6 +17,43 @@ let stack: Stack;
 const u = makeUsers();
 let steps: ReturnType<typeof caseSteps>;
 let operationId: string;
+/** A team of KH and CN whose members are every matrix user of those countries (VN is uninvolved). */
+let teamId: string;
+const teamSupervisor = (country: string) => u.user('supervisor', country === 'CN' ? 'CN' : 'KH', 9);
+const teamOfficer = (country: string) => u.user('officer', country === 'CN' ? 'CN' : 'KH', 9);
+
+async function setUpMatrixTeam(): Promise<string> {
+  const created = await stack.api.post('/v1/teams', teamSupervisor('KH'), teamBody({ memberCountries: ['KH', 'CN'] }));
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  for (const country of ['KH', 'CN']) {
+    for (const role of ROLES.filter((r) => r !== 'admin')) {
+      const member = u.user(role, country, 9);
+      const added = await stack.api.post(`/v1/teams/${created.body.id}/members`, teamSupervisor(country), {
+        sub: member.sub,
+        name: member.name,
+        country,
+        role: 'investigator',
+      });
+      expect([200, 201]).toContain(added.status);
+    }
+  }
+  return created.body.id;
+}
+
+/** An entity of the matrix team, recorded by a member officer of `country` (of KH when the country is not in the team). */
+const teamEntity = async (country: string, body: Record<string, unknown> = { kind: 'organisation', attributes: { name: 'Prince Group', type: 'syndicate' } }) =>
+  (await stack.api.post(`/v1/teams/${teamId}/entities`, teamOfficer(country), { ...H0_TEAM, ...body })).body.id as string;
+const teamLink = async (country: string) =>
+  (
+    await stack.api.post(`/v1/teams/${teamId}/links`, teamOfficer(country), {
+      ...H0_TEAM,
+      from: await teamEntity(country),
+      to: await teamEntity(country),
+      type: 'associated_with',
+    })
+  ).body.id as string;
+/** Team routes: members (KH and CN) and admins see the team; to VN it does not exist. */
+const inTeam = (code: number) => (user: Actor, relation: Relation) => (relation === 'uninvolved' && user.role !== 'admin' ? 404 : code);
 
 beforeAll(async () => {
   stack = await startStack();
@@ -25,6 +64,7 @@ beforeAll(async () => {
     participatingCountries: ['KH', 'CN'],
   });
   operationId = op.body.id;
+  teamId = await setUpMatrixTeam();
 });
 afterAll(() => stack?.stop());
 
@@ -195,6 +235,87 @@ const SCENARIOS: Record<string, Scenario> = {
   'get /v1/events/stream': { prepare: async () => ({ path: '/v1/events/stream' }), success: 200, read: true, stream: true },
   'post /codec/decode': { prepare: async () => ({ path: '/codec/decode', body: { payloads: [] } }), success: 200, read: true },
   'post /codec/encode': { prepare: async () => ({ path: '/codec/encode', body: { payloads: [] } }), success: 200, read: true },
+  'post /v1/teams': {
+    prepare: async () => ({ path: '/v1/teams', body: teamBody({ memberCountries: ['KH', 'CN'] }) }),
+    // A team is set up by a supervisor of a member country.
+    success: (_user, relation) => (relation === 'uninvolved' ? 403 : 201),
+  },
+  'get /v1/teams': { prepare: async () => ({ path: '/v1/teams' }), success: 200, read: true },
+  'get /v1/teams/:id': { prepare: async () => ({ path: `/v1/teams/${teamId}` }), success: inTeam(200), read: true },
+  'get /v1/teams/:id/history': { prepare: async () => ({ path: `/v1/teams/${teamId}/history` }), success: inTeam(200), read: true },
+  'post /v1/teams/:id/members': {
+    prepare: async (user) => ({
+      path: `/v1/teams/${teamId}/members`,
+      body: { sub: `member-${randomUUID()}`, name: 'New member', country: user.country, role: 'analyst' },
+    }),
+    success: inTeam(201),
+  },
+  'delete /v1/teams/:id/members/:sub': {
+    prepare: async (user) => {
+      const sub = `member-${randomUUID()}`;
+      const country = user.country === 'CN' ? 'CN' : 'KH';
+      await stack.api.post(`/v1/teams/${teamId}/members`, teamSupervisor(country), { sub, name: 'Leaving', country, role: 'analyst' });
+      return { path: `/v1/teams/${teamId}/members/${sub}` };
+    },
+    success: inTeam(204),
+  },
+  'post /v1/teams/:id/entities': {
+    prepare: async () => ({
+      path: `/v1/teams/${teamId}/entities`,
+      body: { ...H0_TEAM, kind: 'location', attributes: { type: 'compound', geo: { lat: 11.3, lon: 104.9 } } },
+    }),
+    success: inTeam(201),
+  },
+  'get /v1/teams/:id/entities': { prepare: async () => ({ path: `/v1/teams/${teamId}/entities?limit=5` }), success: inTeam(200), read: true },
+  'get /v1/teams/:id/entities/:eid': {
+    prepare: async () => ({ path: `/v1/teams/${teamId}/entities/${await teamEntity('KH')}` }),
+    success: inTeam(200),
+    read: true,
+  },
+  'get /v1/teams/:id/entities/:eid/history': {
+    prepare: async () => ({ path: `/v1/teams/${teamId}/entities/${await teamEntity('KH')}/history` }),
+    success: inTeam(200),
+    read: true,
+  },
+  'patch /v1/teams/:id/entities/:eid/handling': {
+    // Each caller changes a record of its own country (another country's: 403, in test/intel.test.ts).
+    prepare: async (user) => ({
+      path: `/v1/teams/${teamId}/entities/${await teamEntity(user.country)}/handling`,
+      body: { handling: { code: 'H2', releasableTo: ['KH', 'CN'] } },
+    }),
+    success: inTeam(200),
+  },
+  'post /v1/teams/:id/links': {
+    prepare: async (user) => ({
+      path: `/v1/teams/${teamId}/links`,
+      body: { ...H0_TEAM, from: await teamEntity(user.country), to: await teamEntity(user.country), type: 'member_of' },
+    }),
+    success: inTeam(201),
+  },
+  'get /v1/teams/:id/links/:lid': {
+    prepare: async () => ({ path: `/v1/teams/${teamId}/links/${await teamLink('KH')}` }),
+    success: inTeam(200),
+    read: true,
+  },
+  'get /v1/teams/:id/links/:lid/history': {
+    prepare: async () => ({ path: `/v1/teams/${teamId}/links/${await teamLink('KH')}/history` }),
+    success: inTeam(200),
+    read: true,
+  },
+  'patch /v1/teams/:id/links/:lid/handling': {
+    prepare: async (user) => ({
+      path: `/v1/teams/${teamId}/links/${await teamLink(user.country)}/handling`,
+      body: { handling: { code: 'H1', releasableTo: 'team' } },
+    }),
+    success: inTeam(200),
+  },
+  'post /v1/cases/:id/intel-links': {
+    prepare: async (user) => ({
+      path: `/v1/cases/${await steps.open()}/intel-links`,
+      body: { teamId, entityId: await teamEntity(user.country, { kind: 'location', attributes: { type: 'compound', address: 'Chrey Thom, Kandal' } }), relation: 'found_at' },
+    }),
+    success: 201,
+  },
 };
 
 let server: RunningServer | undefined;
@@ -245,7 +366,7 @@ describe('the authorization matrix', () => {
   for (const key of Object.keys(POLICY)) {
     it(`${key}: every role, holding / other side / uninvolved country`, async () => {
       const scenario = SCENARIOS[key];
-      const [method] = key.split(' ') as ['get' | 'post'];
+      const [method] = key.split(' ') as ['get' | 'post' | 'patch' | 'delete'];
       const users = ROLES.flatMap((role: Role) =>
         (Object.keys(RELATIONS) as Relation[]).map((relation) => ({ relation, user: u.user(role, RELATIONS[relation], 9) })),
       );

@@ -541,3 +541,17 @@ export function isMinorAtArrest(person: Person, arrestedAt: string): boolean {
   const eighteenth = Date.UTC(birth.getUTCFullYear() + 18, birth.getUTCMonth(), birth.getUTCDate());
   return arrest.getTime() < eighteenth;
 }
+
+// ---- joint investigation teams (workflows/team.ts) ----
+
+export const TEAM_WORKFLOW_TYPE = 'teamWorkflow';
+export const teamWorkflowId = (teamId: string): string => `team-${teamId}`;
+
+export interface TeamWorkflowInput {
+  teamId: string;
+  /** The team's last valid day (YYYY-MM-DD, UTC): it expires when that day is over. */
+  validUntil: string;
+}
+
+/** The instant a team whose last valid day is `validUntil` expires: the next UTC midnight. */
+export const teamExpiresAt = (validUntil: string): number => Date.parse(`${validUntil}T00:00:00Z`) + 86_400_000;

@@ -1,3 +1,4 @@
 // Workflow bundle entry: every workflow the worker runs.
 export { repatriationCaseWorkflow } from './case.js';
 export { transferBatchWorkflow } from './transfer.js';
+export { teamWorkflow } from './team.js';

@@ -26,6 +26,8 @@ import { answersWithCase, bulkRefusalEntries, caseReadEntry, isRefusal, recordAl
 import { HttpError, notFound, toHttpError, unavailable } from '../errors.js';
 import { errorResponses, route } from '../http.js';
 import { intakeRefusalEntries, openCases, type IntakeItem } from '../intake.js';
+import { CaseDetailWithIntel } from '../intel-schemas.js';
+import { caseIntelLinksFor } from './intel.js';
 import {
   BulkDecisionBody,
   BulkIntakeBody,
@@ -184,7 +186,7 @@ export function caseRoutes(deps: AppDeps) {
       tags: ['cases'],
       purpose: true,
       params: IdParams,
-      responses: { 200: { description: 'the case', schema: CaseDetail }, ...errorResponses(400, 401, 404, 503) },
+      responses: { 200: { description: 'the case', schema: CaseDetailWithIntel }, ...errorResponses(400, 401, 404, 503) },
       // The whole case is the answer, loaded once the policy check has passed.
       loadCase: async (id) => {
         const found = await getCaseDetail(db, id, deps.protect);
@@ -193,7 +195,8 @@ export function caseRoutes(deps: AppDeps) {
       handler: async ({ actor, purpose, caseRow }) => {
         await audit.record(caseReadEntry(actor, 'case.read', purpose, [caseRow]));
         const { id: _id, ...found } = caseRow as unknown as CaseDetailRow & { id: string };
-        return { status: 200, body: projectCase(found, scopeCountry(actor)) };
+        const intelLinks = await caseIntelLinksFor(db, audit, found.caseId, actor, purpose);
+        return { status: 200, body: { ...projectCase(found, scopeCountry(actor)), intelLinks } };
       },
     }),
     route({

@@ -46,7 +46,7 @@ export class Api {
   }
 
   async call<T = any>(
-    method: 'get' | 'post',
+    method: 'get' | 'post' | 'patch' | 'delete',
     path: string,
     options: { as?: Actor; body?: unknown; raw?: string; headers?: Record<string, string>; purpose?: string | null } = {},
   ): Promise<Answer<T>> {
