@@ -4,6 +4,7 @@ import type { CaseDetail as CaseDetailSchema, CaseEventList, CaseList, CaseResul
 import type { AuditPage as AuditPageSchema, Verification as VerificationSchema } from '../../api/routes/audit.js';
 import type { StreamEvent as StreamEventSchema } from '../../api/routes/events.js';
 import type { Me as MeSchema } from '../../api/routes/session.js';
+import type { EntityDetail as EntityDetailSchema, IntelChange as IntelChangeSchema, IntelEntity as IntelEntitySchema, IntelLink as IntelLinkSchema, Team as TeamSchema, TeamDetail as TeamDetailSchema, TeamMember as TeamMemberSchema } from '../../api/intel-schemas.js';
 import type { PendingDecisionList, Progress as ProgressSchema, TransferList as TransferListSchema } from '../../api/routes/worklists.js';
 
 export type CaseDetail = z.output<typeof CaseDetailSchema>;
@@ -34,81 +35,15 @@ export type CaseStatus = CaseDetail['status'];
 export type Role = Me['role'];
 
 // Teams and intelligence (DESIGN.md §6).
-export interface Handling {
-  code: 'H0' | 'H1' | 'H2' | 'H3';
-  releasableTo: string[] | 'team';
-  conditions?: string | null;
-}
-export interface Evaluation {
-  source: 'A' | 'B' | 'C' | 'X';
-  information: 1 | 2 | 3 | 4;
-}
-export interface TeamMember {
-  sub: string;
-  name: string;
-  country: string;
-  role: string;
-  addedBy?: string;
-  addedAt?: string;
-}
-export interface Team {
-  id: string;
-  name: string;
-  leadCountry: string;
-  memberCountries: string[];
-  agreementRef: string;
-  validFrom: string;
-  validUntil: string;
-  /** Past validUntil: the team is read-only. */
-  expired?: boolean;
-  members?: TeamMember[];
-  operationIds?: string[];
-  createdBy?: string;
-  createdAt?: string;
-}
-export interface IntelRecord {
-  id: string;
-  teamId: string;
-  handling: Handling;
-  evaluation: Evaluation;
-  originCountry: string;
-  createdBy: string;
-  version?: number;
-  createdAt?: string;
-  updatedAt?: string;
-}
-export interface IntelEntity extends IntelRecord {
-  kind: string;
-  attributes: Record<string, unknown>;
-  caseId?: string | null;
-  label?: string | null;
-  identifiers?: { kind: string; value: string }[];
-}
-export interface IntelLink extends IntelRecord {
-  from: string;
-  to: string;
-  type: string;
-  since?: string | null;
-  until?: string | null;
-  amount?: string | number | null;
-  currency?: string | null;
-}
-export interface IntelChange {
-  version: number;
-  actor?: string;
-  actorSub?: string;
-  actorCountry?: string;
-  at: string;
-  changes?: unknown;
-  what?: unknown;
-}
-export interface CaseIntelLink {
-  caseId: string;
-  entityId: string;
-  teamId: string;
-  relation: string;
-  createdAt?: string;
-}
+export type TeamMember = z.output<typeof TeamMemberSchema>;
+/** A team as listed; one team's answer adds its members and counts. */
+export type Team = z.output<typeof TeamSchema> & Partial<Pick<z.output<typeof TeamDetailSchema>, 'members' | 'counts'>>;
+export type IntelEntity = z.output<typeof IntelEntitySchema>;
+export type IntelLink = z.output<typeof IntelLinkSchema>;
+export type EntityDetail = z.output<typeof EntityDetailSchema>;
+export type IntelChange = z.output<typeof IntelChangeSchema>;
+export type Handling = IntelEntity['handling'];
+export type Evaluation = IntelEntity['evaluation'];
 /** A record in the graph answer: its name (`label`) and handling code, or the whole record. */
 export interface GraphNode {
   id: string;

@@ -6,13 +6,11 @@ import { COUNTRIES, COUNTRY_CODES, country, dateTime } from '../format.js';
 import { ENTITY_KIND_LABELS, ENTITY_KINDS, entityName, fieldErrors, LINK_TYPES, linkLabel, otherEnd, PERSON_ROLES, type EntityKind } from '../intel.js';
 import { Choice, defaultHandling, EntityPicker, EvaluationBadge, EvaluationFields, HandlingBadge, HandlingFields, handlingBody, isMember, TextInput, teamReadOnly, useTeam, type HandlingInput } from '../intel-ui.js';
 import { href, navigate } from '../router.js';
-import type { Graph, IntelChange, IntelEntity, IntelLink, Me, Team } from '../types.js';
+import type { EntityDetail, Graph, IntelChange, IntelEntity, Me, Team } from '../types.js';
 import { ErrorBox, Loading, useAction, useLoad } from '../ui.js';
 
 const teamPath = (teamId: string) => `/v1/teams/${encodeURIComponent(teamId)}`;
 
-/** An entity as the API answers it, with what the record page shows beside it where the API sends it. */
-type EntityDetail = IntelEntity & { links?: IntelLink[]; cases?: { caseId: string; relation: string }[]; history?: IntelChange[] };
 
 const ATTRIBUTE_LABELS: Record<string, string> = {
   name: 'Name',
@@ -53,8 +51,8 @@ export function EntityPage({ teamId, entityId, me }: { teamId: string; entityId:
   return (
     <Loading state={entity}>
       {(e) => {
-        const cases = e.cases ?? [];
-        const changes = e.history ?? history.data ?? [];
+        const cases = e.cases;
+        const changes = history.data ?? [];
         const writable = team.data && isMember(team.data, me) && !teamReadOnly(team.data);
         return (
           <article class="entity" data-entity-id={e.id}>
@@ -104,7 +102,7 @@ export function EntityPage({ teamId, entityId, me }: { teamId: string; entityId:
               <h2 id="links-title">Links</h2>
               {(() => {
                   // The record's links come with it; the names of their other ends from the graph one step out.
-                  const mine = (e.links ?? []).filter((l) => l.from === e.id || l.to === e.id);
+                  const mine = e.links.filter((l) => l.from === e.id || l.to === e.id);
                   const names = new Map((neighbours.data?.nodes ?? []).map((n) => [n.id, n]));
                   return mine.length === 0 ? (
                     <p class="muted">No links you may see.</p>
@@ -160,9 +158,9 @@ export function EntityPage({ teamId, entityId, me }: { teamId: string; entityId:
                 <ol class="timeline" data-testid="history">
                   {changes.map((c) => (
                     <li key={c.version}>
-                      <time dateTime={c.at}>{dateTime(c.at)}</time> · version {c.version} by {c.actorSub ?? c.actor ?? 'someone'}
+                      <time dateTime={c.at}>{dateTime(c.at)}</time> · version {c.version} by {c.actorSub}
                       {c.actorCountry ? ` (${c.actorCountry})` : ''}
-                      <div class="small muted">{changeWords(c.changes ?? c.what)}</div>
+                      <div class="small">{changeWords(c.what)}</div>
                     </li>
                   ))}
                 </ol>
@@ -175,11 +173,20 @@ export function EntityPage({ teamId, entityId, me }: { teamId: string; entityId:
   );
 }
 
-/** What a change did, in a line: the fields it set. */
-function changeWords(what: unknown): string {
-  if (!what || typeof what !== 'object') return typeof what === 'string' ? what : '';
-  const keys = Array.isArray(what) ? what.map(String) : Object.keys(what);
-  return keys.length ? `changed ${keys.join(', ')}` : '';
+type HandlingSnapshot = { handlingCode?: string; code?: string; releasableTo?: string[] | 'team' | null } | undefined;
+const handlingLine = (h: HandlingSnapshot) => {
+  const code = h?.handlingCode ?? h?.code ?? '?';
+  const to = h?.releasableTo;
+  return `${code} (releasable to ${!to || to === 'team' ? 'the whole team' : to.join(', ')})`;
+};
+
+/** What a change did, in a line. */
+function changeWords(what: IntelChange['what']): string {
+  const before = what.before as HandlingSnapshot;
+  const after = (what.after as { handling?: HandlingSnapshot } & HandlingSnapshot) ?? undefined;
+  if (what.action === 'create') return 'Recorded';
+  if (what.action === 'handling.change') return `Handling changed from ${handlingLine(before)} to ${handlingLine(after)}`;
+  return String(what.action ?? 'Changed').replace(/[._]/g, ' ');
 }
 
 /** The attributes each kind asks for (DESIGN.md §6), as form inputs. */
