@@ -1,7 +1,7 @@
 // One intelligence record (its attributes, handling, evaluation, links, the cases tied to it and
 // its change history), and the forms that add a record of each kind and a link between two.
 import { useState } from 'preact/hooks';
-import { get, post } from '../api.js';
+import { get, post, query } from '../api.js';
 import { COUNTRIES, COUNTRY_CODES, country, dateTime } from '../format.js';
 import { ENTITY_KIND_LABELS, ENTITY_KINDS, entityName, fieldErrors, LINK_TYPES, linkLabel, otherEnd, PERSON_ROLES, type EntityKind } from '../intel.js';
 import { Choice, defaultHandling, EntityPicker, EvaluationBadge, EvaluationFields, HandlingBadge, HandlingFields, handlingBody, isMember, TextInput, teamReadOnly, useTeam, type HandlingInput } from '../intel-ui.js';
@@ -41,8 +41,15 @@ const attributeText = (value: unknown): string =>
 
 export function EntityPage({ teamId, entityId, me }: { teamId: string; entityId: string; me: Me }) {
   const entity = useLoad(() => get<EntityDetail>(`${teamPath(teamId)}/entities/${encodeURIComponent(entityId)}`), `${teamId}/${entityId}`);
-  // Its links and their other ends: the graph one step out (within what the caller may see).
-  const neighbours = useLoad(() => get<Graph>(`${teamPath(teamId)}/graph?entityId=${encodeURIComponent(entityId)}&depth=1`), `${teamId}/${entityId}/graph`);
+  // The names of its links' other ends: the graph one step out, in one request.
+  const neighbours = useLoad(() => get<Graph>(`${teamPath(teamId)}/graph${query({ entityId, depth: 1 })}`), `${teamId}/${entityId}/graph`);
+  // Where the graph cannot answer, each other end on its own.
+  const ends = entity.data?.links.map((l) => otherEnd(l, entityId).id) ?? [];
+  const endsKey = neighbours.error ? ends.join(',') : '';
+  const fallback = useLoad(
+    () => (endsKey ? Promise.all([...new Set(ends)].slice(0, 50).map((id) => get<IntelEntity>(`${teamPath(teamId)}/entities/${encodeURIComponent(id)}`).catch(() => null))) : Promise.resolve([])),
+    `${teamId}/${entityId}/ends/${endsKey}`,
+  );
   const history = useLoad(
     () => get<{ items: IntelChange[] }>(`${teamPath(teamId)}/entities/${encodeURIComponent(entityId)}/history`).then((r) => r.items),
     `${teamId}/${entityId}/history`,
@@ -103,7 +110,7 @@ export function EntityPage({ teamId, entityId, me }: { teamId: string; entityId:
               {(() => {
                   // The record's links come with it; the names of their other ends from the graph one step out.
                   const mine = e.links.filter((l) => l.from === e.id || l.to === e.id);
-                  const names = new Map((neighbours.data?.nodes ?? []).map((n) => [n.id, n]));
+                  const names = new Map<string, { kind: string; label?: string | null; attributes?: Record<string, unknown> }>([...(neighbours.data?.nodes ?? []), ...(fallback.data ?? []).filter((n) => n !== null)].map((n) => [n.id, n]));
                   return mine.length === 0 ? (
                     <p class="muted">No links you may see.</p>
                   ) : (
