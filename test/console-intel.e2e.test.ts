@@ -11,7 +11,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../api/server.js';
 import type { Actor } from '../workflows/definitions.js';
-import { signInAs, startConsoleStack, type ConsoleStack } from './helpers/console.js';
+import { seriousAxeFindings, signInAs, startConsoleStack, type ConsoleStack } from './helpers/console.js';
 import { makeUsers } from './helpers/fixtures.js';
 import type { Stack } from './helpers/stack.js';
 
@@ -119,6 +119,7 @@ describe('the console for joint investigation teams', () => {
     expect(await row.textContent()).toContain(`JIT-2026-${tag}`);
     // The Thai investigator is not a member of the old team: it does not exist for them.
     expect(await page.locator(`tr[data-team-id="${teamId}-old"]`).count()).toBe(0);
+    expect(await seriousAxeFindings(page)).toEqual([]);
     await shot(page, 'intel-01-teams');
 
     await row.getByRole('link', { name: `Kandal compounds ${tag}` }).click();
@@ -145,6 +146,7 @@ describe('the console for joint investigation teams', () => {
     await add.locator('select[name=role]').selectOption('liaison');
     await add.getByRole('button', { name: 'Add the member' }).click();
     await cn.locator(`article[data-country="CN"] li[data-sub="cn-liaison-${tag}"]`, { hasText: 'Liaison' }).waitFor();
+    expect(await seriousAxeFindings(cn)).toEqual([]);
     await shot(cn, 'intel-02-team');
     await cn.goto(`${server.url}/console/#/teams/${teamId}-old`);
     await cn.getByText('its records can be read, not changed').waitFor();
@@ -169,6 +171,7 @@ describe('the console for joint investigation teams', () => {
     const numberError = form.locator('.field-error[data-field="attributes.number"]');
     await numberError.waitFor();
     expect(await form.locator('input[name="attributes.number"]').getAttribute('aria-invalid')).toBe('true');
+    expect(await seriousAxeFindings(page)).toEqual([]);
     await shot(page, 'intel-03-record-form-error');
 
     await form.locator('input[name="attributes.number"]').fill('+855 (0)97 234 5678');
@@ -189,11 +192,13 @@ describe('the console for joint investigation teams', () => {
     await to.getByRole('searchbox').fill(`Zhao Wei ${tag}`);
     await to.getByRole('radio', { name: new RegExp(`Zhao Wei ${tag}`) }).check();
     await linkForm.locator('select[name=type]').selectOption('associated_with');
+    expect(await seriousAxeFindings(page)).toEqual([]);
     await shot(page, 'intel-04-link-form');
     await linkForm.getByRole('button', { name: 'Add the link' }).click();
     await page.locator(`article.entity[data-entity-id="${phoneId}"]`).waitFor();
     const links = page.locator('ul.links li');
     await links.filter({ hasText: `associated with Zhao Wei ${tag}` }).waitFor();
+    expect(await seriousAxeFindings(page)).toEqual([]);
     await shot(page, 'intel-05-entity');
     await page.close();
   });
@@ -218,6 +223,7 @@ describe('the console for joint investigation teams', () => {
     const boxes = (await Promise.all((await picture.locator('a.node').all()).map((n) => n.boundingBox()))).map((r) => [r!.x, r!.y, r!.x + r!.width, r!.y + r!.height]);
     const overlapping = boxes.flatMap((a, i) => boxes.slice(i + 1).filter((b) => a[0] < b[2] - 1 && b[0] < a[2] - 1 && a[1] < b[3] - 1 && b[1] < a[3] - 1));
     expect(overlapping).toEqual([]);
+    expect(await seriousAxeFindings(page)).toEqual([]);
     await shot(page, 'intel-06-network');
 
     // Drag pans; the wheel, the buttons and the keyboard zoom.
@@ -281,6 +287,7 @@ describe('the console for joint investigation teams', () => {
     const box = (await page.locator(`a.node[data-entity-id="${ids.boss}"]`).boundingBox())!;
     expect(box.x).toBeGreaterThanOrEqual(0);
     expect(box.x + box.width).toBeLessThanOrEqual(375);
+    expect(await seriousAxeFindings(page)).toEqual([]);
     await shot(page, 'intel-08-phone-network');
     await page.close();
   });

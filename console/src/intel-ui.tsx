@@ -24,7 +24,8 @@ export function HandlingBadge({ handling, origin }: { handling: Handling; origin
       </span>{' '}
       <span class="small">
         {handlingWords(handling.code)}
-        {handling.conditions ? ` (${handling.conditions})` : ''} · releasable to {restricted ? (handling.releasableTo as string[]).map(country).join(', ') : 'the whole team'}
+        {handling.conditions ? ` (${handling.conditions})` : ''} · releasable to{' '}
+        {restricted ? [...new Set([...(origin ? [origin] : []), ...(handling.releasableTo as string[])])].map(country).join(', ') : 'the whole team'}
         {origin ? ` · from ${country(origin)}` : ''}
       </span>
     </span>

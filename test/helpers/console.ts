@@ -1,5 +1,7 @@
 // The stack the browser tests drive: the real API serving the built console on a port, with the
 // development sign-in, and headless Chromium.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import type { Browser, Page } from 'playwright-core';
 import { inject } from 'vitest';
 import { signToken } from '../../api/auth.js';
@@ -52,4 +54,16 @@ export async function signInAs(
   await dev.getByRole('button', { name: 'Sign in as this user' }).click();
   await page.getByTestId('signed-in-as').waitFor();
   return page;
+}
+
+const AXE_PATH = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+/** axe-core's serious and critical findings on the page as it is now: rule, and where. */
+export async function seriousAxeFindings(page: Page): Promise<string[]> {
+  // Evaluated through the debugging protocol: the console's content security policy forbids inline scripts.
+  if (!(await page.evaluate('typeof globalThis.axe !== "undefined"'))) await page.evaluate(readFileSync(AXE_PATH, 'utf8'));
+  const violations = await page.evaluate<{ id: string; impact: string | null; nodes: { target: string[] }[] }[]>(
+    'axe.run(document, { resultTypes: ["violations"] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => ({ target: n.target })) })))',
+  );
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')}`));
 }
