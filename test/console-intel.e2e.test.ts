@@ -185,6 +185,15 @@ describe('the console for joint investigation teams', () => {
     expect((await record.getByTestId('evaluation').textContent())?.trim()).toBe('B2');
     await record.getByTestId('history').locator('li').first().waitFor();
 
+    // The originator tightens the handling: H3 needs its conditions, said beside the field.
+    await record.getByRole('button', { name: 'Change handling…' }).click();
+    const change = page.getByRole('form', { name: 'Change handling' });
+    await change.locator('select[name="handling.code"]').selectOption('H3');
+    await change.locator('input[name="handling.conditions"]').fill('only for the Kandal prosecutor');
+    await change.getByRole('button', { name: 'Change handling' }).click();
+    await record.getByTestId('history').locator('li', { hasText: 'Handling changed from H2' }).waitFor();
+    expect(await record.getByTestId('handling').textContent()).toContain('only for the Kandal prosecutor');
+
     // A link from this phone to the boss, picked by searching.
     await record.getByRole('link', { name: 'Link to another record' }).click();
     const linkForm = page.getByRole('form', { name: 'Add a link' });

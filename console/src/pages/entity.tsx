@@ -1,13 +1,13 @@
 // One intelligence record (its attributes, handling, evaluation, links, the cases tied to it and
 // its change history), and the forms that add a record of each kind and a link between two.
 import { useState } from 'preact/hooks';
-import { get, post, query } from '../api.js';
+import { get, patch, post, query } from '../api.js';
 import { COUNTRIES, COUNTRY_CODES, country, dateTime } from '../format.js';
 import { ENTITY_KIND_LABELS, ENTITY_KINDS, entityName, fieldErrors, LINK_TYPES, linkLabel, otherEnd, PERSON_ROLES, type EntityKind } from '../intel.js';
 import { Choice, defaultHandling, EntityPicker, EvaluationBadge, EvaluationFields, HandlingBadge, HandlingFields, handlingBody, isMember, TextInput, teamReadOnly, useTeam, type HandlingInput } from '../intel-ui.js';
 import { href, navigate } from '../router.js';
 import type { EntityDetail, Graph, IntelChange, IntelEntity, Me, Team } from '../types.js';
-import { ErrorBox, Loading, useAction, useLoad } from '../ui.js';
+import { ErrorBox, Expandable, Loading, useAction, useLoad } from '../ui.js';
 
 const teamPath = (teamId: string) => `/v1/teams/${encodeURIComponent(teamId)}`;
 
@@ -99,6 +99,7 @@ export function EntityPage({ teamId, entityId, me }: { teamId: string; entityId:
                 <p>
                   Evaluation <EvaluationBadge evaluation={e.evaluation} /> <span class="small muted">{e.evaluation && `source ${e.evaluation.source}, information ${e.evaluation.information}`}</span>
                 </p>
+                {writable && e.originCountry === me.country && team.data && <ChangeHandling entity={e} team={team.data} me={me} onChanged={() => (entity.reload(), history.reload())} />}
                 <p class="small muted">
                   Recorded by {e.createdBy} ({country(e.originCountry)}){e.createdAt ? `, ${dateTime(e.createdAt)}` : ''}
                   {e.version ? ` · version ${e.version}` : ''}
@@ -177,6 +178,36 @@ export function EntityPage({ teamId, entityId, me }: { teamId: string; entityId:
         );
       }}
     </Loading>
+  );
+}
+
+/** The originating country alone changes a record's handling (kept in its history). */
+function ChangeHandling({ entity, team, me, onChanged }: { entity: IntelEntity; team: Team; me: Me; onChanged: () => void }) {
+  const current = (): HandlingInput => ({ code: entity.handling.code, releasableTo: entity.handling.releasableTo, conditions: entity.handling.conditions ?? '' });
+  const [handling, setHandling] = useState<HandlingInput>(current);
+  const action = useAction(async () => {
+    await patch(`${teamPath(team.id)}/entities/${encodeURIComponent(entity.id)}/handling`, { handling: handlingBody(handling) });
+    onChanged();
+    return true;
+  });
+  const { byField, rest } = fieldErrors(action.error, RECORD_FIELDS);
+  return (
+    <Expandable label="Change handling…">
+      {(close) => (
+        <form class="action" aria-label="Change handling" onSubmit={(ev) => (ev.preventDefault(), void action.run().then((done) => done && close()))}>
+          <HandlingFields value={handling} onChange={setHandling} team={team} me={me} errors={{ ...byField, 'handling.code': byField['handling.code'] ?? byField.handling }} />
+          <ErrorBox error={rest} />
+          <div class="actions">
+            <button type="submit" disabled={action.busy}>
+              Change handling
+            </button>
+            <button type="button" class="secondary" onClick={() => (setHandling(current()), close())}>
+              Back
+            </button>
+          </div>
+        </form>
+      )}
+    </Expandable>
   );
 }
 
