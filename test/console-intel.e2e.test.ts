@@ -130,6 +130,9 @@ describe('the console for joint investigation teams', () => {
     expect(await members('TH').locator(`li[data-sub="${thInvestigator.sub}"]`).textContent()).toContain('Investigator');
     expect(await members('CN').locator(`li[data-sub="${cnAnalyst.sub}"]`).textContent()).toContain('Analyst');
     expect(await members('KH').locator(`li[data-sub="${cnAnalyst.sub}"]`).count()).toBe(0);
+    // What the Thai member may see, counted: not the phone released to China, nor the three victims
+    // China recorded (a victim stays with the recording country), nor the links to any of them.
+    expect(await team.getByTestId('team-counts').textContent()).toBe('23 records, 22 links');
     // Not a supervisor: no form to add members.
     expect(await page.getByRole('form', { name: 'Add a member' }).count()).toBe(0);
     await page.close();
@@ -220,6 +223,7 @@ describe('the console for joint investigation teams', () => {
     const node = (key: string) => picture.locator(`a.node[data-entity-id="${ids[key]}"]`);
     for (const key of ['compound', 'syndicate', 'boss', 'wallet', 'mule1', 'mule2', 'p0', 'p17', 'handle']) await node(key).waitFor();
     expect(await node('secretPhone').count()).toBe(0);
+    expect(await node('p3').count()).toBe(0);
     expect(await page.getByText('+855 12 777 888').count()).toBe(0);
     // Nodes by kind, handling as a badge: the boss is H2, the wallet H3.
     expect(await node('boss').getAttribute('class')).toContain('kind-person');

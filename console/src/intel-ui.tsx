@@ -15,7 +15,7 @@ const today = () => new Date().toISOString().slice(0, 10);
 export const teamReadOnly = (team: Team) => team.expired ?? team.validUntil.slice(0, 10) < today();
 export const isMember = (team: Team, me: Me) => (team.members ?? []).some((m) => m.sub === me.sub && m.country === me.country);
 
-export function HandlingBadge({ handling, origin }: { handling: Handling; origin?: string }) {
+export function HandlingBadge({ handling, origin, compact = false }: { handling: Handling; origin?: string; compact?: boolean }) {
   const restricted = handling.releasableTo !== 'team' && handling.releasableTo != null;
   return (
     <span class="handling-info" data-testid="handling">
@@ -23,9 +23,10 @@ export function HandlingBadge({ handling, origin }: { handling: Handling; origin
         {handling.code}
       </span>{' '}
       <span class="small">
-        {handlingWords(handling.code)}
-        {handling.conditions ? ` (${handling.conditions})` : ''} · releasable to{' '}
-        {restricted ? [...new Set([...(origin ? [origin] : []), ...(handling.releasableTo as string[])])].map(country).join(', ') : 'the whole team'}
+        {compact ? '' : handlingWords(handling.code)}
+        {handling.conditions ? ` (${handling.conditions})` : ''}
+        {compact ? (restricted ? ' releasable to ' : ' whole team') : ' · releasable to '}
+        {restricted ? [...new Set([...(origin ? [origin] : []), ...(handling.releasableTo as string[])])].map(compact ? (c) => c : country).join(', ') : compact ? '' : 'the whole team'}
         {origin ? ` · from ${country(origin)}` : ''}
       </span>
     </span>

@@ -95,6 +95,14 @@ export function TeamPage({ teamId, me }: { teamId: string; me: Me }) {
               <dd>{validity(t)}</dd>
               <dt>Lead</dt>
               <dd>{country(t.leadCountry)}</dd>
+              {t.counts && (
+                <>
+                  <dt>Records you may see</dt>
+                  <dd data-testid="team-counts">
+                    {t.counts.entities} records, {t.counts.links} links
+                  </dd>
+                </>
+              )}
               <dt>Operations</dt>
               <dd data-testid="team-operations">{(t.operationIds ?? []).length ? (t.operationIds ?? []).map(opName).join(', ') : 'none'}</dd>
             </dl>
@@ -200,7 +208,7 @@ function Records({ team }: { team: Team }) {
                     </td>
                     <td>{ENTITY_KIND_LABELS[e.kind as EntityKind] ?? e.kind}</td>
                     <td>
-                      <HandlingBadge handling={e.handling} />
+                      <HandlingBadge handling={e.handling} origin={e.originCountry} compact />
                     </td>
                     <td>
                       <EvaluationBadge evaluation={e.evaluation} />
