@@ -53,14 +53,19 @@ export const CreateTeamBody = z
     id: RecordId.optional().describe('an id chosen by the client: the same request sent again creates no second team'),
     name: text(200),
     leadCountry: Country,
-    memberCountries: Countries.refine((l) => l.length >= 2, 'a joint team has two or more countries'),
+    memberCountries: Countries.refine((l) => l.length >= 2, 'a joint team has two or more countries').meta({ minItems: 2 }),
     agreementRef: text(200).describe('the reference of the agreement setting the team up'),
     validFrom: IsoDate,
     validUntil: IsoDate,
     operationIds: z.array(Id).max(50).optional(),
   })
   .refine((b) => b.memberCountries.includes(b.leadCountry), { message: 'the lead country must be a member', path: ['memberCountries'] })
-  .refine((b) => b.validFrom <= b.validUntil, { message: 'validUntil is on or after validFrom', path: ['validUntil'] });
+  .refine((b) => b.validFrom <= b.validUntil, { message: 'validUntil is on or after validFrom', path: ['validUntil'] })
+  .meta({
+    anyOf: PARTICIPATING_COUNTRIES.map((c) => ({
+      properties: { leadCountry: { const: c }, memberCountries: { contains: { const: c } } },
+    })),
+  });
 
 export const AddMemberBody = z.strictObject({
   sub: text(200).describe("the member's user id (the token's sub)"),
@@ -106,7 +111,12 @@ export const Handling = z
     conditions: optionalText(2000),
   })
   .refine((h) => h.code !== 'H3' || (h.conditions ?? '').length > 0, { message: 'H3 states its conditions', path: ['conditions'] })
-  .meta({ anyOf: [{ properties: { code: { enum: ['H0', 'H1', 'H2'] } } }, { required: ['conditions'], properties: { conditions: { type: 'string', minLength: 1 } } }] });
+  .meta({
+    anyOf: [
+      { properties: { code: { enum: ['H0', 'H1', 'H2'] } } },
+      { required: ['conditions'], properties: { conditions: { type: 'string', minLength: 1, pattern: '\\S' } } },
+    ],
+  });
 export type HandlingInput = z.output<typeof Handling>;
 
 export const Evaluation = z.strictObject({

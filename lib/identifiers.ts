@@ -16,7 +16,8 @@ export class IdentifierError extends Error {
 
 /** Names, handles and free text: NFKC, case-folded, inner whitespace collapsed. */
 export function normaliseName(value: string): string {
-  return value.normalize('NFKC').toLowerCase().replace(/\s+/gu, ' ').trim();
+  // Lower case plus the folds it lacks: final sigma and sharp s compare as σ and ss.
+  return value.normalize('NFKC').toLowerCase().replace(/ς/gu, 'σ').replace(/ß/gu, 'ss').replace(/\s+/gu, ' ').trim();
 }
 
 /** A phone number in E.164; `region` (ISO 3166-1 alpha-2) reads a national number. */

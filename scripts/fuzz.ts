@@ -195,6 +195,42 @@ interface Seeded {
   holdId: string;
   scheduledTransfer: string;
   departedTransfer: string;
+  intel: SeededIntel;
+}
+
+interface SeededIntel {
+  teamId: string;
+  /** An entity for reads, one for handling changes (each the KH officer's), a link, a member to remove. */
+  entityId: string;
+  handlingEntityId: string;
+  linkId: string;
+  leavingSub: string;
+}
+
+/** A team of KH and CN with the fuzz's users as members, and records of the KH officer's. */
+async function seedIntel(api: Client, operationId: string): Promise<SeededIntel> {
+  const team = await api.post('khSupervisor', '/v1/teams', {
+    name: 'Fuzz team',
+    leadCountry: 'KH',
+    memberCountries: ['KH', 'CN'],
+    agreementRef: 'JIT/FUZZ/1',
+    validFrom: '2025-01-01',
+    validUntil: '2199-12-31',
+    operationIds: [operationId],
+  });
+  const member = (as: UserKey, who: UserKey) =>
+    api.post(as, `/v1/teams/${team.id}/members`, { sub: USERS[who].sub, name: USERS[who].name, country: USERS[who].country, role: 'investigator' });
+  await member('khSupervisor', 'khOfficer');
+  await member('khSupervisor', 'khAuditor');
+  await member('cnSupervisor', 'cnOfficer');
+  await api.post('khSupervisor', `/v1/teams/${team.id}/members`, { sub: 'fuzz-kh-leaving', name: 'Leaving', country: 'KH', role: 'analyst' });
+  const handling = { handling: { code: 'H0', releasableTo: 'team' }, evaluation: { source: 'B', information: 2 } };
+  const entity = async (name: string) =>
+    (await api.post('khOfficer', `/v1/teams/${team.id}/entities`, { ...handling, kind: 'organisation', attributes: { name, type: 'syndicate' } })).id as string;
+  const entityId = await entity('Fuzz syndicate');
+  const handlingEntityId = await entity('Fuzz front company');
+  const link = await api.post('khOfficer', `/v1/teams/${team.id}/links`, { ...handling, from: entityId, to: handlingEntityId, type: 'owns' });
+  return { teamId: team.id, entityId, handlingEntityId, linkId: link.id, leavingSub: 'fuzz-kh-leaving' };
 }
 
 async function seed(api: Client): Promise<Seeded> {
@@ -234,7 +270,8 @@ async function seed(api: Client): Promise<Seeded> {
   const scheduledTransfer = await transfer(a);
   const departedTransfer = await transfer(b);
   await api.post('khOfficer', `/v1/transfers/${departedTransfer}/depart`, {});
-  return { operationId: op.id, cases, claimId: claim.claimId, holdId: hold.holdId, scheduledTransfer, departedTransfer };
+  const intel = await seedIntel(api, op.id);
+  return { operationId: op.id, cases, claimId: claim.claimId, holdId: hold.holdId, scheduledTransfer, departedTransfer, intel };
 }
 
 // ---- the schemathesis configuration: who calls each operation, on which object ----
@@ -256,6 +293,7 @@ const listing = (user: UserKey): Target => ({ user, parameters: { 'query.cursor'
 /** Each operation is called by a user its policy lets through, on an object in a state it can act on. */
 function targets(s: Seeded): Record<string, Target> {
   const c = s.cases;
+  const i = s.intel;
   const onCase = (user: UserKey, id: string, more: Record<string, string> = {}): Target => ({
     user,
     parameters: Object.fromEntries(Object.entries({ id, ...more }).map(([k, v]) => [`path.${k}`, v])),
@@ -297,6 +335,22 @@ function targets(s: Seeded): Record<string, Target> {
     getMe: { user: 'khOfficer' },
     postCodecDecode: { user: 'khAuditor' },
     postCodecEncode: { user: 'khAuditor' },
+    postTeams: { user: 'khSupervisor' },
+    getTeams: { user: 'khOfficer' },
+    getTeamsById: onCase('khOfficer', i.teamId),
+    getTeamsByIdHistory: onCase('khOfficer', i.teamId),
+    postTeamsByIdMembers: onCase('khSupervisor', i.teamId),
+    deleteTeamsByIdMembersBySub: onCase('khSupervisor', i.teamId, { sub: i.leavingSub }),
+    postTeamsByIdEntities: onCase('khOfficer', i.teamId),
+    getTeamsByIdEntities: onCase('khOfficer', i.teamId),
+    getTeamsByIdEntitiesByEid: onCase('khOfficer', i.teamId, { eid: i.entityId }),
+    getTeamsByIdEntitiesByEidHistory: onCase('khOfficer', i.teamId, { eid: i.entityId }),
+    patchTeamsByIdEntitiesByEidHandling: onCase('khOfficer', i.teamId, { eid: i.handlingEntityId }),
+    postTeamsByIdLinks: onCase('khOfficer', i.teamId),
+    getTeamsByIdLinksByLid: onCase('khOfficer', i.teamId, { lid: i.linkId }),
+    getTeamsByIdLinksByLidHistory: onCase('khOfficer', i.teamId, { lid: i.linkId }),
+    patchTeamsByIdLinksByLidHandling: onCase('khOfficer', i.teamId, { lid: i.linkId }),
+    postCasesByIdIntelLinks: onCase('khOfficer', c.read),
   };
 }
 

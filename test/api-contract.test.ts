@@ -356,6 +356,11 @@ describe('health and the OpenAPI document', () => {
       'post /v1/cases/{id}/custody-extension', 'post /v1/cases/{id}/release', 'post /v1/cases/{id}/court-order',
       'get /v1/audit', 'get /v1/audit/verify', 'post /codec/decode', 'post /codec/encode',
       'get /v1/transfers/{id}/manifest', 'get /v1/stats/progress', 'get /v1/decisions/pending', 'get /v1/transfers', 'get /v1/events/stream', 'get /v1/me',
+      'post /v1/teams', 'get /v1/teams', 'get /v1/teams/{id}', 'get /v1/teams/{id}/history', 'post /v1/teams/{id}/members',
+      'delete /v1/teams/{id}/members/{sub}', 'post /v1/teams/{id}/entities', 'get /v1/teams/{id}/entities', 'get /v1/teams/{id}/entities/{eid}',
+      'get /v1/teams/{id}/entities/{eid}/history', 'patch /v1/teams/{id}/entities/{eid}/handling', 'post /v1/teams/{id}/links',
+      'get /v1/teams/{id}/links/{lid}', 'get /v1/teams/{id}/links/{lid}/history', 'patch /v1/teams/{id}/links/{lid}/handling',
+      'post /v1/cases/{id}/intel-links',
     ];
     const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`));
     expect(documented.sort()).toEqual(expected.sort());
@@ -368,6 +373,12 @@ describe('health and the OpenAPI document', () => {
       ['X-Purpose', 'cursor', 'destinationCountry', 'holdingCountry', 'limit', 'operationId', 'overdue', 'status'].sort(),
     );
     expect(doc.paths['/v1/cases/{id}'].get.security).toEqual([{ bearerAuth: [] }]);
+    // Entities: one body shape per kind, each with its own attributes.
+    const entity = doc.paths['/v1/teams/{id}/entities'].post.requestBody.content['application/json'].schema;
+    expect(entity.oneOf.map((b: { properties: { kind: { const: string } } }) => b.properties.kind.const).sort()).toEqual(
+      ['account', 'location', 'online_identity', 'organisation', 'person', 'phone', 'vehicle'],
+    );
+    expect(doc.paths['/v1/teams/{id}/entities/{eid}'].get.parameters.map((p: { name: string }) => p.name)).toContain('X-Purpose');
   });
 });
 

@@ -8,6 +8,8 @@ import { applyCaseChange, getCaseDetail, insertIntakes, listCaseEvents, listCase
 import { openDatabase, type Database } from '../db/client.js';
 import { migrate } from '../db/migrate.js';
 import { getStats } from '../db/stats.js';
+import { countVisible, insertEntity, insertLink, searchEntities, visibleLinksOf } from '../db/intel.js';
+import { insertTeam, markTeamExpired, teamHistory } from '../db/teams.js';
 import { DEFAULT_TIMINGS, initialCaseSnapshot, type CaseWorkflowInput } from '../workflows/definitions.js';
 
 let dir: string;
@@ -63,5 +65,30 @@ describe('embedded case store', () => {
     expect((await listCaseEvents(database.db, input.caseId, null)).map((e) => e.type)).toEqual(['CASE_OPENED', 'IDENTITY_CONFIRMED']);
     expect((await listCases(database.db, { filters: { status: 'APPROVAL_PENDING' }, scopeCountry: 'CN', limit: 10 })).items).toHaveLength(1);
     expect((await getStats(database.db, null)).byStatus).toEqual({ APPROVAL_PENDING: 1 });
+  });
+
+  it('keeps teams and intelligence, and applies their visibility, as PostgreSQL does', async () => {
+    const db = database.db;
+    const kh = { sub: 'kh-supervisor', role: 'supervisor', country: 'KH' } as const;
+    await insertTeam(
+      db,
+      { id: 'jit-embedded', name: 'JIT', leadCountry: 'KH', memberCountries: ['KH', 'CN'], agreementRef: 'A/1', validFrom: '2025-01-01', validUntil: '2025-12-31', operationIds: [] },
+      kh,
+    );
+    const at = '2025-10-14T05:00:00.000Z';
+    const record = { teamId: 'jit-embedded', originCountry: 'KH', createdBy: kh.sub, handlingCode: 'H0', evalSource: 'B', evalInformation: 2, version: 1, createdAt: at, updatedAt: at };
+    const phone = { ...record, id: 'phone-1', kind: 'phone', attributes: { number: '+85512345678' }, releasableTo: null, identityKey: 'phone:+85512345678' };
+    expect((await insertEntity(db, phone, [{ kind: 'phone', value: '+85512345678' }], kh)).outcome).toBe('created');
+    expect((await insertEntity(db, { ...phone, id: 'phone-2' }, [], kh)).outcome).toBe('duplicate');
+    await insertEntity(db, { ...record, id: 'own-1', kind: 'organisation', attributes: { name: 'X' }, releasableTo: ['KH'] }, [], kh);
+    await insertLink(db, { ...record, id: 'link-1', fromId: 'phone-1', toId: 'own-1', type: 'uses', releasableTo: null }, kh);
+    expect(await countVisible(db, 'jit-embedded', 'KH')).toEqual({ entities: 2, links: 1 });
+    expect(await countVisible(db, 'jit-embedded', 'CN')).toEqual({ entities: 1, links: 0 });
+    expect(await visibleLinksOf(db, 'jit-embedded', 'phone-1', 'CN')).toEqual([]);
+    const found = await searchEntities(db, { teamId: 'jit-embedded', country: 'CN', q: '+85512345678', forms: ['+85512345678'], limit: 10 });
+    expect(found.items.map((e) => e.id)).toEqual(['phone-1']);
+    await markTeamExpired(db, 'jit-embedded', '2026-01-01T00:00:00.000Z');
+    await markTeamExpired(db, 'jit-embedded', '2026-01-01T00:00:01.000Z');
+    expect((await teamHistory(db, 'jit-embedded')).map((c) => c.what.action)).toEqual(['team.create', 'team.expire']);
   });
 });
