@@ -11,6 +11,7 @@ const DEPTHS: [string, string][] = [
   ['1', '1 step'],
   ['2', '2 steps'],
   ['3', '3 steps'],
+  ['4', '4 steps'],
 ];
 
 export function NetworkPage({ teamId, params }: { teamId: string; params: URLSearchParams }) {
