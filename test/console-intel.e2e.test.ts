@@ -274,8 +274,17 @@ describe('the console for joint investigation teams', () => {
     await node('syndicate').click();
     await page.locator(`article.entity[data-entity-id="${ids.syndicate}"]`).waitFor();
     expect((await page.getByTestId('evaluation').textContent())?.trim()).toBe('B2');
-    // And its links: the boss leads it; the Thai member cannot open the phone released to China.
+    // And its links: the boss leads it.
     await page.locator('ul.links li').filter({ hasText: `Zhao Wei ${tag}` }).waitFor();
+    // From the keyboard: a record of the picture is a link, reached with Tab and opened with Enter.
+    await page.goBack();
+    await node('compound').waitFor();
+    await picture.focus();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate<string | null>('document.activeElement?.getAttribute("data-entity-id") ?? null')).toBe(ids.compound);
+    await page.keyboard.press('Enter');
+    await page.locator(`article.entity[data-entity-id="${ids.compound}"]`).waitFor();
+    // The Thai member cannot open the phone released to China.
     await page.goto(`${server.url}/console/#/teams/${teamId}/entities/${ids.secretPhone}`);
     await page.getByRole('alert').filter({ hasText: 'not shared with your country' }).waitFor();
     await page.close();

@@ -249,7 +249,8 @@ export function NetworkPicture({ graph, teamId, focusId }: { graph: Graph; teamI
             ))}
           </g>
           <g class="nodes">
-            {graph.nodes.map((node) => {
+            {/* The record asked about comes first, where Tab enters the picture. */}
+            {[...graph.nodes].sort((a, b) => Number(b.id === focusId) - Number(a.id === focusId)).map((node) => {
               const p = layout.positions.get(node.id)!;
               const style = kindStyle(node.kind);
               const cy = p.y - NODE_HEIGHT / 2 + SHAPE / 2;
