@@ -23,6 +23,7 @@ import { codecRoutes } from './routes/codec.js';
 import { caseRoutes } from './routes/cases.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
+import { graphRoutes } from './routes/graph.js';
 import { intelRoutes } from './routes/intel.js';
 import { operationRoutes } from './routes/operations.js';
 import { safeguardRoutes } from './routes/safeguards.js';
@@ -175,6 +176,7 @@ export function createApp(deps: AppDeps) {
     ...sessionRoutes(deps),
     ...teamRoutes(deps),
     ...intelRoutes(deps),
+    ...graphRoutes(deps),
   ];
   let document: unknown;
   routes.push(

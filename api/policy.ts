@@ -73,6 +73,9 @@ export const POLICY: Record<string, RoutePolicy> = {
   'get /v1/teams/:id/links/:lid': { roles: ALL },
   'get /v1/teams/:id/links/:lid/history': { roles: ALL },
   'patch /v1/teams/:id/links/:lid/handling': { roles: ['officer', 'supervisor'] },
+  'get /v1/teams/:id/graph': { roles: ALL },
+  'get /v1/teams/:id/graph/path': { roles: ALL },
+  'get /v1/teams/:id/graph/operations': { roles: ALL },
   'post /v1/cases/:id/intel-links': { roles: ['officer', 'supervisor'], scope: onCase('visible') },
 };
 

@@ -361,6 +361,7 @@ describe('health and the OpenAPI document', () => {
       'get /v1/teams/{id}/entities/{eid}/history', 'patch /v1/teams/{id}/entities/{eid}/handling', 'post /v1/teams/{id}/links',
       'get /v1/teams/{id}/links/{lid}', 'get /v1/teams/{id}/links/{lid}/history', 'patch /v1/teams/{id}/links/{lid}/handling',
       'post /v1/cases/{id}/intel-links',
+      'get /v1/teams/{id}/graph', 'get /v1/teams/{id}/graph/path', 'get /v1/teams/{id}/graph/operations',
     ];
     const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`));
     expect(documented.sort()).toEqual(expected.sort());
@@ -379,6 +380,9 @@ describe('health and the OpenAPI document', () => {
       ['account', 'location', 'online_identity', 'organisation', 'person', 'phone', 'vehicle'],
     );
     expect(doc.paths['/v1/teams/{id}/entities/{eid}'].get.parameters.map((p: { name: string }) => p.name)).toContain('X-Purpose');
+    const graph = doc.paths['/v1/teams/{id}/graph'].get;
+    expect(graph.parameters.map((p: { name: string }) => p.name).sort()).toEqual(['X-Purpose', 'depth', 'entityId', 'id']);
+    expect(graph.parameters.find((p: { name: string }) => p.name === 'depth').schema).toMatchObject({ minimum: 1, maximum: 4 });
   });
 });
 

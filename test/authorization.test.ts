@@ -309,6 +309,22 @@ const SCENARIOS: Record<string, Scenario> = {
     }),
     success: inTeam(200),
   },
+  'get /v1/teams/:id/graph': {
+    prepare: async () => ({ path: `/v1/teams/${teamId}/graph?entityId=${await teamEntity('KH')}&depth=2` }),
+    success: inTeam(200),
+    read: true,
+  },
+  'get /v1/teams/:id/graph/path': {
+    prepare: async () => ({ path: `/v1/teams/${teamId}/graph/path?from=${await teamEntity('KH')}&to=${await teamEntity('CN')}` }),
+    success: inTeam(200),
+    read: true,
+  },
+  'get /v1/teams/:id/graph/operations': {
+    // The matrix operation twice: KH and CN's, so to VN the team is absent before the operation is asked.
+    prepare: async () => ({ path: `/v1/teams/${teamId}/graph/operations?a=${operationId}&b=${operationId}` }),
+    success: inTeam(200),
+    read: true,
+  },
   'post /v1/cases/:id/intel-links': {
     prepare: async (user) => ({
       path: `/v1/cases/${await steps.open()}/intel-links`,
