@@ -10,7 +10,13 @@ import type { Graph, GraphEdge, GraphNode } from './types.js';
 
 const SHAPE = 36;
 const LABEL_FONT = '12px system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", sans-serif';
-const NODE_HEIGHT = SHAPE + 22;
+/** Above the shape: room for the handling badge. */
+const NODE_TOP = 10;
+const NODE_HEIGHT = NODE_TOP + SHAPE + 22;
+/** Wide enough for the shape, its ring and its badge even under a short name. */
+const NODE_MIN_WIDTH = SHAPE + 40;
+/** The centre of a record's shape, from the centre of its box (shape on top, name below). */
+const shapeY = (p: { y: number }) => p.y - NODE_HEIGHT / 2 + NODE_TOP + SHAPE / 2;
 const MIN_ZOOM = 0.2;
 const MAX_ZOOM = 4;
 const PAN_STEP = 60;
@@ -78,7 +84,7 @@ export function NetworkPicture({ graph, teamId, focusId }: { graph: Graph; teamI
   const layout: Layout = useMemo(
     () =>
       layoutGraph(
-        graph.nodes.map((n) => ({ id: n.id, width: Math.max(SHAPE + 12, textWidth(labels.get(n.id)!) + 10), height: NODE_HEIGHT })),
+        graph.nodes.map((n) => ({ id: n.id, width: Math.max(NODE_MIN_WIDTH, textWidth(labels.get(n.id)!) + 10), height: NODE_HEIGHT })),
         graph.edges.map((e) => ({ from: e.from, to: e.to })),
       ),
     [graph, labels],
@@ -195,7 +201,7 @@ export function NetworkPicture({ graph, teamId, focusId }: { graph: Graph; teamI
   };
 
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));
-  const edgePaths = useMemo(() => curvedEdges(graph.edges, layout, graph.nodes.map((n) => ({ id: n.id, width: Math.max(SHAPE + 12, textWidth(labels.get(n.id)!) + 10) }))), [graph, layout]);
+  const edgePaths = useMemo(() => curvedEdges(graph.edges, layout, graph.nodes.map((n) => ({ id: n.id, width: Math.max(NODE_MIN_WIDTH, textWidth(labels.get(n.id)!) + 10) }))), [graph, layout]);
   const kinds = [...new Set(graph.nodes.map((n) => n.kind))];
   const codes = [...new Set([...graph.nodes, ...graph.edges].map(codeOf))].sort();
 
@@ -215,7 +221,7 @@ export function NetworkPicture({ graph, teamId, focusId }: { graph: Graph; teamI
         ref={frame}
         class="network-frame"
         viewBox={`0 0 ${size.width} ${size.height}`}
-        tabIndex={0}
+        tabindex={0}
         role="group"
         aria-label={`Network of ${graph.nodes.length} records and ${graph.edges.length} links. Arrow keys pan, plus and minus zoom, 0 fits; Tab moves from record to record.`}
         data-view={`${view.x.toFixed(1)},${view.y.toFixed(1)},${view.k.toFixed(3)}`}
@@ -252,38 +258,47 @@ export function NetworkPicture({ graph, teamId, focusId }: { graph: Graph; teamI
             {/* The record asked about comes first, where Tab enters the picture. */}
             {[...graph.nodes].sort((a, b) => Number(b.id === focusId) - Number(a.id === focusId)).map((node) => {
               const p = layout.positions.get(node.id)!;
-              const style = kindStyle(node.kind);
-              const cy = p.y - NODE_HEIGHT / 2 + SHAPE / 2;
               const name = entityName(node);
+              // The accessible name starts with the visible one (a long name is cut on screen).
               return (
                 <a
                   key={node.id}
                   href={href(`teams/${teamId}/entities/${node.id}`)}
                   class={`node kind-${node.kind} handling-${codeOf(node)}${node.id === focusId ? ' focus' : ''}`}
                   data-entity-id={node.id}
-                  aria-label={`${ENTITY_KIND_LABELS[node.kind as EntityKind] ?? node.kind}: ${name}; ${handlingText(node)}`}
+                  aria-label={`${labels.get(node.id) === name ? name : `${labels.get(node.id)} (${name})`}, ${(ENTITY_KIND_LABELS[node.kind as EntityKind] ?? node.kind).toLowerCase()}; ${handlingText(node)}`}
                   onFocus={() => onNodeFocus(node.id)}
                 >
                   <title>{`${name} — ${handlingText(node)}`}</title>
-                  <g transform={`translate(${p.x.toFixed(1)} ${cy.toFixed(1)})`}>
+                  <g transform={`translate(${p.x.toFixed(1)} ${shapeY(p).toFixed(1)})`}>
                     {codeOf(node) !== 'H0' && <KindShape kind={node.kind} size={SHAPE + 10} class="handling-ring" />}
-                    <KindShape kind={node.kind} fill={style.colour} class="shape" />
-                    <text class="glyph" text-anchor="middle" dominant-baseline="central" aria-hidden="true">
-                      {style.letter}
-                    </text>
-                    {BADGED.includes(codeOf(node)) && (
-                      <g class="handling-badge" transform={`translate(${SHAPE / 2 - 2} ${-SHAPE / 2 - 2})`}>
-                        <rect x={-2} y={-8} width={22} height={15} rx={7} />
-                        <text x={9} y={0} text-anchor="middle" dominant-baseline="middle">
-                          {codeOf(node)}
-                        </text>
-                      </g>
-                    )}
+                    <KindShape kind={node.kind} fill={kindStyle(node.kind).colour} class="shape" />
                   </g>
                   <text class="node-label" x={p.x.toFixed(1)} y={(p.y + NODE_HEIGHT / 2 - 5).toFixed(1)} text-anchor="middle">
                     {labels.get(node.id)}
                   </text>
                 </a>
+              );
+            })}
+          </g>
+          {/* Marks drawn over the records, outside their links so that a record's name is its visible text. */}
+          <g class="marks" aria-hidden="true">
+            {graph.nodes.map((node) => {
+              const p = layout.positions.get(node.id)!;
+              return (
+                <g key={node.id} class={`mark handling-${codeOf(node)}`} data-entity-id={node.id} transform={`translate(${p.x.toFixed(1)} ${shapeY(p).toFixed(1)})`}>
+                  <text class="glyph" text-anchor="middle" dominant-baseline="central">
+                    {kindStyle(node.kind).letter}
+                  </text>
+                  {BADGED.includes(codeOf(node)) && (
+                    <g class="handling-badge" transform={`translate(${SHAPE / 2 - 2} ${-SHAPE / 2 - 2})`}>
+                      <rect x={-2} y={-8} width={22} height={15} rx={7} />
+                      <text x={9} y={0} text-anchor="middle" dominant-baseline="middle">
+                        {codeOf(node)}
+                      </text>
+                    </g>
+                  )}
+                </g>
               );
             })}
           </g>
@@ -377,7 +392,7 @@ function curvedEdges(edges: readonly GraphEdge[], layout: Layout, sizes: { id: s
   }
   const shapeCentre = (id: string) => {
     const p = layout.positions.get(id)!;
-    return { x: p.x, y: p.y - NODE_HEIGHT / 2 + SHAPE / 2 };
+    return { x: p.x, y: shapeY(p) };
   };
   // A record with many links of one type (the workers of a compound) names the type once.
   const fan = new Map<string, GraphEdge[]>();
