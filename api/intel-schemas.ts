@@ -92,6 +92,7 @@ export const Team = z.strictObject({
   validFrom: z.string(),
   validUntil: z.string(),
   expired: z.boolean().describe('past validUntil: the team is read-only'),
+  expiredAt: Timestamp.nullable().describe("when the team's workflow recorded the expiry"),
   operationIds: z.array(z.string()),
   createdBy: z.string(),
   createdAt: Timestamp,
@@ -229,7 +230,8 @@ export const CreateLinkBody = z
   })
   .refine((l) => l.from !== l.to, { message: 'a link joins two entities', path: ['to'] })
   .refine((l) => !l.since || !l.until || l.since <= l.until, { message: 'until is on or after since', path: ['until'] })
-  .refine((l) => l.amount === undefined || l.currency !== undefined, { message: 'an amount has a currency', path: ['currency'] });
+  .refine((l) => l.amount === undefined || l.currency !== undefined, { message: 'an amount has a currency', path: ['currency'] })
+  .meta({ dependentRequired: { amount: ['currency'] } });
 
 export const ChangeHandlingBody = z.strictObject({ handling: Handling });
 
@@ -280,7 +282,14 @@ export const EntityDetail = IntelEntity.extend({
   links: z.array(IntelLink).describe('the links of the entity the caller may see'),
   cases: z.array(z.strictObject({ caseId: z.string(), relation: z.string() })).describe('cases tied to the entity that the caller may see'),
 });
-export const EntityList = z.strictObject({ teamId: z.string(), items: z.array(IntelEntity), total: z.number().int().describe('how many match, of what the caller may see') });
+export const EntityList = z.strictObject({
+  teamId: z.string(),
+  items: z.array(IntelEntity),
+  total: z.number().int().describe('how many match, of what the caller may see'),
+  partnerMatch: z
+    .boolean()
+    .describe('hit/no-hit: a record the caller may not see holds this phone, account, wallet or document number; its originator is told, and decides whether to share'),
+});
 
 export const IntelChange = z.strictObject({
   version: z.number().int(),

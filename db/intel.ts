@@ -189,6 +189,29 @@ export async function searchEntities(
   return { items, total };
 }
 
+/** The identifier kinds a partner's hidden record may be matched on (hit/no-hit), as in Prüm: never names. */
+export const HIT_KINDS = ['phone', 'account', 'wallet', 'document'];
+
+/**
+ * Records of the team that `country` may not see holding one of these identifiers exactly: the
+ * caller learns only that a partner holds a match; the ids are for the originator's audit view.
+ */
+export async function hiddenMatches(db: Db, teamId: string, country: string, forms: string[]): Promise<{ id: string; originCountry: string }[]> {
+  if (forms.length === 0) return [];
+  return db
+    .selectDistinct({ id: intelEntities.id, originCountry: intelEntities.originCountry })
+    .from(intelIdentifiers)
+    .innerJoin(intelEntities, eq(intelEntities.id, intelIdentifiers.entityId))
+    .where(
+      and(
+        eq(intelIdentifiers.teamId, teamId),
+        inArray(intelIdentifiers.kind, HIT_KINDS),
+        inArray(intelIdentifiers.value, forms),
+        sql`not (${recordVisibleSql(intelEntities, country)})`,
+      ),
+    );
+}
+
 /** How many entities and links of the team `country` may see. */
 export async function countVisible(db: Db, teamId: string, country: string | null): Promise<{ entities: number; links: number }> {
   const [[e], [l]] = await Promise.all([

@@ -190,6 +190,12 @@ export function identifyEntity(kind: string, input: Attrs, region: string): Iden
         a.provider = normaliseName(a.provider);
         a.number = normaliseAccountNumber(a.number, 'attributes.number');
         ids.push({ kind: 'account', value: a.number });
+        // Mobile wallets are opened on a phone number: found by the phone too.
+        try {
+          ids.push({ kind: 'phone', value: normalisePhone(a.number, a.country ?? region) });
+        } catch {
+          // a wallet number that is no phone number
+        }
         identityKey = `account:e_wallet:${a.provider}:${a.number}`;
       } else {
         a.address = normaliseWallet(a.chain, a.address, 'attributes.address');

@@ -142,6 +142,21 @@ describe('what each member country sees', () => {
     expect(await find(users.officers.CN, 'cn00012345678')).toEqual([ids['CN-h1']]);
     expect(await find(users.officers.KH, 'CN 0001-2345-678')).toEqual([]);
     expect(await find(users.officers.TH, 'CN-0001-2345-678')).toEqual([]);
+    // …but they learn that a partner holds a match (hit/no-hit), and CN's audit view says who asked.
+    const hit = await listed(users.officers.KH, `&q=${encodeURIComponent('CN 0001-2345-678')}`);
+    expect(hit.body).toMatchObject({ items: [], total: 0, partnerMatch: true });
+    const told = await t.stack.database.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.actorSub, users.officers.KH.sub), eq(auditLog.action, 'intel.partner.hit')));
+    // One entry for each of KH's two searches that hit; for CN's eyes alone.
+    expect(told.map((e) => [e.objectIds, e.scopeCountries])).toEqual([
+      [[ids['CN-h1']], ['CN']],
+      [[ids['CN-h1']], ['CN']],
+    ]);
+    expect((await listed(users.officers.CN, '&q=cn00012345678')).body.partnerMatch).toBe(false);
+    // Names are never a hit.
+    expect((await listed(users.officers.TH, '&q=victim')).body.partnerMatch).toBe(false);
     // KH's phone, written nationally by a KH officer and internationally by TH.
     expect(await find(users.officers.KH, '012 345 678')).toEqual([ids['KH-h0']]);
     expect(await find(users.officers.TH, '+855-12-345-678')).toEqual([ids['KH-h0']]);

@@ -31,7 +31,7 @@ describe('teams, records and cases', () => {
     expect((await api.post('/v1/teams', u.khSupervisor, { ...body, name: 'Another' })).body.error.code).toBe('CONFLICT');
     expect((await api.post('/v1/teams', u.vnSupervisor, teamBody())).status).toBe(403);
     const unknownOp = await api.post('/v1/teams', u.khSupervisor, teamBody({ operationIds: ['00000000-0000-4000-8000-000000000000'] }));
-    expect(unknownOp.status).toBe(400);
+    expect(unknownOp.status).toBe(404);
     expect(unknownOp.body.error.code).toBe('UNKNOWN_OPERATION');
 
     // CN's supervisor names CN's officer; KH's may not name a CN officer.
@@ -125,6 +125,11 @@ describe('teams, records and cases', () => {
     expect(probe.status).toBe(409);
     expect(probe.body.error.code).toBe('PARTNER_HOLDS_MATCH');
     expect(JSON.stringify(probe.body)).not.toContain(hidden.body.id);
+    const told = await t.stack.database.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.actorSub, users.officers.KH.sub), eq(auditLog.action, 'intel.partner.hit')));
+    expect(told.map((e) => [e.objectIds, e.scopeCountries, e.details?.how])).toEqual([[[hidden.body.id], ['CN'], 'record']]);
 
     // A client-chosen id sent again answers the record; another caller's use of it is a conflict.
     const chosen = { id: `person-${n}-boss`, kind: 'person', attributes: { name: '佘智江', aliases: ['She Zhijiang'], role: 'organiser' } };
@@ -193,6 +198,14 @@ describe('teams, records and cases', () => {
     // CN does not see the victim: for CN it does not exist.
     expect((await tie(users.officers.CN, victim, 'is')).body.error.code).toBe('UNKNOWN_ENTITY');
     expect((await tie(users.officers.KH, victim, 'is')).status).toBe(201);
+    // Nor may CN record a victim as of this KH-held case.
+    const cnVictim = await api.post(`/v1/teams/${teamId}/entities`, users.officers.CN, {
+      ...H0_TEAM,
+      kind: 'person',
+      attributes: { name: 'Victim B', role: 'victim' },
+      caseId,
+    });
+    expect(cnVictim.status).toBe(403);
 
     const detail = async (user: typeof users.officers.KH) => {
       const res = await api.get(`/v1/cases/${caseId}`, user);
@@ -223,6 +236,54 @@ describe('teams, records and cases', () => {
     const [row] = await t.stack.database.db.select().from(intelEntities).where(eq(intelEntities.id, victim));
     expect(row.releasableTo).toEqual(['CN']);
   });
+  it("the README's network: a compound, its boss, two mule accounts and a payment, a case; what each country sees", async () => {
+    const api = t.stack.api;
+    const { users, teamId } = await freshTeam();
+    const [KH, CN, TH] = [users.officers.KH, users.officers.CN, users.officers.TH];
+    const T = `/v1/teams/${teamId}`;
+    const released = (to: string[], source = 'A', information = 2) => ({ handling: { code: 'H1', releasableTo: to }, evaluation: { source, information } });
+    const compound = await recordEntity(api, teamId, KH, {
+      kind: 'location',
+      attributes: { name: 'Chrey Thom compound', type: 'compound', geo: { lat: 11.0, lon: 105.03 }, country: 'KH' },
+    });
+    const boss = await recordEntity(api, teamId, KH, { kind: 'person', attributes: { name: 'Chen Zhi', role: 'organiser' }, ...released(['CN']) });
+    const muleA = await api.post(`${T}/entities`, KH, { ...H0_TEAM, kind: 'account', attributes: { type: 'bank', bank: 'ACLEDA', number: '0001-2345 6789', country: 'KH' } });
+    expect(muleA.body.attributes.number).toBe('000123456789');
+    const again = await api.post(`${T}/entities`, TH, { ...H0_TEAM, kind: 'account', attributes: { type: 'bank', bank: 'ACLEDA Bank', number: '000123456789', country: 'KH' } });
+    expect(again.body.error).toMatchObject({ code: 'DUPLICATE_ENTITY', details: { existingId: muleA.body.id } });
+    const muleB = await recordEntity(api, teamId, TH, {
+      kind: 'account',
+      attributes: { type: 'e_wallet', provider: 'TrueMoney', number: '081 234 5678', country: 'TH' },
+      handling: { code: 'H2', releasableTo: ['KH'] },
+      evaluation: { source: 'B', information: 3 },
+    });
+    const payment = await recordLink(api, teamId, TH, { from: muleA.body.id, to: muleB, type: 'paid', amount: 48000, currency: 'USD', since: '2025-09-14' });
+    await recordLink(api, teamId, KH, { from: boss, to: compound, type: 'operates_from', ...released(['CN']) });
+    const caseId = await t.steps.open({}, KH);
+    expect((await api.post(`/v1/cases/${caseId}/intel-links`, KH, { teamId, entityId: compound, relation: 'found_at' })).status).toBe(201);
+
+    const sees = async (user: typeof KH) => ({
+      entities: (await api.get(`${T}/entities?limit=100`, user)).body.items.map((e: { id: string }) => e.id),
+      counts: (await api.get(T, user)).body.counts,
+    });
+    expect(await sees(KH)).toEqual({ entities: [compound, boss, muleA.body.id, muleB], counts: { entities: 4, links: 2 } });
+    expect(await sees(CN)).toEqual({ entities: [compound, boss, muleA.body.id], counts: { entities: 3, links: 1 } });
+    expect(await sees(TH)).toEqual({ entities: [compound, muleA.body.id, muleB], counts: { entities: 3, links: 1 } });
+    expect((await api.get(`${T}/links/${payment}`, CN)).status).toBe(404);
+    // The e-wallet is found by the phone it is opened on, where it is released.
+    expect((await api.get(`${T}/entities?q=${encodeURIComponent('+66812345678')}`, KH)).body.total).toBe(1);
+    expect((await api.get(`${T}/entities?q=${encodeURIComponent('+66812345678')}`, CN)).body.total).toBe(0);
+    expect((await api.get(`/v1/cases/${caseId}`, CN)).body.intelLinks.map((l: { entityId: string }) => l.entityId)).toEqual([compound]);
+    expect((await api.get(`/v1/cases/${caseId}`, TH)).status).toBe(404);
+    const patch = (user: typeof KH, handling: unknown) => api.call('patch', `${T}/entities/${boss}/handling`, { as: user, body: { handling } });
+    expect((await patch(CN, { code: 'H0', releasableTo: 'team' })).body.error.code).toBe('FORBIDDEN');
+    expect((await patch(KH, { code: 'H2', releasableTo: ['CN', 'TH'] })).body.version).toBe(2);
+    const history = await api.get(`${T}/entities/${boss}/history`, TH);
+    expect(history.body.items.map((c: any) => [c.version, c.what.action, c.actorCountry])).toEqual([
+      [1, 'create', 'KH'],
+      [2, 'handling.change', 'KH'],
+    ]);
+  });
 });
 
 describe("the team's workflow", () => {
@@ -236,7 +297,7 @@ describe("the team's workflow", () => {
     expect(await actions()).toEqual(['team.create']);
     await ts.env.sleep('25 hours');
     await expect.poll(actions, { timeout: 20_000 }).toEqual(['team.create', 'team.expire']);
-    const [row] = await ts.stack.database.db.select().from(teams).where(eq(teams.id, body.id));
-    expect(row.expiredAt).not.toBeNull();
+    // The workflow's clock has skipped a day; the API's (the wall clock) still says today, so only expiredAt shows it.
+    expect((await api.get(`/v1/teams/${body.id}`, u.khSupervisor)).body.expiredAt).toEqual(expect.any(String));
   });
 });

@@ -10,6 +10,7 @@ import {
   entityView,
   getEntityRow,
   getLinkRow,
+  hiddenMatches,
   identifiersOf,
   insertCaseTie,
   insertEntity,
@@ -87,6 +88,24 @@ const answersWithIntel = (action: string, impliedPurpose: string): Disclosure =>
   impliedPurpose,
   entry: (actor, purpose, body) => intelReadEntry(actor, action, purpose, (body as { teamId?: string }).teamId ?? '', shownIn(body)),
 });
+
+/**
+ * Hit/no-hit: a search or a new record matched records the caller may not see. The entry is for
+ * the originating countries alone (their auditors and console see which record and who asked).
+ */
+function partnerHitEntry(actor: Actor, teamId: string, hits: Shown[], how: 'search' | 'record'): AuditEntry {
+  return {
+    at: new Date().toISOString(),
+    actor,
+    action: 'intel.partner.hit',
+    objectType: 'intel',
+    objectIds: hits.map((h) => h.id),
+    outcome: 'ok',
+    scopeCountries: [...new Set(hits.map((h) => h.originCountry))],
+    onlyScopeCountries: true,
+    details: { teamId, how, askedBy: actor.country },
+  };
+}
 
 // ---- rules on input ----
 
@@ -167,6 +186,8 @@ export async function caseIntelLinksFor(db: Db, audit: AuditTrail, caseId: strin
   }));
 }
 
+const VICTIM_RULE = 'a victim is tied to a case by the holding country alone, to a record of its own';
+
 /** Which kinds of entity each relation of a case takes. */
 const RELATION_KINDS: Record<string, string[]> = { is: ['person'], found_at: ['location'], associated_with: ['person', 'organisation', 'location', 'account', 'phone', 'online_identity', 'vehicle'] };
 
@@ -234,7 +255,8 @@ export function intelRoutes({ db, audit }: AppDeps) {
         const handling = storedHandling(body.handling, team);
         if (body.caseId) {
           const scope = await getCaseScope(db, body.caseId);
-          if (!scope || !canSee(actor.country, scope)) throw new HttpError(400, 'UNKNOWN_CASE', 'no such case in your scope', { caseId: body.caseId });
+          if (!scope || !canSee(actor.country, scope)) throw new HttpError(404, 'UNKNOWN_CASE', 'no such case in your scope', { caseId: body.caseId });
+          if (isProtectedPerson(body) && scope.holdingCountry !== actor.country) throw forbidden(VICTIM_RULE);
         }
         const { attributes, identifiers, identityKey } = identify(body, actor.country);
         const now = new Date().toISOString();
@@ -263,7 +285,8 @@ export function intelRoutes({ db, audit }: AppDeps) {
           if (recordVisible(found.row, actor.country)) {
             throw new HttpError(409, 'DUPLICATE_ENTITY', `the team has this ${body.kind} already`, { existingId: found.row.id });
           }
-          // Hit/no-hit: the caller learns a match exists, not what it is.
+          // Hit/no-hit: the caller learns a match exists, not what it is; the originator is told.
+          await audit.record(partnerHitEntry(actor, team.id, [found.row], 'record'));
           throw new HttpError(409, 'PARTNER_HOLDS_MATCH', 'a partner country holds a record with this identifier');
         }
         const row = repeatOrConflict(found, team.id, actor, 'an entity');
@@ -283,19 +306,25 @@ export function intelRoutes({ db, audit }: AppDeps) {
       handler: async ({ actor, params, query }) => {
         const { team } = await visibleTeam(db, params.id, actor);
         const q = query.q?.trim();
+        const forms = q ? searchForms(q, actor.country) : [];
         const { items, total } = await searchEntities(db, {
           teamId: team.id,
           country: intelViewer(actor),
           kind: query.kind,
           q,
-          forms: q ? searchForms(q, actor.country) : [],
+          forms,
           limit: query.limit,
         });
         const ids = await identifiersOf(
           db,
           items.map((r) => r.id),
         );
-        return { status: 200, body: { teamId: team.id, items: items.map((r) => entityView(r, ids.get(r.id) ?? [])), total } };
+        const hits = actor.role === 'admin' ? [] : await hiddenMatches(db, team.id, actor.country, forms);
+        if (hits.length > 0) await audit.record(partnerHitEntry(actor, team.id, hits, 'search'));
+        return {
+          status: 200,
+          body: { teamId: team.id, items: items.map((r) => entityView(r, ids.get(r.id) ?? [])), total, partnerMatch: hits.length > 0 },
+        };
       },
     }),
     route({
@@ -328,7 +357,7 @@ export function intelRoutes({ db, audit }: AppDeps) {
       method: 'post',
       path: '/v1/teams/:id/links',
       summary: 'Record a link between two entities of the team the caller may see',
-      description: 'An end that does not exist, is of another team, or is not visible to the caller answers 400 UNKNOWN_ENTITY (details.end: from or to).',
+      description: 'An end that does not exist, is of another team, or is not visible to the caller answers 404 UNKNOWN_ENTITY (details.end: from or to), as a record the caller may not see does not exist for them.',
       tags: ['intelligence'],
       params: TeamParams,
       body: CreateLinkBody,
@@ -340,7 +369,7 @@ export function intelRoutes({ db, audit }: AppDeps) {
         for (const end of ['from', 'to'] as const) {
           const row = await getEntityRow(db, team.id, body[end]);
           if (!row || !recordVisible(row, actor.country)) {
-            throw new HttpError(400, 'UNKNOWN_ENTITY', `no such entity in this team: ${end}`, { end, id: body[end] });
+            throw new HttpError(404, 'UNKNOWN_ENTITY', `no such entity in this team: ${end}`, { end, id: body[end] });
           }
         }
         const now = new Date().toISOString();
@@ -400,17 +429,17 @@ export function intelRoutes({ db, audit }: AppDeps) {
       handler: async ({ actor, body, caseRow }) => {
         const scope = caseRow as CaseScopeRow;
         const access = await teamAccess(db, body.teamId, actor);
-        if (!access) throw new HttpError(400, 'UNKNOWN_TEAM', 'no such team of yours', { teamId: body.teamId });
+        if (!access) throw new HttpError(404, 'UNKNOWN_TEAM', 'no such team of yours', { teamId: body.teamId });
         const { team } = await writableTeam(db, body.teamId, actor);
         const entity = await getEntityRow(db, team.id, body.entityId);
         if (!entity || !recordVisible(entity, actor.country)) {
-          throw new HttpError(400, 'UNKNOWN_ENTITY', 'no such entity in this team', { end: 'entityId', id: body.entityId });
+          throw new HttpError(404, 'UNKNOWN_ENTITY', 'no such entity in this team', { end: 'entityId', id: body.entityId });
         }
         if (!RELATION_KINDS[body.relation].includes(entity.kind)) {
-          throw new HttpError(400, 'WRONG_ENTITY_KIND', `a case is "${body.relation}" a ${RELATION_KINDS[body.relation].join(' or ')} entity`);
+          throw new HttpError(409, 'WRONG_ENTITY_KIND', `a case is "${body.relation}" a ${RELATION_KINDS[body.relation].join(' or ')} entity`);
         }
         if (isProtectedPerson(entity) && (actor.country !== scope.holdingCountry || entity.originCountry !== scope.holdingCountry)) {
-          throw forbidden('a victim is tied to a case by the holding country alone, to a record of its own');
+          throw forbidden(VICTIM_RULE);
         }
         const tie = {
           caseId: scope.id,

@@ -27,6 +27,7 @@ export async function teamView(db: Db, team: TeamRow) {
     validFrom: team.validFrom,
     validUntil: team.validUntil,
     expired: teamExpired(team, new Date()),
+    expiredAt: team.expiredAt === null ? null : new Date(team.expiredAt).toISOString(),
     operationIds: await teamOperationIds(db, team.id),
     createdBy: team.createdBy,
     createdAt: new Date(team.createdAt).toISOString(),
@@ -84,14 +85,14 @@ export function teamRoutes({ db, temporal }: AppDeps) {
       responses: {
         201: { description: 'the team', schema: Team },
         200: { description: 'a team with this id was set up by the caller before; it is returned unchanged', schema: Team },
-        ...errorResponses(409),
+        ...errorResponses(404, 409),
       },
       handler: async ({ actor, body }) => {
         if (!(body.memberCountries as string[]).includes(actor.country)) throw forbidden("a team is set up by a supervisor of one of its member countries");
         const operationIds = [...new Set(body.operationIds ?? [])];
         for (const id of operationIds) {
           if (!(await getOperation(db, id, actor.country))) {
-            throw new HttpError(400, 'UNKNOWN_OPERATION', 'no such operation in your scope', { operationId: id });
+            throw new HttpError(404, 'UNKNOWN_OPERATION', 'no such operation in your scope', { operationId: id });
           }
         }
         const asked = {
