@@ -7,6 +7,8 @@
 //   3. GET /v1/cases/:id and GET /v1/cases?status=... under load vs. a bare Express route running the
 //      same SELECT (goal: at least 0.5x the throughput).
 //   4. Peak RSS of the worker and the API processes during run 2.
+//   5. The intelligence graph (bench/graph.ts): depth-3 neighbourhoods and shortest paths on 50,000
+//      entities and 200,000 links, p95 against one indexed single-row lookup (goal: p95 < 100 ms).
 // Prints a table and writes bench/results/latest.json. `--quick` runs small sizes as a smoke test.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -29,12 +31,13 @@ import { PROJECT_ROOT } from '../lib/temporal-binaries.js';
 import { TASK_QUEUE, type Actor } from '../workflows/definitions.js';
 import { WORKER_TUNING } from '../worker/index.js';
 import { freePort } from '../test/helpers/ports.js';
+import { runGraphBench } from './graph.js';
 import { stepUpdate } from './workflows/index.js';
 
 const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
-    /** Run only some parts: intake, lifecycle, reads (comma-separated). */
+    /** Run only some parts: intake, lifecycle, reads, graph (comma-separated). */
     only: { type: 'string' },
     intake: { type: 'string', description: 'intake sizes, comma-separated' },
     cases: { type: 'string', description: 'lifecycle size' },
@@ -47,7 +50,7 @@ const { values: args } = parseArgs({
 const QUICK = args.quick;
 const INTAKE_SIZES = args.intake ? args.intake.split(',').map(Number) : QUICK ? [200] : [2141, 5500];
 const LIFECYCLE = args.cases ? Number(args.cases) : QUICK ? 400 : 5500;
-const PARTS = new Set((args.only ?? 'intake,lifecycle,reads').split(','));
+const PARTS = new Set((args.only ?? 'intake,lifecycle,reads,graph').split(','));
 /** A partial or resized run is a measurement for the engineer, not the published result. */
 const PUBLISH = !QUICK && !args.only && !args.intake && !args.cases;
 const FLIGHT = 200;
@@ -535,6 +538,14 @@ async function main() {
   results.retriedAfter503 = retried;
   rows.push(['peak RSS during run 2: worker', `${Math.round(peaks.workerRssBytes / 2 ** 20)} MiB`, '', NaN, '']);
   rows.push(['peak RSS during run 2: API', `${Math.round(peaks.apiRssBytes / 2 ** 20)} MiB`, '', NaN, '']);
+
+  // ---- 5. the graph, in a database of its own ----
+  if (PARTS.has('graph')) {
+    log('graph: depth-3 neighbourhoods and shortest paths on a syndicate-sized network');
+    const graph = await runGraphBench({ samples: QUICK ? 50 : 300, scale: QUICK ? 0.1 : 1, log: (msg) => log(`  ${msg}`) });
+    results.graph = graph.results;
+    rows.push(...graph.rows);
+  }
 
   const machine = {
     cpus: os.cpus().length,

@@ -2,11 +2,12 @@
 // and what links two operations, each within what the caller's country may see (api/intel-policy.ts:
 // a record its country may see; a link only with both its ends).
 //
-// Traversal is breadth-first by levels from the application, one indexed query over intel_links per
-// level (links of the frontier, either direction). A recursive CTE cannot drop a node once reached
-// and so walks every path, not every node: on a syndicate's hubs that is orders of magnitude more
-// rows (bench/graph.ts measures both). Every link is read at most once: a level asks only for links
-// with no end in the level before, which were read when that level was expanded.
+// Traversal is breadth-first by levels from the application: per level, one indexed query over
+// intel_links for the links of the frontier (either direction), then one over intel_entities for
+// the visibility of the ends not met before, so an entity is asked about once however many links
+// reach it. A level asks only for links with no end in the level before, which were read when that
+// level was expanded: every link is read once. A recursive CTE cannot drop a node once reached and
+// so walks every path, not every node; bench/graph.ts measures it against this on a syndicate.
 import { and, eq, sql, type SQL } from 'drizzle-orm';
 import { recordVisibleSql } from '../api/intel-policy.js';
 import type { Db } from './client.js';
@@ -56,12 +57,31 @@ export interface GraphView {
 const textArray = (values: readonly string[]): SQL =>
   sql`${`{${values.map((v) => `"${v.replace(/["\\]/g, '\\$&')}"`).join(',')}}`}::text[]`;
 
+const edgeColumns = {
+  id: intelLinks.id,
+  from: intelLinks.fromId,
+  to: intelLinks.toId,
+  type: intelLinks.type,
+  handlingCode: intelLinks.handlingCode,
+  originCountry: intelLinks.originCountry,
+};
+/** What a path search reads of the links it passes; the path's own links are read in full at the end. */
+const endColumns = { id: intelLinks.id, from: intelLinks.fromId, to: intelLinks.toId };
+type LinkEnds = { id: string; from: string; to: string };
+
 /**
  * The links of the team with an end in `frontier` and none in `exclude`, visible by their own
  * handling, at most `limit`. Whether their other ends are visible is asked once per entity by the
  * traversal (`visibleNodes`), not once per link.
  */
-function levelLinks(db: Db, view: GraphView, frontier: readonly string[], exclude: readonly string[], limit: number): Promise<GraphEdge[]> {
+function levelLinks<R extends LinkEnds>(
+  db: Db,
+  view: GraphView,
+  frontier: readonly string[],
+  exclude: readonly string[],
+  limit: number,
+  columns: R extends GraphEdge ? typeof edgeColumns : typeof endColumns,
+): Promise<R[]> {
   const ids = textArray(frontier);
   const conditions = [
     eq(intelLinks.teamId, view.teamId),
@@ -74,20 +94,11 @@ function levelLinks(db: Db, view: GraphView, frontier: readonly string[], exclud
     conditions.push(sql`${intelLinks.fromId} not in ${excluded} and ${intelLinks.toId} not in ${excluded}`);
   }
   return db
-    .select(edgeColumns)
+    .select(columns)
     .from(intelLinks)
     .where(and(...conditions))
-    .limit(limit);
+    .limit(limit) as Promise<R[]>;
 }
-
-const edgeColumns = {
-  id: intelLinks.id,
-  from: intelLinks.fromId,
-  to: intelLinks.toId,
-  type: intelLinks.type,
-  handlingCode: intelLinks.handlingCode,
-  originCountry: intelLinks.originCountry,
-};
 
 /** A short name for a node from its attributes, by kind (DESIGN §6); the kind itself when none fits. */
 export function entityLabel(kind: string, attributes: Record<string, unknown>): string {
@@ -110,6 +121,14 @@ export function entityLabel(kind: string, attributes: Record<string, unknown>): 
   return text('name') ?? text('fullName') ?? text('address') ?? text('alias') ?? kind;
 }
 
+/** The conditions for the visible entities of the team among `ids`. */
+const visibleAmong = (view: GraphView, ids: readonly string[]) =>
+  and(
+    eq(intelEntities.teamId, view.teamId),
+    sql`${intelEntities.id} = any(${textArray(ids)})`,
+    recordVisibleSql(intelEntities, view.country),
+  );
+
 /** The visible entities of the team among `ids`, as graph nodes (at most `limit`, in no set order). */
 async function visibleNodes(db: Db, view: GraphView, ids: readonly string[], limit = ids.length): Promise<GraphNode[]> {
   if (ids.length === 0) return [];
@@ -124,13 +143,7 @@ async function visibleNodes(db: Db, view: GraphView, ids: readonly string[], lim
       information: intelEntities.evalInformation,
     })
     .from(intelEntities)
-    .where(
-      and(
-        eq(intelEntities.teamId, view.teamId),
-        sql`${intelEntities.id} = any(${textArray(ids)})`,
-        recordVisibleSql(intelEntities, view.country),
-      ),
-    )
+    .where(visibleAmong(view, ids))
     .limit(limit);
   return rows.map((r) => ({
     id: r.id,
@@ -142,6 +155,11 @@ async function visibleNodes(db: Db, view: GraphView, ids: readonly string[], lim
   }));
 }
 
+/** Only which of `ids` are visible: what a path search needs of the entities it passes. */
+function visibleIds(db: Db, view: GraphView, ids: readonly string[], limit = ids.length): Promise<{ id: string }[]> {
+  return db.select({ id: intelEntities.id }).from(intelEntities).where(visibleAmong(view, ids)).limit(limit);
+}
+
 /** The entity as a node when it is in the team and visible to the caller; undefined otherwise (answer 404). */
 export async function visibleEntity(db: Db, view: GraphView, id: string): Promise<GraphNode | undefined> {
   return (await visibleNodes(db, view, [id]))[0];
@@ -151,21 +169,21 @@ export async function visibleEntity(db: Db, view: GraphView, id: string): Promis
  * What a traversal knows of the entities it met: the visible ones and the others. Each entity's
  * visibility is asked once, for all the links that reach it.
  */
-class Reached {
-  readonly nodes = new Map<string, GraphNode>();
+class Reached<N extends { id: string }> {
+  readonly nodes = new Map<string, N>();
   private readonly hidden = new Set<string>();
   constructor(
-    private readonly db: Db,
-    private readonly view: GraphView,
-    start: GraphNode[],
+    /** The visible among some ids, at most `limit` of them. */
+    private readonly lookUp: (ids: readonly string[], limit: number) => Promise<N[]>,
+    start: N[],
   ) {
     for (const node of start) this.nodes.set(node.id, node);
   }
   /** Asks about the ends of `links` not met before; the visible ones join, at most `room` of them. */
-  async meet(links: readonly GraphEdge[], room: number): Promise<{ joined: GraphNode[]; cut: boolean }> {
+  async meet(links: readonly LinkEnds[], room: number): Promise<{ joined: N[]; cut: boolean }> {
     const unknown = [...new Set(links.flatMap((l) => [l.from, l.to]))].filter((id) => !this.nodes.has(id) && !this.hidden.has(id));
     if (unknown.length === 0) return { joined: [], cut: false };
-    const joined = await visibleNodes(this.db, this.view, unknown, room + 1);
+    const joined = await this.lookUp(unknown, room + 1);
     const cut = joined.length > room;
     if (cut) joined.length = room;
     for (const node of joined) this.nodes.set(node.id, node);
@@ -174,7 +192,7 @@ class Reached {
     return { joined, cut };
   }
   /** Both ends visible: the link exists for the caller. */
-  shows = (link: GraphEdge) => this.nodes.has(link.from) && this.nodes.has(link.to);
+  shows = (link: LinkEnds) => this.nodes.has(link.from) && this.nodes.has(link.to);
 }
 
 export interface NeighbourhoodOptions {
@@ -192,14 +210,14 @@ export async function neighbourhood(db: Db, view: GraphView, startId: string, op
   if (!start) return undefined;
   const maxNodes = options.maxNodes ?? GRAPH_MAX_NODES;
   const maxEdges = options.maxEdges ?? GRAPH_MAX_EDGES;
-  const reached = new Reached(db, view, [start]);
+  const reached = new Reached((ids, limit) => visibleNodes(db, view, ids, limit), [start]);
   const edges: GraphEdge[] = [];
   let truncated = false;
   let previous: string[] = [];
   let frontier = [startId];
   for (let level = 0; level < options.depth && frontier.length > 0 && !truncated; level++) {
     const room = maxEdges - edges.length;
-    const links = await levelLinks(db, view, frontier, previous, room + 1);
+    const links = await levelLinks<GraphEdge>(db, view, frontier, previous, room + 1, edgeColumns);
     if (links.length > room) {
       truncated = true;
       links.length = room;
@@ -217,7 +235,7 @@ export type PathAnswer = ({ found: true } & Graph) | { found: false; truncated: 
 
 interface Side {
   /** Each reached node's link towards this side's end (null for the end itself). */
-  via: Map<string, { link: GraphEdge; from: string } | null>;
+  via: Map<string, { link: string; from: string } | null>;
   /** Links from this side's end to each reached node. */
   distance: Map<string, number>;
   level: number;
@@ -233,7 +251,7 @@ export async function shortestPath(db: Db, view: GraphView, fromId: string, toId
   const [from, to] = await Promise.all([visibleEntity(db, view, fromId), visibleEntity(db, view, toId)]);
   if (!from || !to) return undefined;
   if (fromId === toId) return { found: true, nodes: [from], edges: [], truncated: false };
-  const reached = new Reached(db, view, [from, to]);
+  const reached = new Reached((ids, limit) => visibleIds(db, view, ids, limit), [from, to]);
   const side = (end: string): Side => ({
     via: new Map([[end, null]]),
     distance: new Map([[end, 0]]),
@@ -247,7 +265,7 @@ export async function shortestPath(db: Db, view: GraphView, fromId: string, toId
     if (a.frontier.length === 0 || b.frontier.length === 0) return { found: false, truncated: false };
     const room = PATH_MAX_REACHED - reached.nodes.size;
     const [near, far] = a.frontier.length <= b.frontier.length ? [a, b] : [b, a];
-    const links = await levelLinks(db, view, near.frontier, near.previous, room);
+    const links = await levelLinks<LinkEnds>(db, view, near.frontier, near.previous, room, endColumns);
     const { cut } = await reached.meet(links, room);
     const inFrontier = new Set(near.frontier);
     const next: string[] = [];
@@ -259,13 +277,17 @@ export async function shortestPath(db: Db, view: GraphView, fromId: string, toId
       // A link between two frontier nodes adds nothing to this side; otherwise exactly one end is new.
       const [here, there] = inFrontier.has(link.from) && !inFrontier.has(link.to) ? [link.from, link.to] : [link.to, link.from];
       if (!inFrontier.has(here) || near.via.has(there)) continue;
-      near.via.set(there, { link, from: here });
+      near.via.set(there, { link: link.id, from: here });
       near.distance.set(there, near.level);
       next.push(there);
       const met = far.distance.get(there);
       if (met !== undefined && (meeting === undefined || met < far.distance.get(meeting)!)) meeting = there;
     }
-    if (meeting !== undefined) return { found: true, ...pathThrough(reached, a, b, meeting), truncated: false };
+    if (meeting !== undefined) {
+      const path = pathThrough(a, b, meeting);
+      const [nodes, edges] = await Promise.all([visibleNodes(db, view, path.nodes), linksById(db, view, path.edges)]);
+      return { found: true, nodes: inOrder(nodes, path.nodes), edges: inOrder(edges, path.edges), truncated: false };
+    }
     // Cut short, the level may have missed the link that joins the two searches.
     if (cut || links.length >= room) return { found: false, truncated: true };
     near.previous = near.frontier;
@@ -275,10 +297,10 @@ export async function shortestPath(db: Db, view: GraphView, fromId: string, toId
 }
 
 /** The path from a's end to b's end through `meeting`, walked back along each side's links. */
-function pathThrough(reached: Reached, a: Side, b: Side, meeting: string) {
+function pathThrough(a: Side, b: Side, meeting: string) {
   const walk = (side: Side) => {
     const ids: string[] = [];
-    const links: GraphEdge[] = [];
+    const links: string[] = [];
     for (let step = side.via.get(meeting); step; step = side.via.get(step.from)) {
       links.push(step.link);
       ids.push(step.from);
@@ -288,7 +310,21 @@ function pathThrough(reached: Reached, a: Side, b: Side, meeting: string) {
   const before = walk(a);
   const after = walk(b);
   const ids = [...before.ids.reverse(), meeting, ...after.ids];
-  return { nodes: ids.map((id) => reached.nodes.get(id)!), edges: [...before.links.reverse(), ...after.links] };
+  return { nodes: ids, edges: [...before.links.reverse(), ...after.links] };
+}
+
+/** `records` in the order of `ids`. */
+const inOrder = <R extends { id: string }>(records: R[], ids: string[]): R[] => {
+  const byId = new Map(records.map((r) => [r.id, r]));
+  return ids.map((id) => byId.get(id)!);
+};
+
+function linksById(db: Db, view: GraphView, ids: readonly string[]): Promise<GraphEdge[]> {
+  return db
+    .select(edgeColumns)
+    .from(intelLinks)
+    .where(and(eq(intelLinks.teamId, view.teamId), sql`${intelLinks.id} = any(${textArray(ids)})`))
+    .orderBy(intelLinks.id);
 }
 
 export interface OperationTie {
