@@ -133,6 +133,10 @@ describe('the console for joint investigation teams', () => {
     // What the Thai member may see, counted: not the phone released to China, nor the three victims
     // China recorded (a victim stays with the recording country), nor the links to any of them.
     expect(await team.getByTestId('team-counts').textContent()).toBe('23 records, 22 links');
+    // Searching the number of the phone released to China: only that a partner holds a match.
+    await team.getByRole('searchbox').fill('+855 12 777 888');
+    await team.getByRole('status').filter({ hasText: 'A partner country holds a record with this number' }).waitFor();
+    expect(await team.locator('table.records').count()).toBe(0);
     // Not a supervisor: no form to add members.
     expect(await page.getByRole('form', { name: 'Add a member' }).count()).toBe(0);
     await page.close();

@@ -5,7 +5,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { get, query } from './api.js';
 import { COUNTRIES, country } from './format.js';
 import { ENTITY_KIND_LABELS, entityName, evaluationCode, evaluationWords, HANDLING_CODES, handlingWords, INFORMATION_GRADES, releasableWords, SOURCE_GRADES, type EntityKind } from './intel.js';
-import type { Evaluation, Handling, IntelEntity, Me, Team } from './types.js';
+import type { EntityList, Evaluation, Handling, IntelEntity, Me, Team } from './types.js';
 import { useLoad } from './ui.js';
 
 export const useTeam = (teamId: string) => useLoad(() => get<Team>(`/v1/teams/${encodeURIComponent(teamId)}`), `team/${teamId}`);
@@ -149,14 +149,14 @@ function useSettled<T>(value: T, ms = 300): T {
 /** Records of the team found by attribute or normalised identifier (what the caller may see). */
 export function useEntitySearch(teamId: string, q: string, kind = '') {
   const settled = useSettled(q.trim());
-  return useLoad(() => get<{ items: IntelEntity[] }>(`/v1/teams/${encodeURIComponent(teamId)}/entities${query({ q: settled, kind, limit: 20 })}`).then((r) => r.items), `${teamId}/${kind}/${settled}`);
+  return useLoad(() => get<EntityList>(`/v1/teams/${encodeURIComponent(teamId)}/entities${query({ q: settled, kind, limit: 20 })}`), `${teamId}/${kind}/${settled}`);
 }
 
 /** One end of a link, picked by searching: a search box and the matches as radio buttons. */
 export function EntityPicker({ teamId, label, name, value, onChange, error }: { teamId: string; label: string; name: string; value: IntelEntity | null; onChange: (e: IntelEntity | null) => void; error?: string }) {
   const [q, setQ] = useState('');
   const found = useEntitySearch(teamId, q);
-  const items = found.data ?? [];
+  const items = found.data?.items ?? [];
   return (
     <fieldset class="group picker" aria-describedby={error ? `${name}-error` : undefined}>
       <legend>{label}</legend>

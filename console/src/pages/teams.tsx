@@ -186,9 +186,13 @@ function Records({ team }: { team: Team }) {
         <Select label="Kind" name="kind" value={kind} any="Any" options={ENTITY_KINDS.map((k) => [k, ENTITY_KIND_LABELS[k]])} onChange={setKind} />
       </form>
       <Loading state={found}>
-        {(items) =>
+        {({ items, partnerMatch }) =>
           items.length === 0 ? (
-            <p class="muted">No record matches.</p>
+            partnerMatch ? (
+              <Notice>A partner country holds a record with this number. Its originator has been told and decides whether to share it.</Notice>
+            ) : (
+              <p class="muted">No record matches.</p>
+            )
           ) : (
             <table class="records">
               <thead>
