@@ -352,18 +352,38 @@ function EntityForm({ team, me, kind: initialKind }: { team: Team; me: Me; kind:
           </div>
           {byField.attributes && <span class="field-error" data-field="attributes">{byField.attributes}</span>}
         </fieldset>
-        <HandlingFields value={handling} onChange={setHandling} team={team} me={me} errors={{ ...byField, 'handling.code': byField['handling.code'] ?? byField.handling }} />
-        <EvaluationFields value={evaluation} onChange={setEvaluation} errors={{ ...byField, 'evaluation.source': byField['evaluation.source'] ?? byField.evaluation }} />
+        <HandlingAndEvaluation handling={handling} setHandling={setHandling} evaluation={evaluation} setEvaluation={setEvaluation} team={team} me={me} byField={byField} />
         <TextInput label="Case it comes from (optional case id)" name="caseId" value={caseId} onChange={setCaseId} error={byField.caseId} maxLength={100} />
-        <ErrorBox error={rest} />
-        <div class="actions">
-          <button type="submit" disabled={action.busy}>
-            Add the record
-          </button>
-          <a href={href(`teams/${team.id}`)}>Back to the team</a>
-        </div>
+        <SubmitRow error={rest} busy={action.busy} label="Add the record" teamId={team.id} />
       </form>
     </section>
+  );
+}
+
+type EvaluationInput = { source: string; information: string };
+
+/** Handling and evaluation, the two parts every record and link has, with the API's messages. */
+function HandlingAndEvaluation(p: { handling: HandlingInput; setHandling: (h: HandlingInput) => void; evaluation: EvaluationInput; setEvaluation: (e: EvaluationInput) => void; team: Team; me: Me; byField: Record<string, string> }) {
+  return (
+    <>
+      <HandlingFields value={p.handling} onChange={p.setHandling} team={p.team} me={p.me} errors={{ ...p.byField, 'handling.code': p.byField['handling.code'] ?? p.byField.handling }} />
+      <EvaluationFields value={p.evaluation} onChange={p.setEvaluation} errors={{ ...p.byField, 'evaluation.source': p.byField['evaluation.source'] ?? p.byField.evaluation }} />
+    </>
+  );
+}
+
+/** What no field names, the submit button and the way back to the team. */
+function SubmitRow({ error, busy, label, teamId }: { error: unknown; busy: boolean; label: string; teamId: string }) {
+  return (
+    <>
+      <ErrorBox error={error} />
+      <div class="actions">
+        <button type="submit" disabled={busy}>
+          {label}
+        </button>
+        <a href={href(`teams/${teamId}`)}>Back to the team</a>
+      </div>
+    </>
   );
 }
 
@@ -430,15 +450,8 @@ function LinkForm({ team, me, initialFrom }: { team: Team; me: Me; initialFrom: 
             </>
           )}
         </div>
-        <HandlingFields value={handling} onChange={setHandling} team={team} me={me} errors={{ ...byField, 'handling.code': byField['handling.code'] ?? byField.handling }} />
-        <EvaluationFields value={evaluation} onChange={setEvaluation} errors={{ ...byField, 'evaluation.source': byField['evaluation.source'] ?? byField.evaluation }} />
-        <ErrorBox error={rest} />
-        <div class="actions">
-          <button type="submit" disabled={action.busy}>
-            Add the link
-          </button>
-          <a href={href(`teams/${team.id}`)}>Back to the team</a>
-        </div>
+        <HandlingAndEvaluation handling={handling} setHandling={setHandling} evaluation={evaluation} setEvaluation={setEvaluation} team={team} me={me} byField={byField} />
+        <SubmitRow error={rest} busy={action.busy} label="Add the link" teamId={team.id} />
       </form>
     </section>
   );
