@@ -8,57 +8,35 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { signToken } from '../api/auth.js';
-import { listen, type RunningServer } from '../api/server.js';
-import { TEST_SECRET } from './helpers/api.js';
-import { launchBrowser } from './helpers/browser.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningServer } from '../api/server.js';
+import { signInAs, startConsoleStack, type ConsoleStack } from './helpers/console.js';
 import { toLocalInput } from '../console/src/format.js';
 import { caseSteps, makeUsers } from './helpers/fixtures.js';
-import { startStack, type Stack } from './helpers/stack.js';
+import type { Stack } from './helpers/stack.js';
 
 const SHOTS = path.join(import.meta.dirname, 'screenshots');
 const tag = randomUUID().slice(0, 6);
 const u = makeUsers(tag);
 
+let running: ConsoleStack;
 let stack: Stack;
 let server: RunningServer;
 let browser: Browser;
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  stack = await startStack({
-    app: {
-      consoleDir: inject('consoleDir'),
-      devTokens: (claims, ttl) => signToken(TEST_SECRET, claims, ttl),
-      stream: { pollIntervalMs: 100 },
-    },
-  });
-  server = await listen(stack.api.app, 0, '127.0.0.1');
-  browser = await launchBrowser();
+  running = await startConsoleStack();
+  ({ stack, server, browser } = running);
 }, 600_000);
-afterAll(async () => {
-  await browser?.close();
-  await server?.close(2000);
-  await stack?.stop();
-});
+afterAll(() => running?.stop());
 
 const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
 
 const newPage = async () => (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
 
 /** A browser of its own, signed in through the development sign-in as a user unique to this run. */
-async function signedIn(role: string, country: string, sub: string): Promise<Page> {
-  const page = await newPage();
-  await page.goto(`${server.url}/console/`);
-  const dev = page.getByRole('region', { name: 'Development sign-in' });
-  await dev.locator('select[name=dev-role]').selectOption(role);
-  await dev.locator('select[name=dev-country]').selectOption(country);
-  await dev.locator('input[name=dev-sub]').fill(sub);
-  await dev.getByRole('button', { name: 'Sign in as this user' }).click();
-  await page.getByTestId('signed-in-as').waitFor();
-  return page;
-}
+const signedIn = (role: string, country: string, sub: string): Promise<Page> => signInAs(running, { role, country, sub });
 
 /** The purpose is asked right after sign-in, before any read of personal data (the live feed too). */
 async function givePurpose(page: Page): Promise<void> {

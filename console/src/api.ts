@@ -31,7 +31,7 @@ export function authHeaders(): Record<string, string> {
 }
 
 /** A fetch bounded in time, with the session's headers; network failures in words. */
-async function send(method: 'GET' | 'POST', path: string, headers: Record<string, string>, body?: string): Promise<Response> {
+async function send(method: 'GET' | 'POST' | 'PATCH', path: string, headers: Record<string, string>, body?: string): Promise<Response> {
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), method === 'GET' ? GET_TIMEOUT_MS : POST_TIMEOUT_MS);
   try {
@@ -61,7 +61,7 @@ const parseJson = (text: string): unknown => {
   }
 };
 
-export async function request<T>(method: 'GET' | 'POST', path: string, body?: unknown, options: { auth?: boolean } = {}): Promise<T> {
+export async function request<T>(method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown, options: { auth?: boolean } = {}): Promise<T> {
   const headers = { Accept: 'application/json', ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...(options.auth === false ? {} : authHeaders()) };
   const res = await send(method, path, headers, body === undefined ? undefined : JSON.stringify(body));
   const payload = parseJson(await res.text().catch(() => ''));
@@ -92,6 +92,7 @@ export async function download(path: string, accept: string, fallbackName: strin
 
 export const get = <T>(path: string) => request<T>('GET', path);
 export const post = <T>(path: string, body: unknown = {}) => request<T>('POST', path, body);
+export const patch = <T>(path: string, body: unknown) => request<T>('PATCH', path, body);
 
 export function query(params: Record<string, string | number | boolean | undefined | null>): string {
   const entries = Object.entries(params).filter(([, v]) => v !== undefined && v !== null && v !== '');

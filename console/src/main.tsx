@@ -1,5 +1,6 @@
 // The console: sign-in, the purpose of the session's reads, then cases, the decision queue,
-// transfers, the dashboard and (for auditors) the audit log.
+// transfers, the dashboard, joint investigation teams and their intelligence, and (for auditors)
+// the audit log.
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { decidesCases, opensCases, readsAudit } from './actions.js';
@@ -8,6 +9,9 @@ import { COUNTRIES, ROLE_LABELS } from './format.js';
 import { AuditPage } from './pages/audit.js';
 import { CasePage } from './pages/case.js';
 import { CasesPage } from './pages/cases.js';
+import { EntityPage, NewEntityPage, NewLinkPage } from './pages/entity.js';
+import { NetworkPage } from './pages/network.js';
+import { TeamPage, TeamsPage } from './pages/teams.js';
 import { NewCasePage } from './pages/new-case.js';
 import { DashboardPage } from './pages/dashboard.js';
 import { QueuePage } from './pages/queue.js';
@@ -42,7 +46,7 @@ function App() {
 
   if (!current) return <SignInPage />;
   const { me } = current;
-  const [page, id, sub] = route.parts;
+  const [page, id, sub, subId] = route.parts;
   const home = decidesCases(me) ? 'queue' : 'cases';
   if (!page) {
     navigate(href(home));
@@ -53,6 +57,7 @@ function App() {
     ...(decidesCases(me) ? [['queue', 'Decision queue']] : []),
     ['transfers', 'Transfers'],
     ['dashboard', 'Dashboard'],
+    ['teams', 'Teams'],
     ...(readsAudit(me) ? [['audit', 'Audit log']] : []),
   ];
   let body;
@@ -64,6 +69,12 @@ function App() {
   else if (page === 'transfers' && id) body = <TransferPage transferId={id} me={me} key={`${id}/${sub ?? ''}`} />;
   else if (page === 'transfers') body = <TransfersPage me={me} />;
   else if (page === 'dashboard') body = <DashboardPage />;
+  else if (page === 'teams' && id && sub === 'entities' && subId === 'new') body = <NewEntityPage teamId={id} me={me} params={route.params} />;
+  else if (page === 'teams' && id && sub === 'entities' && subId) body = <EntityPage teamId={id} entityId={subId} me={me} key={subId} />;
+  else if (page === 'teams' && id && sub === 'links' && subId === 'new') body = <NewLinkPage teamId={id} me={me} params={route.params} />;
+  else if (page === 'teams' && id && sub === 'network') body = <NetworkPage teamId={id} params={route.params} />;
+  else if (page === 'teams' && id && !sub) body = <TeamPage teamId={id} me={me} key={id} />;
+  else if (page === 'teams' && !id) body = <TeamsPage />;
   else if (page === 'audit' && readsAudit(me)) body = <AuditPage me={me} />;
   else body = <p>There is no such page for your role. <a href={href(home)}>Go to the start page</a>.</p>;
 

@@ -4,6 +4,7 @@ import type { CaseDetail as CaseDetailSchema, CaseEventList, CaseList, CaseResul
 import type { AuditPage as AuditPageSchema, Verification as VerificationSchema } from '../../api/routes/audit.js';
 import type { StreamEvent as StreamEventSchema } from '../../api/routes/events.js';
 import type { Me as MeSchema } from '../../api/routes/session.js';
+import type { EntityDetail as EntityDetailSchema, EntityList as EntityListSchema, IntelChange as IntelChangeSchema, IntelEntity as IntelEntitySchema, IntelLink as IntelLinkSchema, Team as TeamSchema, TeamDetail as TeamDetailSchema, TeamMember as TeamMemberSchema } from '../../api/intel-schemas.js';
 import type { PendingDecisionList, Progress as ProgressSchema, TransferList as TransferListSchema } from '../../api/routes/worklists.js';
 
 export type CaseDetail = z.output<typeof CaseDetailSchema>;
@@ -35,3 +36,42 @@ export type CaseEventType = CaseEvent['type'];
 export type OverdueReason = CaseDetail['overdueReasons'][number];
 export type IdentityMethod = NonNullable<CaseDetail['identity']>['method'];
 export type Role = Me['role'];
+
+// Teams and intelligence (DESIGN.md §6).
+export type TeamMember = z.output<typeof TeamMemberSchema>;
+/** A team as listed; one team's answer adds its members and counts. */
+export type Team = z.output<typeof TeamSchema> & Partial<Pick<z.output<typeof TeamDetailSchema>, 'members' | 'counts'>>;
+export type IntelEntity = z.output<typeof IntelEntitySchema>;
+export type IntelLink = z.output<typeof IntelLinkSchema>;
+export type EntityDetail = z.output<typeof EntityDetailSchema>;
+export type EntityList = z.output<typeof EntityListSchema>;
+export type IntelChange = z.output<typeof IntelChangeSchema>;
+export type Handling = IntelEntity['handling'];
+export type Evaluation = IntelEntity['evaluation'];
+/** A record in the graph answer: its name (`label`) and handling code, or the whole record. */
+export interface GraphNode {
+  id: string;
+  kind: string;
+  label?: string | null;
+  attributes?: Record<string, unknown>;
+  handlingCode?: string;
+  handling?: Handling;
+  evaluation?: Evaluation;
+  originCountry?: string;
+}
+export interface GraphEdge {
+  id: string;
+  from: string;
+  to: string;
+  type: string;
+  handlingCode?: string;
+  handling?: Handling;
+  evaluation?: Evaluation;
+  amount?: string | number | null;
+  currency?: string | null;
+}
+export interface Graph {
+  nodes: GraphNode[];
+  edges: GraphEdge[];
+  truncated?: boolean;
+}

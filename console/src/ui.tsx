@@ -128,6 +128,7 @@ export const PURPOSES = [
   'Case processing: identity, decisions and transfer',
   'Supervision and approval of cases',
   'Audit and oversight',
+  'Joint investigation: intelligence analysis',
 ];
 
 /** Personal data is shown only once the user has said why they read it (sent as X-Purpose). */
