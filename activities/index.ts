@@ -2,7 +2,8 @@
 // batch to its cases (through the Temporal client, so each case's own workflow decides).
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
-import { applyCaseChange, getCaseScopes, type CaseChange } from '../db/cases.js';
+import { getCaseScopes } from '../db/case-detail.js';
+import { applyCaseChange, type CaseChange } from '../db/projection.js';
 import type { Db } from '../db/client.js';
 import { applyTransferChange, insertTransfer, type TransferChange } from '../db/transfers.js';
 import { mapLimit } from '../lib/concurrency.js';

@@ -1,7 +1,7 @@
 // The Express application: what tests drive with supertest and server.ts listens with.
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { getCaseScope } from '../db/cases.js';
+import { getCaseScope } from '../db/case-detail.js';
 import type { Db } from '../db/client.js';
 import { getTransfer } from '../db/transfers.js';
 import type { Limits } from '../lib/config.js';

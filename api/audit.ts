@@ -2,7 +2,8 @@
 // at the same moment share one insert (group commit), and the answer waits for it: a read that
 // cannot be logged is not served.
 import { appendAudit, sealAudit, type AuditEntry } from '../db/audit.js';
-import { canSee, type CaseScopeRow } from '../db/cases.js';
+import type { CaseScopeRow } from '../db/case-detail.js';
+import { canSee } from '../db/visibility.js';
 import type { Db } from '../db/client.js';
 import type { TransferDetail } from '../db/transfers.js';
 import type { Disclosure } from './http.js';

@@ -3,7 +3,8 @@
 // is not confirmed — Temporal down, the process gone — is started by the outbox a little later. So
 // every recorded case gets its workflow, and no workflow exists without its case.
 import { createHash } from 'node:crypto';
-import { insertIntakes, markWorkflowsStarted, pendingWorkflowStarts } from '../db/cases.js';
+import { insertIntakes } from '../db/intake.js';
+import { markWorkflowsStarted, pendingWorkflowStarts } from '../db/outbox.js';
 import type { AuditEntry } from '../db/audit.js';
 import type { Db } from '../db/client.js';
 import { getOperation, type Operation } from '../db/operations.js';

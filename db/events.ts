@@ -6,7 +6,8 @@ import { and, asc, eq, gt, lte, sql } from 'drizzle-orm';
 import type { CaseStatus } from '../workflows/definitions.js';
 import { eventShownSql } from '../lib/need-to-know.js';
 import type { Db } from './client.js';
-import { iso, visibleTo } from './cases.js';
+import { iso } from './rows.js';
+import { visibleTo } from './visibility.js';
 import { caseEvents, cases } from './schema.js';
 
 /** A timeline event with the case's non-personal keys: what the stream may send. */

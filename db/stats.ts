@@ -2,7 +2,7 @@ import { and, count, isNull, sql } from 'drizzle-orm';
 import { TERMINAL_STATUSES, type CaseStatus } from '../workflows/definitions.js';
 import { NEUTRAL_HOLD_KIND, overdueSql, seesAllSql, viewStatusSql } from '../lib/need-to-know.js';
 import type { Db } from './client.js';
-import { visibleTo } from './cases.js';
+import { visibleTo } from './visibility.js';
 import { caseHolds, cases } from './schema.js';
 
 type Counts = Record<string, number>;

@@ -3,7 +3,8 @@
 // Each cell has one exact expected status: the success status, 403, or 404 (out of scope).
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { POLICY, canSeeSides, onSide } from '../api/policy.js';
+import { POLICY, onSide } from '../api/policy.js';
+import { canSee, scopeCountry } from '../db/visibility.js';
 import { listen, type RunningServer } from '../api/server.js';
 import { ROLES, type Actor, type Role } from '../workflows/definitions.js';
 import { caseSteps, intakeBody, makeUsers } from './helpers/fixtures.js';
@@ -216,7 +217,7 @@ function expected(key: string, scenario: Scenario, user: Actor, relation: Relati
   if (!policy.roles.includes(user.role)) return 403;
   if (policy.scope) {
     const sides = policy.scope.object === 'transfer' ? { ...SIDES, claimed: null } : SIDES;
-    if (!canSeeSides(user.role === 'admin' ? null : user.country, sides)) return 404;
+    if (!canSee(scopeCountry(user), { holdingCountry: sides.holding, claimedNationality: sides.claimed, destinationCountry: sides.destination })) return 404;
     if (!onSide(policy.scope.side, user.country, sides)) return 403;
   }
   return typeof scenario.success === 'number' ? scenario.success : scenario.success(user, relation);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { caseIdFor, RECORD_CHUNK, startIntakeOutbox } from '../api/intake.js';
 import type { TemporalGateway } from '../api/temporal.js';
 import { TEST_PROTECT } from './helpers/api.js';
-import { getCaseScopes } from '../db/cases.js';
+import { getCaseScopes } from '../db/case-detail.js';
 import { cases } from '../db/schema.js';
 import { mapLimit } from '../lib/concurrency.js';
 import { caseWorkflowId } from '../workflows/definitions.js';

@@ -3,7 +3,8 @@
 import { and, count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_PROTECT } from './helpers/api.js';
-import { applyCaseChange, insertIntakes, type CaseChange } from '../db/cases.js';
+import { insertIntakes } from '../db/intake.js';
+import { applyCaseChange, type CaseChange } from '../db/projection.js';
 import { caseEvents, cases, decisions, identityChecks, persons, personDocuments } from '../db/schema.js';
 import { initialCaseSnapshot } from '../workflows/definitions.js';
 import { caseSteps, makeUsers, workflowInput } from './helpers/fixtures.js';

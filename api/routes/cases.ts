@@ -1,13 +1,6 @@
-import {
-  getCaseDetail,
-  getCaseScopes,
-  type CaseDetail as CaseDetailRow,
-  getDecisions,
-  canSee,
-  listCaseEvents,
-  listCases,
-  type CaseScopeRow,
-} from '../../db/cases.js';
+import { getCaseDetail, getCaseScopes, getDecisions, listCaseEvents, type CaseDetail as CaseDetailRow, type CaseScopeRow } from '../../db/case-detail.js';
+import { listCases } from '../../db/case-list.js';
+import { canSee } from '../../db/visibility.js';
 import { getOperation } from '../../db/operations.js';
 import { limitsOrDefaults } from '../../lib/config.js';
 import { mapLimit } from '../../lib/concurrency.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { getCaseScopes } from '../../db/cases.js';
+import { getCaseScopes } from '../../db/case-detail.js';
 import { countOpenTransfers, getTransferManifest, getTransferOwner, type TransferDetail as TransferRow } from '../../db/transfers.js';
 import { limitsOrDefaults } from '../../lib/config.js';
 import { legShown, projectLegs, seesAll, viewStatus } from '../../lib/need-to-know.js';
