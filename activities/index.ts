@@ -7,7 +7,7 @@ import { applyCaseChange, type CaseChange } from '../db/projection.js';
 import type { Db } from '../db/client.js';
 import { applyTransferChange, insertTransfer, type TransferChange } from '../db/transfers.js';
 import { mapLimit } from '../lib/concurrency.js';
-import { classifyTemporalError } from '../lib/temporal-errors.js';
+import { classifyTemporalError, type TemporalFailure } from '../lib/temporal-errors.js';
 import {
   assignTransferUpdate,
   caseWorkflowId,
@@ -16,7 +16,8 @@ import {
   reportTransferFailureUpdate,
   type Actor,
   type CaseOperationResult,
-  type ErrorBody,
+  ITEM_FAILURE,
+  type ItemFailure,
   type TransferCaseResult,
   type TransferWorkflowInput,
 } from '../workflows/definitions.js';
@@ -51,17 +52,27 @@ export interface UpdateLegsInput {
   action: LegAction;
 }
 
-const notFound: ErrorBody = { code: 'NOT_FOUND', message: 'no such case in your scope' };
+const notFound: ItemFailure = { type: ITEM_FAILURE.notFound, message: 'no such case in your scope' };
+
+const REFUSAL_TYPES: readonly string[] = Object.values(ITEM_FAILURE);
+
+/** A case workflow's answer to one update of the fan-out, as the batch's result for that case. */
+function caseFailure(failure: Exclude<TemporalFailure, { kind: 'unavailable' | 'already-started' }>): ItemFailure {
+  if (failure.kind === 'closed') return { type: ITEM_FAILURE.closed, message: failure.message };
+  if (failure.kind === 'missing') return { type: ITEM_FAILURE.notFound, message: failure.message };
+  const type = failure.type !== null && REFUSAL_TYPES.includes(failure.type) ? (failure.type as ItemFailure['type']) : ITEM_FAILURE.refused;
+  return { type, message: failure.message };
+}
 
 export function createActivities({ db, client, fanOutConcurrency = 64 }: ActivityDeps) {
   /** Sends one update to a case; a refusal is a per-case result, an outage fails the activity. */
-  async function updateCase<T>(caseId: string, send: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: ErrorBody }> {
+  async function updateCase<T>(caseId: string, send: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: ItemFailure }> {
     try {
       return { ok: true, value: await send() };
     } catch (err) {
       const failure = classifyTemporalError(err);
       if (failure && failure.kind !== 'unavailable' && failure.kind !== 'already-started') {
-        return { ok: false, error: { code: failure.code, message: failure.message } };
+        return { ok: false, error: caseFailure(failure) };
       }
       throw err; // retried by Temporal; every case update is idempotent
     }
@@ -125,7 +136,7 @@ export function createActivities({ db, client, fanOutConcurrency = 64 }: Activit
         results.set(caseId, {
           caseId,
           accepted: false,
-          error: { code: 'CAPACITY_EXCEEDED', message: 'the batch is full' },
+          error: { type: ITEM_FAILURE.batchFull, message: 'the batch is full' },
         });
       }
       return ids.map((id) => results.get(id)!);
@@ -156,7 +167,7 @@ export function createActivities({ db, client, fanOutConcurrency = 64 }: Activit
             caseId,
             ok: false,
             status: outcome.value.status,
-            error: { code: 'DROPPED_FROM_TRANSFER', message: `the person does not board: the case is ${outcome.value.status}` },
+            error: { type: ITEM_FAILURE.notBoarding, message: `the person does not board: the case is ${outcome.value.status}` },
           };
         }
         return { caseId, ok: true, status: outcome.value.status };

@@ -12,6 +12,7 @@ import type { Actor, CaseTimings, Role } from '../workflows/definitions.js';
 import type { AuditTrail } from './audit.js';
 import { guardAuthentication } from './auth.js';
 import { aggregateAuthFailures } from './auth-failures.js';
+import { createCommands } from './commands.js';
 import { consoleRouter } from './console.js';
 import { createErrorMiddleware, HttpError, notFound } from './errors.js';
 import { CaseEventFeed } from './event-feed.js';
@@ -155,13 +156,14 @@ export const API_INFO = {
 };
 
 export function createApp(deps: AppDeps) {
+  const commands = createCommands(deps);
   const feed = new CaseEventFeed(deps.db, { pollIntervalMs: deps.stream?.pollIntervalMs ?? 500 });
   const routes: RouteSpec[] = [
     ...healthRoutes(deps),
     ...operationRoutes(deps),
-    ...caseRoutes(deps),
-    ...safeguardRoutes(deps),
-    ...transferRoutes(deps),
+    ...caseRoutes(deps, commands),
+    ...safeguardRoutes(commands),
+    ...transferRoutes(deps, commands),
     ...statsRoutes(deps),
     ...auditRoutes(deps),
     ...codecRoutes(deps),

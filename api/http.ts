@@ -13,7 +13,7 @@ import type { AuditTrail } from './audit.js';
 import { HttpError, notFound } from './errors.js';
 import { jsonBody } from './json-body.js';
 import { POLICY, onSide, policyKey, type RoutePolicy, type Sides } from './policy.js';
-import { ErrorBody } from './schemas.js';
+import { CaseDetail, ErrorBody } from './schemas.js';
 
 export interface ResponseSpec {
   description: string;
@@ -251,3 +251,9 @@ export function errorResponses(...statuses: number[]): Record<number, ResponseSp
     ]),
   );
 }
+
+/** The answers of a route that changes one case: the case as it now is, or why not. */
+export const caseChangeResponses = (description: string): Record<number, ResponseSpec> => ({
+  200: { description, schema: CaseDetail },
+  ...errorResponses(400, 401, 403, 404, 409, 413, 503),
+});

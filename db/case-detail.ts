@@ -237,3 +237,24 @@ export async function getDecisions(db: Db, caseIds: string[]): Promise<Map<strin
   }
   return found;
 }
+
+/**
+ * A hold or protection claim by its id, whichever case it is on: what a repeat of the request that
+ * placed it must ask again (its kind, reason, expected end, and a claim's lodging time).
+ */
+export async function getHold(db: Db, holdId: string) {
+  const [row] = await db
+    .select({
+      caseId: caseHolds.caseId,
+      holdingCountry: cases.holdingCountry,
+      kind: caseHolds.kind,
+      reason: caseHolds.reason,
+      until: caseHolds.until,
+      lodgedAt: sql<string | null>`(select e.data->>'lodgedAt' from ${caseEvents} e
+        where e.case_id = ${caseHolds.caseId} and e.type = 'PROTECTION_CLAIM_LODGED' and e.data->>'holdId' = ${caseHolds.holdId} limit 1)`,
+    })
+    .from(caseHolds)
+    .innerJoin(cases, eq(cases.id, caseHolds.caseId))
+    .where(eq(caseHolds.holdId, holdId));
+  return row ? { ...row, until: isoOrNull(row.until), lodgedAt: isoOrNull(row.lodgedAt) } : undefined;
+}

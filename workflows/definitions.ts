@@ -410,22 +410,23 @@ export interface TransferWorkflowInput {
   createdAt: string;
 }
 
-export interface ErrorBody {
-  code: string;
+/** Why one case of a batch was not moved (ITEM_FAILURE); the API answers it with the contract's code. */
+export interface ItemFailure {
+  type: ItemFailureType;
   message: string;
 }
 
 export interface TransferCaseResult {
   caseId: string;
   accepted: boolean;
-  error?: ErrorBody;
+  error?: ItemFailure;
 }
 
 export interface CaseOperationResult {
   caseId: string;
   ok: boolean;
   status?: CaseStatus;
-  error?: ErrorBody;
+  error?: ItemFailure;
 }
 
 export interface AddTransferCasesInput {
@@ -485,6 +486,24 @@ export const FAILURE = {
   invalid: 'InvalidInput',
 } as const;
 export type FailureType = (typeof FAILURE)[keyof typeof FAILURE];
+
+/** Why one case of a batch's fan-out was not moved: its workflow's refusal, or the batch's own reason. */
+export const ITEM_FAILURE = {
+  ...FAILURE,
+  /** A refusal of a type outside FAILURE. */
+  refused: 'Refused',
+  /** The case's workflow has closed. */
+  closed: 'CaseClosed',
+  /** No such case, or not one of the batch's holding country. */
+  notFound: 'NotFound',
+  /** The batch has no seat left. */
+  batchFull: 'BatchFull',
+  /** At departure: the person does not board (held, or left the batch). */
+  notBoarding: 'NotBoarding',
+  /** At handover: the case did not depart on this batch. */
+  notOnTransfer: 'NotOnTransfer',
+} as const;
+export type ItemFailureType = (typeof ITEM_FAILURE)[keyof typeof ITEM_FAILURE];
 
 // ---- search attributes: non-personal keys only ----
 
