@@ -3,7 +3,6 @@
 import { eq } from 'drizzle-orm';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { CaseEventFeed } from '../api/event-feed.js';
 import { listen, type RunningServer } from '../api/server.js';
 import { StreamEvent } from '../api/routes/events.js';
 import { auditLog } from '../db/schema.js';
@@ -201,7 +200,7 @@ describe('the case event stream', () => {
     expect(Date.now() - started).toBeLessThan(5000);
     // Every stream of this app has ended and left the feed, which then stops polling.
     for (const c of open) c.close();
-    const feed = stack.api.app.locals.eventFeed as CaseEventFeed;
+    const feed = stack.api.app.eventFeed;
     const deadline = Date.now() + 5000;
     while (feed.subscribers > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(feed.subscribers).toBe(0);
