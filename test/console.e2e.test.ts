@@ -15,32 +15,30 @@ import { TEST_SECRET } from './helpers/api.js';
 import { launchBrowser } from './helpers/browser.js';
 import { toLocalInput } from '../console/src/format.js';
 import { caseSteps, makeUsers } from './helpers/fixtures.js';
-import { startStack, type Stack } from './helpers/stack.js';
+import { useStack } from './helpers/stack.js';
 
 const SHOTS = path.join(import.meta.dirname, 'screenshots');
 const tag = randomUUID().slice(0, 6);
 const u = makeUsers(tag);
 
-let stack: Stack;
 let server: RunningServer;
 let browser: Browser;
 
+const t = useStack(u, {
+  app: {
+    consoleDir: inject('consoleDir'),
+    devTokens: (claims, ttl) => signToken(TEST_SECRET, claims, ttl),
+    stream: { pollIntervalMs: 100 },
+  },
+});
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  stack = await startStack({
-    app: {
-      consoleDir: inject('consoleDir'),
-      devTokens: (claims, ttl) => signToken(TEST_SECRET, claims, ttl),
-      stream: { pollIntervalMs: 100 },
-    },
-  });
-  server = await listen(stack.api.app, 0, '127.0.0.1');
+  server = await listen(t.stack.api.app, 0, '127.0.0.1');
   browser = await launchBrowser();
 }, 600_000);
 afterAll(async () => {
   await browser?.close();
   await server?.close(2000);
-  await stack?.stop();
 });
 
 const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
@@ -85,7 +83,7 @@ const text = async (page: Page, selector: string) => (await page.locator(selecto
 
 describe('the web console', () => {
   it('takes a case from intake to handover, with the dashboard following live', async () => {
-    const operation = await stack.api.post('/v1/operations', u.khOfficer, { name: `Kandal sweep ${tag}`, leadCountry: 'CN', participatingCountries: ['CN', 'KH'] });
+    const operation = await t.stack.api.post('/v1/operations', u.khOfficer, { name: `Kandal sweep ${tag}`, leadCountry: 'CN', participatingCountries: ['CN', 'KH'] });
     expect(operation.status).toBe(201);
     const opId: string = operation.body.id;
     const cell = (route: string, metric: string) => `article[data-operation="${opId}"] tr[data-route="${route}"] td[data-metric="${metric}"]`;
@@ -198,7 +196,7 @@ describe('the web console', () => {
     await dashboard.locator(cell('KH-CN', 'approved'), { hasText: '1' }).waitFor();
 
     // The Cambodian officer builds a flight from the approved case and another one, and confirms departure.
-    const other = await caseSteps(stack.api, u).approved({ operationId: opId });
+    const other = await caseSteps(t.stack.api, u).approved({ operationId: opId });
     await khOfficer.locator('article.case h1 .badge', { hasText: 'Approved' }).waitFor();
     await khOfficer.getByRole('link', { name: 'Put on a transfer' }).click();
     const flight = khOfficer.getByRole('form', { name: 'New transfer' });
@@ -255,13 +253,13 @@ describe('the web console', () => {
     expect(await dashboard.evaluate(() => (globalThis as unknown as { marker?: string }).marker)).toBe('not reloaded');
     await shot(dashboard, '10-dashboard');
 
-    const events = await stack.api.get(`/v1/cases/${caseId}/events`, u.admin);
+    const events = await t.stack.api.get(`/v1/cases/${caseId}/events`, u.admin);
     expect(events.body.items.map((e: { type: string }) => e.type)).toEqual(['CASE_OPENED', 'IDENTITY_CONFIRMED', 'SCREENED', 'DECISION_RECORDED', 'APPROVED', 'TRANSFER_SCHEDULED', 'DEPARTED', 'HANDED_OVER']);
     expect(withoutPurpose).toEqual([]);
   });
 
   it('diverts a case with a trafficking indicator to protection, and holds a claimant off a departing flight', async () => {
-    const steps = caseSteps(stack.api, u);
+    const steps = caseSteps(t.stack.api, u);
     const badge = (page: Page) => page.locator('article.case h1 .badge').first();
 
     // Screening finds debt bondage: the case goes to protection, and nobody is offered a transfer or a decision.
@@ -298,7 +296,7 @@ describe('the web console', () => {
     // A protection claim on a case already on a flight: on hold, and the flight leaves without the person.
     const [claimant, traveller] = [await steps.approved(), await steps.approved()];
     const { transferId } = await steps.transfer([claimant, traveller]);
-    const claimantRef: string = (await stack.api.get(`/v1/cases/${claimant}`, u.khOfficer)).body.externalRef;
+    const claimantRef: string = (await t.stack.api.get(`/v1/cases/${claimant}`, u.khOfficer)).body.externalRef;
     await khOfficer.goto(`${server.url}/console/#/cases/${claimant}`);
     await badge(khOfficer).filter({ hasText: 'Transfer scheduled' }).waitFor();
     await khOfficer.getByRole('button', { name: 'Lodge a protection claim…' }).click();
@@ -335,7 +333,7 @@ describe('the web console', () => {
   });
 
   it('lets a holding supervisor record consular notice, hold and lift, extend custody, record a court order and release', async () => {
-    const steps = caseSteps(stack.api, u);
+    const steps = caseSteps(t.stack.api, u);
     const caseId = await steps.open({ legalBasis: 'extradition', consularNotice: null });
     await steps.toApproval(caseId);
     await steps.decide(caseId, u.khSupervisor);
@@ -397,9 +395,9 @@ describe('the web console', () => {
   });
 
   it('shows an auditor the audit log, with purposes and disclosures, and verifies its chain', async () => {
-    const caseId = await caseSteps(stack.api, u).open();
+    const caseId = await caseSteps(t.stack.api, u).open();
     // A Chinese officer reads a case held in Cambodia: a disclosure, with its purpose.
-    expect((await stack.api.get(`/v1/cases/${caseId}`, u.cnOfficer)).status).toBe(200);
+    expect((await t.stack.api.get(`/v1/cases/${caseId}`, u.cnOfficer)).status).toBe(200);
     const auditor = await signedIn('auditor', 'KH', u.khAuditor.sub);
     await givePurpose(auditor);
     await auditor.getByRole('link', { name: 'Audit log' }).click();
