@@ -16,7 +16,8 @@ import {
   reportTransferFailureUpdate,
   type Actor,
   type CaseOperationResult,
-  ITEM_FAILURE,
+  FAILURE,
+  FANOUT_FAILURE,
   type ItemFailure,
   type TransferCaseResult,
   type TransferWorkflowInput,
@@ -52,15 +53,15 @@ export interface UpdateLegsInput {
   action: LegAction;
 }
 
-const notFound: ItemFailure = { type: ITEM_FAILURE.notFound, message: 'no such case in your scope' };
+const notFound: ItemFailure = { type: FANOUT_FAILURE.notFound, message: 'no such case in your scope' };
 
-const REFUSAL_TYPES: readonly string[] = Object.values(ITEM_FAILURE);
+const REFUSAL_TYPES: readonly string[] = Object.values(FAILURE);
 
 /** A case workflow's answer to one update of the fan-out, as the batch's result for that case. */
 function caseFailure(failure: Exclude<TemporalFailure, { kind: 'unavailable' | 'already-started' }>): ItemFailure {
-  if (failure.kind === 'closed') return { type: ITEM_FAILURE.closed, message: failure.message };
-  if (failure.kind === 'missing') return { type: ITEM_FAILURE.notFound, message: failure.message };
-  const type = failure.type !== null && REFUSAL_TYPES.includes(failure.type) ? (failure.type as ItemFailure['type']) : ITEM_FAILURE.refused;
+  if (failure.kind === 'closed') return { type: FANOUT_FAILURE.closed, message: failure.message };
+  if (failure.kind === 'missing') return { type: FANOUT_FAILURE.notFound, message: failure.message };
+  const type = failure.type !== null && REFUSAL_TYPES.includes(failure.type) ? (failure.type as ItemFailure['type']) : FANOUT_FAILURE.refused;
   return { type, message: failure.message };
 }
 
@@ -136,7 +137,7 @@ export function createActivities({ db, client, fanOutConcurrency = 64 }: Activit
         results.set(caseId, {
           caseId,
           accepted: false,
-          error: { type: ITEM_FAILURE.batchFull, message: 'the batch is full' },
+          error: { type: FANOUT_FAILURE.batchFull, message: 'the batch is full' },
         });
       }
       return ids.map((id) => results.get(id)!);
@@ -167,7 +168,7 @@ export function createActivities({ db, client, fanOutConcurrency = 64 }: Activit
             caseId,
             ok: false,
             status: outcome.value.status,
-            error: { type: ITEM_FAILURE.notBoarding, message: `the person does not board: the case is ${outcome.value.status}` },
+            error: { type: FANOUT_FAILURE.notBoarding, message: `the person does not board: the case is ${outcome.value.status}` },
           };
         }
         return { caseId, ok: true, status: outcome.value.status };

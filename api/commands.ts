@@ -50,7 +50,8 @@ function idTaken(code: 'HOLD_ID_TAKEN' | 'CLAIM_ID_TAKEN' | 'TRANSFER_ID_TAKEN',
 /** A per-case result with its failure in the contract's error shape. */
 export type Answered<R extends { error?: ItemFailure }> = Omit<R, 'error'> & { error?: { code: string; message: string } };
 
-const answered = <R extends { error?: ItemFailure }>(result: R): Answered<R> => (result.error ? { ...result, error: itemError(result.error) } : (result as Answered<R>));
+const answered = <R extends { error?: ItemFailure }>(result: R): Answered<R> =>
+  result.error ? { ...result, error: itemError(result.error) } : (result as Answered<R>);
 
 /** The side a supervisor decides for on a case, if any. */
 function decidingSide(actor: Actor, row: CaseScopeRow): DecisionSide | null {
@@ -86,7 +87,13 @@ export function createCommands({ db, temporal, protect }: Pick<AppDeps, 'db' | '
      * One supervisor decision on one case; its new status. A repeat of a recorded decision is
      * answered from the store (it also works once the case has closed); a different one is 409.
      */
-    async decide(actor: Actor, row: CaseScopeRow, decision: DecisionValue, reason: string | null, recorded: Partial<Record<DecisionSide, string>> | undefined) {
+    async decide(
+      actor: Actor,
+      row: CaseScopeRow,
+      decision: DecisionValue,
+      reason: string | null,
+      recorded: Partial<Record<DecisionSide, string>> | undefined,
+    ) {
       const side = decidingSide(actor, row);
       const previous = side ? recorded?.[side] : undefined;
       if (previous === decision && actor.sub !== row.openedBy) return row.status;
@@ -158,7 +165,11 @@ export function createCommands({ db, temporal, protect }: Pick<AppDeps, 'db' | '
     async depart(actor: Actor, transfer: TransferDetail) {
       if (transfer.status === 'COMPLETED') {
         const departed = transfer.cases.filter((c) => c.outcome !== 'scheduled' && c.outcome !== 'dropped');
-        return { transferId: transfer.transferId, status: transfer.status, results: departed.map((c) => ({ caseId: c.caseId, ok: true, status: c.status })) };
+        return {
+          transferId: transfer.transferId,
+          status: transfer.status,
+          results: departed.map((c) => ({ caseId: c.caseId, ok: true, status: c.status })),
+        };
       }
       const result = await temporal.updateTransfer(transfer.transferId, departTransferUpdate, { actor });
       return { ...result, results: result.results.map(answered) };
@@ -167,7 +178,10 @@ export function createCommands({ db, temporal, protect }: Pick<AppDeps, 'db' | '
     /** Handover of a batch; once it has completed, each case as its leg ended. */
     async handover(actor: Actor, transfer: TransferDetail, receivedCaseIds: string[], missingCaseIds: string[]) {
       if (transfer.status === 'COMPLETED') {
-        const results = [...answerFromLegs(transfer, receivedCaseIds, 'handed_over'), ...answerFromLegs(transfer, missingCaseIds, 'failed')];
+        const results = [
+          ...answerFromLegs(transfer, receivedCaseIds, 'handed_over'),
+          ...answerFromLegs(transfer, missingCaseIds, 'failed'),
+        ];
         return { transferId: transfer.transferId, status: transfer.status, results };
       }
       const result = await temporal.updateTransfer(transfer.transferId, handoverTransferUpdate, { actor, receivedCaseIds, missingCaseIds });

@@ -4,7 +4,7 @@ import { log } from '../lib/log.js';
 import type { AuditTrail } from './audit.js';
 import type { AuditEntry } from '../db/audit.js';
 import { classifyTemporalError, type TemporalFailure } from '../lib/temporal-errors.js';
-import { FAILURE, ITEM_FAILURE, type Actor, type ItemFailure, type ItemFailureType } from '../workflows/definitions.js';
+import { FAILURE, FANOUT_FAILURE, type Actor, type ItemFailure, type ItemFailureType } from '../workflows/definitions.js';
 import { isDatabaseDown } from '../lib/database-errors.js';
 
 export class HttpError extends Error {
@@ -45,16 +45,16 @@ const BODY_REFUSALS: Record<string, string> = {
 
 /** The contract's code for each domain failure: a workflow's refusal, or why one case of a batch was not moved. */
 const CODES: Record<ItemFailureType, string> = {
-  [ITEM_FAILURE.wrongStage]: 'WRONG_STAGE',
-  [ITEM_FAILURE.forbidden]: 'FORBIDDEN',
-  [ITEM_FAILURE.conflict]: 'CONFLICT',
-  [ITEM_FAILURE.invalid]: 'INVALID_INPUT',
-  [ITEM_FAILURE.refused]: 'REFUSED',
-  [ITEM_FAILURE.closed]: 'CASE_CLOSED',
-  [ITEM_FAILURE.notFound]: 'NOT_FOUND',
-  [ITEM_FAILURE.batchFull]: 'CAPACITY_EXCEEDED',
-  [ITEM_FAILURE.notBoarding]: 'DROPPED_FROM_TRANSFER',
-  [ITEM_FAILURE.notOnTransfer]: 'NOT_ON_TRANSFER',
+  [FAILURE.wrongStage]: 'WRONG_STAGE',
+  [FAILURE.forbidden]: 'FORBIDDEN',
+  [FAILURE.conflict]: 'CONFLICT',
+  [FAILURE.invalid]: 'INVALID_INPUT',
+  [FANOUT_FAILURE.refused]: 'REFUSED',
+  [FANOUT_FAILURE.closed]: 'CASE_CLOSED',
+  [FANOUT_FAILURE.notFound]: 'NOT_FOUND',
+  [FANOUT_FAILURE.batchFull]: 'CAPACITY_EXCEEDED',
+  [FANOUT_FAILURE.notBoarding]: 'DROPPED_FROM_TRANSFER',
+  [FANOUT_FAILURE.notOnTransfer]: 'NOT_ON_TRANSFER',
 };
 
 /** The status of a workflow's refusal, by its ApplicationFailure type; any other type is 409 REFUSED. */

@@ -32,7 +32,9 @@ export function classifyTemporalError(err: unknown): TemporalFailure | undefined
     return cause instanceof ApplicationFailure ? { kind: 'refused', type: cause.type ?? null, message: cause.message } : undefined;
   }
   if (err instanceof WorkflowNotFoundError) {
-    return /completed|closed/i.test(err.message) ? { kind: 'closed', message: 'the case is closed' } : { kind: 'missing', message: 'no such workflow' };
+    return /completed|closed/i.test(err.message)
+      ? { kind: 'closed', message: 'the case is closed' }
+      : { kind: 'missing', message: 'no such workflow' };
   }
   if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return { kind: 'unavailable', message: 'Temporal did not answer in time' };
   if (err instanceof ServiceError || grpcCode(err) !== undefined) {

@@ -487,23 +487,16 @@ export const FAILURE = {
 } as const;
 export type FailureType = (typeof FAILURE)[keyof typeof FAILURE];
 
-/** Why one case of a batch's fan-out was not moved: its workflow's refusal, or the batch's own reason. */
-export const ITEM_FAILURE = {
-  ...FAILURE,
-  /** A refusal of a type outside FAILURE. */
-  refused: 'Refused',
-  /** The case's workflow has closed. */
+/** Why one case of a batch's fan-out was not moved, where its workflow did not refuse it (FAILURE). */
+export const FANOUT_FAILURE = {
+  refused: 'Refused', // a refusal of a type outside FAILURE
   closed: 'CaseClosed',
-  /** No such case, or not one of the batch's holding country. */
-  notFound: 'NotFound',
-  /** The batch has no seat left. */
+  notFound: 'NotFound', // or not a case of the batch's holding country
   batchFull: 'BatchFull',
-  /** At departure: the person does not board (held, or left the batch). */
-  notBoarding: 'NotBoarding',
-  /** At handover: the case did not depart on this batch. */
-  notOnTransfer: 'NotOnTransfer',
+  notBoarding: 'NotBoarding', // at departure: held, or off the batch
+  notOnTransfer: 'NotOnTransfer', // at handover: did not depart on this batch
 } as const;
-export type ItemFailureType = (typeof ITEM_FAILURE)[keyof typeof ITEM_FAILURE];
+export type ItemFailureType = FailureType | (typeof FANOUT_FAILURE)[keyof typeof FANOUT_FAILURE];
 
 // ---- search attributes: non-personal keys only ----
 

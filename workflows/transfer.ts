@@ -12,7 +12,7 @@ import {
 import type { Activities } from '../activities/index.js';
 import {
   FAILURE,
-  ITEM_FAILURE,
+  FANOUT_FAILURE,
   addTransferCasesUpdate,
   caseLegOutcomeSignal,
   departTransferUpdate,
@@ -177,7 +177,7 @@ export async function transferBatchWorkflow(input: TransferWorkflowInput): Promi
         const notOnBoard = (caseId: string): CaseOperationResult => ({
           caseId,
           ok: false,
-          error: { type: ITEM_FAILURE.notOnTransfer, message: 'the case did not depart on this transfer' },
+          error: { type: FANOUT_FAILURE.notOnTransfer, message: 'the case did not depart on this transfer' },
         });
         const onBoard = (id: string) => legs[id] !== undefined && legs[id] !== 'scheduled' && legs[id] !== 'dropped';
         const received = [...new Set(req.receivedCaseIds)];
