@@ -2,12 +2,13 @@
 // batch to its cases (through the Temporal client, so each case's own workflow decides).
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
-import { applyCaseChange, getCaseScopes, type CaseChange } from '../db/cases.js';
+import { getCaseScopes } from '../db/case-detail.js';
+import { applyCaseChange, type CaseChange } from '../db/projection.js';
 import type { Db } from '../db/client.js';
 import { markTeamExpired } from '../db/teams.js';
 import { applyTransferChange, insertTransfer, type TransferChange } from '../db/transfers.js';
 import { mapLimit } from '../lib/concurrency.js';
-import { classifyTemporalError } from '../lib/temporal-errors.js';
+import { classifyTemporalError, type TemporalFailure } from '../lib/temporal-errors.js';
 import {
   assignTransferUpdate,
   caseWorkflowId,
@@ -16,7 +17,9 @@ import {
   reportTransferFailureUpdate,
   type Actor,
   type CaseOperationResult,
-  type ErrorBody,
+  FAILURE,
+  FANOUT_FAILURE,
+  type ItemFailure,
   type TransferCaseResult,
   type TransferWorkflowInput,
 } from '../workflows/definitions.js';
@@ -51,17 +54,27 @@ export interface UpdateLegsInput {
   action: LegAction;
 }
 
-const notFound: ErrorBody = { code: 'NOT_FOUND', message: 'no such case in your scope' };
+const notFound: ItemFailure = { type: FANOUT_FAILURE.notFound, message: 'no such case in your scope' };
+
+const REFUSAL_TYPES: readonly string[] = Object.values(FAILURE);
+
+/** A case workflow's answer to one update of the fan-out, as the batch's result for that case. */
+function caseFailure(failure: Exclude<TemporalFailure, { kind: 'unavailable' | 'already-started' }>): ItemFailure {
+  if (failure.kind === 'closed') return { type: FANOUT_FAILURE.closed, message: failure.message };
+  if (failure.kind === 'missing') return { type: FANOUT_FAILURE.notFound, message: failure.message };
+  const type = failure.type !== null && REFUSAL_TYPES.includes(failure.type) ? (failure.type as ItemFailure['type']) : FANOUT_FAILURE.refused;
+  return { type, message: failure.message };
+}
 
 export function createActivities({ db, client, fanOutConcurrency = 64 }: ActivityDeps) {
   /** Sends one update to a case; a refusal is a per-case result, an outage fails the activity. */
-  async function updateCase<T>(caseId: string, send: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: ErrorBody }> {
+  async function updateCase<T>(caseId: string, send: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: ItemFailure }> {
     try {
       return { ok: true, value: await send() };
     } catch (err) {
       const failure = classifyTemporalError(err);
       if (failure && failure.kind !== 'unavailable' && failure.kind !== 'already-started') {
-        return { ok: false, error: { code: failure.code, message: failure.message } };
+        return { ok: false, error: caseFailure(failure) };
       }
       throw err; // retried by Temporal; every case update is idempotent
     }
@@ -129,7 +142,7 @@ export function createActivities({ db, client, fanOutConcurrency = 64 }: Activit
         results.set(caseId, {
           caseId,
           accepted: false,
-          error: { code: 'CAPACITY_EXCEEDED', message: 'the batch is full' },
+          error: { type: FANOUT_FAILURE.batchFull, message: 'the batch is full' },
         });
       }
       return ids.map((id) => results.get(id)!);
@@ -160,7 +173,7 @@ export function createActivities({ db, client, fanOutConcurrency = 64 }: Activit
             caseId,
             ok: false,
             status: outcome.value.status,
-            error: { code: 'DROPPED_FROM_TRANSFER', message: `the person does not board: the case is ${outcome.value.status}` },
+            error: { type: FANOUT_FAILURE.notBoarding, message: `the person does not board: the case is ${outcome.value.status}` },
           };
         }
         return { caseId, ok: true, status: outcome.value.status };

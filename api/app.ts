@@ -1,7 +1,7 @@
 // The Express application: what tests drive with supertest and server.ts listens with.
-import express, { type NextFunction, type Request, type Response } from 'express';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { getCaseScope } from '../db/cases.js';
+import { getCaseScope } from '../db/case-detail.js';
 import type { Db } from '../db/client.js';
 import { getTransfer } from '../db/transfers.js';
 import type { Limits } from '../lib/config.js';
@@ -11,7 +11,8 @@ import { log } from '../lib/log.js';
 import type { Actor, CaseTimings, Role } from '../workflows/definitions.js';
 import type { AuditTrail } from './audit.js';
 import { guardAuthentication } from './auth.js';
-import { aggregateAuthFailures } from './auth-failures.js';
+import { aggregateAuthFailures, type AuthFailureLog } from './auth-failures.js';
+import { createCommands } from './commands.js';
 import { consoleRouter } from './console.js';
 import { createErrorMiddleware, HttpError, notFound } from './errors.js';
 import { CaseEventFeed } from './event-feed.js';
@@ -157,14 +158,25 @@ export const API_INFO = {
     'Cases of people arrested in joint operations, from intake through identity verification, bilateral approval and transfer to a confirmed handover.',
 };
 
-export function createApp(deps: AppDeps) {
+/** The application, with what its server and its tests reach beside the HTTP interface. */
+export type CaseApp = Express & {
+  /** Every route as declared (the OpenAPI document's source). */
+  readonly routes: RouteSpec[];
+  /** The event stream's feed: ended when the server closes. */
+  readonly eventFeed: CaseEventFeed;
+  /** Failed authentications counted and not yet written: flushed when the server closes. */
+  readonly authFailures: AuthFailureLog;
+};
+
+export function createApp(deps: AppDeps): CaseApp {
+  const commands = createCommands(deps);
   const feed = new CaseEventFeed(deps.db, { pollIntervalMs: deps.stream?.pollIntervalMs ?? 500 });
   const routes: RouteSpec[] = [
     ...healthRoutes(deps),
     ...operationRoutes(deps),
-    ...caseRoutes(deps),
-    ...safeguardRoutes(deps),
-    ...transferRoutes(deps),
+    ...caseRoutes(deps, commands),
+    ...safeguardRoutes(commands),
+    ...transferRoutes(deps, commands),
     ...statsRoutes(deps),
     ...auditRoutes(deps),
     ...codecRoutes(deps),
@@ -195,9 +207,6 @@ export function createApp(deps: AppDeps) {
   app.disable('x-powered-by');
   app.set('trust proxy', deps.http.trustProxy ?? false);
   const auditTrail = aggregateAuthFailures(deps.audit, deps.authFailureWindowMs);
-  app.locals.routes = routes;
-  app.locals.authFailures = auditTrail;
-  app.locals.eventFeed = feed;
   app.use(securityHeaders);
   app.use(accessLog);
   app.use('/codec', codecCors(deps.codecCorsOrigins ?? []));
@@ -228,5 +237,5 @@ export function createApp(deps: AppDeps) {
     throw notFound('route');
   });
   app.use(createErrorMiddleware(auditTrail));
-  return app;
+  return Object.assign(app, { routes, eventFeed: feed, authFailures: auditTrail });
 }

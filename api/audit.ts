@@ -2,10 +2,12 @@
 // at the same moment share one insert (group commit), and the answer waits for it: a read that
 // cannot be logged is not served.
 import { appendAudit, sealAudit, type AuditEntry } from '../db/audit.js';
-import { canSee, type CaseScopeRow } from '../db/cases.js';
+import type { CaseScopeRow } from '../db/case-detail.js';
+import { canSee } from '../db/visibility.js';
 import type { Db } from '../db/client.js';
 import type { TransferDetail } from '../db/transfers.js';
 import type { Disclosure } from './http.js';
+import { runEvery } from '../lib/background.js';
 import { log } from '../lib/log.js';
 import { caseCountries } from '../lib/need-to-know.js';
 import { unavailable } from './errors.js';
@@ -176,22 +178,7 @@ export function answersWithTransfer(impliedPurpose: string): Disclosure {
 
 /** Seals the log in the background; one sealer per API process is plenty (they take turns). */
 export function startAuditSealer(db: Db, key: string, intervalMs = 1000): () => Promise<void> {
-  let stopped = false;
-  let running: Promise<unknown> = Promise.resolve();
-  const timer = setInterval(() => {
-    running = running.then(async () => {
-      if (stopped) return;
-      try {
-        while ((await sealAudit(db, key)) > 0 && !stopped);
-      } catch (err) {
-        log.warn('audit sealing failed; will retry', { error: (err as Error).message });
-      }
-    });
-  }, intervalMs);
-  timer.unref();
-  return async () => {
-    stopped = true;
-    clearInterval(timer);
-    await running;
-  };
+  return runEvery('audit sealing', intervalMs, async (stopped) => {
+    while ((await sealAudit(db, key)) > 0 && !stopped());
+  });
 }

@@ -1,10 +1,10 @@
 // One place that turns every failure into the contract's error shape and status.
 import type { NextFunction, Request, Response } from 'express';
 import { log } from '../lib/log.js';
-import type { Actor } from '../workflows/definitions.js';
 import type { AuditTrail } from './audit.js';
 import type { AuditEntry } from '../db/audit.js';
-import { classifyTemporalError } from '../lib/temporal-errors.js';
+import { classifyTemporalError, type TemporalFailure } from '../lib/temporal-errors.js';
+import { FAILURE, FANOUT_FAILURE, type Actor, type ItemFailure, type ItemFailureType } from '../workflows/definitions.js';
 import { isDatabaseDown } from '../lib/database-errors.js';
 
 export class HttpError extends Error {
@@ -43,6 +43,59 @@ const BODY_REFUSALS: Record<string, string> = {
   'encoding.unsupported': 'UNSUPPORTED_CONTENT_ENCODING',
 };
 
+/** The contract's code for each domain failure: a workflow's refusal, or why one case of a batch was not moved. */
+const CODES: Record<ItemFailureType, string> = {
+  [FAILURE.wrongStage]: 'WRONG_STAGE',
+  [FAILURE.forbidden]: 'FORBIDDEN',
+  [FAILURE.conflict]: 'CONFLICT',
+  [FAILURE.invalid]: 'INVALID_INPUT',
+  [FANOUT_FAILURE.refused]: 'REFUSED',
+  [FANOUT_FAILURE.closed]: 'CASE_CLOSED',
+  [FANOUT_FAILURE.notFound]: 'NOT_FOUND',
+  [FANOUT_FAILURE.batchFull]: 'CAPACITY_EXCEEDED',
+  [FANOUT_FAILURE.notBoarding]: 'DROPPED_FROM_TRANSFER',
+  [FANOUT_FAILURE.notOnTransfer]: 'NOT_ON_TRANSFER',
+};
+
+/** The status of a workflow's refusal, by its ApplicationFailure type; any other type is 409 REFUSED. */
+const REFUSAL_STATUS: Record<string, number> = {
+  [FAILURE.wrongStage]: 409,
+  [FAILURE.forbidden]: 403,
+  [FAILURE.conflict]: 409,
+  [FAILURE.invalid]: 400,
+};
+
+/** One item's failure in the contract's error shape. */
+export function itemError(failure: ItemFailure): { code: string; message: string } {
+  // A batch's result from before failures were typed carries the contract's code already.
+  const legacy = (failure as { code?: string }).code;
+  return { code: legacy ?? CODES[failure.type] ?? 'REFUSED', message: failure.message };
+}
+
+/** A failed call to Temporal as the contract answers it; undefined for a start of a workflow that exists. */
+export function temporalHttpError(failure: TemporalFailure): HttpError | undefined {
+  switch (failure.kind) {
+    case 'refused': {
+      const status = failure.type === null ? undefined : REFUSAL_STATUS[failure.type];
+      return status ? new HttpError(status, CODES[failure.type as ItemFailureType], failure.message) : new HttpError(409, 'REFUSED', failure.message);
+    }
+    case 'closed':
+      return new HttpError(409, 'CASE_CLOSED', failure.message);
+    case 'missing':
+      return new HttpError(404, 'NOT_FOUND', failure.message);
+    case 'unavailable':
+      return unavailable('TEMPORAL_UNAVAILABLE', failure.message);
+    case 'already-started':
+      return undefined;
+  }
+}
+
+/** The contract's answer to a workflow's refusal of an update, if the error is one. */
+export function toTemporalRefusal(err: unknown): HttpError | undefined {
+  const failure = classifyTemporalError(err);
+  return failure?.kind === 'refused' ? temporalHttpError(failure) : undefined;
+}
+
 /** Maps any error to an HttpError; unknown errors become a logged 500. */
 export function toHttpError(err: unknown): HttpError {
   if (err instanceof HttpError) return err;
@@ -60,11 +113,8 @@ export function toHttpError(err: unknown): HttpError {
     return new HttpError(400, 'MALFORMED_BODY', 'the request body does not match its Content-Encoding');
   }
   const temporal = classifyTemporalError(err);
-  if (temporal && temporal.kind !== 'already-started') {
-    return temporal.kind === 'unavailable'
-      ? unavailable(temporal.code, temporal.message)
-      : new HttpError(temporal.status, temporal.code, temporal.message);
-  }
+  const fromTemporal = temporal && temporalHttpError(temporal);
+  if (fromTemporal) return fromTemporal;
   if (isDatabaseDown(err)) return unavailable('DATABASE_UNAVAILABLE', 'the case store is unreachable');
   log.error('unexpected error', { error: err });
   return new HttpError(500, 'INTERNAL', 'an unexpected error occurred');

@@ -5,14 +5,15 @@ import { z } from 'zod';
 import { ROLES, type Actor, type Role } from '../workflows/definitions.js';
 import { requireAuth } from './auth.js';
 import type { RateLimiter } from './rate-limit.js';
-import type { CaseScopeRow } from '../db/cases.js';
+import type { CaseScopeRow } from '../db/case-detail.js';
+import { canSee, canSeeTransfer, scopeCountry } from '../db/visibility.js';
 import type { TransferDetail } from '../db/transfers.js';
 import type { AuditEntry } from '../db/audit.js';
 import type { AuditTrail } from './audit.js';
 import { HttpError, notFound } from './errors.js';
 import { jsonBody } from './json-body.js';
-import { POLICY, canSeeSides, onSide, policyKey, type RoutePolicy, type Sides } from './policy.js';
-import { ErrorBody } from './schemas.js';
+import { POLICY, onSide, policyKey, type RoutePolicy, type Sides } from './policy.js';
+import { CaseDetail, ErrorBody } from './schemas.js';
 
 export interface ResponseSpec {
   description: string;
@@ -130,23 +131,26 @@ export interface MountOptions {
 /** Applies a route's object scope: 404 for what the caller may not see, 403 for the wrong side. */
 async function checkScope(policy: RoutePolicy, actor: Actor, id: string, options: MountOptions, loadCase?: MountOptions['loadCase']) {
   const scope = policy.scope!;
-  const visibleTo = actor.role === 'admin' ? null : actor.country;
+  const country = scopeCountry(actor);
   let sides: Sides | undefined;
+  let visible = false;
   let found: CaseScopeRow | TransferDetail | undefined;
   if (scope.object === 'case') {
     // The scope row first, whatever the route shows: a case out of scope costs what a missing one does.
     const row = await options.loadCase(id);
     found = row;
     if (row) sides = { holding: row.holdingCountry, claimed: row.claimedNationality, destination: row.destinationCountry };
+    visible = row !== undefined && canSee(country, row);
   } else {
     const transfer = await options.loadTransfer(id);
     found = transfer;
     if (transfer) sides = { holding: transfer.holdingCountry, claimed: null, destination: transfer.destinationCountry };
+    visible = transfer !== undefined && canSeeTransfer(country, transfer);
   }
   const countries = sides
     ? [sides.holding, ...(sides.claimed ? [sides.claimed] : []), ...(sides.destination ? [sides.destination] : [])]
     : [];
-  if (!found || !sides || !canSeeSides(visibleTo, sides)) {
+  if (!found || !sides || !visible) {
     // Out of scope and nonexistent look the same to the caller, in the answer and in its country's
     // audit view (one insert of two entries either way); the second entry is for the object's own
     // countries, or for nobody but admins when there is no such object.
@@ -247,3 +251,9 @@ export function errorResponses(...statuses: number[]): Record<number, ResponseSp
     ]),
   );
 }
+
+/** The answers of a route that changes one case: the case as it now is, or why not. */
+export const caseChangeResponses = (description: string): Record<number, ResponseSpec> => ({
+  200: { description, schema: CaseDetail },
+  ...errorResponses(400, 401, 403, 404, 409, 413, 503),
+});

@@ -3,11 +3,13 @@
 // is not confirmed — Temporal down, the process gone — is started by the outbox a little later. So
 // every recorded case gets its workflow, and no workflow exists without its case.
 import { createHash } from 'node:crypto';
-import { insertIntakes, markWorkflowsStarted, pendingWorkflowStarts } from '../db/cases.js';
+import { insertIntakes } from '../db/intake.js';
+import { markWorkflowsStarted, pendingWorkflowStarts } from '../db/outbox.js';
 import type { AuditEntry } from '../db/audit.js';
 import type { Db } from '../db/client.js';
 import { getOperation, type Operation } from '../db/operations.js';
 import { limiter } from '../lib/concurrency.js';
+import { runEvery } from '../lib/background.js';
 import { log } from '../lib/log.js';
 import type { FieldProtection } from '../lib/crypto.js';
 import {
@@ -111,32 +113,17 @@ export const RECORD_CHUNK = 500;
 /** Starts, every few seconds, the workflows of cases recorded but not started (a crash, an outage). */
 export function startIntakeOutbox(deps: IntakeDeps, options: { intervalMs?: number; graceMs?: number } = {}): () => Promise<void> {
   const { intervalMs = 5000, graceMs = 15_000 } = options;
-  let stopped = false;
-  let running: Promise<unknown> = Promise.resolve();
-  const timer = setInterval(() => {
-    running = running.then(async () => {
-      if (stopped) return;
-      try {
-        const pending = (
-          await pendingWorkflowStarts(deps.db, deps.protect, {
-            olderThan: new Date(Date.now() - graceMs).toISOString(),
-            limit: 500,
-          })
-        ).filter((input) => !startsInFlight.has(input.caseId));
-        if (pending.length === 0) return;
-        const failed = await startRecordedCases(deps, pending);
-        log.info('intake outbox started workflows', { started: pending.length - failed.size, failed: failed.size });
-      } catch (err) {
-        log.warn('intake outbox pass failed; will retry', { error: (err as Error).message });
-      }
-    });
-  }, intervalMs);
-  timer.unref();
-  return async () => {
-    stopped = true;
-    clearInterval(timer);
-    await running;
-  };
+  return runEvery('intake outbox pass', intervalMs, async () => {
+    const pending = (
+      await pendingWorkflowStarts(deps.db, deps.protect, {
+        olderThan: new Date(Date.now() - graceMs).toISOString(),
+        limit: 500,
+      })
+    ).filter((input) => !startsInFlight.has(input.caseId));
+    if (pending.length === 0) return;
+    const failed = await startRecordedCases(deps, pending);
+    log.info('intake outbox started workflows', { started: pending.length - failed.size, failed: failed.size });
+  });
 }
 
 export async function openCases(deps: IntakeDeps, actor: Actor, items: IntakeItem[]): Promise<IntakeOutcome[]> {

@@ -5,7 +5,7 @@
 import { ROLES, type Role } from '../workflows/definitions.js';
 import type { Side } from './sides.js';
 
-export { canSeeSides, onSide, type Side, type Sides } from './sides.js';
+export { onSide, type Side, type Sides } from './sides.js';
 
 export interface RoutePolicy {
   roles: readonly Role[];

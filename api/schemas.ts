@@ -300,7 +300,14 @@ export const ScreeningBody = z.strictObject({
   notes: optionalText(4000),
 });
 
+/** An id the client chooses for what a request creates, so that a retry answers the same thing. */
+const ChosenId = (what: string) =>
+  Id.optional().describe(
+    `an id chosen by the client (a UUID): the same request sent again, after an answer was lost, answers the same ${what} and places nothing new; the same id with another body is 409`,
+  );
+
 export const ProtectionClaimBody = z.strictObject({
+  id: ChosenId('claim'),
   grounds: text(4000),
   lodgedAt: DateTime.optional(),
 });
@@ -311,6 +318,7 @@ export const ProtectionClaimOutcomeBody = z.strictObject({
 });
 
 export const HoldBody = z.strictObject({
+  id: ChosenId('hold'),
   kind: z.enum(PLACEABLE_HOLD_KINDS),
   reason: text(4000),
   until: DateTime.nullable().optional().describe('expected end'),

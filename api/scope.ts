@@ -1,14 +1,13 @@
-// Who may see what: users see the cases of their own country (held there, or its nationals), admins
-// see all. Anything out of scope is answered 404, so ids cannot be probed.
-import { getCaseDetail } from '../db/cases.js';
+// The case as an answer shows it, and the list cursors. Who may see which record is db/visibility.ts.
+import { getCaseDetail } from '../db/case-detail.js';
 import type { Db } from '../db/client.js';
 import type { FieldProtection } from '../lib/crypto.js';
 import { projectCase } from '../lib/need-to-know.js';
+import { scopeCountry } from '../db/visibility.js';
 import type { Actor } from '../workflows/definitions.js';
 import { HttpError, notFound } from './errors.js';
 
-/** The country a user's reads are limited to; null for admins. */
-export const scopeCountry = (actor: Actor): string | null => (actor.role === 'admin' ? null : actor.country);
+export { scopeCountry } from '../db/visibility.js';
 
 /** The case as GET /v1/cases/:id shows it to `viewer` (after a change: read-your-writes from the store). */
 export async function caseDetail(db: Db, caseId: string, protect: FieldProtection, viewer: Actor) {

@@ -1,7 +1,6 @@
 // `npm run api`: the HTTP API alone, against a Temporal cluster and a PostgreSQL server.
 import type { Server } from 'node:http';
 import { pathToFileURL } from 'node:url';
-import type { Express } from 'express';
 import { openDatabase, type Database } from '../db/client.js';
 import { migrate } from '../db/migrate.js';
 import { encryptedDataConverter } from '../lib/codec.js';
@@ -11,12 +10,10 @@ import { loadConfig, requireAuthConfiguration, type Config } from '../lib/config
 import { surviveDatabaseOutages } from '../lib/database-errors.js';
 import { log } from '../lib/log.js';
 import { lazyClient, targetFromConfig, type TemporalTarget } from '../lib/temporal.js';
-import { createApp } from './app.js';
+import { createApp, type CaseApp } from './app.js';
 import { createAuditTrail, startAuditSealer } from './audit.js';
 import { createAuthenticator, signToken } from './auth.js';
-import type { AuthFailureLog } from './auth-failures.js';
 import { CONSOLE_DIST } from './console.js';
-import type { CaseEventFeed } from './event-feed.js';
 import { startIntakeOutbox } from './intake.js';
 import { createTemporalGateway } from './temporal.js';
 
@@ -27,7 +24,7 @@ export interface RunningServer {
   close(graceMs?: number): Promise<void>;
 }
 
-export function listen(app: Express, port: number, host: string): Promise<RunningServer> {
+export function listen(app: CaseApp, port: number, host: string): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
     const server = app.listen(port, host);
     server.once('error', reject);
@@ -41,12 +38,12 @@ export function listen(app: Express, port: number, host: string): Promise<Runnin
         close: (graceMs = 10_000) =>
           new Promise<void>((done) => {
             // Event streams never finish on their own: end them so the server can close.
-            (app.locals.eventFeed as CaseEventFeed | undefined)?.closeAll();
+            app.eventFeed.closeAll();
             const force = setTimeout(() => server.closeAllConnections(), graceMs).unref();
             server.close(() => {
               clearTimeout(force);
               // Failed authentications counted but not yet written.
-              void ((app.locals.authFailures as AuthFailureLog | undefined)?.flush() ?? Promise.resolve()).finally(done);
+              void app.authFailures.flush().finally(done);
             });
             server.closeIdleConnections();
           }),

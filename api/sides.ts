@@ -19,7 +19,7 @@ export interface Sides {
   destination: string | null;
 }
 
-/** Whether a user of `country` is on `side` of an object (visibility is checked separately). */
+/** Whether a user of `country` is on `side` of an object (who may see it at all: db/visibility.ts). */
 export function onSide(side: Side, country: string, sides: Sides): boolean {
   switch (side) {
     case 'visible':
@@ -35,6 +35,3 @@ export function onSide(side: Side, country: string, sides: Sides): boolean {
   }
 }
 
-export function canSeeSides(country: string | null, sides: Sides): boolean {
-  return country === null || country === sides.holding || country === sides.claimed || country === sides.destination;
-}

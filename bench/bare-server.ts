@@ -3,7 +3,8 @@
 // no authentication, validation, scope check, audit log, decryption or mapping.
 import express from 'express';
 import postgres from 'postgres';
-import { detailQuery, listQuery } from '../db/cases.js';
+import { detailQuery } from '../db/case-detail.js';
+import { listQuery } from '../db/case-list.js';
 import { openDatabase } from '../db/client.js';
 
 const url = process.env.DATABASE_URL!;

@@ -11,7 +11,7 @@ import { createApp } from '../api/app.js';
 import { createAuditTrail } from '../api/audit.js';
 import { createAuthenticator, signToken } from '../api/auth.js';
 import type { TemporalGateway } from '../api/temporal.js';
-import { insertIntakes } from '../db/cases.js';
+import { insertIntakes } from '../db/intake.js';
 import { fieldProtection, parseKeyRing } from '../lib/crypto.js';
 import { createScratchDatabase } from '../test/helpers/scratch-db.js';
 import { DEFAULT_TIMINGS, type Actor, type CaseWorkflowInput } from '../workflows/definitions.js';

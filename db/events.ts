@@ -7,7 +7,8 @@ import type { CaseStatus } from '../workflows/definitions.js';
 import type { CaseEventType } from '../workflows/events.js';
 import { eventShownSql } from '../lib/need-to-know.js';
 import type { Db } from './client.js';
-import { iso, visibleTo } from './cases.js';
+import { iso } from './rows.js';
+import { visibleTo } from './visibility.js';
 import { caseEvents, cases } from './schema.js';
 
 /** A timeline event with the case's non-personal keys: what the stream may send. */

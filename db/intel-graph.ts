@@ -12,7 +12,7 @@ import { and, eq, sql, type SQL } from 'drizzle-orm';
 import { recordVisibleSql } from '../api/intel-policy.js';
 import type { Db } from './client.js';
 import { caseIntelLinks, cases, intelEntities, intelLinks } from './schema.js';
-import { visibleTo } from './cases.js';
+import { visibleTo } from './visibility.js';
 
 export const GRAPH_MAX_DEPTH = 4;
 export const GRAPH_MAX_NODES = 2000;

@@ -5,7 +5,9 @@ import { and, asc, count, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
 import { linkVisibleSql, recordVisibleSql } from '../api/intel-policy.js';
 import type { Actor } from '../workflows/definitions.js';
 import { appendAudit } from './audit.js';
-import { canSee, getCaseScopes, iso } from './cases.js';
+import { getCaseScopes } from './case-detail.js';
+import { iso } from './rows.js';
+import { canSee } from './visibility.js';
 import type { Db } from './client.js';
 import { caseIntelLinks, intelChanges, intelEntities, intelIdentifiers, intelLinks, teamMembers } from './schema.js';
 

@@ -1,9 +1,10 @@
-import { and, arrayContains, asc, count, eq, gt, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, eq, gt, or, sql } from 'drizzle-orm';
 import { viewStatusSql } from '../lib/need-to-know.js';
 import type { Actor } from '../workflows/definitions.js';
 import { appendAudit } from './audit.js';
 import type { Db } from './client.js';
-import { iso } from './cases.js';
+import { iso } from './rows.js';
+import { operationVisibleTo } from './visibility.js';
 import { cases, operations } from './schema.js';
 
 export interface NewOperation {
@@ -56,17 +57,12 @@ export async function insertOperation(db: Db, operation: NewOperation, actor: Ac
   });
 }
 
-/** Operations a user of `country` may see: those it takes part in (the lead is one of them); all for null (admins). */
-function participatedBy(country: string | null): SQL | undefined {
-  return country === null ? undefined : arrayContains(operations.participatingCountries, [country]);
-}
-
 /** The operation, if `country` takes part in it (null: any operation). */
 export async function getOperation(db: Db, id: string, country: string | null = null): Promise<Operation | null> {
   const [row] = await db
     .select()
     .from(operations)
-    .where(and(eq(operations.id, id), participatedBy(country)));
+    .where(and(eq(operations.id, id), operationVisibleTo(country)));
   return row ? toOperation(row) : null;
 }
 
@@ -80,7 +76,7 @@ export async function listOperations(
     .from(operations)
     .where(
       and(
-        participatedBy(country),
+        operationVisibleTo(country),
         after
           ? or(gt(operations.createdAt, after.createdAt), and(eq(operations.createdAt, after.createdAt), gt(operations.id, after.id)))
           : undefined,

@@ -3,7 +3,7 @@ import { DECIDED_STATUSES } from '../workflows/case-rules.js';
 import { TERMINAL_STATUSES, type CaseStatus } from '../workflows/definitions.js';
 import { NEUTRAL_HOLD_KIND, overdueSql, seesAllSql, viewStatusSql } from '../lib/need-to-know.js';
 import type { Db } from './client.js';
-import { visibleTo } from './cases.js';
+import { visibleTo } from './visibility.js';
 import { caseHolds, cases } from './schema.js';
 
 type Counts = Record<string, number>;

@@ -4,7 +4,7 @@ import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { teamVisibleSql, type Team, type TeamMember } from '../api/intel-policy.js';
 import type { Actor } from '../workflows/definitions.js';
 import { appendAudit } from './audit.js';
-import { iso } from './cases.js';
+import { iso } from './rows.js';
 import type { Db } from './client.js';
 import { intelChanges, operations, teamMembers, teamOperations, teams } from './schema.js';
 

@@ -4,7 +4,7 @@ import { legShownSql, viewStatusSql, type ViewStatus } from '../lib/need-to-know
 import type { CaseStatus, TransferLegOutcome, TransferStatus, TransferWorkflowInput } from '../workflows/definitions.js';
 import { appendAudit } from './audit.js';
 import type { Db } from './client.js';
-import { iso } from './cases.js';
+import { iso } from './rows.js';
 import { cases, personDocuments, persons, transferLegs, transfers } from './schema.js';
 
 const isoOrNull = (v: string | null) => (v === null ? null : iso(v));

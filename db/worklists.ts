@@ -4,7 +4,9 @@ import { and, asc, desc, eq, notInArray, or, sql, type SQL } from 'drizzle-orm';
 import { TERMINAL_STATUSES, type TransferStatus } from '../workflows/definitions.js';
 import { legShownSql, overdueIs, overdueSql, projectSummary } from '../lib/need-to-know.js';
 import type { Db } from './client.js';
-import { iso, summaryColumns, toSummary, visibleTo, type SummaryRow } from './cases.js';
+import { summaryColumns, toSummary, type SummaryRow } from './case-list.js';
+import { iso } from './rows.js';
+import { transferVisibleTo, visibleTo } from './visibility.js';
 import { cases, decisions, identityChecks, operations, persons, transfers } from './schema.js';
 
 export interface Keyset {
@@ -83,7 +85,7 @@ export async function listTransfers(db: Db, options: { country: string | null; s
     .from(transfers)
     .where(
       and(
-        country === null ? undefined : or(eq(transfers.holdingCountry, country), eq(transfers.destinationCountry, country)),
+        transferVisibleTo(country),
         options.status ? eq(transfers.status, options.status) : undefined,
         after ? sql`(${transfers.createdAt}, ${transfers.id}) < (${after.createdAt}::timestamptz, ${after.id}::uuid)` : undefined,
       ),

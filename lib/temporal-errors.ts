@@ -1,22 +1,17 @@
-// What a failed call to Temporal means for the caller: a domain refusal with its HTTP status,
-// a closed case, an unreachable cluster, or something unexpected.
+// What a failed call to Temporal means, in Temporal's own terms: a refusal by the workflow (with
+// its failure type, workflows/definitions.ts FAILURE), a closed or missing workflow, an unreachable
+// cluster, or a start of a workflow that exists. The API maps these to HTTP (api/errors.ts); the
+// worker's fan-out tells a per-case refusal from an outage with them.
 import { ServiceError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
-import { FAILURE } from '../workflows/definitions.js';
 
 export type TemporalFailure =
-  | { kind: 'refused'; status: number; code: string; message: string }
-  | { kind: 'closed'; status: 409; code: 'CASE_CLOSED'; message: string }
-  | { kind: 'missing'; status: 404; code: 'NOT_FOUND'; message: string }
-  | { kind: 'unavailable'; status: 503; code: 'TEMPORAL_UNAVAILABLE'; message: string }
+  /** The workflow refused the update; `type` is the ApplicationFailure's (null when it has none). */
+  | { kind: 'refused'; type: string | null; message: string }
+  | { kind: 'closed'; message: string }
+  | { kind: 'missing'; message: string }
+  | { kind: 'unavailable'; message: string }
   | { kind: 'already-started' };
-
-const REFUSALS: Record<string, { status: number; code: string }> = {
-  [FAILURE.wrongStage]: { status: 409, code: 'WRONG_STAGE' },
-  [FAILURE.forbidden]: { status: 403, code: 'FORBIDDEN' },
-  [FAILURE.conflict]: { status: 409, code: 'CONFLICT' },
-  [FAILURE.invalid]: { status: 400, code: 'INVALID_INPUT' },
-};
 
 // gRPC status codes that mean "the cluster cannot serve this now".
 const UNAVAILABLE_CODES = new Set([1, 4, 8, 14]);
@@ -34,28 +29,18 @@ export function classifyTemporalError(err: unknown): TemporalFailure | undefined
   if (err instanceof WorkflowExecutionAlreadyStartedError) return { kind: 'already-started' };
   if (err instanceof WorkflowUpdateFailedError) {
     const cause = err.cause;
-    if (cause instanceof ApplicationFailure && cause.type && REFUSALS[cause.type]) {
-      return { kind: 'refused', ...REFUSALS[cause.type], message: cause.message };
-    }
-    if (cause instanceof ApplicationFailure) {
-      return { kind: 'refused', status: 409, code: 'REFUSED', message: cause.message };
-    }
-    return undefined;
+    return cause instanceof ApplicationFailure ? { kind: 'refused', type: cause.type ?? null, message: cause.message } : undefined;
   }
   if (err instanceof WorkflowNotFoundError) {
     return /completed|closed/i.test(err.message)
-      ? { kind: 'closed', status: 409, code: 'CASE_CLOSED', message: 'the case is closed' }
-      : { kind: 'missing', status: 404, code: 'NOT_FOUND', message: 'no such workflow' };
+      ? { kind: 'closed', message: 'the case is closed' }
+      : { kind: 'missing', message: 'no such workflow' };
   }
-  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
-    return { kind: 'unavailable', status: 503, code: 'TEMPORAL_UNAVAILABLE', message: 'Temporal did not answer in time' };
-  }
+  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return { kind: 'unavailable', message: 'Temporal did not answer in time' };
   if (err instanceof ServiceError || grpcCode(err) !== undefined) {
     const code = grpcCode(err);
-    if (code === undefined || UNAVAILABLE_CODES.has(code)) {
-      return { kind: 'unavailable', status: 503, code: 'TEMPORAL_UNAVAILABLE', message: 'Temporal is unreachable' };
-    }
-    if (code === 5) return { kind: 'closed', status: 409, code: 'CASE_CLOSED', message: 'the case is closed' };
+    if (code === undefined || UNAVAILABLE_CODES.has(code)) return { kind: 'unavailable', message: 'Temporal is unreachable' };
+    if (code === 5) return { kind: 'closed', message: 'the case is closed' };
   }
   return undefined;
 }

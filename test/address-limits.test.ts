@@ -5,7 +5,7 @@ import type { Request } from 'express';
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createAuthenticator } from '../api/auth.js';
-import { aggregateAuthFailures, type AuthFailureLog } from '../api/auth-failures.js';
+import { aggregateAuthFailures } from '../api/auth-failures.js';
 import type { AuditTrail } from '../api/audit.js';
 import type { AuditEntry } from '../db/audit.js';
 import type { AppDeps } from '../api/app.js';
@@ -73,7 +73,7 @@ describe('failed authentications from one address', () => {
     // The first failure at once; the other 19, and the 281 requests refused unverified, as one
     // entry when the minute ends — or, as here, when the API stops.
     expect((await failuresFrom(ip)).map((r) => (r.details as { count: number }).count)).toEqual([1]);
-    await (api.app.locals.authFailures as AuthFailureLog).flush();
+    await api.app.authFailures.flush();
     const rows = await failuresFrom(ip);
     expect(rows.map((r) => (r.details as { count: number }).count)).toEqual([1, 19]);
     expect(rows[1].details).toMatchObject({ aggregated: true, refusedUnverified: 281, routes: ['/v1/stats'] });

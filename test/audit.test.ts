@@ -7,26 +7,21 @@ import { and, arrayContains, desc, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuditTrail } from '../api/audit.js';
 import { appendAudit, sealAudit, verifyAudit, type AuditEntry } from '../db/audit.js';
-import { applyCaseChange, insertIntakes } from '../db/cases.js';
+import { insertIntakes } from '../db/intake.js';
+import { applyCaseChange } from '../db/projection.js';
 import { auditLog, caseEvents, cases } from '../db/schema.js';
 import { initialCaseSnapshot } from '../workflows/definitions.js';
 import { TEST_AUDIT_KEY, TEST_PROTECT, testApp } from './helpers/api.js';
-import { caseSteps, makeUsers, workflowInput } from './helpers/fixtures.js';
+import { makeUsers, workflowInput } from './helpers/fixtures.js';
 import { createScratchDatabase, type ScratchDatabase } from './helpers/scratch-db.js';
-import { startStack, type Stack } from './helpers/stack.js';
+import { useStack } from './helpers/stack.js';
 
-let stack: Stack;
 const u = makeUsers();
-let steps: ReturnType<typeof caseSteps>;
 
-beforeAll(async () => {
-  stack = await startStack();
-  steps = caseSteps(stack.api, u);
-});
-afterAll(() => stack?.stop());
+const t = useStack(u);
 
 async function entriesFor(objectId: string) {
-  return stack.database.db
+  return t.stack.database.db
     .select()
     .from(auditLog)
     .where(arrayContains(auditLog.objectIds, [objectId]))
@@ -35,23 +30,23 @@ async function entriesFor(objectId: string) {
 
 describe('what is logged', () => {
   it('reads of personal data need a purpose, and are logged with it — as disclosures when another country reads', async () => {
-    const caseId = await steps.open();
+    const caseId = await t.steps.open();
     for (const path of [`/v1/cases/${caseId}`, `/v1/cases/${caseId}/events`, '/v1/cases?limit=5']) {
-      const refused = await stack.api.call('get', path, { as: u.khOfficer, purpose: null });
+      const refused = await t.stack.api.call('get', path, { as: u.khOfficer, purpose: null });
       expect(refused.status, path).toBe(400);
       expect(refused.body.error.code).toBe('PURPOSE_REQUIRED');
-      expect((await stack.api.call('get', path, { as: u.khOfficer, purpose: '   ' })).status).toBe(400);
+      expect((await t.stack.api.call('get', path, { as: u.khOfficer, purpose: '   ' })).status).toBe(400);
     }
-    await stack.api.call('get', `/v1/cases/${caseId}`, { as: u.khOfficer, purpose: 'preparing the hearing' });
-    await stack.api.call('get', `/v1/cases/${caseId}/events`, { as: u.cnOfficer, purpose: 'verifying nationality' });
+    await t.stack.api.call('get', `/v1/cases/${caseId}`, { as: u.khOfficer, purpose: 'preparing the hearing' });
+    await t.stack.api.call('get', `/v1/cases/${caseId}/events`, { as: u.cnOfficer, purpose: 'verifying nationality' });
     const reads = (await entriesFor(caseId)).filter((e) => e.action.endsWith('read'));
     expect(reads.map((e) => [e.action, e.actorSub, e.purpose, e.recipientCountry, e.outcome])).toEqual([
       ['case.read', u.khOfficer.sub, 'preparing the hearing', null, 'ok'],
       ['case.timeline.read', u.cnOfficer.sub, 'verifying nationality', 'CN', 'ok'],
     ]);
-    const list = await stack.api.call('get', `/v1/cases?limit=500&holdingCountry=KH`, { as: u.cnOfficer, purpose: 'weekly review' });
+    const list = await t.stack.api.call('get', `/v1/cases?limit=500&holdingCountry=KH`, { as: u.cnOfficer, purpose: 'weekly review' });
     expect(list.status).toBe(200);
-    const [listed] = await stack.database.db
+    const [listed] = await t.stack.database.db
       .select()
       .from(auditLog)
       .where(and(eq(auditLog.action, 'case.list'), eq(auditLog.actorSub, u.cnOfficer.sub)))
@@ -62,7 +57,7 @@ describe('what is logged', () => {
   });
 
   it('every change is logged with its actor, and no entry carries a name or document number', async () => {
-    const caseId = await steps.approved();
+    const caseId = await t.steps.approved();
     const changes = (await entriesFor(caseId)).filter((e) => e.action === 'case.open' || e.action === 'case.change');
     expect(changes.map((e) => [e.action, (e.details as { event?: string } | null)?.event ?? null, e.actorSub])).toEqual([
       ['case.open', null, u.khOfficer.sub],
@@ -71,44 +66,44 @@ describe('what is logged', () => {
       ['case.change', 'DECISION_RECORDED', u.khSupervisor.sub],
       ['case.change', 'APPROVED', u.cnSupervisor.sub],
     ]);
-    const detail = (await stack.api.get(`/v1/cases/${caseId}`, u.admin)).body;
+    const detail = (await t.stack.api.get(`/v1/cases/${caseId}`, u.admin)).body;
     const logged = JSON.stringify(await entriesFor(caseId));
     expect(logged).not.toContain(detail.person.fullName);
     expect(logged).not.toContain(detail.person.documents[0].number);
   });
 
   it('failed authentications and refused requests are logged', async () => {
-    const caseId = await steps.open();
-    await stack.api.call('get', `/v1/cases/${caseId}`, { as: u.vnOfficer });
-    await stack.api.post(`/v1/cases/${caseId}/decisions`, u.khOfficer, { decision: 'approve' });
+    const caseId = await t.steps.open();
+    await t.stack.api.call('get', `/v1/cases/${caseId}`, { as: u.vnOfficer });
+    await t.stack.api.post(`/v1/cases/${caseId}/decisions`, u.khOfficer, { decision: 'approve' });
     const probes = (await entriesFor(caseId)).filter((e) => e.outcome === 'denied');
     // One entry in the prober's country (as for an id that does not exist), one for the case's countries.
     expect(probes.map((e) => [e.action, e.actorSub, e.scopeCountries])).toEqual([
       ['request.denied', u.vnOfficer.sub, ['VN']],
       ['request.denied', u.vnOfficer.sub, ['CN', 'KH']],
     ]);
-    const refused = await stack.database.db
+    const refused = await t.stack.database.db
       .select()
       .from(auditLog)
       .where(and(eq(auditLog.action, 'request.denied'), eq(auditLog.actorSub, u.khOfficer.sub)));
     expect(refused.map((e) => (e.details as { status: number }).status)).toContain(403);
-    const before = (await stack.database.db.select().from(auditLog).where(eq(auditLog.action, 'auth.failed'))).length;
-    await stack.api.call('get', '/v1/cases', { headers: { Authorization: 'Bearer forged.token.here' } });
+    const before = (await t.stack.database.db.select().from(auditLog).where(eq(auditLog.action, 'auth.failed'))).length;
+    await t.stack.api.call('get', '/v1/cases', { headers: { Authorization: 'Bearer forged.token.here' } });
     await expect
-      .poll(async () => (await stack.database.db.select().from(auditLog).where(eq(auditLog.action, 'auth.failed'))).length)
+      .poll(async () => (await t.stack.database.db.select().from(auditLog).where(eq(auditLog.action, 'auth.failed'))).length)
       .toBe(before + 1);
   });
 
   it('auditors read the log of their own country and verify the chain; others may not', async () => {
-    const caseId = await steps.open();
-    const page = await stack.api.get(`/v1/audit?objectId=${caseId}`, u.khAuditor);
+    const caseId = await t.steps.open();
+    const page = await t.stack.api.get(`/v1/audit?objectId=${caseId}`, u.khAuditor);
     expect(page.status).toBe(200);
     expect(page.body.items.map((i: { action: string }) => i.action)).toContain('case.open');
     const vnAuditor = u.user('auditor', 'VN');
-    expect((await stack.api.get(`/v1/audit?objectId=${caseId}`, vnAuditor)).body.items).toEqual([]);
-    expect((await stack.api.get('/v1/audit', u.khOfficer)).status).toBe(403);
-    expect((await stack.api.get('/v1/audit/verify', u.khSupervisor)).status).toBe(403);
-    const verified = await stack.api.get('/v1/audit/verify', u.khAuditor);
+    expect((await t.stack.api.get(`/v1/audit?objectId=${caseId}`, vnAuditor)).body.items).toEqual([]);
+    expect((await t.stack.api.get('/v1/audit', u.khOfficer)).status).toBe(403);
+    expect((await t.stack.api.get('/v1/audit/verify', u.khSupervisor)).status).toBe(403);
+    const verified = await t.stack.api.get('/v1/audit/verify', u.khAuditor);
     // Other test files write entries all the while: some may arrive after the seal.
     expect(verified.body).toMatchObject({ ok: true });
     expect(verified.body.entries).toBeGreaterThan(0);
@@ -288,10 +283,10 @@ describe('tamper evidence', () => {
 
 describe('the audit trail of the API', () => {
   it('refuses only the answer whose entry the store refuses, not the others written in the same insert', async () => {
-    const trail = createAuditTrail(stack.database.db);
+    const trail = createAuditTrail(t.stack.database.db);
     const refusedSub = `refused-${Date.now().toString(36)}`;
     const constraint = `refuse_${refusedSub.replace(/\W/g, '_')}`;
-    await stack.database.db.execute(
+    await t.stack.database.db.execute(
       sql.raw(`alter table audit_log add constraint ${constraint} check (actor_sub <> '${refusedSub}') not valid`),
     );
     try {
@@ -306,10 +301,10 @@ describe('the audit trail of the API', () => {
       const [kept, refused] = await Promise.allSettled([trail.record(entry(keptSub)), trail.record(entry(refusedSub))]);
       expect(kept.status).toBe('fulfilled');
       expect(refused).toMatchObject({ status: 'rejected', reason: { status: 503, code: 'AUDIT_UNAVAILABLE' } });
-      const stored = await stack.database.db.select({ sub: auditLog.actorSub }).from(auditLog).where(eq(auditLog.actorSub, keptSub));
+      const stored = await t.stack.database.db.select({ sub: auditLog.actorSub }).from(auditLog).where(eq(auditLog.actorSub, keptSub));
       expect(stored).toEqual([{ sub: keptSub }]);
     } finally {
-      await stack.database.db.execute(sql.raw(`alter table audit_log drop constraint ${constraint}`));
+      await t.stack.database.db.execute(sql.raw(`alter table audit_log drop constraint ${constraint}`));
     }
   });
 });

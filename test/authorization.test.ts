@@ -4,18 +4,17 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { POLICY, canSeeSides, onSide } from '../api/policy.js';
+import { POLICY, onSide } from '../api/policy.js';
+import { canSee, scopeCountry } from '../db/visibility.js';
 import { listen, type RunningServer } from '../api/server.js';
 import { ROLES, type Actor, type Role } from '../workflows/definitions.js';
-import { caseSteps, intakeBody, makeUsers } from './helpers/fixtures.js';
+import { intakeBody, makeUsers } from './helpers/fixtures.js';
 import { H0_TEAM, teamBody } from './helpers/intel.js';
 import { caseEvents } from '../db/schema.js';
 import { connectSse, type SseMessage } from './helpers/sse.js';
-import { startStack, type Stack } from './helpers/stack.js';
+import { useStack } from './helpers/stack.js';
 
-let stack: Stack;
 const u = makeUsers();
-let steps: ReturnType<typeof caseSteps>;
 let operationId: string;
 /** A team of KH and CN whose members are every matrix user of those countries (VN is uninvolved). */
 let teamId: string;
@@ -23,12 +22,12 @@ const teamSupervisor = (country: string) => u.user('supervisor', country === 'CN
 const teamOfficer = (country: string) => u.user('officer', country === 'CN' ? 'CN' : 'KH', 9);
 
 async function setUpMatrixTeam(): Promise<string> {
-  const created = await stack.api.post('/v1/teams', teamSupervisor('KH'), teamBody({ memberCountries: ['KH', 'CN'] }));
+  const created = await t.stack.api.post('/v1/teams', teamSupervisor('KH'), teamBody({ memberCountries: ['KH', 'CN'] }));
   expect(created.status, JSON.stringify(created.body)).toBe(201);
   for (const country of ['KH', 'CN']) {
     for (const role of ROLES.filter((r) => r !== 'admin')) {
       const member = u.user(role, country, 9);
-      const added = await stack.api.post(`/v1/teams/${created.body.id}/members`, teamSupervisor(country), {
+      const added = await t.stack.api.post(`/v1/teams/${created.body.id}/members`, teamSupervisor(country), {
         sub: member.sub,
         name: member.name,
         country,
@@ -42,10 +41,10 @@ async function setUpMatrixTeam(): Promise<string> {
 
 /** An entity of the matrix team, recorded by a member officer of `country` (of KH when the country is not in the team). */
 const teamEntity = async (country: string, body: Record<string, unknown> = { kind: 'organisation', attributes: { name: 'Prince Group', type: 'syndicate' } }) =>
-  (await stack.api.post(`/v1/teams/${teamId}/entities`, teamOfficer(country), { ...H0_TEAM, ...body })).body.id as string;
+  (await t.stack.api.post(`/v1/teams/${teamId}/entities`, teamOfficer(country), { ...H0_TEAM, ...body })).body.id as string;
 const teamLink = async (country: string) =>
   (
-    await stack.api.post(`/v1/teams/${teamId}/links`, teamOfficer(country), {
+    await t.stack.api.post(`/v1/teams/${teamId}/links`, teamOfficer(country), {
       ...H0_TEAM,
       from: await teamEntity(country),
       to: await teamEntity(country),
@@ -55,10 +54,9 @@ const teamLink = async (country: string) =>
 /** Team routes: members (KH and CN) and admins see the team; to VN it does not exist. */
 const inTeam = (code: number) => (user: Actor, relation: Relation) => (relation === 'uninvolved' && user.role !== 'admin' ? 404 : code);
 
+const t = useStack(u);
 beforeAll(async () => {
-  stack = await startStack();
-  steps = caseSteps(stack.api, u);
-  const op = await stack.api.post('/v1/operations', u.khOfficer, {
+  const op = await t.stack.api.post('/v1/operations', u.khOfficer, {
     name: 'Matrix',
     leadCountry: 'KH',
     participatingCountries: ['KH', 'CN'],
@@ -66,7 +64,6 @@ beforeAll(async () => {
   operationId = op.body.id;
   teamId = await setUpMatrixTeam();
 });
-afterAll(() => stack?.stop());
 
 const RELATIONS = { holding: 'KH', other: 'CN', uninvolved: 'VN' } as const;
 type Relation = keyof typeof RELATIONS;
@@ -89,18 +86,18 @@ interface Scenario {
 }
 
 const approvalCase = async () => {
-  const id = await steps.open();
-  await steps.toApproval(id);
+  const id = await t.steps.open();
+  await t.steps.toApproval(id);
   return id;
 };
 const departed = async () => {
-  const id = await steps.approved();
-  const { transferId } = await steps.transfer([id]);
-  await stack.api.post(`/v1/transfers/${transferId}/depart`, u.khOfficer, {});
+  const id = await t.steps.approved();
+  const { transferId } = await t.steps.transfer([id]);
+  await t.stack.api.post(`/v1/transfers/${transferId}/depart`, u.khOfficer, {});
   return { id, transferId };
 };
 const caseRoute =
-  (suffix: string, body: unknown, make: () => Promise<string> = () => steps.open()) =>
+  (suffix: string, body: unknown, make: () => Promise<string> = () => t.steps.open()) =>
   async () => ({
     path: `/v1/cases/${await make()}${suffix}`,
     body,
@@ -136,8 +133,8 @@ const SCENARIOS: Record<string, Scenario> = {
   'post /v1/cases/:id/identity': { prepare: caseRoute('/identity', { result: 'confirmed', method: 'biometric' }), success: 200 },
   'post /v1/cases/:id/screening': {
     prepare: caseRoute('/screening', { indicators: [] }, async () => {
-      const id = await steps.open();
-      await steps.verify(id);
+      const id = await t.steps.open();
+      await t.steps.verify(id);
       return id;
     }),
     success: 200,
@@ -145,8 +142,8 @@ const SCENARIOS: Record<string, Scenario> = {
   'post /v1/cases/:id/protection-claims': { prepare: caseRoute('/protection-claims', { grounds: 'risk on return' }), success: 201 },
   'post /v1/cases/:id/protection-claims/:claimId/outcome': {
     prepare: async () => {
-      const id = await steps.open();
-      const claim = await stack.api.post(`/v1/cases/${id}/protection-claims`, u.khOfficer, { grounds: 'risk on return' });
+      const id = await t.steps.open();
+      const claim = await t.stack.api.post(`/v1/cases/${id}/protection-claims`, u.khOfficer, { grounds: 'risk on return' });
       return {
         path: `/v1/cases/${id}/protection-claims/${claim.body.claimId}/outcome`,
         body: { outcome: 'dismissed', reason: 'reviewed' },
@@ -157,8 +154,8 @@ const SCENARIOS: Record<string, Scenario> = {
   'post /v1/cases/:id/holds': { prepare: caseRoute('/holds', { kind: 'medical', reason: 'clinic' }), success: 201 },
   'post /v1/cases/:id/holds/:holdId/lift': {
     prepare: async () => {
-      const id = await steps.open();
-      const hold = await stack.api.post(`/v1/cases/${id}/holds`, u.khOfficer, { kind: 'legal', reason: 'court date' });
+      const id = await t.steps.open();
+      const hold = await t.stack.api.post(`/v1/cases/${id}/holds`, u.khOfficer, { kind: 'legal', reason: 'court date' });
       return { path: `/v1/cases/${id}/holds/${hold.body.holdId}/lift`, body: {} };
     },
     success: 200,
@@ -167,7 +164,7 @@ const SCENARIOS: Record<string, Scenario> = {
     prepare: caseRoute('/consular-notice', { notifiedAt: '2026-01-01T00:00:00Z', channel: 'email', accessRequested: false }, async () => {
       const body = intakeBody();
       delete (body as Record<string, unknown>).consularNotice;
-      return (await stack.api.post('/v1/cases', u.khOfficer, body)).body.caseId;
+      return (await t.stack.api.post('/v1/cases', u.khOfficer, body)).body.caseId;
     }),
     success: 200,
   },
@@ -178,7 +175,7 @@ const SCENARIOS: Record<string, Scenario> = {
   'post /v1/cases/:id/release': { prepare: caseRoute('/release', { reason: 'released by court' }), success: 200 },
   'post /v1/cases/:id/court-order': {
     prepare: caseRoute('/court-order', { reference: 'R-1', court: 'Court', issuedAt: '2025-11-01T00:00:00Z' }, () =>
-      steps.open({ legalBasis: 'extradition' }),
+      t.steps.open({ legalBasis: 'extradition' }),
     ),
     success: 200,
   },
@@ -198,19 +195,19 @@ const SCENARIOS: Record<string, Scenario> = {
         to: 'Aranyaprathet',
         scheduledAt: '2026-02-01T00:00:00Z',
         capacity: 10,
-        caseIds: [await steps.approved()],
+        caseIds: [await t.steps.approved()],
       },
     }),
     // The case is held in KH: another country's officer gets it refused, and a batch no case joins is refused (409).
     success: (_user, relation) => (relation === 'holding' ? 201 : 409),
   },
   'get /v1/transfers/:id': {
-    prepare: async () => ({ path: `/v1/transfers/${(await steps.transfer([await steps.approved()])).transferId}` }),
+    prepare: async () => ({ path: `/v1/transfers/${(await t.steps.transfer([await t.steps.approved()])).transferId}` }),
     success: 200,
     read: true,
   },
   'post /v1/transfers/:id/depart': {
-    prepare: async () => ({ path: `/v1/transfers/${(await steps.transfer([await steps.approved()])).transferId}/depart`, body: {} }),
+    prepare: async () => ({ path: `/v1/transfers/${(await t.steps.transfer([await t.steps.approved()])).transferId}/depart`, body: {} }),
     success: 200,
   },
   'post /v1/transfers/:id/handover': {
@@ -224,7 +221,7 @@ const SCENARIOS: Record<string, Scenario> = {
   'get /v1/audit': { prepare: async () => ({ path: '/v1/audit?limit=5' }), success: 200, read: true },
   'get /v1/audit/verify': { prepare: async () => ({ path: '/v1/audit/verify' }), success: 200, read: true },
   'get /v1/transfers/:id/manifest': {
-    prepare: async () => ({ path: `/v1/transfers/${(await steps.transfer([await steps.approved()])).transferId}/manifest` }),
+    prepare: async () => ({ path: `/v1/transfers/${(await t.steps.transfer([await t.steps.approved()])).transferId}/manifest` }),
     success: 200,
     read: true,
   },
@@ -254,7 +251,7 @@ const SCENARIOS: Record<string, Scenario> = {
     prepare: async (user) => {
       const sub = `member-${randomUUID()}`;
       const country = user.country === 'CN' ? 'CN' : 'KH';
-      await stack.api.post(`/v1/teams/${teamId}/members`, teamSupervisor(country), { sub, name: 'Leaving', country, role: 'analyst' });
+      await t.stack.api.post(`/v1/teams/${teamId}/members`, teamSupervisor(country), { sub, name: 'Leaving', country, role: 'analyst' });
       return { path: `/v1/teams/${teamId}/members/${sub}` };
     },
     success: inTeam(204),
@@ -327,7 +324,7 @@ const SCENARIOS: Record<string, Scenario> = {
   },
   'post /v1/cases/:id/intel-links': {
     prepare: async (user) => ({
-      path: `/v1/cases/${await steps.open()}/intel-links`,
+      path: `/v1/cases/${await t.steps.open()}/intel-links`,
       body: { teamId, entityId: await teamEntity(user.country, { kind: 'location', attributes: { type: 'compound', address: 'Chrey Thom, Kandal' } }), relation: 'found_at' },
     }),
     success: 201,
@@ -338,10 +335,10 @@ let server: RunningServer | undefined;
 afterAll(() => server?.close(100));
 
 async function streamStatus(path: string, user: Actor): Promise<number> {
-  server ??= await listen(stack.api.app, 0, '127.0.0.1');
+  server ??= await listen(t.stack.api.app, 0, '127.0.0.1');
   const abort = new AbortController();
   const res = await fetch(`${server.url}${path}`, {
-    headers: { Authorization: `Bearer ${await stack.api.token(user)}`, 'X-Purpose': 'matrix' },
+    headers: { Authorization: `Bearer ${await t.stack.api.token(user)}`, 'X-Purpose': 'matrix' },
     signal: abort.signal,
   });
   abort.abort();
@@ -353,7 +350,7 @@ function expected(key: string, scenario: Scenario, user: Actor, relation: Relati
   if (!policy.roles.includes(user.role)) return 403;
   if (policy.scope) {
     const sides = policy.scope.object === 'transfer' ? { ...SIDES, claimed: null } : SIDES;
-    if (!canSeeSides(user.role === 'admin' ? null : user.country, sides)) return 404;
+    if (!canSee(scopeCountry(user), { holdingCountry: sides.holding, claimedNationality: sides.claimed, destinationCountry: sides.destination })) return 404;
     if (!onSide(policy.scope.side, user.country, sides)) return 403;
   }
   return typeof scenario.success === 'number' ? scenario.success : scenario.success(user, relation);
@@ -395,7 +392,7 @@ describe('the authorization matrix', () => {
         const request = want < 300 && !scenario.read ? await scenario.prepare(user) : (shared ??= await scenario.prepare(user));
         const status = scenario.stream
           ? await streamStatus(request.path, user)
-          : (await stack.api.call(method, request.path, { as: user, body: request.body })).status;
+          : (await t.stack.api.call(method, request.path, { as: user, body: request.body })).status;
         cells.push(`${user.role}/${relation}: ${status}`);
         wanted.push(`${user.role}/${relation}: ${want}`);
       }
@@ -455,46 +452,46 @@ describe('field-level visibility per side', () => {
     }
   }
   const ok = async (path: string, user: Actor) => {
-    const res = await stack.api.get(path, user);
+    const res = await t.stack.api.get(path, user);
     expect(res.status, `${user.role}/${user.country} ${path}`).toBe(200);
     return res.body;
   };
 
   beforeAll(async () => {
     fx.op = (
-      await stack.api.post('/v1/operations', u.khOfficer, { name: 'Fields', leadCountry: 'KH', participatingCountries: ['KH', 'CN'] })
+      await t.stack.api.post('/v1/operations', u.khOfficer, { name: 'Fields', leadCountry: 'KH', participatingCountries: ['KH', 'CN'] })
     ).body.id;
-    const [last] = await stack.database.db.select({ max: sql<number>`coalesce(max(${caseEvents.id}), 0)::int` }).from(caseEvents);
+    const [last] = await t.stack.database.db.select({ max: sql<number>`coalesce(max(${caseEvents.id}), 0)::int` }).from(caseEvents);
     fx.firstEventId = Number(last.max);
 
-    fx.held = await steps.open({ operationId: fx.op });
-    await steps.verify(fx.held);
+    fx.held = await t.steps.open({ operationId: fx.op });
+    await t.steps.verify(fx.held);
     // The holding side's own answers carry everything.
-    const screened = await steps.screen(fx.held, u.khOfficer, {
+    const screened = await t.steps.screen(fx.held, u.khOfficer, {
       indicators: [],
       notes: SECRETS.notes,
       protectionClaim: { grounds: SECRETS.grounds },
     });
     full(screened, [SECRETS.notes]);
-    const hold = await stack.api.post(`/v1/cases/${fx.held}/holds`, u.khOfficer, { kind: 'medical', reason: SECRETS.medical });
+    const hold = await t.stack.api.post(`/v1/cases/${fx.held}/holds`, u.khOfficer, { kind: 'medical', reason: SECRETS.medical });
     expect(hold.status).toBe(201);
     full(hold.body, [SECRETS.grounds, SECRETS.medical, 'protection_claim', 'medical']);
     fx.claimId = hold.body.case.holds.find((h: { kind: string }) => h.kind === 'protection_claim').holdId;
 
-    fx.diverted = await steps.open({ operationId: fx.op });
-    await steps.verify(fx.diverted);
-    full(await steps.screen(fx.diverted, u.khOfficer, { indicators: ['debt_bondage'], notes: SECRETS.notes }), [
+    fx.diverted = await t.steps.open({ operationId: fx.op });
+    await t.steps.verify(fx.diverted);
+    full(await t.steps.screen(fx.diverted, u.khOfficer, { indicators: ['debt_bondage'], notes: SECRETS.notes }), [
       'PROTECTION',
       'debt_bondage',
     ]);
 
-    fx.boarded = await steps.approved({ operationId: fx.op });
-    fx.dropped = await steps.approved({ operationId: fx.op });
-    fx.transferId = (await steps.transfer([fx.boarded, fx.dropped])).transferId;
-    const claim = await stack.api.post(`/v1/cases/${fx.dropped}/protection-claims`, u.khOfficer, { grounds: SECRETS.grounds });
+    fx.boarded = await t.steps.approved({ operationId: fx.op });
+    fx.dropped = await t.steps.approved({ operationId: fx.op });
+    fx.transferId = (await t.steps.transfer([fx.boarded, fx.dropped])).transferId;
+    const claim = await t.stack.api.post(`/v1/cases/${fx.dropped}/protection-claims`, u.khOfficer, { grounds: SECRETS.grounds });
     expect(claim.status).toBe(201);
     full(claim.body, [SECRETS.grounds, 'protection_claim']);
-    expect((await stack.api.post(`/v1/transfers/${fx.transferId}/depart`, u.khOfficer, {})).status).toBe(200);
+    expect((await t.stack.api.post(`/v1/transfers/${fx.transferId}/depart`, u.khOfficer, {})).status).toBe(200);
   });
 
   it('the case: screening, claims and holds', async () => {
@@ -568,42 +565,42 @@ describe('field-level visibility per side', () => {
 
   it('the answers of changes the other side may make: identity, decisions one by one and in bulk, handover', async () => {
     // Identity (the claimed nationality's officer) on a case whose claim was lodged and dismissed.
-    const verifying = await steps.open({ operationId: fx.op });
-    const claim = await stack.api.post(`/v1/cases/${verifying}/protection-claims`, u.khOfficer, { grounds: SECRETS.grounds });
-    await stack.api.post(`/v1/cases/${verifying}/protection-claims/${claim.body.claimId}/outcome`, u.khSupervisor, {
+    const verifying = await t.steps.open({ operationId: fx.op });
+    const claim = await t.stack.api.post(`/v1/cases/${verifying}/protection-claims`, u.khOfficer, { grounds: SECRETS.grounds });
+    await t.stack.api.post(`/v1/cases/${verifying}/protection-claims/${claim.body.claimId}/outcome`, u.khSupervisor, {
       outcome: 'dismissed',
       reason: SECRETS.outcome,
     });
-    const verified = await stack.api.post(`/v1/cases/${verifying}/identity`, views.other[0], { result: 'confirmed', method: 'biometric' });
+    const verified = await t.stack.api.post(`/v1/cases/${verifying}/identity`, views.other[0], { result: 'confirmed', method: 'biometric' });
     expect(verified.status).toBe(200);
     restricted(verified.body);
     expect(verified.body.holds).toEqual([]);
 
     // Decisions: each side's supervisor gets the case as that side sees it.
-    const deciding = await steps.open({ operationId: fx.op });
-    await steps.verify(deciding);
-    await steps.screen(deciding, u.khOfficer, { indicators: [], notes: SECRETS.notes });
-    const kh = await stack.api.post(`/v1/cases/${deciding}/decisions`, views.holding[1], { decision: 'approve' });
+    const deciding = await t.steps.open({ operationId: fx.op });
+    await t.steps.verify(deciding);
+    await t.steps.screen(deciding, u.khOfficer, { indicators: [], notes: SECRETS.notes });
+    const kh = await t.stack.api.post(`/v1/cases/${deciding}/decisions`, views.holding[1], { decision: 'approve' });
     expect(kh.status).toBe(200);
     full(kh.body, [SECRETS.notes]);
-    const cn = await stack.api.post(`/v1/cases/${deciding}/decisions`, views.other[1], { decision: 'approve' });
+    const cn = await t.stack.api.post(`/v1/cases/${deciding}/decisions`, views.other[1], { decision: 'approve' });
     expect(cn.status).toBe(200);
     restricted(cn.body);
     expect(cn.body).toMatchObject({ status: 'APPROVED', screening: null });
 
     const bulk = async (user: Actor) => {
-      const res = await stack.api.post('/v1/decisions', user, { caseIds: [fx.diverted], decision: 'approve' });
+      const res = await t.stack.api.post('/v1/decisions', user, { caseIds: [fx.diverted], decision: 'approve' });
       expect(res.status).toBe(200);
       return res.body;
     };
     restricted(await bulk(views.other[1]));
     // A refusal says no more than the case does.
-    const refused = await stack.api.post(`/v1/cases/${fx.held}/decisions`, views.other[1], { decision: 'approve' });
+    const refused = await t.stack.api.post(`/v1/cases/${fx.held}/decisions`, views.other[1], { decision: 'approve' });
     expect(refused.status).toBe(409);
     restricted(refused.body);
-    restricted(await stack.api.post('/v1/decisions', views.other[1], { caseIds: [fx.held], decision: 'approve' }));
+    restricted(await t.stack.api.post('/v1/decisions', views.other[1], { caseIds: [fx.held], decision: 'approve' }));
 
-    const handover = await stack.api.post(`/v1/transfers/${fx.transferId}/handover`, views.other[0], { receivedCaseIds: [fx.boarded] });
+    const handover = await t.stack.api.post(`/v1/transfers/${fx.transferId}/handover`, views.other[0], { receivedCaseIds: [fx.boarded] });
     expect(handover.status).toBe(200);
     restricted(handover.body, [fx.dropped]);
     expect(handover.body.results).toEqual([expect.objectContaining({ caseId: fx.boarded, ok: true, status: 'HANDED_OVER' })]);
@@ -661,14 +658,14 @@ describe('field-level visibility per side', () => {
   });
 
   it('the stream, replayed from before the cases were opened', async () => {
-    server ??= await listen(stack.api.app, 0, '127.0.0.1');
+    server ??= await listen(t.stack.api.app, 0, '127.0.0.1');
     // Opened after every fixture event: once its opening arrives, the replay has sent all before it.
-    const last = await steps.open();
+    const last = await t.steps.open();
     const caughtUp = (m: SseMessage) => m.data.caseId === last && m.data.type === 'CASE_OPENED';
     await column(
       async (user) => {
         const connection = await connectSse(`${server!.url}/v1/events/stream`, {
-          Authorization: `Bearer ${await stack.api.token(user)}`,
+          Authorization: `Bearer ${await t.stack.api.token(user)}`,
           'Last-Event-ID': String(fx.firstEventId),
         });
         try {

@@ -1,32 +1,28 @@
 // Raid-sized intake: 2,141 people (the 2025 China–Cambodia sweep) in one request, with malformed
 // and duplicate items among them. Exact counts back; every good case has its row and its workflow.
 import { inArray, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { caseIdFor, RECORD_CHUNK, startIntakeOutbox } from '../api/intake.js';
 import type { TemporalGateway } from '../api/temporal.js';
 import { TEST_PROTECT } from './helpers/api.js';
-import { getCaseScopes } from '../db/cases.js';
+import { getCaseScopes } from '../db/case-detail.js';
 import { cases } from '../db/schema.js';
 import { mapLimit } from '../lib/concurrency.js';
 import { caseWorkflowId } from '../workflows/definitions.js';
 import { intakeBody, makeUsers } from './helpers/fixtures.js';
-import { createScratchDatabase, type ScratchDatabase } from './helpers/scratch-db.js';
-import { startStack, type Stack } from './helpers/stack.js';
+import { useStack } from './helpers/stack.js';
 
-let stack: Stack;
-// This file runs the intake outbox, which starts every recorded case it finds: on a database of its
-// own, so that it never starts another file's case on this file's task queue.
-let scratch: ScratchDatabase;
 /** The status of each case's workflow, as Temporal describes it. */
 const workflowStatuses = (caseIds: string[]) =>
-  mapLimit(caseIds, 50, async (id) => (await stack.client.workflow.getHandle(caseWorkflowId(id)).describe()).status.name);
+  mapLimit(caseIds, 50, async (id) => (await t.stack.client.workflow.getHandle(caseWorkflowId(id)).describe()).status.name);
 const u = makeUsers();
 let operationId: string;
 
+// This file runs the intake outbox, which starts every recorded case it finds: on a database of its
+// own, so that it never starts another file's case on this file's task queue.
+const t = useStack(u, { ownDatabase: { poolSize: 10 } });
 beforeAll(async () => {
-  scratch = await createScratchDatabase(10);
-  stack = await startStack({ database: scratch.database });
-  const op = await stack.api.post('/v1/operations', u.khOfficer, {
+  const op = await t.stack.api.post('/v1/operations', u.khOfficer, {
     name: 'China–Cambodia sweep',
     leadCountry: 'CN',
     participatingCountries: ['CN', 'KH'],
@@ -34,10 +30,6 @@ beforeAll(async () => {
   });
   expect(op.status).toBe(201);
   operationId = op.body.id;
-});
-afterAll(async () => {
-  await stack?.stop();
-  await scratch?.drop();
 });
 
 describe('bulk intake of 2,141 cases', () => {
@@ -58,7 +50,7 @@ describe('bulk intake of 2,141 cases', () => {
     items[MALFORMED[2]] = { ...items[MALFORMED[2]], arrest: { at: 'yesterday', place: 'x' } };
     items[WRONG_COUNTRY] = { ...items[WRONG_COUNTRY], holdingCountry: 'TH' };
 
-    const res = await stack.api.post(`/v1/operations/${operationId}/intake`, u.khOfficer, { cases: items });
+    const res = await t.stack.api.post(`/v1/operations/${operationId}/intake`, u.khOfficer, { cases: items });
     expect(res.status).toBe(200);
     const expectedCreated = TOTAL - MALFORMED.length - 1 - DUPLICATE_OF.size;
     expect(res.body).toMatchObject({ created: expectedCreated, duplicates: DUPLICATE_OF.size, rejected: MALFORMED.length + 1 });
@@ -76,10 +68,10 @@ describe('bulk intake of 2,141 cases', () => {
     expect(new Set(createdIds).size).toBe(expectedCreated);
 
     // Every created case has its row, at once (read-your-writes)...
-    const rows = await getCaseScopes(stack.database.db, createdIds);
+    const rows = await getCaseScopes(t.stack.database.db, createdIds);
     expect(rows.size).toBe(expectedCreated);
     for (const row of rows.values()) expect(row).toMatchObject({ status: 'IDENTITY_PENDING', holdingCountry: 'KH' });
-    const op = await stack.api.get(`/v1/operations/${operationId}`, u.cnOfficer);
+    const op = await t.stack.api.get(`/v1/operations/${operationId}`, u.cnOfficer);
     expect(op.body.caseCounts).toEqual({ total: expectedCreated, byStatus: { IDENTITY_PENDING: expectedCreated } });
 
     // ...and its running workflow.
@@ -88,16 +80,16 @@ describe('bulk intake of 2,141 cases', () => {
   });
 
   it('the same intake again creates nothing new', async () => {
-    const res = await stack.api.post(`/v1/operations/${operationId}/intake`, u.khOfficer, { cases: items });
+    const res = await t.stack.api.post(`/v1/operations/${operationId}/intake`, u.khOfficer, { cases: items });
     expect(res.status).toBe(200);
     const valid = TOTAL - MALFORMED.length - 1;
     expect(res.body).toMatchObject({ created: 0, duplicates: valid, rejected: MALFORMED.length + 1 });
-    const op = await stack.api.get(`/v1/operations/${operationId}`, u.cnOfficer);
+    const op = await t.stack.api.get(`/v1/operations/${operationId}`, u.cnOfficer);
     expect(op.body.caseCounts.total).toBe(valid - DUPLICATE_OF.size);
   });
 
   it('refuses more than 5,000 items in one request', async () => {
-    const res = await stack.api.post(`/v1/operations/${operationId}/intake`, u.khOfficer, {
+    const res = await t.stack.api.post(`/v1/operations/${operationId}/intake`, u.khOfficer, {
       cases: Array.from({ length: 5001 }, () => ({})),
     });
     expect(res.status).toBe(400);
@@ -110,7 +102,7 @@ describe('bulk intake of 2,141 cases', () => {
     let pages = 0;
     do {
       const query: string = `/v1/cases?operationId=${operationId}&limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
-      const page = await stack.api.get(query, u.cnOfficer);
+      const page = await t.stack.api.get(query, u.cnOfficer);
       expect(page.status).toBe(200);
       for (const item of page.body.items) {
         expect(seen.has(item.caseId)).toBe(false);
@@ -130,7 +122,7 @@ describe('a bulk intake recorded in chunks', () => {
     const items = Array.from({ length: TOTAL }, () => intakeBody());
     const poison = items[RECORD_CHUNK + 100].externalRef as string;
     // The store "goes down" when it meets one row of the second chunk (as a restart would answer).
-    const { db } = stack.database;
+    const { db } = t.stack.database;
     await db.execute(
       sql.raw(`create or replace function bulk_intake_test_outage() returns trigger language plpgsql as $$
         begin if new.external_ref = '${poison}' then raise exception 'store going down' using errcode = '57P01'; end if; return new; end $$`),
@@ -140,7 +132,7 @@ describe('a bulk intake recorded in chunks', () => {
     );
     let res;
     try {
-      res = await stack.api.post(`/v1/operations/${operationId}/intake`, u.khOfficer, { cases: items });
+      res = await t.stack.api.post(`/v1/operations/${operationId}/intake`, u.khOfficer, { cases: items });
     } finally {
       await db.execute(sql`drop trigger bulk_intake_test_outage on cases`);
       await db.execute(sql`drop function bulk_intake_test_outage()`);
@@ -156,7 +148,7 @@ describe('a bulk intake recorded in chunks', () => {
     const statuses = await workflowStatuses(ids.slice(0, RECORD_CHUNK));
     expect(statuses.every((s) => s === 'RUNNING')).toBe(true);
 
-    const retry = await stack.api.post(`/v1/operations/${operationId}/intake`, u.khOfficer, { cases: items });
+    const retry = await t.stack.api.post(`/v1/operations/${operationId}/intake`, u.khOfficer, { cases: items });
     expect(retry.status).toBe(200);
     expect(retry.body).toMatchObject({ created: TOTAL - RECORD_CHUNK, duplicates: RECORD_CHUNK, rejected: 0 });
     expect(retry.body.results.map((r: { caseId: string }) => r.caseId)).toEqual(ids);
@@ -169,7 +161,7 @@ describe('the intake outbox beside a large intake', () => {
   it('leaves the cases an intake in this process is starting to that intake', async () => {
     const items = Array.from({ length: RECORD_CHUNK * 3 }, () => intakeBody());
     const ids = new Set(items.map((item) => caseIdFor('KH', item.externalRef as string)));
-    const live = stack.gateway;
+    const live = t.stack.gateway;
     let outboxStartsOfThisIntake = 0;
     const counting: TemporalGateway = {
       ...live,
@@ -181,11 +173,11 @@ describe('the intake outbox beside a large intake', () => {
     // An outbox with no grace at all, passing every 50 ms: whatever the intake has recorded and not yet
     // started, it sees at once.
     const stopOutbox = startIntakeOutbox(
-      { db: stack.database.db, temporal: counting, protect: TEST_PROTECT, timings: stack.timings, concurrency: 8 },
+      { db: t.stack.database.db, temporal: counting, protect: TEST_PROTECT, timings: t.stack.timings, concurrency: 8 },
       { intervalMs: 50, graceMs: 0 },
     );
     try {
-      const res = await stack.api.post(`/v1/operations/${operationId}/intake`, u.khOfficer, { cases: items });
+      const res = await t.stack.api.post(`/v1/operations/${operationId}/intake`, u.khOfficer, { cases: items });
       expect(res.status).toBe(200);
       expect(res.body.created).toBe(items.length);
     } finally {
@@ -199,13 +191,13 @@ describe('likely duplicate persons', () => {
   it('flags a second open case holding the same passport, on both cases', async () => {
     const first = intakeBody();
     const second = intakeBody({}, { documents: (first.person as { documents: unknown[] }).documents });
-    const a = await stack.api.post('/v1/cases', u.khOfficer, first);
-    const b = await stack.api.post('/v1/cases', u.khOfficer, second);
+    const a = await t.stack.api.post('/v1/cases', u.khOfficer, first);
+    const b = await t.stack.api.post('/v1/cases', u.khOfficer, second);
     expect(b.status).toBe(201);
     expect(b.body.flags.possibleDuplicateOf).toEqual([a.body.caseId]);
-    const again = await stack.api.get(`/v1/cases/${a.body.caseId}`, u.khOfficer);
+    const again = await t.stack.api.get(`/v1/cases/${a.body.caseId}`, u.khOfficer);
     expect(again.body.flags.possibleDuplicateOf).toEqual([b.body.caseId]);
-    const events = await stack.api.get(`/v1/cases/${a.body.caseId}/events`, u.khOfficer);
+    const events = await t.stack.api.get(`/v1/cases/${a.body.caseId}/events`, u.khOfficer);
     expect(events.body.items.map((e: { type: string }) => e.type)).toContain('POSSIBLE_DUPLICATE_PERSON');
   });
 });

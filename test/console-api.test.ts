@@ -5,37 +5,33 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { request as httpRequest } from 'node:http';
 import { permissionsOf } from '../api/routes/session.js';
 import { buildApi, listen } from '../api/server.js';
 import type { Database } from '../db/client.js';
 import { loadConfig } from '../lib/config.js';
 import { targetFromConfig } from '../lib/temporal.js';
-import { caseSteps, makeUsers } from './helpers/fixtures.js';
-import { startStack, type Stack } from './helpers/stack.js';
+import { makeUsers } from './helpers/fixtures.js';
+import { useStack } from './helpers/stack.js';
 
-let stack: Stack;
 const u = makeUsers();
-let steps: ReturnType<typeof caseSteps>;
 let operationId: string;
 
+const t = useStack(u, { app: { consoleDir: inject('consoleDir') } });
 beforeAll(async () => {
-  stack = await startStack({ app: { consoleDir: inject('consoleDir') } });
-  steps = caseSteps(stack.api, u);
-  const op = await stack.api.post('/v1/operations', u.khOfficer, { name: 'Console lists', leadCountry: 'CN', participatingCountries: ['CN', 'KH'] });
+  const op = await t.stack.api.post('/v1/operations', u.khOfficer, { name: 'Console lists', leadCountry: 'CN', participatingCountries: ['CN', 'KH'] });
   operationId = op.body.id;
 });
-afterAll(() => stack?.stop());
 
 describe('the supervisor\'s decision queue', () => {
   it('lists the cases awaiting my country\'s side, earliest deadline first, and drops them once decided', async () => {
-    const { api } = stack;
-    const first = await steps.open({ operationId });
-    const second = await steps.open({ operationId });
-    const unverified = await steps.open({ operationId });
-    await steps.toApproval(first);
-    await steps.toApproval(second);
+    const { api } = t.stack;
+    const first = await t.steps.open({ operationId });
+    const second = await t.steps.open({ operationId });
+    const unverified = await t.steps.open({ operationId });
+    await t.steps.toApproval(first);
+    await t.steps.toApproval(second);
     const queue = (as = u.khSupervisor, extra = '') => api.get(`/v1/decisions/pending?operationId=${operationId}${extra}`, as);
 
     const kh = await queue();
@@ -53,7 +49,7 @@ describe('the supervisor\'s decision queue', () => {
     expect(next.body.items.map((i: { caseId: string }) => i.caseId)).toEqual([second]);
     expect(next.body.nextCursor).toBeNull();
 
-    await steps.decide(first, u.khSupervisor);
+    await t.steps.decide(first, u.khSupervisor);
     expect((await queue()).body.items.map((i: { caseId: string }) => i.caseId)).toEqual([second]);
     const cn = await queue(u.cnSupervisor);
     expect(cn.body.items.map((i: { caseId: string; side: string; otherSideDecision: string | null }) => [i.caseId, i.side, i.otherSideDecision])).toEqual([
@@ -68,12 +64,12 @@ describe('the supervisor\'s decision queue', () => {
 
 describe('transfers and progress', () => {
   it('lists a country\'s transfer batches and counts each operation\'s progress per country pair', async () => {
-    const { api } = stack;
+    const { api } = t.stack;
     const op = await api.post('/v1/operations', u.khOfficer, { name: 'Console progress', leadCountry: 'CN', participatingCountries: ['CN', 'KH'] });
     const ownOperation: string = op.body.id;
-    const caseId = await steps.approved({ operationId: ownOperation });
-    await steps.open({ operationId: ownOperation });
-    const { transferId } = await steps.transfer([caseId]);
+    const caseId = await t.steps.approved({ operationId: ownOperation });
+    await t.steps.open({ operationId: ownOperation });
+    const { transferId } = await t.steps.transfer([caseId]);
 
     const list = await api.get('/v1/transfers?status=SCHEDULED&limit=500', u.khOfficer);
     expect(list.status).toBe(200);
@@ -102,20 +98,20 @@ describe('transfers and progress', () => {
 
 describe('sessions', () => {
   it('/v1/me answers who the token names, and what the policy lets that role do', async () => {
-    const me = await stack.api.get('/v1/me', u.cnSupervisor);
+    const me = await t.stack.api.get('/v1/me', u.cnSupervisor);
     expect(me.body).toEqual({ sub: u.cnSupervisor.sub, name: u.cnSupervisor.name, role: 'supervisor', country: 'CN', permissions: permissionsOf('supervisor') });
     expect(me.body.permissions).toMatchObject({ 'post /v1/cases/:id/decisions': 'either', 'post /v1/cases/:id/release': 'holding', 'get /v1/decisions/pending': null });
     expect(me.body.permissions['post /v1/cases/:id/screening']).toBeUndefined();
-    const auditor = await stack.api.get('/v1/me', u.khAuditor);
+    const auditor = await t.stack.api.get('/v1/me', u.khAuditor);
     expect(Object.keys(auditor.body.permissions).filter((k) => k.startsWith('post /v1/'))).toEqual([]);
     expect(auditor.body.permissions['get /v1/audit']).toBeNull();
-    expect((await stack.api.get('/v1/me')).status).toBe(401);
+    expect((await t.stack.api.get('/v1/me')).status).toBe(401);
   });
 
   it('offers development sign-in only in development mode on the development secret, never with AUTH_SECRET or AUTH_JWKS_URL', async () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'console-dev-'));
     const database = {
-      db: stack.database.db,
+      db: t.stack.database.db,
       ping: async () => undefined,
       close: async () => undefined,
       kind: 'postgres',
@@ -207,7 +203,7 @@ describe('sessions', () => {
 
 describe('the console\'s files', () => {
   it('are served at /console/ with a strict content security policy', async () => {
-    const { app } = stack.api;
+    const { app } = t.stack.api;
     expect((await request(app).get('/')).headers.location).toBe('/console/');
     expect((await request(app).get('/console')).headers.location).toBe('/console/');
     const page = await request(app).get('/console/');

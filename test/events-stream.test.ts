@@ -3,36 +3,31 @@
 import { eq } from 'drizzle-orm';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { CaseEventFeed } from '../api/event-feed.js';
 import { listen, type RunningServer } from '../api/server.js';
 import { StreamEvent } from '../api/routes/events.js';
 import { auditLog } from '../db/schema.js';
 import type { Actor } from '../workflows/definitions.js';
 import { testApp } from './helpers/api.js';
-import { caseSteps, intakeBody, makeUsers } from './helpers/fixtures.js';
+import { intakeBody, makeUsers } from './helpers/fixtures.js';
 import { connectSse, type SseConnection, type SseMessage } from './helpers/sse.js';
-import { startStack, type Stack } from './helpers/stack.js';
+import { useStack } from './helpers/stack.js';
 
-let stack: Stack;
 let server: RunningServer;
 const u = makeUsers();
-let steps: ReturnType<typeof caseSteps>;
 const open: SseConnection[] = [];
 
+// The tests here keep several streams of one user open at once; the cap has its own test below.
+const t = useStack(u, { app: { stream: { pollIntervalMs: 50, heartbeatMs: 1000 }, limits: { streamsPerUser: 20 } } });
 beforeAll(async () => {
-  // The tests here keep several streams of one user open at once; the cap has its own test below.
-  stack = await startStack({ app: { stream: { pollIntervalMs: 50, heartbeatMs: 1000 }, limits: { streamsPerUser: 20 } } });
-  steps = caseSteps(stack.api, u);
-  server = await listen(stack.api.app, 0, '127.0.0.1');
+  server = await listen(t.stack.api.app, 0, '127.0.0.1');
 });
 afterAll(async () => {
   for (const c of open) c.close();
   await server?.close(2000);
-  await stack?.stop();
 });
 
 async function stream(as: Actor, lastEventId?: string | number): Promise<SseConnection> {
-  const headers: Record<string, string> = { Authorization: `Bearer ${await stack.api.token(as)}` };
+  const headers: Record<string, string> = { Authorization: `Bearer ${await t.stack.api.token(as)}` };
   if (lastEventId !== undefined) headers['Last-Event-ID'] = String(lastEventId);
   const connection = await connectSse(`${server.url}/v1/events/stream`, headers);
   open.push(connection);
@@ -44,14 +39,14 @@ const ofType = (caseId: string, type: string) => (m: SseMessage) => m.data.caseI
 
 describe('the case event stream', () => {
   it('needs a purpose, and logs the opening and each disclosure to another country', async () => {
-    const refused = await fetch(`${server.url}/v1/events/stream`, { headers: { Authorization: `Bearer ${await stack.api.token(u.cnOfficer)}`, 'X-Purpose': '' } });
+    const refused = await fetch(`${server.url}/v1/events/stream`, { headers: { Authorization: `Bearer ${await t.stack.api.token(u.cnOfficer)}`, 'X-Purpose': '' } });
     expect(refused.status).toBe(400);
     const watcher = u.user('officer', 'CN', 7);
     const cn = await stream(watcher);
-    const caseId = await steps.open();
+    const caseId = await t.steps.open();
     await cn.waitFor(ofType(caseId, 'CASE_OPENED'), 20_000, 'CASE_OPENED');
     const logged = async () =>
-      (await stack.database.db.select().from(auditLog).where(eq(auditLog.actorSub, watcher.sub))).map((e) => ({
+      (await t.stack.database.db.select().from(auditLog).where(eq(auditLog.actorSub, watcher.sub))).map((e) => ({
         action: e.action,
         recipient: e.recipientCountry,
         purpose: e.purpose,
@@ -69,16 +64,16 @@ describe('the case event stream', () => {
     expect(kh.status).toBe(200);
     expect(kh.contentType).toMatch(/^text\/event-stream/);
 
-    const caseId = await steps.open();
+    const caseId = await t.steps.open();
     const opened = await kh.waitFor(ofType(caseId, 'CASE_OPENED'), 20_000, 'CASE_OPENED on the holding side');
     expect(opened.event).toBe('case');
     expect(opened.data).toMatchObject({ caseId, fromStatus: null, toStatus: 'IDENTITY_PENDING', holdingCountry: 'KH', destinationCountry: null });
     expect(opened.id).toBe(String(opened.data.id));
     await cn.waitFor(ofType(caseId, 'CASE_OPENED'), 20_000, 'CASE_OPENED on the claimed nationality\'s side');
 
-    await steps.toApproval(caseId);
-    await steps.decide(caseId, u.khSupervisor);
-    await steps.decide(caseId, u.cnSupervisor);
+    await t.steps.toApproval(caseId);
+    await t.steps.decide(caseId, u.khSupervisor);
+    await t.steps.decide(caseId, u.cnSupervisor);
     await kh.waitFor(ofType(caseId, 'APPROVED'), 20_000, 'APPROVED');
     const seen = kh.messages.filter(of(caseId));
     expect(seen.map((m) => [m.data.type, m.data.fromStatus, m.data.toStatus])).toEqual([
@@ -100,10 +95,10 @@ describe('the case event stream', () => {
 
   it('shows a user of an uninvolved country nothing of the case', async () => {
     const vn = await stream(u.vnOfficer);
-    const hidden = await steps.open();
-    await steps.verify(hidden);
+    const hidden = await t.steps.open();
+    await t.steps.verify(hidden);
     // A later case that does involve Vietnam: once it arrives, anything earlier would have too.
-    const vnCase = await stack.api.post('/v1/cases', u.khOfficer, intakeBody({}, { claimedNationality: 'VN', documents: [] }));
+    const vnCase = await t.stack.api.post('/v1/cases', u.khOfficer, intakeBody({}, { claimedNationality: 'VN', documents: [] }));
     expect(vnCase.status).toBe(201);
     const seen = await vn.waitFor(of(vnCase.body.caseId), 20_000, 'the Vietnamese national\'s case');
     expect(seen.data.type).toBe('CASE_OPENED');
@@ -113,12 +108,12 @@ describe('the case event stream', () => {
 
   it('resumes after Last-Event-ID with exactly the changes missed, and replays all with 0', async () => {
     const first = await stream(u.khOfficer);
-    const caseId = await steps.open();
+    const caseId = await t.steps.open();
     const opened = await first.waitFor(ofType(caseId, 'CASE_OPENED'));
     first.close();
 
-    await steps.toApproval(caseId);
-    await steps.decide(caseId, u.khSupervisor);
+    await t.steps.toApproval(caseId);
+    await t.steps.decide(caseId, u.khSupervisor);
 
     const resumed = await stream(u.khOfficer, opened.id!);
     const decided = await resumed.waitFor(ofType(caseId, 'DECISION_RECORDED'));
@@ -128,7 +123,7 @@ describe('the case event stream', () => {
     expect(Number(decided.id)).toBeGreaterThan(Number(opened.id));
 
     // And it goes on live after the replay.
-    await steps.decide(caseId, u.cnSupervisor);
+    await t.steps.decide(caseId, u.cnSupervisor);
     await resumed.waitFor(ofType(caseId, 'APPROVED'));
     expect(resumed.messages.filter(of(caseId)).map((m) => m.data.type)).toEqual(['IDENTITY_CONFIRMED', 'SCREENED', 'DECISION_RECORDED', 'APPROVED']);
 
@@ -138,7 +133,7 @@ describe('the case event stream', () => {
   });
 
   it('holds later events behind one still being written, and does not stall on one that never will be', async () => {
-    const caseId = await steps.open();
+    const caseId = await t.steps.open();
     const kh = await stream(u.khOfficer);
     const sql = postgres(inject('databaseUrl'), { max: 2, onnotice: () => {} });
     const insert = (db: postgres.Sql | postgres.TransactionSql, key: string) =>
@@ -185,15 +180,15 @@ describe('the case event stream', () => {
     const anonymous = await connectSse(`${server.url}/v1/events/stream`, {});
     expect(anonymous.status).toBe(401);
 
-    const doc = await stack.api.get('/openapi.json');
+    const doc = await t.stack.api.get('/openapi.json');
     const op = doc.body.paths['/v1/events/stream'].get;
     expect(Object.keys(op.responses['200'].content)).toEqual(['text/event-stream']);
     expect(op.parameters).toContainEqual(expect.objectContaining({ name: 'Last-Event-ID', in: 'header' }));
   });
 
   it('ends open streams when the server closes', async () => {
-    const own = await listen(stack.api.app, 0, '127.0.0.1');
-    const connection = await connectSse(`${own.url}/v1/events/stream`, { Authorization: `Bearer ${await stack.api.token(u.khOfficer)}` });
+    const own = await listen(t.stack.api.app, 0, '127.0.0.1');
+    const connection = await connectSse(`${own.url}/v1/events/stream`, { Authorization: `Bearer ${await t.stack.api.token(u.khOfficer)}` });
     expect(connection.status).toBe(200);
     const started = Date.now();
     await own.close(30_000);
@@ -201,28 +196,28 @@ describe('the case event stream', () => {
     expect(Date.now() - started).toBeLessThan(5000);
     // Every stream of this app has ended and left the feed, which then stops polling.
     for (const c of open) c.close();
-    const feed = stack.api.app.locals.eventFeed as CaseEventFeed;
+    const feed = t.stack.api.app.eventFeed;
     const deadline = Date.now() + 5000;
     while (feed.subscribers > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(feed.subscribers).toBe(0);
   });
 
   it('caps open streams per user and per process: 429 with Retry-After beyond the cap; a closed stream frees its slot', async () => {
-    const capped = testApp(stack.database, {
-      temporal: stack.gateway,
+    const capped = testApp(t.stack.database, {
+      temporal: t.stack.gateway,
       stream: { pollIntervalMs: 50, heartbeatMs: 1000 },
       limits: { streamsPerUser: 2, streamsPerProcess: 3 },
     });
     const own = await listen(capped.app, 0, '127.0.0.1');
     const held: SseConnection[] = [];
     const connect = async (as: Actor) => {
-      const c = await connectSse(`${own.url}/v1/events/stream`, { Authorization: `Bearer ${await stack.api.token(as)}` });
+      const c = await connectSse(`${own.url}/v1/events/stream`, { Authorization: `Bearer ${await t.stack.api.token(as)}` });
       held.push(c);
       return c;
     };
     const refusal = async (as: Actor) => {
       const res = await fetch(`${own.url}/v1/events/stream`, {
-        headers: { Authorization: `Bearer ${await stack.api.token(as)}`, 'X-Purpose': 'following cases (test)' },
+        headers: { Authorization: `Bearer ${await t.stack.api.token(as)}`, 'X-Purpose': 'following cases (test)' },
       });
       return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as { error: { code: string; message: string } } };
     };

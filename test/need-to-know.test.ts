@@ -6,21 +6,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listen, type RunningServer } from '../api/server.js';
 import { auditLog } from '../db/schema.js';
 import type { Actor } from '../workflows/definitions.js';
-import { caseSteps, intakeBody, makeUsers } from './helpers/fixtures.js';
+import { intakeBody, makeUsers } from './helpers/fixtures.js';
 import { connectSse, type SseConnection, type SseMessage } from './helpers/sse.js';
-import { startStack, type Stack } from './helpers/stack.js';
+import { useStack } from './helpers/stack.js';
 
-let stack: Stack;
 let server: RunningServer;
 const u = makeUsers();
-let steps: ReturnType<typeof caseSteps>;
 let operationId: string;
 const streams: SseConnection[] = [];
 
+const t = useStack(u, { app: { stream: { pollIntervalMs: 50, heartbeatMs: 1000 } } });
 beforeAll(async () => {
-  stack = await startStack({ app: { stream: { pollIntervalMs: 50, heartbeatMs: 1000 } } });
-  steps = caseSteps(stack.api, u);
-  const op = await stack.api.post('/v1/operations', u.khOfficer, {
+  const op = await t.stack.api.post('/v1/operations', u.khOfficer, {
     name: 'Need to know',
     leadCountry: 'KH',
     participatingCountries: ['KH', 'CN'],
@@ -30,25 +27,24 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const s of streams) s.close();
   await server?.close(2000);
-  await stack?.stop();
 });
 
 const GROUNDS = 'fears persecution for political opinion (grounds-7f3a)';
 const NOTES = 'recruited by a fake job advert (notes-91bc)';
 
-const open = () => steps.open({ operationId });
+const open = () => t.steps.open({ operationId });
 const detail = async (caseId: string, as: Actor) => {
-  const res = await stack.api.get(`/v1/cases/${caseId}`, as);
+  const res = await t.stack.api.get(`/v1/cases/${caseId}`, as);
   expect(res.status).toBe(200);
   return res.body;
 };
 async function lodgeClaim(caseId: string): Promise<string> {
-  const res = await stack.api.post(`/v1/cases/${caseId}/protection-claims`, u.khOfficer, { grounds: GROUNDS });
+  const res = await t.stack.api.post(`/v1/cases/${caseId}/protection-claims`, u.khOfficer, { grounds: GROUNDS });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   return res.body.claimId;
 }
 async function decideClaim(caseId: string, claimId: string, outcome: 'upheld' | 'dismissed') {
-  const res = await stack.api.post(`/v1/cases/${caseId}/protection-claims/${claimId}/outcome`, u.khSupervisor, {
+  const res = await t.stack.api.post(`/v1/cases/${caseId}/protection-claims/${claimId}/outcome`, u.khSupervisor, {
     outcome,
     reason: `review ${outcome} (outcome-55d0)`,
   });
@@ -73,8 +69,8 @@ const expectNothingOfSafeguards = (body: unknown) => {
 };
 
 async function stream(as: Actor, lastEventId?: number): Promise<SseConnection> {
-  server ??= await listen(stack.api.app, 0, '127.0.0.1');
-  const headers: Record<string, string> = { Authorization: `Bearer ${await stack.api.token(as)}` };
+  server ??= await listen(t.stack.api.app, 0, '127.0.0.1');
+  const headers: Record<string, string> = { Authorization: `Bearer ${await t.stack.api.token(as)}` };
   if (lastEventId !== undefined) headers['Last-Event-ID'] = String(lastEventId);
   const connection = await connectSse(`${server.url}/v1/events/stream`, headers);
   streams.push(connection);
@@ -85,7 +81,7 @@ const ofCase = (caseId: string) => (m: SseMessage) => m.data.caseId === caseId;
 describe('need-to-know: protection claims', () => {
   it('a lodged claim: the holding side sees the claim, the destination a legal review with nothing more', async () => {
     const caseId = await open();
-    await steps.verify(caseId);
+    await t.steps.verify(caseId);
     const claimId = await lodgeClaim(caseId);
 
     const kh = await detail(caseId, u.khOfficer);
@@ -111,18 +107,18 @@ describe('need-to-know: protection claims', () => {
     expect(cn.holds[0].holdId).not.toBe(claimId);
     expectNothingOfSafeguards(cn);
 
-    const khTimeline = await steps.events(caseId, u.khOfficer);
+    const khTimeline = await t.steps.events(caseId, u.khOfficer);
     expect(khTimeline.find((e) => e.type === 'PROTECTION_CLAIM_LODGED')).toMatchObject({
       reason: GROUNDS,
       data: expect.objectContaining({ kind: 'protection_claim' }),
     });
-    const cnTimeline = await steps.events(caseId, u.cnOfficer);
+    const cnTimeline = await t.steps.events(caseId, u.cnOfficer);
     expect(cnTimeline.map((e) => e.type)).toEqual(['CASE_OPENED', 'IDENTITY_CONFIRMED', 'HOLD_PLACED']);
     expect(cnTimeline[2]).toMatchObject({ fromStatus: 'SCREENING_PENDING', toStatus: 'ON_HOLD', actor: null, reason: null, data: null });
     expectNothingOfSafeguards(cnTimeline);
 
     // The change's audit entry is the holding country's alone.
-    const entries = await stack.database.db
+    const entries = await t.stack.database.db
       .select({ scope: auditLog.scopeCountries, details: auditLog.details })
       .from(auditLog)
       .where(and(eq(auditLog.action, 'case.change'), arrayContains(auditLog.objectIds, [caseId])));
@@ -136,7 +132,7 @@ describe('need-to-know: protection claims', () => {
     const after = await detail(caseId, u.cnOfficer);
     expect(after.status).toBe('SCREENING_PENDING');
     expect(after.holds).toEqual([]);
-    const lifted = (await steps.events(caseId, u.cnOfficer)).at(-1)!;
+    const lifted = (await t.steps.events(caseId, u.cnOfficer)).at(-1)!;
     expect(lifted).toMatchObject({
       type: 'HOLD_LIFTED',
       fromStatus: 'ON_HOLD',
@@ -151,7 +147,7 @@ describe('need-to-know: protection claims', () => {
     const claimed = await open();
     await lodgeClaim(claimed);
     const medical = await open();
-    const held = await stack.api.post(`/v1/cases/${medical}/holds`, u.khOfficer, {
+    const held = await t.stack.api.post(`/v1/cases/${medical}/holds`, u.khOfficer, {
       kind: 'medical',
       reason: 'fever',
       until: '2031-01-01T00:00:00Z',
@@ -163,7 +159,7 @@ describe('need-to-know: protection claims', () => {
     });
     expect(shape(await detail(claimed, u.cnOfficer))).toEqual(shape(await detail(medical, u.cnOfficer)));
     const timeline = async (caseId: string) =>
-      (await steps.events(caseId, u.cnOfficer)).map(({ type, fromStatus, toStatus, actor, reason, data }) => ({
+      (await t.steps.events(caseId, u.cnOfficer)).map(({ type, fromStatus, toStatus, actor, reason, data }) => ({
         type,
         fromStatus,
         toStatus,
@@ -186,7 +182,7 @@ describe('need-to-know: protection claims', () => {
     expectNothingOfSafeguards(cn);
 
     const list = async (as: Actor, status: string) =>
-      (await stack.api.get(`/v1/cases?operationId=${operationId}&status=${status}&limit=500`, as)).body.items.map(
+      (await t.stack.api.get(`/v1/cases?operationId=${operationId}&status=${status}&limit=500`, as)).body.items.map(
         (c: { caseId: string; status: string }) => [c.caseId, c.status],
       );
     expect(await list(u.cnOfficer, 'PROTECTION')).toEqual([]);
@@ -194,27 +190,27 @@ describe('need-to-know: protection claims', () => {
     expect(await list(u.khOfficer, 'PROTECTION')).toContainEqual([caseId, 'PROTECTION']);
     expect(await list(u.khOfficer, 'CLOSED')).toEqual([]);
     // The holding side's list by that status is in its own auditors' scope only.
-    const listed = await stack.database.db
+    const listed = await t.stack.database.db
       .select({ scope: auditLog.scopeCountries, details: auditLog.details })
       .from(auditLog)
       .where(and(eq(auditLog.action, 'case.list'), eq(auditLog.actorSub, u.khOfficer.sub), arrayContains(auditLog.objectIds, [caseId])));
     expect(listed.map((e) => e.scope)).toEqual([['KH']]);
-    const all = (await stack.api.get(`/v1/cases?operationId=${operationId}&limit=500`, u.cnOfficer)).body;
+    const all = (await t.stack.api.get(`/v1/cases?operationId=${operationId}&limit=500`, u.cnOfficer)).body;
     expectNothingOfSafeguards(all);
 
-    const cnStats = (await stack.api.get('/v1/stats', u.cnOfficer)).body;
+    const cnStats = (await t.stack.api.get('/v1/stats', u.cnOfficer)).body;
     expect(cnStats.byOperation[operationId].PROTECTION).toBeUndefined();
     expect(cnStats.byOperation[operationId].CLOSED).toBeGreaterThanOrEqual(1);
     expect(cnStats.funnelByOperation[operationId]).toMatchObject({ protection: 0, closed: cnStats.byOperation[operationId].CLOSED });
     expect(cnStats.activeHolds.protection_claim).toBe(0);
-    const khStats = (await stack.api.get('/v1/stats', u.khOfficer)).body;
+    const khStats = (await t.stack.api.get('/v1/stats', u.khOfficer)).body;
     expect(khStats.byOperation[operationId].CLOSED).toBeUndefined();
     expect(khStats.byOperation[operationId].PROTECTION).toBe(cnStats.byOperation[operationId].CLOSED);
-    const cnOperation = (await stack.api.get(`/v1/operations/${operationId}`, u.cnOfficer)).body;
+    const cnOperation = (await t.stack.api.get(`/v1/operations/${operationId}`, u.cnOfficer)).body;
     expect(cnOperation.caseCounts.byStatus.PROTECTION).toBeUndefined();
     expect(cnOperation.caseCounts.byStatus.CLOSED).toBe(cnStats.byOperation[operationId].CLOSED);
 
-    const closing = (await steps.events(caseId, u.cnOfficer)).at(-1)!;
+    const closing = (await t.steps.events(caseId, u.cnOfficer)).at(-1)!;
     expect(closing).toMatchObject({
       type: 'CASE_CLOSED',
       fromStatus: 'ON_HOLD',
@@ -229,14 +225,14 @@ describe('need-to-know: protection claims', () => {
 describe('need-to-know: trafficking screening', () => {
   it('indicators at screening or at intake: the destination sees CLOSED and no screening', async () => {
     const caseId = await open();
-    await steps.verify(caseId);
-    await steps.screen(caseId, u.khOfficer, { indicators: ['debt_bondage'], notes: NOTES });
+    await t.steps.verify(caseId);
+    await t.steps.screen(caseId, u.khOfficer, { indicators: ['debt_bondage'], notes: NOTES });
     const kh = await detail(caseId, u.khOfficer);
     expect(kh).toMatchObject({ status: 'PROTECTION', screening: { indicators: ['debt_bondage'], notes: NOTES } });
     const cn = await detail(caseId, u.cnOfficer);
     expect(cn).toMatchObject({ status: 'CLOSED', screening: null });
     expectNothingOfSafeguards(cn);
-    const timeline = await steps.events(caseId, u.cnOfficer);
+    const timeline = await t.steps.events(caseId, u.cnOfficer);
     expect(timeline.map((e) => [e.type, e.toStatus])).toEqual([
       ['CASE_OPENED', 'IDENTITY_PENDING'],
       ['IDENTITY_CONFIRMED', 'SCREENING_PENDING'],
@@ -245,54 +241,54 @@ describe('need-to-know: trafficking screening', () => {
     expectNothingOfSafeguards(timeline);
 
     // A minor at intake is diverted before anyone else acts.
-    const young = await stack.api.post('/v1/cases', u.khOfficer, intakeBody({ operationId }, { dateOfBirth: '2015-01-01' }));
+    const young = await t.stack.api.post('/v1/cases', u.khOfficer, intakeBody({ operationId }, { dateOfBirth: '2015-01-01' }));
     expect(young.status).toBe(201);
     await expect.poll(async () => (await detail(young.body.caseId, u.khOfficer)).status, { timeout: 20_000 }).toBe('PROTECTION');
     const cnYoung = await detail(young.body.caseId, u.cnOfficer);
     expect(cnYoung).toMatchObject({ status: 'CLOSED', screening: null });
     expectNothingOfSafeguards(cnYoung);
-    expectNothingOfSafeguards(await steps.events(young.body.caseId, u.cnOfficer));
+    expectNothingOfSafeguards(await t.steps.events(young.body.caseId, u.cnOfficer));
   });
 });
 
 describe('need-to-know: transfers', () => {
   it("a person taken off a flight for a claim is not on the destination's batch, manifest or counts", async () => {
-    const boarding = await steps.approved({ operationId });
-    const claiming = await steps.approved({ operationId });
-    const { transferId } = await steps.transfer([boarding, claiming]);
+    const boarding = await t.steps.approved({ operationId });
+    const claiming = await t.steps.approved({ operationId });
+    const { transferId } = await t.steps.transfer([boarding, claiming]);
     await lodgeClaim(claiming);
     const claimingRef = (await detail(claiming, u.khOfficer)).externalRef;
     const claimingName = (await detail(claiming, u.khOfficer)).person.fullName;
 
     const legs = async (as: Actor) =>
-      (await stack.api.get(`/v1/transfers/${transferId}`, as)).body.cases.map((c: { caseId: string }) => c.caseId).sort();
+      (await t.stack.api.get(`/v1/transfers/${transferId}`, as)).body.cases.map((c: { caseId: string }) => c.caseId).sort();
     // Before departure: the destination sees who is on the batch and not held.
     expect(await legs(u.khOfficer)).toEqual([boarding, claiming].sort());
     expect(await legs(u.cnOfficer)).toEqual([boarding]);
 
-    const departed = await stack.api.post(`/v1/transfers/${transferId}/depart`, u.khOfficer, {});
+    const departed = await t.stack.api.post(`/v1/transfers/${transferId}/depart`, u.khOfficer, {});
     expect(departed.status).toBe(200);
     expect(await legs(u.khOfficer)).toEqual([boarding, claiming].sort());
-    const cnBatch = (await stack.api.get(`/v1/transfers/${transferId}`, u.cnOfficer)).body;
+    const cnBatch = (await t.stack.api.get(`/v1/transfers/${transferId}`, u.cnOfficer)).body;
     expect(cnBatch.cases).toEqual([expect.objectContaining({ caseId: boarding, outcome: 'departed', status: 'IN_TRANSFER' })]);
 
-    const manifest = await stack.api.get(`/v1/transfers/${transferId}/manifest`, u.cnOfficer);
+    const manifest = await t.stack.api.get(`/v1/transfers/${transferId}/manifest`, u.cnOfficer);
     expect(manifest.status).toBe(200);
     expect(manifest.body.passengers.map((p: { caseId: string }) => p.caseId)).toEqual([boarding]);
-    const csv = await stack.api.get(`/v1/transfers/${transferId}/manifest?format=csv`, u.cnOfficer);
+    const csv = await t.stack.api.get(`/v1/transfers/${transferId}/manifest?format=csv`, u.cnOfficer);
     expect(csv.status).toBe(200);
     expect(csv.body).toContain(boarding);
     for (const absent of [claiming, claimingRef, claimingName]) expect(csv.body).not.toContain(absent);
-    const khManifest = await stack.api.get(`/v1/transfers/${transferId}/manifest`, u.khOfficer);
+    const khManifest = await t.stack.api.get(`/v1/transfers/${transferId}/manifest`, u.khOfficer);
     expect(khManifest.body.passengers.map((p: { caseId: string }) => p.caseId).sort()).toEqual([boarding, claiming].sort());
 
-    const exported = await stack.database.db
+    const exported = await t.stack.database.db
       .select({ objectIds: auditLog.objectIds })
       .from(auditLog)
       .where(and(eq(auditLog.action, 'transfer.manifest'), eq(auditLog.actorSub, u.cnOfficer.sub)));
     expect(exported.at(-1)!.objectIds).toEqual([boarding]);
     // The holding side's export names the person taken off: its entry is the holding country's alone.
-    const khExport = await stack.database.db
+    const khExport = await t.stack.database.db
       .select({ objectIds: auditLog.objectIds, scope: auditLog.scopeCountries })
       .from(auditLog)
       .where(
@@ -305,12 +301,12 @@ describe('need-to-know: transfers', () => {
     expect(khExport.map((e) => e.scope)).toEqual([['KH']]);
 
     const listed = async (as: Actor) =>
-      (await stack.api.get('/v1/transfers?limit=500', as)).body.items.find((t: { transferId: string }) => t.transferId === transferId)
+      (await t.stack.api.get('/v1/transfers?limit=500', as)).body.items.find((t: { transferId: string }) => t.transferId === transferId)
         .cases;
     expect(await listed(u.cnOfficer)).toBe(1);
     expect(await listed(u.khOfficer)).toBe(1);
 
-    const cnTimeline = await steps.events(claiming, u.cnOfficer);
+    const cnTimeline = await t.steps.events(claiming, u.cnOfficer);
     expect(cnTimeline.map((e) => e.type)).not.toContain('DROPPED_FROM_TRANSFER');
     expectNothingOfSafeguards(cnTimeline);
   });
@@ -354,7 +350,7 @@ describe('need-to-know: the event stream', () => {
       check (action <> 'case.stream.disclose' or actor_sub <> '${watcher.sub}') not valid`);
     const cn = await stream(watcher);
     expect(cn.status).toBe(200);
-    await stack.database.db.execute(refuse);
+    await t.stack.database.db.execute(refuse);
     try {
       const caseId = await open();
       let timer: NodeJS.Timeout | undefined;
@@ -366,7 +362,7 @@ describe('need-to-know: the event stream', () => {
       expect(ended).toBe(true);
       expect(cn.messages.filter(ofCase(caseId))).toEqual([]);
     } finally {
-      await stack.database.db.execute(
+      await t.stack.database.db.execute(
         sql.raw(`alter table audit_log drop constraint refuse_disclosure_${watcher.sub.replace(/\W/g, '_')}`),
       );
     }
@@ -376,7 +372,7 @@ describe('need-to-know: the event stream', () => {
 describe('need-to-know: the custody clock', () => {
   it('a dismissed claim and a lifted medical hold look the same to the destination: no custody clock anywhere', async () => {
     // Arrested three days ago, custody limited to one day: the custody clock is past its limit at once.
-    const op = await stack.api.post('/v1/operations', u.khSupervisor, {
+    const op = await t.stack.api.post('/v1/operations', u.khSupervisor, {
       name: 'Custody need to know',
       leadCountry: 'KH',
       participatingCountries: ['KH', 'CN'],
@@ -384,18 +380,18 @@ describe('need-to-know: the custody clock', () => {
     });
     const custodyOp = op.body.id;
     const arrest = { at: new Date(Date.now() - 3 * 86_400_000).toISOString(), place: 'Kandal', allegations: [] };
-    const claimed = await steps.open({ operationId: custodyOp, arrest });
-    const medical = await steps.open({ operationId: custodyOp, arrest });
+    const claimed = await t.steps.open({ operationId: custodyOp, arrest });
+    const medical = await t.steps.open({ operationId: custodyOp, arrest });
     const exceeded = async (caseId: string) =>
-      (await steps.events(caseId, u.khOfficer)).filter((e) => e.type === 'CUSTODY_LIMIT_EXCEEDED').length;
+      (await t.steps.events(caseId, u.khOfficer)).filter((e) => e.type === 'CUSTODY_LIMIT_EXCEEDED').length;
     for (const caseId of [claimed, medical]) {
       await expect.poll(() => exceeded(caseId), { timeout: 20_000 }).toBe(1);
     }
 
     await decideClaim(claimed, await lodgeClaim(claimed), 'dismissed');
-    const held = await stack.api.post(`/v1/cases/${medical}/holds`, u.khOfficer, { kind: 'medical', reason: 'fever' });
+    const held = await t.stack.api.post(`/v1/cases/${medical}/holds`, u.khOfficer, { kind: 'medical', reason: 'fever' });
     expect(held.status).toBe(201);
-    const lifted = await stack.api.post(`/v1/cases/${medical}/holds/${held.body.holdId}/lift`, u.khOfficer, {});
+    const lifted = await t.stack.api.post(`/v1/cases/${medical}/holds/${held.body.holdId}/lift`, u.khOfficer, {});
     expect(lifted.status).toBe(200);
 
     // The holding side keeps its clock: the hold moved it, the claim did not.
@@ -431,7 +427,7 @@ describe('need-to-know: the custody clock', () => {
     expect(clock(await detail(medical, u.cnOfficer))).toEqual(restricted);
 
     const list = async (as: Actor, query = '') =>
-      (await stack.api.get(`/v1/cases?operationId=${custodyOp}&limit=500${query}`, as)).body.items as Record<string, any>[];
+      (await t.stack.api.get(`/v1/cases?operationId=${custodyOp}&limit=500${query}`, as)).body.items as Record<string, any>[];
     const listed = await list(u.cnOfficer);
     const { holds: _holds, custodyExtension: _extension, ...listedShape } = restricted;
     for (const caseId of [claimed, medical]) {
@@ -443,12 +439,12 @@ describe('need-to-know: the custody clock', () => {
     expect((await list(u.cnOfficer, '&overdue=false')).map((c) => c.caseId).sort()).toEqual([claimed, medical].sort());
     expect((await list(u.khOfficer, '&overdue=true')).map((c) => c.caseId).sort()).toEqual([claimed, medical].sort());
 
-    const cnStats = (await stack.api.get('/v1/stats', u.cnOfficer)).body;
+    const cnStats = (await t.stack.api.get('/v1/stats', u.cnOfficer)).body;
     expect(cnStats.funnelByOperation[custodyOp]).toMatchObject({ arrested: 2, overdue: 0 });
-    const khStats = (await stack.api.get('/v1/stats', u.khOfficer)).body;
+    const khStats = (await t.stack.api.get('/v1/stats', u.khOfficer)).body;
     expect(khStats.funnelByOperation[custodyOp]).toMatchObject({ arrested: 2, overdue: 2 });
     const progress = async (as: Actor) =>
-      ((await stack.api.get('/v1/stats/progress', as)).body.items as { operationId: string; arrested: number; overdue: number }[]).find(
+      ((await t.stack.api.get('/v1/stats/progress', as)).body.items as { operationId: string; arrested: number; overdue: number }[]).find(
         (r) => r.operationId === custodyOp,
       );
     expect(await progress(u.cnOfficer)).toMatchObject({ arrested: 2, overdue: 0 });
@@ -460,7 +456,7 @@ describe('need-to-know: the custody clock', () => {
       const { externalRef: _ref, ...data } = e.data ?? {};
       return [e.type, e.fromStatus, e.toStatus, e.reason ?? null, e.data ? data : null];
     };
-    const cnTimelines = await Promise.all([claimed, medical].map(async (id) => (await steps.events(id, u.cnOfficer)).map(shown)));
+    const cnTimelines = await Promise.all([claimed, medical].map(async (id) => (await t.steps.events(id, u.cnOfficer)).map(shown)));
     expect(cnTimelines[0].map((e) => e[0])).toEqual(['CASE_OPENED', 'HOLD_PLACED', 'HOLD_LIFTED']);
     expect(cnTimelines[0]).toEqual(cnTimelines[1]);
 
@@ -474,23 +470,23 @@ describe('need-to-know: the custody clock', () => {
 
     const custodyAudit = async (caseId: string) =>
       (
-        await stack.database.db
+        await t.stack.database.db
           .select({ scope: auditLog.scopeCountries, details: auditLog.details })
           .from(auditLog)
           .where(and(eq(auditLog.action, 'case.change'), arrayContains(auditLog.objectIds, [caseId])))
       ).filter((e) => ((e.details as { event?: string }).event ?? '').startsWith('CUSTODY_'));
     // An extension of custody is the holding country's too.
     for (const caseId of [claimed, medical]) {
-      const extended = await stack.api.post(`/v1/cases/${caseId}/custody-extension`, u.khSupervisor, {
+      const extended = await t.stack.api.post(`/v1/cases/${caseId}/custody-extension`, u.khSupervisor, {
         days: 5,
         reason: 'registry reply expected',
       });
       expect(extended.status, JSON.stringify(extended.body)).toBe(200);
       expect((await detail(caseId, u.khOfficer)).custodyExtension).toMatchObject({ days: 5 });
       expect(clock(await detail(caseId, u.cnOfficer))).toEqual(restricted);
-      expect((await steps.events(caseId, u.cnOfficer)).map(shown)).toEqual(cnTimelines[0]);
+      expect((await t.steps.events(caseId, u.cnOfficer)).map(shown)).toEqual(cnTimelines[0]);
       // The case last changed, to the destination, with the last event it sees.
-      const lastShown = (await steps.events(caseId, u.cnOfficer)).at(-1) as unknown as { at: string };
+      const lastShown = (await t.steps.events(caseId, u.cnOfficer)).at(-1) as unknown as { at: string };
       expect((await detail(caseId, u.cnOfficer)).updatedAt).toBe(lastShown.at);
       expect((await list(u.cnOfficer)).find((c) => c.caseId === caseId)!.updatedAt).toBe(lastShown.at);
       expect((await detail(caseId, u.khOfficer)).updatedAt).toBe(extended.body.updatedAt);

@@ -15,12 +15,10 @@ import { log } from '../lib/log.js';
 import { resolveTemporalBinary } from '../lib/temporal-binaries.js';
 import { caseWorkflowId } from '../workflows/definitions.js';
 import { TEST_PROTECT } from './helpers/api.js';
-import { caseSteps, intakeBody, makeUsers } from './helpers/fixtures.js';
-import { startStack, type Stack } from './helpers/stack.js';
+import { intakeBody, makeUsers } from './helpers/fixtures.js';
+import { useStack } from './helpers/stack.js';
 
-let stack: Stack;
 const u = makeUsers();
-let steps: ReturnType<typeof caseSteps>;
 const NAME = `Zhou Xiaoming ${Date.now()}`;
 const PASSPORT = `EH${Date.now()}`;
 let caseId: string;
@@ -45,27 +43,28 @@ beforeAll(async () => {
   };
 
   log.setLevel('debug');
-  stack = await startStack();
-  steps = caseSteps(stack.api, u);
-  const opened = await stack.api.post('/v1/cases', u.khOfficer, intakeBody({}, { fullName: NAME, documents: [{ type: 'passport', number: PASSPORT, issuingCountry: 'CN' }] }));
+});
+// Registered after the capture: the stack starts with every line already kept.
+const t = useStack(u);
+beforeAll(async () => {
+  const opened = await t.stack.api.post('/v1/cases', u.khOfficer, intakeBody({}, { fullName: NAME, documents: [{ type: 'passport', number: PASSPORT, issuingCountry: 'CN' }] }));
   caseId = opened.body.caseId;
-  await steps.toApproval(caseId);
+  await t.steps.toApproval(caseId);
   // Refusals and a duplicate too: error paths must not leak either.
-  await stack.api.post(`/v1/cases/${caseId}/decisions`, u.khOfficer, { decision: 'approve' });
-  await stack.api.post('/v1/cases', u.khOfficer, { ...intakeBody({}, { fullName: NAME, documents: [{ type: 'passport', number: PASSPORT, issuingCountry: 'CN' }] }), unknownField: NAME });
-  await stack.api.post('/v1/cases', u.khOfficer, intakeBody({}, { fullName: NAME, documents: [{ type: 'passport', number: PASSPORT, issuingCountry: 'CN' }] }));
-  await steps.decide(caseId, u.khSupervisor);
-  await steps.decide(caseId, u.cnSupervisor);
+  await t.stack.api.post(`/v1/cases/${caseId}/decisions`, u.khOfficer, { decision: 'approve' });
+  await t.stack.api.post('/v1/cases', u.khOfficer, { ...intakeBody({}, { fullName: NAME, documents: [{ type: 'passport', number: PASSPORT, issuingCountry: 'CN' }] }), unknownField: NAME });
+  await t.stack.api.post('/v1/cases', u.khOfficer, intakeBody({}, { fullName: NAME, documents: [{ type: 'passport', number: PASSPORT, issuingCountry: 'CN' }] }));
+  await t.steps.decide(caseId, u.khSupervisor);
+  await t.steps.decide(caseId, u.cnSupervisor);
 });
 afterAll(async () => {
   restore?.();
   log.setLevel('info');
-  await stack?.stop();
 });
 
 /** The history as the Temporal server stores it, read without the codec. */
 async function rawHistory(workflowId: string): Promise<Buffer> {
-  const raw = new Client({ connection: stack.connection });
+  const raw = new Client({ connection: t.stack.connection });
   const history = await raw.workflow.getHandle(workflowId).fetchHistory();
   return Buffer.from(proto.temporal.api.history.v1.History.encode(history).finish());
 }
@@ -80,7 +79,7 @@ describe('Temporal holds ciphertext', () => {
   });
 
   it('(the same search finds a name written without the codec, so it would catch a leak)', async () => {
-    const raw = new Client({ connection: stack.connection });
+    const raw = new Client({ connection: t.stack.connection });
     const workflowId = `control-${Date.now()}`;
     await raw.workflow.start('nothingRunsThis', { workflowId, taskQueue: `nobody-${workflowId}`, args: [{ fullName: NAME }] });
     expect((await rawHistory(workflowId)).includes(Buffer.from(NAME))).toBe(true);
@@ -88,7 +87,7 @@ describe('Temporal holds ciphertext', () => {
   });
 
   it('search attributes carry only non-personal keys', async () => {
-    const description = await stack.client.workflow.getHandle(caseWorkflowId(caseId)).describe();
+    const description = await t.stack.client.workflow.getHandle(caseWorkflowId(caseId)).describe();
     const attributes = JSON.stringify(description.searchAttributes);
     expect(attributes).toContain('APPROVED');
     expect(attributes).not.toContain(NAME);
@@ -118,12 +117,12 @@ describe('logs and the case store', () => {
   });
 
   it('keeps document numbers as a keyed hash and ciphertext, still finding duplicates and showing the number to those in scope', async () => {
-    const rows = await stack.database.db.select().from(personDocuments).where(eq(personDocuments.caseId, caseId));
+    const rows = await t.stack.database.db.select().from(personDocuments).where(eq(personDocuments.caseId, caseId));
     expect(rows).toHaveLength(1);
     expect(JSON.stringify(rows)).not.toContain(PASSPORT);
     expect(rows[0].numberHash).toBe(TEST_PROTECT.fingerprint(PASSPORT));
     expect(TEST_PROTECT.open(rows[0].numberSealed)).toBe(PASSPORT);
-    const detail = await stack.api.get(`/v1/cases/${caseId}`, u.cnOfficer);
+    const detail = await t.stack.api.get(`/v1/cases/${caseId}`, u.cnOfficer);
     expect(detail.body.person.documents[0].number).toBe(PASSPORT);
     // The second intake with the same passport was flagged as a likely duplicate person.
     expect(detail.body.flags.possibleDuplicateOf).toHaveLength(1);
@@ -133,12 +132,12 @@ describe('logs and the case store', () => {
 describe('the codec endpoint', () => {
   let server: RunningServer;
   beforeAll(async () => {
-    server = await listen(stack.api.app, 0, '127.0.0.1');
+    server = await listen(t.stack.api.app, 0, '127.0.0.1');
   });
   afterAll(() => server?.close());
 
   it('decrypts payloads for an admin or auditor, logged; refuses everyone else', async () => {
-    const raw = new Client({ connection: stack.connection });
+    const raw = new Client({ connection: t.stack.connection });
     const history = await raw.workflow.getHandle(caseWorkflowId(caseId)).fetchHistory();
     const input = history.events![0].workflowExecutionStartedEventAttributes!.input!.payloads![0];
     const wire = {
@@ -149,17 +148,17 @@ describe('the codec endpoint', () => {
         },
       ],
     };
-    expect((await stack.api.post('/codec/decode', u.khSupervisor, wire)).status).toBe(403);
-    const decoded = await stack.api.post('/codec/decode', u.admin, wire);
+    expect((await t.stack.api.post('/codec/decode', u.khSupervisor, wire)).status).toBe(403);
+    const decoded = await t.stack.api.post('/codec/decode', u.admin, wire);
     expect(decoded.status).toBe(200);
     expect(Buffer.from(decoded.body.payloads[0].data, 'base64').toString()).toContain(NAME);
-    const logged = await stack.database.db.select().from(auditLog).where(eq(auditLog.action, 'payload.decode'));
+    const logged = await t.stack.database.db.select().from(auditLog).where(eq(auditLog.action, 'payload.decode'));
     expect(logged.map((e) => e.actorSub)).toContain(u.admin.sub);
   });
 
   it('serves the Temporal CLI as a remote codec', async () => {
     const cli = await resolveTemporalBinary('temporal');
-    const token = await stack.api.token(u.khAuditor);
+    const token = await t.stack.api.token(u.khAuditor);
     const { stdout } = await promisify(execFile)(cli!, [
       'workflow', 'show', '--workflow-id', caseWorkflowId(caseId), '--output', 'json',
       '--address', inject('temporalAddress'),

@@ -8,26 +8,20 @@ import { auditLog, caseEvents } from '../db/schema.js';
 import { mapLimit } from '../lib/concurrency.js';
 import { caseWorkflowId } from '../workflows/definitions.js';
 import { TEST_DOCUMENT_HASH_KEY, TEST_PAYLOAD_KEYS } from './helpers/api.js';
-import { caseSteps, intakeBody, makeUsers } from './helpers/fixtures.js';
-import { startStack, type Stack } from './helpers/stack.js';
+import { intakeBody, makeUsers } from './helpers/fixtures.js';
+import { useStack } from './helpers/stack.js';
 
 const u = makeUsers();
 
 describe('flights and manifests', () => {
-  let stack: Stack;
-  let steps: ReturnType<typeof caseSteps>;
-  beforeAll(async () => {
-    stack = await startStack();
-    steps = caseSteps(stack.api, u);
-  });
-  afterAll(() => stack?.stop());
+  const t = useStack(u);
 
   it('an operation becomes flights of the given capacity, each with its manifest', async () => {
-    const approved = await mapLimit(Array.from({ length: 5 }), 5, () => steps.approved());
+    const approved = await mapLimit(Array.from({ length: 5 }), 5, () => t.steps.approved());
     const flights: string[] = [];
     let waiting = [...approved];
     while (waiting.length > 0) {
-      const flight = await steps.transfer(waiting, 2);
+      const flight = await t.steps.transfer(waiting, 2);
       const accepted = flight.cases.filter((c) => c.accepted).map((c) => c.caseId);
       expect(accepted.length).toBe(Math.min(2, waiting.length));
       expect(flight.cases.filter((c) => !c.accepted).every((c) => c.error?.code === 'CAPACITY_EXCEEDED')).toBe(true);
@@ -36,12 +30,12 @@ describe('flights and manifests', () => {
     }
     expect(flights).toHaveLength(3);
 
-    const manifest = await stack.api.get(`/v1/transfers/${flights[0]}/manifest`, u.cnOfficer);
+    const manifest = await t.stack.api.get(`/v1/transfers/${flights[0]}/manifest`, u.cnOfficer);
     expect(manifest.status).toBe(200);
     expect(manifest.body).toMatchObject({ transferId: flights[0], capacity: 2, destinationCountry: 'CN' });
     expect(manifest.body.passengers).toHaveLength(2);
     const passenger = manifest.body.passengers[0];
-    const detail = (await stack.api.get(`/v1/cases/${passenger.caseId}`, u.cnOfficer)).body;
+    const detail = (await t.stack.api.get(`/v1/cases/${passenger.caseId}`, u.cnOfficer)).body;
     expect(passenger).toMatchObject({
       fullName: detail.person.fullName,
       dateOfBirth: detail.person.dateOfBirth,
@@ -49,7 +43,7 @@ describe('flights and manifests', () => {
       outcome: 'scheduled',
       documents: detail.person.documents,
     });
-    const logged = await stack.database.db
+    const logged = await t.stack.database.db
       .select()
       .from(auditLog)
       .where(and(eq(auditLog.action, 'transfer.manifest'), eq(auditLog.actorSub, u.cnOfficer.sub)));
@@ -57,21 +51,21 @@ describe('flights and manifests', () => {
     expect(logged[0]).toMatchObject({ recipientCountry: 'CN', purpose: 'case work (test)' });
     expect(logged[0].objectIds.sort()).toEqual(manifest.body.passengers.map((p: { caseId: string }) => p.caseId).sort());
 
-    expect((await stack.api.call('get', `/v1/transfers/${flights[0]}/manifest`, { as: u.cnOfficer, purpose: null })).status).toBe(400);
-    expect((await stack.api.get(`/v1/transfers/${flights[0]}/manifest`, u.vnOfficer)).status).toBe(404);
+    expect((await t.stack.api.call('get', `/v1/transfers/${flights[0]}/manifest`, { as: u.cnOfficer, purpose: null })).status).toBe(400);
+    expect((await t.stack.api.get(`/v1/transfers/${flights[0]}/manifest`, u.vnOfficer)).status).toBe(404);
   });
 
   it('exports the manifest as CSV, one row per document, safe to open in a spreadsheet', async () => {
-    const caseId = await steps.approved();
-    const tricky = await stack.api.post('/v1/cases', u.khOfficer, intakeBody({}, { fullName: '=HYPERLINK("http://evil")', documents: [
+    const caseId = await t.steps.approved();
+    const tricky = await t.stack.api.post('/v1/cases', u.khOfficer, intakeBody({}, { fullName: '=HYPERLINK("http://evil")', documents: [
       { type: 'passport', number: `P${Date.now()}`, issuingCountry: 'CN' },
       { type: 'id_card', number: `ID${Date.now()}`, issuingCountry: 'CN' },
     ] }));
-    await steps.toApproval(tricky.body.caseId);
-    await steps.decide(tricky.body.caseId, u.khSupervisor);
-    await steps.decide(tricky.body.caseId, u.cnSupervisor);
-    const { transferId } = await steps.transfer([caseId, tricky.body.caseId]);
-    const csv = await stack.api.call('get', `/v1/transfers/${transferId}/manifest?format=csv`, { as: u.khOfficer });
+    await t.steps.toApproval(tricky.body.caseId);
+    await t.steps.decide(tricky.body.caseId, u.khSupervisor);
+    await t.steps.decide(tricky.body.caseId, u.cnSupervisor);
+    const { transferId } = await t.steps.transfer([caseId, tricky.body.caseId]);
+    const csv = await t.stack.api.call('get', `/v1/transfers/${transferId}/manifest?format=csv`, { as: u.khOfficer });
     expect(csv.status).toBe(200);
     expect(csv.headers['content-type']).toMatch(/^text\/csv/);
     expect(csv.headers['content-disposition']).toBe(`attachment; filename="manifest-${transferId}.csv"`);
@@ -81,32 +75,32 @@ describe('flights and manifests', () => {
     const trickyRows = lines.filter((l) => l.startsWith(`"${tricky.body.caseId}"`));
     expect(trickyRows).toHaveLength(2);
     expect(trickyRows[0]).toContain(`"'=HYPERLINK(""http://evil"")"`);
-    const byAccept = await stack.api.call('get', `/v1/transfers/${transferId}/manifest`, { as: u.khOfficer, headers: { Accept: 'text/csv' } });
+    const byAccept = await t.stack.api.call('get', `/v1/transfers/${transferId}/manifest`, { as: u.khOfficer, headers: { Accept: 'text/csv' } });
     expect(byAccept.headers['content-type']).toMatch(/^text\/csv/);
   });
 
   it('statistics answer the questions asked after a raid, per operation and country', async () => {
-    const op = await stack.api.post('/v1/operations', u.khOfficer, { name: 'Funnel', leadCountry: 'CN', participatingCountries: ['CN', 'KH'] });
+    const op = await t.stack.api.post('/v1/operations', u.khOfficer, { name: 'Funnel', leadCountry: 'CN', participatingCountries: ['CN', 'KH'] });
     const inOp = { operationId: op.body.id };
     const [handed, inTransfer, approved, pending, verified, rejected] = [
-      await steps.approved(inOp),
-      await steps.approved(inOp),
-      await steps.approved(inOp),
-      await steps.open(inOp),
-      await steps.open(inOp),
-      await steps.open(inOp),
+      await t.steps.approved(inOp),
+      await t.steps.approved(inOp),
+      await t.steps.approved(inOp),
+      await t.steps.open(inOp),
+      await t.steps.open(inOp),
+      await t.steps.open(inOp),
     ];
-    await steps.verify(verified);
-    await steps.toApproval(rejected);
-    await steps.decide(rejected, u.khSupervisor, 'reject', 'insufficient grounds');
-    const a = await steps.transfer([handed]);
-    await stack.api.post(`/v1/transfers/${a.transferId}/depart`, u.khOfficer, {});
-    await stack.api.post(`/v1/transfers/${a.transferId}/handover`, u.cnOfficer, { receivedCaseIds: [handed] });
-    const b = await steps.transfer([inTransfer]);
-    await stack.api.post(`/v1/transfers/${b.transferId}/depart`, u.khOfficer, {});
-    await stack.api.post(`/v1/cases/${approved}/holds`, u.khOfficer, { kind: 'medical', reason: 'clinic' });
+    await t.steps.verify(verified);
+    await t.steps.toApproval(rejected);
+    await t.steps.decide(rejected, u.khSupervisor, 'reject', 'insufficient grounds');
+    const a = await t.steps.transfer([handed]);
+    await t.stack.api.post(`/v1/transfers/${a.transferId}/depart`, u.khOfficer, {});
+    await t.stack.api.post(`/v1/transfers/${a.transferId}/handover`, u.cnOfficer, { receivedCaseIds: [handed] });
+    const b = await t.steps.transfer([inTransfer]);
+    await t.stack.api.post(`/v1/transfers/${b.transferId}/depart`, u.khOfficer, {});
+    await t.stack.api.post(`/v1/cases/${approved}/holds`, u.khOfficer, { kind: 'medical', reason: 'clinic' });
     void pending;
-    const stats = (await stack.api.get('/v1/stats', u.cnSupervisor)).body;
+    const stats = (await t.stack.api.get('/v1/stats', u.cnSupervisor)).body;
     expect(stats.funnelByOperation[op.body.id]).toEqual({
       arrested: 6,
       verified: 5,
@@ -129,10 +123,10 @@ describe('flights and manifests', () => {
 });
 
 describe('scale-out: two worker processes on one task queue', () => {
-  let stack: Stack;
-  let steps: ReturnType<typeof caseSteps>;
   const workers: ChildProcess[] = [];
   const taskQueue = `scale-${randomUUID()}`;
+  // The cases' workers are the two processes below: none in this one.
+  const t = useStack(u, { inProcessWorker: false, taskQueue });
 
   beforeAll(async () => {
     for (let i = 0; i < 2; i++) {
@@ -150,8 +144,6 @@ describe('scale-out: two worker processes on one task queue', () => {
       });
       workers.push(child);
     }
-    stack = await startStack({ inProcessWorker: false, taskQueue });
-    steps = caseSteps(stack.api, u);
   });
   afterAll(async () => {
     await Promise.all(
@@ -164,25 +156,24 @@ describe('scale-out: two worker processes on one task queue', () => {
           }),
       ),
     );
-    await stack?.stop();
   });
 
   it('shares the cases between both, and processes none twice', async () => {
-    const ids = await mapLimit(Array.from({ length: 24 }), 8, () => steps.approved());
-    const flight = await steps.transfer(ids, 100);
+    const ids = await mapLimit(Array.from({ length: 24 }), 8, () => t.steps.approved());
+    const flight = await t.steps.transfer(ids, 100);
     expect(flight.cases.every((c) => c.accepted)).toBe(true);
-    await stack.api.post(`/v1/transfers/${flight.transferId}/depart`, u.khOfficer, {});
-    const handover = await stack.api.post(`/v1/transfers/${flight.transferId}/handover`, u.cnOfficer, { receivedCaseIds: ids });
+    await t.stack.api.post(`/v1/transfers/${flight.transferId}/depart`, u.khOfficer, {});
+    const handover = await t.stack.api.post(`/v1/transfers/${flight.transferId}/handover`, u.cnOfficer, { receivedCaseIds: ids });
     expect(handover.body.results.every((r: { ok: boolean }) => r.ok)).toBe(true);
 
     const identities = new Set<string>();
     for (const id of ids) {
-      const history = await stack.client.workflow.getHandle(caseWorkflowId(id)).fetchHistory();
+      const history = await t.stack.client.workflow.getHandle(caseWorkflowId(id)).fetchHistory();
       for (const event of history.events ?? []) {
         const identity = event.workflowTaskCompletedEventAttributes?.identity ?? event.activityTaskStartedEventAttributes?.identity;
         if (identity) identities.add(identity);
       }
-      const events = await stack.database.db
+      const events = await t.stack.database.db
         .select({ type: caseEvents.type, n: count() })
         .from(caseEvents)
         .where(eq(caseEvents.caseId, id))

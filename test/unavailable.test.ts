@@ -8,10 +8,9 @@ import { eq } from 'drizzle-orm';
 import { caseIdFor, startIntakeOutbox } from '../api/intake.js';
 import { cases } from '../db/schema.js';
 import { TEST_DATA_CONVERTER, TEST_PROTECT, testApp } from './helpers/api.js';
-import { caseSteps, intakeBody, makeUsers } from './helpers/fixtures.js';
+import { intakeBody, makeUsers } from './helpers/fixtures.js';
 import { freePort } from './helpers/ports.js';
-import { createScratchDatabase, type ScratchDatabase } from './helpers/scratch-db.js';
-import { startStack, type Stack } from './helpers/stack.js';
+import { useStack } from './helpers/stack.js';
 
 const u = makeUsers();
 
@@ -27,25 +26,20 @@ function apiWith(database: Database, temporalAddress: string) {
 describe('Temporal unreachable', () => {
   let database: Database;
   let target: ReturnType<typeof apiWith>;
-  let live: Stack;
   let existingCase: string;
 
   // The outbox below starts every recorded case it finds: on a database of this describe's own, it
   // never starts another file's case on this stack's task queue.
-  let scratch: ScratchDatabase;
+  const t = useStack(u, { ownDatabase: true });
 
   beforeAll(async () => {
-    scratch = await createScratchDatabase();
-    live = await startStack({ database: scratch.database });
-    existingCase = await caseSteps(live.api, u).open();
-    database = await openDatabase({ url: scratch.url, poolSize: 4 });
+    existingCase = await t.steps.open();
+    database = await openDatabase({ url: t.scratch!.url, poolSize: 4 });
     target = apiWith(database, `127.0.0.1:${await freePort()}`);
   });
   afterAll(async () => {
     await target?.close();
     await database?.close();
-    await live?.stop();
-    await scratch?.drop();
   });
 
   it('opening a case answers 503 with Retry-After; the case it recorded gets its workflow once Temporal is back', async () => {
@@ -61,7 +55,7 @@ describe('Temporal unreachable', () => {
     expect(row).toEqual({ started: false });
     // Temporal "comes back": the outbox of a process that reaches it starts the workflow.
     const stopOutbox = startIntakeOutbox(
-      { db: live.database.db, temporal: live.gateway, protect: TEST_PROTECT, timings: live.timings, concurrency: 8 },
+      { db: t.stack.database.db, temporal: t.stack.gateway, protect: TEST_PROTECT, timings: t.stack.timings, concurrency: 8 },
       { intervalMs: 200, graceMs: 3000 },
     );
     try {
@@ -74,15 +68,15 @@ describe('Temporal unreachable', () => {
     } finally {
       await stopOutbox();
     }
-    const verified = await live.api.post(`/v1/cases/${caseId}/identity`, u.cnOfficer, { result: 'confirmed', method: 'document' });
+    const verified = await t.stack.api.post(`/v1/cases/${caseId}/identity`, u.cnOfficer, { result: 'confirmed', method: 'document' });
     expect(verified.status).toBe(200);
     expect(verified.body.status).toBe('SCREENING_PENDING');
     // A retry of the same intake is answered as the case it is.
-    expect((await live.api.post('/v1/cases', u.khOfficer, body)).status).toBe(200);
+    expect((await t.stack.api.post('/v1/cases', u.khOfficer, body)).status).toBe(200);
   });
 
   it('bulk intake with nothing opened answers 503', async () => {
-    const op = await live.api.post('/v1/operations', u.khOfficer, {
+    const op = await t.stack.api.post('/v1/operations', u.khOfficer, {
       name: 'down',
       leadCountry: 'KH',
       participatingCountries: ['KH', 'CN'],
@@ -109,10 +103,10 @@ describe('Temporal unreachable', () => {
 describe('database unreachable', () => {
   let database: Database;
   let target: ReturnType<typeof apiWith>;
-  let live: Stack;
+  // A live stack beside the one whose database is gone.
+  useStack(u);
 
   beforeAll(async () => {
-    live = await startStack();
     database = await openDatabase({ url: `postgres://postgres@127.0.0.1:${await freePort()}/none`, poolSize: 2 });
     const { inject } = await import('vitest');
     target = apiWith(database, inject('temporalAddress'));
@@ -120,7 +114,6 @@ describe('database unreachable', () => {
   afterAll(async () => {
     await target?.close();
     await database?.close();
-    await live?.stop();
   });
 
   it('reads and writes answer 503 with Retry-After', async () => {

@@ -6,6 +6,7 @@ import { custodyDueFrom } from './case-rules.js';
 
 // The rules and failure types live in a module with no SDK import, so the API and the console share them.
 export { FAILURE, STAGE_OVERDUE_REASONS, TERMINAL_STATUSES, isTerminal, type FailureType } from './case-rules.js';
+import type { FailureType } from './case-rules.js';
 
 export const TASK_QUEUE = 'repatriation-cases';
 
@@ -413,22 +414,23 @@ export interface TransferWorkflowInput {
   createdAt: string;
 }
 
-export interface ErrorBody {
-  code: string;
+/** Why one case of a batch was not moved (ITEM_FAILURE); the API answers it with the contract's code. */
+export interface ItemFailure {
+  type: ItemFailureType;
   message: string;
 }
 
 export interface TransferCaseResult {
   caseId: string;
   accepted: boolean;
-  error?: ErrorBody;
+  error?: ItemFailure;
 }
 
 export interface CaseOperationResult {
   caseId: string;
   ok: boolean;
   status?: CaseStatus;
-  error?: ErrorBody;
+  error?: ItemFailure;
 }
 
 export interface AddTransferCasesInput {
@@ -474,6 +476,19 @@ export const handoverTransferUpdate = defineUpdate<TransferOperationResult, [Tra
 );
 export const caseLegOutcomeSignal = defineSignal<[CaseLegOutcomeSignal]>('caseLegOutcome');
 export const transferStateQuery = defineQuery<TransferView>('transferState');
+
+// ---- failures: the `type` of every ApplicationFailure a handler or validator throws ----
+
+/** Why one case of a batch's fan-out was not moved, where its workflow did not refuse it (FAILURE). */
+export const FANOUT_FAILURE = {
+  refused: 'Refused', // a refusal of a type outside FAILURE
+  closed: 'CaseClosed',
+  notFound: 'NotFound', // or not a case of the batch's holding country
+  batchFull: 'BatchFull',
+  notBoarding: 'NotBoarding', // at departure: held, or off the batch
+  notOnTransfer: 'NotOnTransfer', // at handover: did not depart on this batch
+} as const;
+export type ItemFailureType = FailureType | (typeof FANOUT_FAILURE)[keyof typeof FANOUT_FAILURE];
 
 // ---- search attributes: non-personal keys only ----
 

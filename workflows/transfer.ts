@@ -10,6 +10,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import {
+  FANOUT_FAILURE,
   addTransferCasesUpdate,
   caseLegOutcomeSignal,
   departTransferUpdate,
@@ -147,7 +148,7 @@ export async function transferBatchWorkflow(input: TransferWorkflowInput): Promi
         const notOnBoard = (caseId: string): CaseOperationResult => ({
           caseId,
           ok: false,
-          error: { code: 'NOT_ON_TRANSFER', message: 'the case did not depart on this transfer' },
+          error: { type: FANOUT_FAILURE.notOnTransfer, message: 'the case did not depart on this transfer' },
         });
         const onBoard = (id: string) => legs[id] !== undefined && legs[id] !== 'scheduled' && legs[id] !== 'dropped';
         const received = [...new Set(req.receivedCaseIds)];

@@ -1,31 +1,17 @@
-import {
-  getCaseDetail,
-  getCaseScopes,
-  type CaseDetail as CaseDetailRow,
-  getDecisions,
-  canSee,
-  listCaseEvents,
-  listCases,
-  type CaseScopeRow,
-} from '../../db/cases.js';
+import type { z } from 'zod';
+import { getCaseDetail, getCaseScopes, getDecisions, listCaseEvents, type CaseDetail as CaseDetailRow } from '../../db/case-detail.js';
+import { listCases } from '../../db/case-list.js';
+import { canSee } from '../../db/visibility.js';
 import { getOperation } from '../../db/operations.js';
 import { limitsOrDefaults } from '../../lib/config.js';
 import { mapLimit } from '../../lib/concurrency.js';
-import { isSafeguardStatus, projectCase, seesAll, viewStatus, type ViewStatus } from '../../lib/need-to-know.js';
-import {
-  cancelCaseUpdate,
-  submitDecisionUpdate,
-  verifyIdentityUpdate,
-  type Actor,
-  type CaseOperationResult,
-  type DecisionSide,
-  type DecisionValue,
-} from '../../workflows/definitions.js';
-import { Refusal, decisionSide, repeatOfDecision } from '../../workflows/case-rules.js';
+import { isSafeguardStatus, projectCase, seesAll, viewStatus } from '../../lib/need-to-know.js';
+import { verifyIdentityUpdate, type Actor } from '../../workflows/definitions.js';
 import type { AppDeps } from '../app.js';
+import type { Commands } from '../commands.js';
 import { answersWithCase, bulkRefusalEntries, caseReadEntry, isRefusal, recordAll, type BulkRefusal } from '../audit.js';
 import { HttpError, notFound, toHttpError, unavailable } from '../errors.js';
-import { errorResponses, route } from '../http.js';
+import { caseChangeResponses, errorResponses, route } from '../http.js';
 import { intakeRefusalEntries, openCases, type IntakeItem } from '../intake.js';
 import { CaseDetailWithIntel } from '../intel-schemas.js';
 import { caseIntelLinksFor } from './intel.js';
@@ -48,7 +34,7 @@ import { caseDetail, decodeCursor, encodeCursor, scopeCountry } from '../scope.j
 
 const errorJson = (e: HttpError) => ({ code: e.code, message: e.message, ...(e.details === undefined ? {} : { details: e.details }) });
 
-export function caseRoutes(deps: AppDeps) {
+export function caseRoutes(deps: AppDeps, commands: Commands) {
   const { db, temporal, audit } = deps;
   const intakeDeps = {
     db,
@@ -60,31 +46,6 @@ export function caseRoutes(deps: AppDeps) {
   };
 
   const detail = (caseId: string, viewer: Actor) => caseDetail(db, caseId, deps.protect, viewer);
-
-  /**
-   * One supervisor decision on one case. A repeat of a recorded decision is answered from the
-   * store (it also works once the case has closed); anything else goes to the case's workflow.
-   */
-  async function decide(
-    actor: Actor,
-    row: CaseScopeRow,
-    decision: DecisionValue,
-    reason: string | null | undefined,
-    recorded: Partial<Record<DecisionSide, string>> | undefined,
-  ) {
-    const side = decisionSide(actor.country, row);
-    let repeat: 'repeat' | undefined;
-    try {
-      repeat = side ? repeatOfDecision(side, recorded?.[side], decision) : undefined;
-    } catch (err) {
-      if (err instanceof Refusal) throw new HttpError(409, 'CONFLICT', err.message);
-      throw err;
-    }
-    // The opener is refused by the workflow, whose answer names the reason.
-    if (repeat && actor.sub !== row.openedBy) return row.status;
-    const result = await temporal.updateCase(row.id, submitDecisionUpdate, { actor, decision, reason: reason ?? null });
-    return result.status;
-  }
 
   return [
     route({
@@ -219,12 +180,9 @@ export function caseRoutes(deps: AppDeps) {
       params: IdParams,
       body: IdentityBody,
       discloses: answersWithCase('answer to recording an identity verification'),
-      responses: {
-        200: { description: 'the case after the verification', schema: CaseDetail },
-        ...errorResponses(400, 401, 403, 404, 409, 413, 503),
-      },
+      responses: caseChangeResponses('the case after the verification'),
       handler: async ({ actor, params, body }) => {
-        await temporal.updateCase(params.id, verifyIdentityUpdate, {
+        const changed = await commands.changeCase(params.id, verifyIdentityUpdate, {
           actor,
           result: body.result,
           verifiedNationality: body.verifiedNationality ?? null,
@@ -232,7 +190,7 @@ export function caseRoutes(deps: AppDeps) {
           evidenceRef: body.evidenceRef ?? null,
           notes: body.notes ?? null,
         });
-        return { status: 200, body: await detail(params.id, actor) };
+        return { status: 200, body: changed };
       },
     }),
     route({
@@ -243,13 +201,10 @@ export function caseRoutes(deps: AppDeps) {
       params: IdParams,
       body: DecisionBody,
       discloses: answersWithCase('answer to recording a decision'),
-      responses: {
-        200: { description: 'the case after the decision (a repeat of the same decision changes nothing)', schema: CaseDetail },
-        ...errorResponses(400, 401, 403, 404, 409, 413, 503),
-      },
+      responses: caseChangeResponses('the case after the decision (a repeat of the same decision changes nothing)'),
       handler: async ({ actor, params, body, caseRow }) => {
         const recorded = (await getDecisions(db, [caseRow.id])).get(caseRow.id);
-        await decide(actor, caseRow, body.decision, body.reason, recorded);
+        await commands.decide(actor, caseRow, body.decision, body.reason ?? null, recorded);
         return { status: 200, body: await detail(params.id, actor) };
       },
     }),
@@ -271,14 +226,14 @@ export function caseRoutes(deps: AppDeps) {
         const results = await mapLimit(
           ids,
           deps.http.bulkConcurrency,
-          async (caseId): Promise<Omit<CaseOperationResult, 'status'> & { status?: ViewStatus }> => {
+          async (caseId): Promise<z.output<typeof CaseResults>['results'][number]> => {
             const row = rows.get(caseId);
             if (!row || !canSee(scopeCountry(actor), row)) {
               refused.push({ caseId, row, status: 404, code: 'NOT_FOUND' });
               return { caseId, ok: false, error: errorJson(notFound()) };
             }
             try {
-              const status = await decide(actor, row, body.decision, body.reason, recorded.get(caseId));
+              const status = await commands.decide(actor, row, body.decision, body.reason ?? null, recorded.get(caseId));
               return { caseId, ok: true, status: viewStatus(status, seesAll(scopeCountry(actor), row.holdingCountry)) };
             } catch (err) {
               const http = toHttpError(err);
@@ -303,10 +258,9 @@ export function caseRoutes(deps: AppDeps) {
       params: IdParams,
       body: ReasonBody,
       discloses: answersWithCase('answer to cancelling a case'),
-      responses: { 200: { description: 'the cancelled case', schema: CaseDetail }, ...errorResponses(400, 401, 403, 404, 409, 413, 503) },
+      responses: caseChangeResponses('the cancelled case'),
       handler: async ({ actor, params, body, caseRow }) => {
-        if (caseRow.status !== 'CANCELLED') await temporal.updateCase(caseRow.id, cancelCaseUpdate, { actor, reason: body.reason });
-        return { status: 200, body: await detail(params.id, actor) };
+        return { status: 200, body: await commands.cancel(actor, caseRow, body.reason) };
       },
     }),
   ];

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { canSee } from '../../db/cases.js';
+import { canSee } from '../../db/visibility.js';
 import { readEvents, type FeedEvent } from '../../db/events.js';
 import { log } from '../../lib/log.js';
 import { projectEvent, seesAll } from '../../lib/need-to-know.js';

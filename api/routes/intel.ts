@@ -3,7 +3,8 @@
 // X-Purpose and is logged, as a disclosure when it shows a record of another country.
 import { randomUUID } from 'node:crypto';
 import type { AuditEntry } from '../../db/audit.js';
-import { canSee, getCaseScope, type CaseScopeRow } from '../../db/cases.js';
+import { getCaseScope, type CaseScopeRow } from '../../db/case-detail.js';
+import { canSee } from '../../db/visibility.js';
 import type { Db } from '../../db/client.js';
 import {
   changeHandling,

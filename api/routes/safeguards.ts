@@ -2,24 +2,19 @@
 // clock (extension, release) and court orders for extradition. Each sends one update to the case's
 // workflow, which applies the rules; the answer is the case as the store now shows it.
 import { randomUUID } from 'node:crypto';
-import type { UpdateDefinition } from '@temporalio/common';
 import {
   decideProtectionClaimUpdate,
   extendCustodyUpdate,
   liftHoldUpdate,
-  placeHoldUpdate,
   recordConsularNoticeUpdate,
   recordCourtOrderUpdate,
   releaseCaseUpdate,
   screenCaseUpdate,
-  type Actor,
-  type CaseUpdateResult,
 } from '../../workflows/definitions.js';
-import type { AppDeps } from '../app.js';
+import type { Commands } from '../commands.js';
 import { answersWithCase } from '../audit.js';
-import { errorResponses, route } from '../http.js';
+import { caseChangeResponses, errorResponses, route } from '../http.js';
 import {
-  CaseDetail,
   ClaimCreated,
   ClaimParams,
   ConsularNoticeBody,
@@ -35,18 +30,16 @@ import {
   ReasonBody,
   ScreeningBody,
 } from '../schemas.js';
-import { caseDetail } from '../scope.js';
 
 const iso = (value: string) => new Date(value).toISOString();
 
-export function safeguardRoutes({ db, temporal, protect }: AppDeps) {
-  /** The update (the router has checked the caller's side of the case), then the case as stored. */
-  async function act<I extends { actor: Actor }>(caseId: string, update: UpdateDefinition<CaseUpdateResult, [I]>, input: I) {
-    await temporal.updateCase(caseId, update, input);
-    return caseDetail(db, caseId, protect, input.actor);
-  }
-  const answers = (description: string) => ({
-    200: { description, schema: CaseDetail },
+export function safeguardRoutes(commands: Commands) {
+  const act = commands.changeCase;
+  const answers = caseChangeResponses;
+  /** A hold or claim placed under the caller's id: 201 the first time, 200 with the same hold for a repeat. */
+  const placed = (created: string, repeated: string, schema: typeof HoldCreated | typeof ClaimCreated) => ({
+    201: { description: created, schema },
+    200: { description: repeated, schema },
     ...errorResponses(400, 401, 403, 404, 409, 413, 503),
   });
 
@@ -74,22 +67,22 @@ export function safeguardRoutes({ db, temporal, protect }: AppDeps) {
     route({
       method: 'post',
       path: '/v1/cases/:id/protection-claims',
-      summary: 'Record an asylum / non-refoulement claim: the case goes ON_HOLD and cannot be transferred until the claim is decided',
+      summary:
+        'Record an asylum / non-refoulement claim: the case goes ON_HOLD and cannot be transferred until the claim is decided; a client-chosen id makes a repeat answer the same claim',
       tags: ['safeguards'],
       params: IdParams,
       body: ProtectionClaimBody,
       discloses: answersWithCase('answer to recording a protection claim'),
-      responses: { 201: { description: 'the claim and the held case', schema: ClaimCreated }, ...errorResponses(400, 401, 403, 404, 409, 413, 503) },
+      responses: placed('the claim and the held case', 'a claim with this id was recorded before; it is answered unchanged', ClaimCreated),
       handler: async ({ actor, params, body }) => {
-        const claimId = randomUUID();
-        const held = await act(params.id, placeHoldUpdate, {
-          actor,
-          holdId: claimId,
+        const { created, holdId, case: held } = await commands.placeHold(actor, params.id, {
+          id: body.id,
           kind: 'protection_claim',
           reason: body.grounds,
+          until: null,
           lodgedAt: body.lodgedAt ? iso(body.lodgedAt) : null,
         });
-        return { status: 201, body: { claimId, case: held } };
+        return { status: created ? 201 : 200, body: { claimId: holdId, case: held } };
       },
     }),
     route({
@@ -109,22 +102,21 @@ export function safeguardRoutes({ db, temporal, protect }: AppDeps) {
     route({
       method: 'post',
       path: '/v1/cases/:id/holds',
-      summary: 'Place a medical or legal hold (holding country): ON_HOLD until lifted',
+      summary: 'Place a medical or legal hold (holding country): ON_HOLD until lifted; a client-chosen id makes a repeat answer the same hold',
       tags: ['safeguards'],
       params: IdParams,
       body: HoldBody,
       discloses: answersWithCase('answer to placing a hold'),
-      responses: { 201: { description: 'the hold and the held case', schema: HoldCreated }, ...errorResponses(400, 401, 403, 404, 409, 413, 503) },
+      responses: placed('the hold and the held case', 'a hold with this id was placed before; it is answered unchanged', HoldCreated),
       handler: async ({ actor, params, body }) => {
-        const holdId = randomUUID();
-        const held = await act(params.id, placeHoldUpdate, {
-          actor,
-          holdId,
+        const { created, holdId, case: held } = await commands.placeHold(actor, params.id, {
+          id: body.id,
           kind: body.kind,
           reason: body.reason,
           until: body.until ? iso(body.until) : null,
+          lodgedAt: null,
         });
-        return { status: 201, body: { holdId, case: held } };
+        return { status: created ? 201 : 200, body: { holdId, case: held } };
       },
     }),
     route({

@@ -1,19 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { getCaseScopes } from '../../db/cases.js';
-import { countOpenTransfers, getTransferManifest, getTransferOwner, type TransferDetail as TransferRow } from '../../db/transfers.js';
+import { getCaseScopes } from '../../db/case-detail.js';
+import { countOpenTransfers, getTransferManifest, type TransferDetail as TransferRow } from '../../db/transfers.js';
 import { limitsOrDefaults } from '../../lib/config.js';
 import { legShown, projectLegs, seesAll, viewStatus } from '../../lib/need-to-know.js';
-import { classifyTemporalError } from '../../lib/temporal-errors.js';
-import {
-  departTransferUpdate,
-  handoverTransferUpdate,
-  type Actor,
-  type CaseOperationResult,
-  type TransferLegOutcome,
-} from '../../workflows/definitions.js';
+import type { Actor, CaseStatus } from '../../workflows/definitions.js';
 import { caseIdsInBoth } from '../../workflows/transfer-rules.js';
 import type { AppDeps } from '../app.js';
+import type { Commands } from '../commands.js';
 import { answersWithTransfer, bulkRefusalEntries, recordAll } from '../audit.js';
 import { HttpError } from '../errors.js';
 import { errorResponses, route } from '../http.js';
@@ -58,35 +51,13 @@ function manifestCsv(passengers: Awaited<ReturnType<typeof getTransferManifest>>
   return [header.join(','), ...rows].join('\r\n') + '\r\n';
 }
 
-/** After a batch has completed its workflow is closed; repeats are answered from the store. */
-function answerFromLegs(transfer: TransferRow, caseIds: string[], expected: TransferLegOutcome): CaseOperationResult[] {
-  const legs = new Map(transfer.cases.map((c) => [c.caseId, c]));
-  return caseIds.map((caseId) => {
-    const leg = legs.get(caseId);
-    return leg?.outcome === expected
-      ? { caseId, ok: true, status: leg.status }
-      : { caseId, ok: false, error: { code: 'TRANSFER_CLOSED', message: 'the transfer has completed' } };
-  });
-}
-
 /** Per-case results with each status as the caller may see it. */
-function shownResults(actor: Actor, transfer: TransferRow, results: CaseOperationResult[]) {
+function shownResults<R extends { status?: CaseStatus }>(actor: Actor, transfer: TransferRow, results: R[]) {
   const full = seesAll(scopeCountry(actor), transfer.holdingCountry);
   return results.map((r) => (r.status ? { ...r, status: viewStatus(r.status, full) } : r));
 }
 
-/**
- * A client-chosen transferId that belongs to another country's batch. The answer names no country
- * and says nothing of the batch: the caller learns only that the id cannot be used. The refusal is
- * logged for the batch's countries.
- */
-function transferIdTaken(transferId: string, countries: string[]): HttpError {
-  const err = new HttpError(409, 'TRANSFER_ID_TAKEN', 'this transferId cannot be used; choose another');
-  err.denied = { objectIds: [transferId], scopeCountries: countries };
-  return err;
-}
-
-export function transferRoutes({ db, temporal, audit, protect, limits }: AppDeps) {
+export function transferRoutes({ db, audit, protect, limits }: AppDeps, commands: Commands) {
   const { openTransfersPerOfficer } = limitsOrDefaults(limits);
   return [
     route({
@@ -100,21 +71,10 @@ export function transferRoutes({ db, temporal, audit, protect, limits }: AppDeps
         if (body.destinationCountry === actor.country) {
           throw new HttpError(400, 'INVALID_INPUT', 'a transfer goes from the holding country to another country');
         }
-        const transferId = body.transferId ?? randomUUID();
-        const owner = body.transferId ? await getTransferOwner(db, transferId) : null;
-        if (owner && owner.holdingCountry !== actor.country) throw transferIdTaken(transferId, [owner.holdingCountry, owner.destinationCountry]);
-        // Adding to one's own open batch is no new batch; opening one counts against the officer's cap.
-        if (!owner && (await countOpenTransfers(db, actor.country, actor.sub)) >= openTransfersPerOfficer) {
-          throw new HttpError(
-            409,
-            'TOO_MANY_OPEN_TRANSFERS',
-            `an officer may have ${openTransfersPerOfficer} transfers scheduled and not departed; depart or fill those first`,
-            { limit: openTransfersPerOfficer },
-          );
-        }
-        const created = await temporal.createTransfer(
+        const created = await commands.scheduleTransfer(
+          actor,
           {
-            transferId,
+            transferId: body.transferId,
             holdingCountry: actor.country,
             destinationCountry: body.destinationCountry,
             mode: body.mode,
@@ -125,16 +85,19 @@ export function transferRoutes({ db, temporal, audit, protect, limits }: AppDeps
             createdBy: actor,
             createdAt: new Date().toISOString(),
           },
-          { actor, caseIds: body.caseIds },
-        ).catch(async (err: unknown) => {
-          // Another country's batch started a moment ago (not yet in the store): its workflow refuses this officer.
-          const failure = classifyTemporalError(err);
-          if (failure?.kind === 'refused' && failure.code === 'FORBIDDEN') {
-            const started = await getTransferOwner(db, transferId);
-            throw transferIdTaken(transferId, started ? [started.holdingCountry, started.destinationCountry] : [actor.country]);
-          }
-          throw err;
-        });
+          body.caseIds,
+          async () => {
+            // Opening a batch counts against the officer's cap.
+            if ((await countOpenTransfers(db, actor.country, actor.sub)) >= openTransfersPerOfficer) {
+              throw new HttpError(
+                409,
+                'TOO_MANY_OPEN_TRANSFERS',
+                `an officer may have ${openTransfersPerOfficer} transfers scheduled and not departed; depart or fill those first`,
+                { limit: openTransfersPerOfficer },
+              );
+            }
+          },
+        );
         const refused = created.cases.filter((c) => !c.accepted && (c.error?.code === 'NOT_FOUND' || c.error?.code === 'FORBIDDEN'));
         if (refused.length > 0) {
           const rows = await getCaseScopes(
@@ -151,7 +114,7 @@ export function transferRoutes({ db, temporal, audit, protect, limits }: AppDeps
         }
         // A batch no case could join was closed by its workflow: nothing is left scheduled.
         if (created.status === 'COMPLETED' && !created.cases.some((c) => c.accepted)) {
-          throw new HttpError(409, 'NO_CASE_ACCEPTED', 'no case could be put on this transfer; the batch was closed', { transferId, cases: created.cases });
+          throw new HttpError(409, 'NO_CASE_ACCEPTED', 'no case could be put on this transfer; the batch was closed', { transferId: created.transferId, cases: created.cases });
         }
         return { status: 201, body: created };
       },
@@ -218,13 +181,7 @@ export function transferRoutes({ db, temporal, audit, protect, limits }: AppDeps
       params: IdParams,
       body: DepartBody,
       responses: { 200: { description: 'per-case results', schema: TransferResults }, ...errorResponses(400, 401, 403, 404, 409, 413, 503) },
-      handler: async ({ actor, params, transfer }) => {
-        if (transfer.status === 'COMPLETED') {
-          const departed = transfer.cases.filter((c) => c.outcome !== 'scheduled' && c.outcome !== 'dropped').map((c) => c.caseId);
-          return { status: 200, body: { transferId: transfer.transferId, status: transfer.status, results: departed.map((caseId) => ({ caseId, ok: true, status: transfer.cases.find((c) => c.caseId === caseId)!.status })) } };
-        }
-        return { status: 200, body: await temporal.updateTransfer(params.id, departTransferUpdate, { actor }) };
-      },
+      handler: async ({ actor, transfer }) => ({ status: 200, body: await commands.depart(actor, transfer) }),
     }),
     route({
       method: 'post',
@@ -234,21 +191,10 @@ export function transferRoutes({ db, temporal, audit, protect, limits }: AppDeps
       params: IdParams,
       body: HandoverBody,
       responses: { 200: { description: 'per-case results', schema: TransferResults }, ...errorResponses(400, 401, 403, 404, 409, 413, 503) },
-      handler: async ({ actor, params, body, transfer }) => {
+      handler: async ({ actor, body, transfer }) => {
         const both = caseIdsInBoth(body.receivedCaseIds, body.missingCaseIds);
         if (both.length > 0) throw new HttpError(400, 'INVALID_INPUT', 'a case cannot be both received and missing', { caseIds: both });
-        if (transfer.status === 'COMPLETED') {
-          const results = [
-            ...answerFromLegs(transfer, body.receivedCaseIds, 'handed_over'),
-            ...answerFromLegs(transfer, body.missingCaseIds, 'failed'),
-          ];
-          return { status: 200, body: { transferId: transfer.transferId, status: transfer.status, results: shownResults(actor, transfer, results) } };
-        }
-        const result = await temporal.updateTransfer(params.id, handoverTransferUpdate, {
-          actor,
-          receivedCaseIds: body.receivedCaseIds,
-          missingCaseIds: body.missingCaseIds,
-        });
+        const result = await commands.handover(actor, transfer, body.receivedCaseIds, body.missingCaseIds);
         return { status: 200, body: { ...result, results: shownResults(actor, transfer, result.results) } };
       },
     }),

@@ -1,10 +1,9 @@
 // Drives the API with supertest and holds every answer to the contract: the status must be one
 // the route documents, and the body must match that status's schema exactly.
-import type { Express } from 'express';
 import request from 'supertest';
 import { expect } from 'vitest';
 import type { RouteSpec } from '../../api/http.js';
-import { createApp, type AppDeps } from '../../api/app.js';
+import { createApp, type AppDeps, type CaseApp } from '../../api/app.js';
 import { createAuditTrail } from '../../api/audit.js';
 import { createAuthenticator, signToken } from '../../api/auth.js';
 import type { TemporalGateway } from '../../api/temporal.js';
@@ -35,8 +34,8 @@ export class Api {
   private readonly routes: RouteSpec[];
   private readonly tokens = new Map<string, Promise<string>>();
 
-  constructor(readonly app: Express) {
-    this.routes = app.locals.routes as RouteSpec[];
+  constructor(readonly app: CaseApp) {
+    this.routes = app.routes;
   }
 
   token(actor: Actor): Promise<string> {

@@ -12,6 +12,7 @@ import { createWorker } from '../../worker/index.js';
 import { DEFAULT_TIMINGS, type CaseTimings } from '../../workflows/definitions.js';
 import { TEST_DATA_CONVERTER, testApp, type Api } from './api.js';
 import { caseSteps, type Users } from './fixtures.js';
+import { createScratchDatabase, type ScratchDatabase } from './scratch-db.js';
 
 let runtimeInstalled = false;
 export function quietRuntime(): void {
@@ -120,13 +121,29 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
 }
 
+export interface UseStackOptions extends StackOptions {
+  /**
+   * Run on a database of the file's own (see `StackOptions.database`): created and migrated before
+   * the stack starts, dropped after it stops; its pool size, if not the default.
+   */
+  ownDatabase?: boolean | { poolSize: number };
+}
+
 /** A stack on the shared dev server for the file's tests (or a describe's), with its step helpers. */
-export function useStack(u: Users, options: StackOptions = {}): { stack: Stack; steps: ReturnType<typeof caseSteps> } {
-  const t = {} as { stack: Stack; steps: ReturnType<typeof caseSteps> };
+export function useStack(
+  u: Users,
+  options: UseStackOptions = {},
+): { stack: Stack; steps: ReturnType<typeof caseSteps>; scratch?: ScratchDatabase } {
+  const t = {} as { stack: Stack; steps: ReturnType<typeof caseSteps>; scratch?: ScratchDatabase };
+  const { ownDatabase, ...stackOptions } = options;
   beforeAll(async () => {
-    t.stack = await startStack(options);
+    if (ownDatabase) t.scratch = await createScratchDatabase(ownDatabase === true ? undefined : ownDatabase.poolSize);
+    t.stack = await startStack({ ...stackOptions, ...(t.scratch ? { database: t.scratch.database } : {}) });
     t.steps = caseSteps(t.stack.api, u);
   });
-  afterAll(() => t.stack?.stop());
+  afterAll(async () => {
+    await t.stack?.stop();
+    await t.scratch?.drop();
+  });
   return t;
 }
