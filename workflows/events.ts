@@ -38,7 +38,7 @@ const none = z.null();
 
 /** Type → data shape of every case event. */
 export const CASE_EVENTS = {
-  // written by the store at intake (db/cases.ts)
+  // written by the store at intake (db/intake.ts)
   CASE_OPENED: data({ externalRef: z.string(), operationId: z.string().nullable(), legalBasis: z.enum(LEGAL_BASES) }),
   POSSIBLE_DUPLICATE_PERSON: data({ otherCaseId: z.string() }),
   // identity
