@@ -10,6 +10,7 @@ import { caseWorkflowId } from '../workflows/definitions.js';
 import { TEST_DOCUMENT_HASH_KEY, TEST_PAYLOAD_KEYS } from './helpers/api.js';
 import { caseSteps, intakeBody, makeUsers } from './helpers/fixtures.js';
 import { startStack, type Stack } from './helpers/stack.js';
+import { waitForPollers } from './helpers/pollers.js';
 
 const u = makeUsers();
 
@@ -151,6 +152,9 @@ describe('scale-out: two worker processes on one task queue', () => {
       workers.push(child);
     }
     stack = await startStack({ inProcessWorker: false, taskQueue });
+    // Cases are driven only once both processes poll: before that, the API's first call to a case
+    // waits on a workflow task nobody takes yet.
+    await waitForPollers(stack.client, taskQueue, 2, { alive: () => workers.every((w) => w.exitCode === null) });
     steps = caseSteps(stack.api, u);
   });
   afterAll(async () => {
