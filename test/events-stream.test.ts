@@ -169,10 +169,8 @@ describe('the case event stream', () => {
           throw new Error('roll back');
         })
         .catch(() => undefined);
-      const started = Date.now();
       await insert(sql, 'TEST_AFTER');
-      await kh.waitFor(ofType(caseId, 'TEST_AFTER'), 5000);
-      expect(Date.now() - started).toBeLessThan(5000);
+      await kh.waitFor(ofType(caseId, 'TEST_AFTER'));
       expect(kh.messages.filter(of(caseId)).map((m) => m.data.type).filter((t) => t.startsWith('TEST_'))).toEqual(['TEST_SLOW', 'TEST_FAST', 'TEST_AFTER']);
     } finally {
       await sql.end();
@@ -195,16 +193,14 @@ describe('the case event stream', () => {
     const own = await listen(stack.api.app, 0, '127.0.0.1');
     const connection = await connectSse(`${own.url}/v1/events/stream`, { Authorization: `Bearer ${await stack.api.token(u.khOfficer)}` });
     expect(connection.status).toBe(200);
-    const started = Date.now();
-    await own.close(30_000);
+    // A grace longer than the test's timeout: the close returns only because the server ends
+    // the open streams itself, not because the grace ran out.
+    await own.close(10 * 60_000);
     await connection.ended;
-    expect(Date.now() - started).toBeLessThan(5000);
     // Every stream of this app has ended and left the feed, which then stops polling.
     for (const c of open) c.close();
     const feed = stack.api.app.locals.eventFeed as CaseEventFeed;
-    const deadline = Date.now() + 5000;
-    while (feed.subscribers > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    expect(feed.subscribers).toBe(0);
+    await expect.poll(() => feed.subscribers, { timeout: 60_000, interval: 20 }).toBe(0);
   });
 
   it('caps open streams per user and per process: 429 with Retry-After beyond the cap; a closed stream frees its slot', async () => {

@@ -12,6 +12,7 @@ import { createWorker } from '../../worker/index.js';
 import { DEFAULT_TIMINGS, type CaseTimings } from '../../workflows/definitions.js';
 import { TEST_DATA_CONVERTER, testApp, type Api } from './api.js';
 import { caseSteps, type Users } from './fixtures.js';
+import { waitForPollers } from './pollers.js';
 
 let runtimeInstalled = false;
 export function quietRuntime(): void {
@@ -93,6 +94,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
           activities: options.activities ? options.activities(real) : real,
         });
   const running = worker?.run();
+  // The file's first call to a case does not wait on a worker that has not polled yet (checked on
+  // the shared dev server, whose task queue Temporal describes).
+  if (worker && ownTemporal) await waitForPollers(temporal.client, taskQueue, 1, { identities: [worker.options.identity] });
   const gateway = createTemporalGateway({
     client: temporal.client,
     connection: temporal.connection,
