@@ -282,9 +282,13 @@ export const ScreeningBody = z.strictObject({
   notes: optionalText(4000),
 });
 
+/** A client-chosen id makes the request safe to repeat: the same id again is the same claim or hold. */
+const ClientChosenId = Id.optional().describe('chosen by the client so that a repeat (after a lost answer) records nothing twice; default: a new id');
+
 export const ProtectionClaimBody = z.strictObject({
   grounds: text(4000),
   lodgedAt: DateTime.optional(),
+  claimId: ClientChosenId,
 });
 
 export const ProtectionClaimOutcomeBody = z.strictObject({
@@ -296,6 +300,7 @@ export const HoldBody = z.strictObject({
   kind: z.enum(['medical', 'legal']),
   reason: text(4000),
   until: DateTime.nullable().optional().describe('expected end'),
+  holdId: ClientChosenId,
 });
 
 export const LiftHoldBody = z.strictObject({ reason: optionalText(4000) }).optional();

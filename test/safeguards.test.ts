@@ -1,6 +1,7 @@
 // Safeguards through the API on a real Temporal dev server and PostgreSQL: trafficking indicators
 // always divert, protection claims stop every transfer, holds pause and resume, and every safeguard
 // decision is on the timeline with who and why.
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TRAFFICKING_INDICATORS, type Actor } from '../workflows/definitions.js';
 import { caseSteps, intakeBody, makeUsers, transferBody } from './helpers/fixtures.js';
@@ -97,6 +98,29 @@ describe('protection claims', () => {
       ['PROTECTION_CLAIM_LODGED', u.khOfficer.sub],
       ['PROTECTION_CLAIM_UPHELD', u.khSupervisor.sub],
     ]);
+  });
+
+  it('a claim or hold sent again with the id the client chose is recorded once (a retry after a lost answer)', async () => {
+    const caseId = await steps.open();
+    const claimId = randomUUID();
+    const holdId = randomUUID();
+    for (let i = 0; i < 2; i++) {
+      const claim = await stack.api.post(`/v1/cases/${caseId}/protection-claims`, u.khOfficer, { grounds: 'fears persecution on return', claimId });
+      expect(claim.status, JSON.stringify(claim.body)).toBe(201);
+      expect(claim.body.claimId).toBe(claimId);
+      const hold = await stack.api.post(`/v1/cases/${caseId}/holds`, u.khOfficer, { kind: 'medical', reason: 'hospitalised', holdId });
+      expect(hold.status, JSON.stringify(hold.body)).toBe(201);
+      expect(hold.body.holdId).toBe(holdId);
+    }
+    const held = await stack.api.get(`/v1/cases/${caseId}`, u.khOfficer);
+    expect(held.body.holds.map((h: { holdId: string; kind: string }) => [h.holdId, h.kind])).toEqual([
+      [claimId, 'protection_claim'],
+      [holdId, 'medical'],
+    ]);
+    const types = (await steps.events(caseId)).map((e) => e.type);
+    expect(types.filter((t) => t === 'PROTECTION_CLAIM_LODGED' || t === 'HOLD_PLACED')).toEqual(['PROTECTION_CLAIM_LODGED', 'HOLD_PLACED']);
+    // The same id for another kind is a conflict, not a second hold.
+    expect((await stack.api.post(`/v1/cases/${caseId}/holds`, u.khOfficer, { kind: 'medical', reason: 'x', holdId: claimId })).status).toBe(409);
   });
 
   it('a claim raised at screening holds the case before approval', async () => {

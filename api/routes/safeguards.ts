@@ -81,7 +81,7 @@ export function safeguardRoutes({ db, temporal, protect }: AppDeps) {
       discloses: answersWithCase('answer to recording a protection claim'),
       responses: { 201: { description: 'the claim and the held case', schema: ClaimCreated }, ...errorResponses(400, 401, 403, 404, 409, 413, 503) },
       handler: async ({ actor, params, body }) => {
-        const claimId = randomUUID();
+        const claimId = body.claimId ?? randomUUID();
         const held = await act(params.id, placeHoldUpdate, {
           actor,
           holdId: claimId,
@@ -116,7 +116,7 @@ export function safeguardRoutes({ db, temporal, protect }: AppDeps) {
       discloses: answersWithCase('answer to placing a hold'),
       responses: { 201: { description: 'the hold and the held case', schema: HoldCreated }, ...errorResponses(400, 401, 403, 404, 409, 413, 503) },
       handler: async ({ actor, params, body }) => {
-        const holdId = randomUUID();
+        const holdId = body.holdId ?? randomUUID();
         const held = await act(params.id, placeHoldUpdate, {
           actor,
           holdId,
