@@ -3,7 +3,7 @@
 // decision is on the timeline with who and why.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TRAFFICKING_INDICATORS, type Actor } from '../workflows/definitions.js';
+import { TRAFFICKING_INDICATORS, caseWorkflowId, type Actor } from '../workflows/definitions.js';
 import { caseSteps, intakeBody, makeUsers, transferBody } from './helpers/fixtures.js';
 import { startStack, type Stack } from './helpers/stack.js';
 
@@ -121,6 +121,32 @@ describe('protection claims', () => {
     expect(types.filter((t) => t === 'PROTECTION_CLAIM_LODGED' || t === 'HOLD_PLACED')).toEqual(['PROTECTION_CLAIM_LODGED', 'HOLD_PLACED']);
     // The same id for another kind is a conflict, not a second hold.
     expect((await stack.api.post(`/v1/cases/${caseId}/holds`, u.khOfficer, { kind: 'medical', reason: 'x', holdId: claimId })).status).toBe(409);
+  });
+
+  it('the step that closed a case, sent again, answers the case; another step on it stays CASE_CLOSED', async () => {
+    // Diverted at screening: the case is closed (PROTECTION) and its workflow has ended.
+    const diverted = await steps.open();
+    await steps.verify(diverted);
+    const screening = { indicators: ['debt_bondage', 'minor'] };
+    expect((await stack.api.post(`/v1/cases/${diverted}/screening`, u.khOfficer, screening)).body.status).toBe('PROTECTION');
+    await expect.poll(async () => (await stack.client.workflow.getHandle(caseWorkflowId(diverted)).describe()).status.name, { timeout: 60_000 }).toBe('COMPLETED');
+    const again = await stack.api.post(`/v1/cases/${diverted}/screening`, u.khOfficer, { indicators: ['minor', 'debt_bondage'] });
+    expect(again.status, JSON.stringify(again.body)).toBe(200);
+    expect(again.body).toMatchObject({ status: 'PROTECTION', screening: { indicators: ['debt_bondage', 'minor'] } });
+    const other = await stack.api.post(`/v1/cases/${diverted}/screening`, u.khOfficer, { indicators: [] });
+    expect(other.body.error?.code).toBe('CASE_CLOSED');
+
+    // An upheld claim closes the case too.
+    const claimed = await steps.approved();
+    const { claimId } = await lodge(claimed);
+    expect((await outcome(claimed, claimId, 'upheld')).body.status).toBe('PROTECTION');
+    await expect.poll(async () => (await stack.client.workflow.getHandle(caseWorkflowId(claimed)).describe()).status.name, { timeout: 60_000 }).toBe('COMPLETED');
+    const repeated = await outcome(claimed, claimId, 'upheld');
+    expect(repeated.status, JSON.stringify(repeated.body)).toBe(200);
+    expect(repeated.body.status).toBe('PROTECTION');
+    expect((await outcome(claimed, claimId, 'dismissed')).body.error?.code).toBe('CASE_CLOSED');
+    const types = (await steps.events(claimed)).map((e) => e.type);
+    expect(types.filter((t) => t === 'PROTECTION_CLAIM_UPHELD')).toHaveLength(1);
   });
 
   it('a claim raised at screening holds the case before approval', async () => {

@@ -35,16 +35,38 @@ import {
   ReasonBody,
   ScreeningBody,
 } from '../schemas.js';
+import { classifyTemporalError } from '../../lib/temporal-errors.js';
 import { caseDetail } from '../scope.js';
+
+type StoredCase = Awaited<ReturnType<typeof caseDetail>>;
 
 const iso = (value: string) => new Date(value).toISOString();
 
 export function safeguardRoutes({ db, temporal, protect }: AppDeps) {
-  /** The update (the router has checked the caller's side of the case), then the case as stored. */
-  async function act<I extends { actor: Actor }>(caseId: string, update: UpdateDefinition<CaseUpdateResult, [I]>, input: I) {
-    await temporal.updateCase(caseId, update, input);
+  /**
+   * The update (the router has checked the caller's side of the case), then the case as stored.
+   * `repeats`: whether the stored case shows this very step done. A step that closed the case
+   * (diverted to PROTECTION, a claim upheld) ends its workflow, so a repeat of it (a client
+   * retrying after a lost answer) is answered from the store, as the workflow answers a repeat on
+   * an open case; anything else on a closed case stays CASE_CLOSED.
+   */
+  async function act<I extends { actor: Actor }>(
+    caseId: string,
+    update: UpdateDefinition<CaseUpdateResult, [I]>,
+    input: I,
+    repeats?: (stored: StoredCase) => boolean,
+  ) {
+    try {
+      await temporal.updateCase(caseId, update, input);
+    } catch (err) {
+      if (!repeats || classifyTemporalError(err)?.kind !== 'closed') throw err;
+      const stored = await caseDetail(db, caseId, protect, input.actor);
+      if (!repeats(stored)) throw err;
+      return stored;
+    }
     return caseDetail(db, caseId, protect, input.actor);
   }
+  const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && [...a].sort().join() === [...b].sort().join();
   const answers = (description: string) => ({
     200: { description, schema: CaseDetail },
     ...errorResponses(400, 401, 403, 404, 409, 413, 503),
@@ -62,13 +84,18 @@ export function safeguardRoutes({ db, temporal, protect }: AppDeps) {
       responses: answers('the case after screening'),
       handler: async ({ actor, params, body }) => ({
         status: 200,
-        body: await act(params.id, screenCaseUpdate, {
-          actor,
-          indicators: body.indicators,
-          notes: body.notes ?? null,
-          protectionClaim: body.protectionClaim ?? null,
-          claimId: body.protectionClaim ? randomUUID() : undefined,
-        }),
+        body: await act(
+          params.id,
+          screenCaseUpdate,
+          {
+            actor,
+            indicators: body.indicators,
+            notes: body.notes ?? null,
+            protectionClaim: body.protectionClaim ?? null,
+            claimId: body.protectionClaim ? randomUUID() : undefined,
+          },
+          (stored) => !!stored.screening && sameSet(stored.screening.indicators, body.indicators),
+        ),
       }),
     }),
     route({
@@ -103,7 +130,9 @@ export function safeguardRoutes({ db, temporal, protect }: AppDeps) {
       responses: answers('the case after the outcome'),
       handler: async ({ actor, params, body }) => ({
         status: 200,
-        body: await act(params.id, decideProtectionClaimUpdate, { actor, claimId: params.claimId, ...body }),
+        body: await act(params.id, decideProtectionClaimUpdate, { actor, claimId: params.claimId, ...body }, (stored) =>
+          stored.holds.some((h) => h.holdId === params.claimId && h.kind === 'protection_claim' && h.outcome === body.outcome),
+        ),
       }),
     }),
     route({
