@@ -61,6 +61,8 @@ export function toHttpError(err: unknown): HttpError {
   }
   const temporal = classifyTemporalError(err);
   if (temporal && temporal.kind !== 'already-started') {
+    // A case the router found in the store but Temporal does not know: what Temporal said is kept.
+    if (temporal.kind === 'missing') log.warn('Temporal knows no such workflow', { error: (err as Error).message });
     return temporal.kind === 'unavailable'
       ? unavailable(temporal.code, temporal.message)
       : new HttpError(temporal.status, temporal.code, temporal.message);

@@ -43,6 +43,11 @@ export function classifyTemporalError(err: unknown): TemporalFailure | undefined
     return undefined;
   }
   if (err instanceof WorkflowNotFoundError) {
+    // The server forgot an update it had admitted (it restarted while the client waited for the
+    // outcome): not a missing case. Sent again, the workflow applies it or answers the repeat.
+    if (/update not found/i.test(err.message)) {
+      return { kind: 'unavailable', status: 503, code: 'TEMPORAL_UNAVAILABLE', message: 'Temporal lost the update in flight' };
+    }
     return /completed|closed/i.test(err.message)
       ? { kind: 'closed', status: 409, code: 'CASE_CLOSED', message: 'the case is closed' }
       : { kind: 'missing', status: 404, code: 'NOT_FOUND', message: 'no such workflow' };
