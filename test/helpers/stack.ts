@@ -101,7 +101,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     client: temporal.client,
     connection: temporal.connection,
     taskQueue,
-    callTimeoutMs: options.callTimeoutMs ?? 30_000,
+    // TEST_CALL_TIMEOUT_MS: how long a test's API waits on Temporal before a 503; raise it on a
+    // slow machine rather than let a busy Temporal fail a test that is not about outages.
+    callTimeoutMs: options.callTimeoutMs ?? Number(process.env.TEST_CALL_TIMEOUT_MS ?? 30_000),
   });
   const api = testApp(database, { temporal: gateway, timings, ...options.app });
   return {
