@@ -137,6 +137,19 @@ describe('the case event stream', () => {
     expect(all.messages.filter(of(caseId)).map((m) => m.data.type)).toEqual(['CASE_OPENED', 'IDENTITY_CONFIRMED', 'SCREENED', 'DECISION_RECORDED', 'APPROVED']);
   });
 
+  it('gives a client its resume point at once: lost before its first event, it resumes from there and misses nothing', async () => {
+    const first = await stream(u.khOfficer);
+    await expect.poll(() => first.lastEventId, { timeout: 60_000 }).not.toBeNull();
+    const openedAt = first.lastEventId!;
+    first.close();
+    // Events while the client is away, none of which it saw.
+    const caseId = await steps.open();
+    await steps.verify(caseId);
+    const resumed = await stream(u.khOfficer, openedAt);
+    await resumed.waitFor(ofType(caseId, 'IDENTITY_CONFIRMED'));
+    expect(resumed.messages.filter(of(caseId)).map((m) => m.data.type)).toEqual(['CASE_OPENED', 'IDENTITY_CONFIRMED']);
+  });
+
   it('holds later events behind one still being written, and does not stall on one that never will be', async () => {
     const caseId = await steps.open();
     const kh = await stream(u.khOfficer);
