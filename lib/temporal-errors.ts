@@ -48,7 +48,8 @@ export function classifyTemporalError(err: unknown): TemporalFailure | undefined
     if (/update not found/i.test(err.message)) {
       return { kind: 'unavailable', status: 503, code: 'TEMPORAL_UNAVAILABLE', message: 'Temporal lost the update in flight' };
     }
-    return /completed|closed/i.test(err.message)
+    // "…already completed", "…aborted by closing workflow": the case closed (perhaps while the call was on its way).
+    return /completed|closed|closing/i.test(err.message)
       ? { kind: 'closed', status: 409, code: 'CASE_CLOSED', message: 'the case is closed' }
       : { kind: 'missing', status: 404, code: 'NOT_FOUND', message: 'no such workflow' };
   }

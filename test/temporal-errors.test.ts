@@ -11,6 +11,8 @@ describe('classifyTemporalError', () => {
 
   it('a completed workflow is a closed case; an unknown one is missing', () => {
     expect(classifyTemporalError(new WorkflowNotFoundError('workflow execution already completed', 'case-1', undefined))).toMatchObject({ kind: 'closed', status: 409 });
+    // Seen in the fault suite: a repeated rejection in flight as the first one closed the case.
+    expect(classifyTemporalError(new WorkflowNotFoundError('workflow update was aborted by closing workflow', 'case-1', undefined))).toMatchObject({ kind: 'closed', status: 409 });
     expect(classifyTemporalError(new WorkflowNotFoundError('workflow not found for ID: case-1', 'case-1', undefined))).toMatchObject({ kind: 'missing', status: 404 });
   });
 });

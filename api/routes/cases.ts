@@ -10,6 +10,7 @@ import {
 } from '../../db/cases.js';
 import { getOperation } from '../../db/operations.js';
 import { limitsOrDefaults } from '../../lib/config.js';
+import { classifyTemporalError } from '../../lib/temporal-errors.js';
 import { mapLimit } from '../../lib/concurrency.js';
 import { isSafeguardStatus, projectCase, seesAll, viewStatus, type ViewStatus } from '../../lib/need-to-know.js';
 import {
@@ -81,8 +82,18 @@ export function caseRoutes(deps: AppDeps) {
     if (previous !== undefined && previous !== decision) {
       throw new HttpError(409, 'CONFLICT', `the ${side} side has already decided: ${previous}`);
     }
-    const result = await temporal.updateCase(row.id, submitDecisionUpdate, { actor, decision, reason: reason ?? null });
-    return result.status;
+    try {
+      const result = await temporal.updateCase(row.id, submitDecisionUpdate, { actor, decision, reason: reason ?? null });
+      return result.status;
+    } catch (err) {
+      // The case closed while this request was on its way (its workflow ended, aborting the
+      // update): when the store shows this very decision (this request repeating one whose answer
+      // was lost), it is answered as the repeat it is.
+      if (!side || classifyTemporalError(err)?.kind !== 'closed') throw err;
+      const [stored, now] = await Promise.all([getDecisions(db, [row.id]), getCaseScopes(db, [row.id])]);
+      if (stored.get(row.id)?.[side] !== decision) throw err;
+      return now.get(row.id)?.status ?? row.status;
+    }
   }
 
   return [
@@ -303,7 +314,12 @@ export function caseRoutes(deps: AppDeps) {
       discloses: answersWithCase('answer to cancelling a case'),
       responses: { 200: { description: 'the cancelled case', schema: CaseDetail }, ...errorResponses(400, 401, 403, 404, 409, 413, 503) },
       handler: async ({ actor, params, body, caseRow }) => {
-        if (caseRow.status !== 'CANCELLED') await temporal.updateCase(caseRow.id, cancelCaseUpdate, { actor, reason: body.reason });
+        if (caseRow.status !== 'CANCELLED') {
+          await temporal.updateCase(caseRow.id, cancelCaseUpdate, { actor, reason: body.reason }).catch(async (err) => {
+            // Closed on the way by this very cancellation (a repeat whose first answer was lost).
+            if (classifyTemporalError(err)?.kind !== 'closed' || (await getCaseScopes(db, [caseRow.id])).get(caseRow.id)?.status !== 'CANCELLED') throw err;
+          });
+        }
         return { status: 200, body: await detail(params.id, actor) };
       },
     }),
