@@ -62,7 +62,7 @@ export class ChaosApi {
         const key = `load balancer ${res.status}`;
         this.seen.byStatus[key] = (this.seen.byStatus[key] ?? 0) + 1;
         this.seen.networkErrors.push(`${what}: ${key}`);
-        throw new Error(`${what}: ${key} (the API process went away)`);
+        throw Object.assign(new Error(`${what}: ${key} (the API process went away)`), { counted: true });
       }
       if (ms > this.seen.slowest.ms) this.seen.slowest = { ms, what };
       this.seen.byStatus[res.status] = (this.seen.byStatus[res.status] ?? 0) + 1;
@@ -76,6 +76,7 @@ export class ChaosApi {
       }
       return { status: res.status, body: parsed as T, headers: res.headers };
     } catch (err) {
+      if ((err as { counted?: boolean }).counted) throw err;
       const name = (err as Error).name;
       if (name === 'TimeoutError' || name === 'AbortError') {
         this.seen.byStatus.timeout = (this.seen.byStatus.timeout ?? 0) + 1;

@@ -207,10 +207,23 @@ const driver = {
   },
 };
 
-async function readyzIs(status: 200 | 503, timeoutMs: number): Promise<void> {
-  for (const url of apiUrls) {
-    await waitFor(`/readyz of ${url} answers ${status}`, timeoutMs, async () => (await api.once('GET', '/readyz', undefined, undefined, url).catch(() => undefined))?.status === status);
-  }
+/** Bound on waiting for a dependency's outage or return to show in /readyz (CHAOS_READYZ_WAIT_MS). */
+const READYZ_WAIT_MS = Number(process.env.CHAOS_READYZ_WAIT_MS ?? 120_000);
+const faultErrors: string[] = [];
+
+async function readyzIs(status: 200 | 503): Promise<void> {
+  await Promise.all(
+    apiUrls.map(async (url) => {
+      let last = 'no answer';
+      await waitFor(`/readyz of ${url} answers ${status}`, READYZ_WAIT_MS, async () => {
+        const res = await api.once('GET', '/readyz', undefined, undefined, url).catch((err: Error) => ({ status: err.message, body: undefined }));
+        last = `${res.status} ${JSON.stringify(res.body)}`;
+        return res.status === status;
+      }).catch((err: Error) => {
+        throw new Error(`${err.message} (last: ${last})`);
+      });
+    }),
+  );
 }
 
 async function inject(fault: 'worker' | 'temporal' | 'postgres'): Promise<void> {
@@ -227,11 +240,19 @@ async function inject(fault: 'worker' | 'temporal' | 'postgres'): Promise<void> 
   }
   await (fault === 'temporal' ? temporal.kill() : pg.kill());
   faultCount[fault === 'temporal' ? 'temporal restart' : 'postgres restart']++;
-  await readyzIs(503, 30_000);
-  readiness.sawDown++;
-  await (fault === 'temporal' ? temporal.start() : pg.start());
-  await readyzIs(200, 90_000);
-  readiness.sawBack++;
+  try {
+    await readyzIs(503);
+    readiness.sawDown++;
+  } catch (err) {
+    faultErrors.push(`${clock()} ${fault} down: ${(err as Error).message}`);
+  } finally {
+    // Back whatever was seen, so one missed observation fails the suite and not every request after it.
+    await (fault === 'temporal' ? temporal.start() : pg.start());
+  }
+  await readyzIs(200).then(
+    () => void readiness.sawBack++,
+    (err: Error) => void faultErrors.push(`${clock()} ${fault} back: ${err.message}`),
+  );
   faultLog.push(`${clock()} ${fault} killed, back after ${Date.now() - t0} ms`);
 }
 
@@ -286,9 +307,11 @@ function faultPlan(plannedOps: number) {
   const fire = () => {
     busy = true;
     const fault = faults[next++];
-    running = serially(() => inject(fault)).finally(() => {
-      busy = false;
-    });
+    running = serially(() => inject(fault))
+      .catch((err: Error) => void faultErrors.push(`${clock()} ${fault}: ${err.message}`))
+      .finally(() => {
+        busy = false;
+      });
   };
   return {
     planned: faults.map((f, i) => `${f}@${at[i]}`),
@@ -588,7 +611,7 @@ it(`${TOTAL} cases through every stage and safeguard branch survive worker, API,
 
   await plan.finish();
   const drivenMs = Date.now() - started;
-  if (failures.length > 0) console.log(`faults so far: ${faultLog.join('; ')}`);
+  if (failures.length > 0) console.log(`faults so far: ${faultLog.join('; ')}; ${faultErrors.join('; ')}`);
   expect(failures).toEqual([]);
 
   // ---- quiescence: every case where its script ends, in the store and in Temporal ----
@@ -726,6 +749,7 @@ it(`${TOTAL} cases through every stage and safeguard branch survive worker, API,
   // ---- the contract under faults, and the processes ----
 
   expect(faultCount).toEqual({ 'worker SIGKILL': 3, 'worker SIGSTOP': 1, 'api SIGKILL': 2, 'temporal restart': 1, 'postgres restart': 1 });
+  expect(faultErrors).toEqual([]);
   expect(readiness).toEqual({ sawDown: 2, sawBack: 2 });
   expect(api.seen.violations).toEqual([]);
   expect([...workers, ...apis].flatMap((p) => p.unexpectedExits)).toEqual([]);
