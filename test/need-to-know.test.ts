@@ -399,7 +399,11 @@ describe('need-to-know: the custody clock', () => {
     const khMedical = await detail(medical, u.khOfficer);
     expect(Date.parse(khClaimed.deadlines.custodyDueAt)).toBe(dueAt);
     expect(Date.parse(khMedical.deadlines.custodyDueAt)).toBeGreaterThan(dueAt);
-    for (const c of [khClaimed, khMedical]) expect(c).toMatchObject({ overdue: true, overdueReasons: ['custody'], escalations: 1 });
+    // Escalated at least once; a hold's end may escalate again, sooner or later than this read.
+    for (const c of [khClaimed, khMedical]) {
+      expect(c).toMatchObject({ overdue: true, overdueReasons: ['custody'] });
+      expect(c.escalations).toBeGreaterThanOrEqual(1);
+    }
 
     // The destination: no custody due date, reason, escalation or extension; not overdue.
     const clock = (c: Record<string, any>) => ({
