@@ -5,7 +5,9 @@
 // the same way for every command, and changes nothing. The workflows stay the authority on state.
 import { randomUUID } from 'node:crypto';
 import type { UpdateDefinition } from '@temporalio/common';
-import { getHold, type CaseScopeRow } from '../db/case-detail.js';
+import { getCaseScopes, getDecisions, getHold, type CaseScopeRow } from '../db/case-detail.js';
+import { classifyTemporalError } from '../lib/temporal-errors.js';
+import { Refusal, decisionSide, repeatOfDecision } from '../workflows/case-rules.js';
 import { getTransferOwner, type TransferDetail } from '../db/transfers.js';
 import {
   cancelCaseUpdate,
@@ -53,12 +55,10 @@ export type Answered<R extends { error?: ItemFailure }> = Omit<R, 'error'> & { e
 const answered = <R extends { error?: ItemFailure }>(result: R): Answered<R> =>
   result.error ? { ...result, error: itemError(result.error) } : (result as Answered<R>);
 
-/** The side a supervisor decides for on a case, if any. */
-function decidingSide(actor: Actor, row: CaseScopeRow): DecisionSide | null {
-  if (actor.country === row.holdingCountry) return 'holding';
-  if (actor.country === row.destinationCountry) return 'destination';
-  return null;
-}
+type StoredCase = Awaited<ReturnType<typeof caseDetail>>;
+
+/** Temporal aborted the update because the workflow closed meanwhile ("…aborted by closing workflow"). */
+const closedOnTheWay = (err: unknown): boolean => classifyTemporalError(err)?.kind === 'closed';
 
 /** After a batch has completed its workflow is closed; a repeat is answered from its legs. */
 function answerFromLegs(transfer: TransferDetail, caseIds: string[], expected: TransferLegOutcome): Answered<CaseOperationResult>[] {
@@ -74,9 +74,28 @@ function answerFromLegs(transfer: TransferDetail, caseIds: string[], expected: T
 export type Commands = ReturnType<typeof createCommands>;
 
 export function createCommands({ db, temporal, protect }: Pick<AppDeps, 'db' | 'temporal' | 'protect'>) {
-  /** One update to a case's workflow (the router has checked the caller's side), then the case as stored. */
-  async function changeCase<I extends { actor: Actor }>(caseId: string, update: UpdateDefinition<unknown, [I]>, input: I) {
-    await temporal.updateCase(caseId, update, input);
+  /**
+   * One update to a case's workflow (the router has checked the caller's side), then the case as
+   * stored. `repeats`: whether the stored case shows this very step done. A step that closes the
+   * case (a diversion to PROTECTION, a claim upheld) ends its workflow, so a repeat of it (a client
+   * retrying after a lost answer, or arriving while the first attempt closes the case) is answered
+   * from the store, as the workflow answers a repeat on an open case; anything else on a closed
+   * case stays CASE_CLOSED.
+   */
+  async function changeCase<I extends { actor: Actor }>(
+    caseId: string,
+    update: UpdateDefinition<unknown, [I]>,
+    input: I,
+    repeats?: (stored: StoredCase) => boolean,
+  ) {
+    try {
+      await temporal.updateCase(caseId, update, input);
+    } catch (err) {
+      if (!repeats || !closedOnTheWay(err)) throw err;
+      const stored = await caseDetail(db, caseId, protect, input.actor);
+      if (!repeats(stored)) throw err;
+      return stored;
+    }
     return caseDetail(db, caseId, protect, input.actor);
   }
 
@@ -94,18 +113,35 @@ export function createCommands({ db, temporal, protect }: Pick<AppDeps, 'db' | '
       reason: string | null,
       recorded: Partial<Record<DecisionSide, string>> | undefined,
     ) {
-      const side = decidingSide(actor, row);
-      const previous = side ? recorded?.[side] : undefined;
-      if (previous === decision && actor.sub !== row.openedBy) return row.status;
-      if (previous !== undefined && previous !== decision) {
-        throw new HttpError(409, 'CONFLICT', `the ${side} side has already decided: ${previous}`);
+      const side = decisionSide(actor.country, row);
+      let repeat: 'repeat' | undefined;
+      try {
+        repeat = side ? repeatOfDecision(side, recorded?.[side], decision) : undefined;
+      } catch (err) {
+        if (err instanceof Refusal) throw new HttpError(409, 'CONFLICT', err.message);
+        throw err;
       }
-      return (await temporal.updateCase(row.id, submitDecisionUpdate, { actor, decision, reason })).status;
+      // The opener is refused by the workflow, whose answer names the reason.
+      if (repeat && actor.sub !== row.openedBy) return row.status;
+      try {
+        return (await temporal.updateCase(row.id, submitDecisionUpdate, { actor, decision, reason })).status;
+      } catch (err) {
+        // The case closed while this request was on its way (its workflow ended, aborting the
+        // update): when the store shows this very decision, it is answered as the repeat it is.
+        if (!side || !closedOnTheWay(err)) throw err;
+        const [stored, now] = await Promise.all([getDecisions(db, [row.id]), getCaseScopes(db, [row.id])]);
+        if (stored.get(row.id)?.[side] !== decision) throw err;
+        return now.get(row.id)?.status ?? row.status;
+      }
     },
 
-    /** Cancels a case; a cancelled case is answered as it is. */
+    /** Cancels a case; a cancelled case is answered as it is (also one cancelled by this very request on its way). */
     async cancel(actor: Actor, row: CaseScopeRow, reason: string) {
-      if (row.status !== 'CANCELLED') await temporal.updateCase(row.id, cancelCaseUpdate, { actor, reason });
+      if (row.status !== 'CANCELLED') {
+        await temporal.updateCase(row.id, cancelCaseUpdate, { actor, reason }).catch(async (err: unknown) => {
+          if (!closedOnTheWay(err) || (await getCaseScopes(db, [row.id])).get(row.id)?.status !== 'CANCELLED') throw err;
+        });
+      }
       return caseDetail(db, row.id, protect, actor);
     },
 

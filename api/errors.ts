@@ -113,6 +113,8 @@ export function toHttpError(err: unknown): HttpError {
     return new HttpError(400, 'MALFORMED_BODY', 'the request body does not match its Content-Encoding');
   }
   const temporal = classifyTemporalError(err);
+  // A case the router found in the store but Temporal does not know: what Temporal said is kept.
+  if (temporal?.kind === 'missing') log.warn('Temporal knows no such workflow', { error: (err as Error).message });
   const fromTemporal = temporal && temporalHttpError(temporal);
   if (fromTemporal) return fromTemporal;
   if (isDatabaseDown(err)) return unavailable('DATABASE_UNAVAILABLE', 'the case store is unreachable');

@@ -32,7 +32,11 @@ export function classifyTemporalError(err: unknown): TemporalFailure | undefined
     return cause instanceof ApplicationFailure ? { kind: 'refused', type: cause.type ?? null, message: cause.message } : undefined;
   }
   if (err instanceof WorkflowNotFoundError) {
-    return /completed|closed/i.test(err.message)
+    // The server forgot an update it had admitted (it restarted while the client waited for the
+    // outcome): not a missing case. Sent again, the workflow applies it or answers the repeat.
+    if (/update not found/i.test(err.message)) return { kind: 'unavailable', message: 'Temporal lost the update in flight' };
+    // "…already completed", "…aborted by closing workflow": the case closed (perhaps while the call was on its way).
+    return /completed|closed|closing/i.test(err.message)
       ? { kind: 'closed', message: 'the case is closed' }
       : { kind: 'missing', message: 'no such workflow' };
   }

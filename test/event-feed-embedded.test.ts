@@ -43,7 +43,7 @@ const intake = (n: number): CaseWorkflowInput => ({
   },
 });
 
-function until<T>(check: () => T | undefined, timeoutMs = 5000): Promise<T> {
+function until<T>(check: () => T | undefined, timeoutMs = 60_000): Promise<T> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
     const tick = () => {
@@ -84,7 +84,7 @@ describe('event feed on the embedded database', () => {
         snapshot: { ...initialCaseSnapshot(input), status: 'APPROVAL_PENDING', destinationCountry: 'CN' },
         event: { type: 'IDENTITY_CONFIRMED', fromStatus: 'IDENTITY_PENDING', toStatus: 'APPROVAL_PENDING', actor: null, reason: null, data: null, at: new Date().toISOString() },
       });
-      const confirmed = await until(() => received.find((e) => e.type === 'IDENTITY_CONFIRMED'), 3000);
+      const confirmed = await until(() => received.find((e) => e.type === 'IDENTITY_CONFIRMED'));
       expect(confirmed).toMatchObject({ destinationCountry: 'CN', toStatus: 'APPROVAL_PENDING' });
       expect(received.map((e) => e.type)).toEqual(['CASE_OPENED', 'CASE_OPENED', 'IDENTITY_CONFIRMED']);
     } finally {

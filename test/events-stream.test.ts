@@ -132,6 +132,19 @@ describe('the case event stream', () => {
     expect(all.messages.filter(of(caseId)).map((m) => m.data.type)).toEqual(['CASE_OPENED', 'IDENTITY_CONFIRMED', 'SCREENED', 'DECISION_RECORDED', 'APPROVED']);
   });
 
+  it('gives a client its resume point at once: lost before its first event, it resumes from there and misses nothing', async () => {
+    const first = await stream(u.khOfficer);
+    await expect.poll(() => first.lastEventId, { timeout: 60_000 }).not.toBeNull();
+    const openedAt = first.lastEventId!;
+    first.close();
+    // Events while the client is away, none of which it saw.
+    const caseId = await t.steps.open();
+    await t.steps.verify(caseId);
+    const resumed = await stream(u.khOfficer, openedAt);
+    await resumed.waitFor(ofType(caseId, 'IDENTITY_CONFIRMED'));
+    expect(resumed.messages.filter(of(caseId)).map((m) => m.data.type)).toEqual(['CASE_OPENED', 'IDENTITY_CONFIRMED']);
+  });
+
   it('holds later events behind one still being written, and does not stall on one that never will be', async () => {
     const caseId = await t.steps.open();
     const kh = await stream(u.khOfficer);
@@ -164,10 +177,8 @@ describe('the case event stream', () => {
           throw new Error('roll back');
         })
         .catch(() => undefined);
-      const started = Date.now();
       await insert(sql, 'TEST_AFTER');
-      await kh.waitFor(ofType(caseId, 'TEST_AFTER'), 5000);
-      expect(Date.now() - started).toBeLessThan(5000);
+      await kh.waitFor(ofType(caseId, 'TEST_AFTER'));
       expect(kh.messages.filter(of(caseId)).map((m) => m.data.type).filter((t) => t.startsWith('TEST_'))).toEqual(['TEST_SLOW', 'TEST_FAST', 'TEST_AFTER']);
     } finally {
       await sql.end();
@@ -190,16 +201,14 @@ describe('the case event stream', () => {
     const own = await listen(t.stack.api.app, 0, '127.0.0.1');
     const connection = await connectSse(`${own.url}/v1/events/stream`, { Authorization: `Bearer ${await t.stack.api.token(u.khOfficer)}` });
     expect(connection.status).toBe(200);
-    const started = Date.now();
-    await own.close(30_000);
+    // A grace longer than the test's timeout: the close returns only because the server ends
+    // the open streams itself, not because the grace ran out.
+    await own.close(10 * 60_000);
     await connection.ended;
-    expect(Date.now() - started).toBeLessThan(5000);
     // Every stream of this app has ended and left the feed, which then stops polling.
     for (const c of open) c.close();
     const feed = t.stack.api.app.eventFeed;
-    const deadline = Date.now() + 5000;
-    while (feed.subscribers > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    expect(feed.subscribers).toBe(0);
+    await expect.poll(() => feed.subscribers, { timeout: 60_000, interval: 20 }).toBe(0);
   });
 
   it('caps open streams per user and per process: 429 with Retry-After beyond the cap; a closed stream frees its slot', async () => {

@@ -353,13 +353,8 @@ describe('need-to-know: the event stream', () => {
     await t.stack.database.db.execute(refuse);
     try {
       const caseId = await open();
-      let timer: NodeJS.Timeout | undefined;
-      const ended = await Promise.race([
-        cn.ended.then(() => true),
-        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), 20_000))),
-      ]);
-      clearTimeout(timer);
-      expect(ended).toBe(true);
+      // The stream ends (the test's own timeout bounds the wait).
+      await cn.ended;
       expect(cn.messages.filter(ofCase(caseId))).toEqual([]);
     } finally {
       await t.stack.database.db.execute(
@@ -400,7 +395,11 @@ describe('need-to-know: the custody clock', () => {
     const khMedical = await detail(medical, u.khOfficer);
     expect(Date.parse(khClaimed.deadlines.custodyDueAt)).toBe(dueAt);
     expect(Date.parse(khMedical.deadlines.custodyDueAt)).toBeGreaterThan(dueAt);
-    for (const c of [khClaimed, khMedical]) expect(c).toMatchObject({ overdue: true, overdueReasons: ['custody'], escalations: 1 });
+    // Escalated at least once; a hold's end may escalate again, sooner or later than this read.
+    for (const c of [khClaimed, khMedical]) {
+      expect(c).toMatchObject({ overdue: true, overdueReasons: ['custody'] });
+      expect(c.escalations).toBeGreaterThanOrEqual(1);
+    }
 
     // The destination: no custody due date, reason, escalation or extension; not overdue.
     const clock = (c: Record<string, any>) => ({

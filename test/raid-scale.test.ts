@@ -10,6 +10,7 @@ import { caseWorkflowId } from '../workflows/definitions.js';
 import { TEST_DOCUMENT_HASH_KEY, TEST_PAYLOAD_KEYS } from './helpers/api.js';
 import { intakeBody, makeUsers } from './helpers/fixtures.js';
 import { useStack } from './helpers/stack.js';
+import { waitForPollers } from './helpers/pollers.js';
 
 const u = makeUsers();
 
@@ -144,6 +145,9 @@ describe('scale-out: two worker processes on one task queue', () => {
       });
       workers.push(child);
     }
+    // Cases are driven only once both processes poll: before that, the API's first call to a case
+    // waits on a workflow task nobody takes yet.
+    await waitForPollers(t.stack.client, taskQueue, 2, { alive: () => workers.every((w) => w.exitCode === null) });
   });
   afterAll(async () => {
     await Promise.all(

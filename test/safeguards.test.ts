@@ -3,7 +3,7 @@
 // decision is on the timeline with who and why.
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { TRAFFICKING_INDICATORS, type Actor } from '../workflows/definitions.js';
+import { TRAFFICKING_INDICATORS, caseWorkflowId, type Actor } from '../workflows/definitions.js';
 import { intakeBody, makeUsers, transferBody } from './helpers/fixtures.js';
 import { useStack } from './helpers/stack.js';
 
@@ -91,6 +91,32 @@ describe('protection claims', () => {
       ['PROTECTION_CLAIM_LODGED', u.khOfficer.sub],
       ['PROTECTION_CLAIM_UPHELD', u.khSupervisor.sub],
     ]);
+  });
+
+  it('the step that closed a case, sent again, answers the case; another step on it stays CASE_CLOSED', async () => {
+    // Diverted at screening: the case is closed (PROTECTION) and its workflow has ended.
+    const diverted = await t.steps.open();
+    await t.steps.verify(diverted);
+    const screening = { indicators: ['debt_bondage', 'minor'] };
+    expect((await t.stack.api.post(`/v1/cases/${diverted}/screening`, u.khOfficer, screening)).body.status).toBe('PROTECTION');
+    await expect.poll(async () => (await t.stack.client.workflow.getHandle(caseWorkflowId(diverted)).describe()).status.name, { timeout: 60_000 }).toBe('COMPLETED');
+    const again = await t.stack.api.post(`/v1/cases/${diverted}/screening`, u.khOfficer, { indicators: ['minor', 'debt_bondage'] });
+    expect(again.status, JSON.stringify(again.body)).toBe(200);
+    expect(again.body).toMatchObject({ status: 'PROTECTION', screening: { indicators: ['debt_bondage', 'minor'] } });
+    const other = await t.stack.api.post(`/v1/cases/${diverted}/screening`, u.khOfficer, { indicators: [] });
+    expect(other.body.error?.code).toBe('CASE_CLOSED');
+
+    // An upheld claim closes the case too.
+    const claimed = await t.steps.approved();
+    const { claimId } = await lodge(claimed);
+    expect((await outcome(claimed, claimId, 'upheld')).body.status).toBe('PROTECTION');
+    await expect.poll(async () => (await t.stack.client.workflow.getHandle(caseWorkflowId(claimed)).describe()).status.name, { timeout: 60_000 }).toBe('COMPLETED');
+    const repeated = await outcome(claimed, claimId, 'upheld');
+    expect(repeated.status, JSON.stringify(repeated.body)).toBe(200);
+    expect(repeated.body.status).toBe('PROTECTION');
+    expect((await outcome(claimed, claimId, 'dismissed')).body.error?.code).toBe('CASE_CLOSED');
+    const types = (await t.steps.events(claimed)).map((e) => e.type);
+    expect(types.filter((t) => t === 'PROTECTION_CLAIM_UPHELD')).toHaveLength(1);
   });
 
   it('a claim raised at screening holds the case before approval', async () => {

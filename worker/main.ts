@@ -34,6 +34,8 @@ async function main(): Promise<void> {
     shutdownGraceMs: config.shutdown.workerGraceMs,
     tuning: config.worker, // maxCachedWorkflows: unset leaves the SDK's default
   });
+  // Operators (and tests) see the signal taken: the process stays until its tasks in flight finish.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => log.info('worker stopping, finishing the tasks in flight', { signal }));
   log.info('worker running', { temporal: target.address, namespace: target.namespace, taskQueue: config.temporal.taskQueue });
   await worker.run(); // returns after SIGINT/SIGTERM, once in-flight tasks finish
   await native.close().catch(() => undefined);

@@ -161,7 +161,10 @@ export function eventRoutes({ db, audit, limits }: AppDeps, feed: CaseEventFeed,
           'X-Accel-Buffering': 'no',
         });
         res.flushHeaders();
-        res.write('retry: 3000\n: stream of case events\n\n');
+        // The point the stream starts from, as an id: a client that loses the connection before
+        // its first event resumes from here (EventSource keeps an id sent without data) instead of
+        // reconnecting without Last-Event-ID, which starts anew and skips what came in between.
+        res.write(`retry: 3000\nid: ${lastSent}\n: stream of case events\n\n`);
         heartbeat = setInterval(() => res.write(': keep-alive\n\n'), options.heartbeatMs);
         heartbeat.unref();
 

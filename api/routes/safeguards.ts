@@ -32,6 +32,7 @@ import {
 } from '../schemas.js';
 
 const iso = (value: string) => new Date(value).toISOString();
+const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && [...a].sort().join() === [...b].sort().join();
 
 export function safeguardRoutes(commands: Commands) {
   const act = commands.changeCase;
@@ -55,13 +56,18 @@ export function safeguardRoutes(commands: Commands) {
       responses: answers('the case after screening'),
       handler: async ({ actor, params, body }) => ({
         status: 200,
-        body: await act(params.id, screenCaseUpdate, {
-          actor,
-          indicators: body.indicators,
-          notes: body.notes ?? null,
-          protectionClaim: body.protectionClaim ?? null,
-          claimId: body.protectionClaim ? randomUUID() : undefined,
-        }),
+        body: await act(
+          params.id,
+          screenCaseUpdate,
+          {
+            actor,
+            indicators: body.indicators,
+            notes: body.notes ?? null,
+            protectionClaim: body.protectionClaim ?? null,
+            claimId: body.protectionClaim ? randomUUID() : undefined,
+          },
+          (stored) => !!stored.screening && sameSet(stored.screening.indicators, body.indicators),
+        ),
       }),
     }),
     route({
@@ -96,7 +102,9 @@ export function safeguardRoutes(commands: Commands) {
       responses: answers('the case after the outcome'),
       handler: async ({ actor, params, body }) => ({
         status: 200,
-        body: await act(params.id, decideProtectionClaimUpdate, { actor, claimId: params.claimId, ...body }),
+        body: await act(params.id, decideProtectionClaimUpdate, { actor, claimId: params.claimId, ...body }, (stored) =>
+          stored.holds.some((h) => h.holdId === params.claimId && h.kind === 'protection_claim' && h.outcome === body.outcome),
+        ),
       }),
     }),
     route({

@@ -1,7 +1,9 @@
 // A client of the real HTTP API as a careful program would write it: every request bounded in
 // time, 503s and network errors retried (the same request again, so the API's idempotency is what
 // keeps a retry from doing a thing twice), and every answer held to the contract under faults:
-// a 2xx, or a 503 with Retry-After — never a 500, never a hang.
+// a 2xx, or a 503 with Retry-After — never a 500, never a hang. Behind haproxy, a 502 or 504 of
+// haproxy's own (not the API's JSON) means the API process went away with the request: a lost
+// answer, retried like a network error.
 import { signToken } from '../../api/auth.js';
 import type { Actor } from '../../workflows/definitions.js';
 
@@ -39,8 +41,8 @@ export class ChaosApi {
     return this.tokens.get(key)!;
   }
 
-  /** One request, once; throws on a network error or when the bound passes. */
-  async once<T = any>(method: 'GET' | 'POST', path: string, as?: Actor, body?: unknown): Promise<Answer<T>> {
+  /** One request, once (to `baseUrl`, or to `via`); throws on a network error or when the bound passes. */
+  async once<T = any>(method: 'GET' | 'POST', path: string, as?: Actor, body?: unknown, via = this.baseUrl): Promise<Answer<T>> {
     const headers: Record<string, string> = { 'X-Purpose': 'fault suite' };
     if (as) headers.Authorization = `Bearer ${await this.token(as)}`;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
@@ -48,7 +50,7 @@ export class ChaosApi {
     const started = Date.now();
     this.seen.requests++;
     try {
-      const res = await fetch(this.baseUrl + path, {
+      const res = await fetch(via + path, {
         method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
@@ -56,6 +58,12 @@ export class ChaosApi {
       });
       const text = await res.text();
       const ms = Date.now() - started;
+      if ((res.status === 502 || res.status === 504) && !res.headers.get('content-type')?.includes('json')) {
+        const key = `load balancer ${res.status}`;
+        this.seen.byStatus[key] = (this.seen.byStatus[key] ?? 0) + 1;
+        this.seen.networkErrors.push(`${what}: ${key}`);
+        throw Object.assign(new Error(`${what}: ${key} (the API process went away)`), { counted: true });
+      }
       if (ms > this.seen.slowest.ms) this.seen.slowest = { ms, what };
       this.seen.byStatus[res.status] = (this.seen.byStatus[res.status] ?? 0) + 1;
       if (res.status >= 500 && res.status !== 503) this.seen.violations.push(`${what} answered ${res.status}: ${text.slice(0, 500)}`);
@@ -68,6 +76,7 @@ export class ChaosApi {
       }
       return { status: res.status, body: parsed as T, headers: res.headers };
     } catch (err) {
+      if ((err as { counted?: boolean }).counted) throw err;
       const name = (err as Error).name;
       if (name === 'TimeoutError' || name === 'AbortError') {
         this.seen.byStatus.timeout = (this.seen.byStatus.timeout ?? 0) + 1;
@@ -88,14 +97,17 @@ export class ChaosApi {
    * `redeliver`: after a 2xx, send it once more as if its answer had been lost; the repeat must be
    * a 2xx too.
    */
-  async send<T = any>(method: 'GET' | 'POST', path: string, as?: Actor, body?: unknown, redeliver = false): Promise<Answer<T>> {
+  async send<T = any>(method: 'GET' | 'POST', path: string, as?: Actor, body?: unknown, redeliver = false, firstVia?: string): Promise<Answer<T>> {
     const deadline = Date.now() + this.options.retryForMs;
+    // `firstVia`: one API process directly, until it goes away; then through baseUrl.
+    let via = firstVia ?? this.baseUrl;
     for (let attempt = 0; ; attempt++) {
       let answer: Answer<T> | undefined;
       try {
-        answer = await this.once<T>(method, path, as, body);
+        answer = await this.once<T>(method, path, as, body, via);
       } catch {
         // network error or timeout: retried like a 503
+        via = this.baseUrl;
       }
       if (answer && answer.status !== 503) {
         if (redeliver && answer.status < 300) {

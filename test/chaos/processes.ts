@@ -2,7 +2,7 @@
 // API as separate OS processes, each of which can be killed with SIGKILL and started again on the
 // same port and the same files.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, openSync, readFileSync, readdirSync, writeSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startDevServer, type DevServer } from '../../lib/dev-server.js';
@@ -97,7 +97,12 @@ export class PostgresCluster {
     this.child = spawn(
       path.join(PG_BIN, 'postgres'),
       // Only processes die in this suite, never the machine: fsync is not what is tested.
-      ['-D', this.dataDir, '-p', String(this.port), '-k', this.dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=200'],
+      // A paused worker's open transaction (SIGSTOP) is ended by the server, as production's
+      // idle_in_transaction_session_timeout would, so its row locks do not stop the other worker.
+      [
+        ...['-D', this.dataDir, '-p', String(this.port), '-k', this.dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off'],
+        ...['-c', 'max_connections=300', '-c', 'idle_in_transaction_session_timeout=15s'],
+      ],
       { uid: this.uid, gid: this.gid, cwd: this.dir, stdio: ['ignore', logFd, logFd] },
     );
     await waitFor('PostgreSQL accepts connections', 60_000, () => {
@@ -250,10 +255,20 @@ export class NodeProcess {
     await exited(child);
   }
 
+  /** SIGSTOP: the process is there but does nothing (its connections stay open) until resume(). */
+  pause(): void {
+    if (this.running()) this.child!.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    if (this.running()) this.child!.kill('SIGCONT');
+  }
+
   async stop(graceMs = 20_000): Promise<void> {
     const child = this.child;
     if (!child || !this.running()) return;
     this.expectingExit = true;
+    child.kill('SIGCONT'); // a paused process would not act on SIGTERM
     child.kill('SIGTERM');
     await Promise.race([exited(child), sleep(graceMs)]);
     if (this.running()) await this.kill();
@@ -264,6 +279,71 @@ export class NodeProcess {
       if (!this.running()) throw new Error(`${this.options.name} exited while starting: ${this.output.slice(-2000)}`);
       return pattern.test(this.output);
     });
+  }
+}
+
+const HAPROXY = process.env.CHAOS_HAPROXY ?? '/usr/sbin/haproxy';
+
+/**
+ * Debian's haproxy in front of the API processes, as the README's deployment runs them: round
+ * robin, /healthz checked every half second, a refused connection tried on the other server.
+ * A request in flight on a process that dies is answered 502 by haproxy (not retried: it may
+ * have done its work), which a client takes as a lost answer.
+ */
+export class LoadBalancer {
+  private child?: ChildProcess;
+
+  constructor(
+    private readonly dir: string,
+    readonly port: number,
+    private readonly backends: { name: string; port: number }[],
+  ) {}
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    mkdirSync(this.dir, { recursive: true });
+    const config = path.join(this.dir, 'haproxy.cfg');
+    writeFileSync(
+      config,
+      [
+        'global',
+        '  maxconn 2000',
+        'defaults',
+        '  mode http',
+        '  timeout connect 2s',
+        '  timeout client 10m',
+        '  timeout server 10m',
+        '  retries 3',
+        '  option redispatch',
+        'frontend api',
+        `  bind 127.0.0.1:${this.port}`,
+        '  default_backend apis',
+        'backend apis',
+        '  balance roundrobin',
+        '  option httpchk GET /healthz',
+        '  default-server inter 500 fall 2 rise 1',
+        ...this.backends.map((b) => `  server ${b.name} 127.0.0.1:${b.port} check`),
+        '',
+      ].join('\n'),
+    );
+    execFileSync(HAPROXY, ['-c', '-q', '-f', config]);
+    const logFd = openSync(path.join(this.dir, 'haproxy.log'), 'a');
+    this.child = spawn(HAPROXY, ['-db', '-f', config], { stdio: ['ignore', logFd, logFd] });
+    await waitFor('haproxy accepts connections', 30_000, async () => {
+      if (this.child?.exitCode !== null) throw new Error(`haproxy exited (${this.child?.exitCode}); see ${this.dir}/haproxy.log`);
+      return (await fetch(`${this.url}/healthz`).catch(() => undefined))?.status === 200;
+    });
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    await Promise.race([exited(child), sleep(5000)]);
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }
 }
 

@@ -12,6 +12,8 @@ export interface SseConnection {
   status: number;
   contentType: string | null;
   messages: SseMessage[];
+  /** The last `id:` the server sent, with or without data (what EventSource would resume from). */
+  lastEventId: string | null;
   /** Resolves with the first message (old or new) matching `predicate`; rejects after `timeoutMs`. */
   waitFor(predicate: (m: SseMessage) => boolean, timeoutMs?: number, what?: string): Promise<SseMessage>;
   close(): void;
@@ -24,6 +26,7 @@ export async function connectSse(url: string, headers: Record<string, string>): 
   const res = await fetch(url, { headers: { Accept: 'text/event-stream', 'X-Purpose': 'following cases (test)', ...headers }, signal: abort.signal });
   const messages: SseMessage[] = [];
   const waiters = new Set<() => void>();
+  const connection = { lastEventId: null as string | null };
   let ended: Promise<void> = Promise.resolve();
   if (res.ok && res.body) {
     const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
@@ -36,6 +39,7 @@ export async function connectSse(url: string, headers: Record<string, string>): 
           const taken = takeSseMessages(buffer + value);
           buffer = taken.rest;
           for (const m of taken.messages) {
+            if (m.id !== null) connection.lastEventId = m.id;
             if (m.data === null) continue;
             messages.push({ id: m.id, event: m.event, data: JSON.parse(m.data) });
             for (const wake of waiters) wake();
@@ -52,6 +56,9 @@ export async function connectSse(url: string, headers: Record<string, string>): 
     status: res.status,
     contentType: res.headers.get('content-type'),
     messages,
+    get lastEventId() {
+      return connection.lastEventId;
+    },
     ended,
     close: () => abort.abort(),
     waitFor(predicate, timeoutMs = 20_000, what = 'a matching event') {

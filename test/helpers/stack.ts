@@ -13,6 +13,7 @@ import { DEFAULT_TIMINGS, type CaseTimings } from '../../workflows/definitions.j
 import { TEST_DATA_CONVERTER, testApp, type Api } from './api.js';
 import { caseSteps, type Users } from './fixtures.js';
 import { createScratchDatabase, type ScratchDatabase } from './scratch-db.js';
+import { waitForPollers } from './pollers.js';
 
 let runtimeInstalled = false;
 export function quietRuntime(): void {
@@ -94,11 +95,16 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
           activities: options.activities ? options.activities(real) : real,
         });
   const running = worker?.run();
+  // The file's first call to a case does not wait on a worker that has not polled yet (checked on
+  // the shared dev server, whose task queue Temporal describes).
+  if (worker && ownTemporal) await waitForPollers(temporal.client, taskQueue, 1, { identities: [worker.options.identity] });
   const gateway = createTemporalGateway({
     client: temporal.client,
     connection: temporal.connection,
     taskQueue,
-    callTimeoutMs: options.callTimeoutMs ?? 30_000,
+    // TEST_CALL_TIMEOUT_MS: how long a test's API waits on Temporal before a 503; raise it on a
+    // slow machine rather than let a busy Temporal fail a test that is not about outages.
+    callTimeoutMs: options.callTimeoutMs ?? Number(process.env.TEST_CALL_TIMEOUT_MS ?? 30_000),
   });
   const api = testApp(database, { temporal: gateway, timings, ...options.app });
   return {
