@@ -349,6 +349,10 @@ function targets(s: Seeded): Record<string, Target> {
     getTeamsByIdLinksByLid: onCase('khOfficer', i.teamId, { lid: i.linkId }),
     getTeamsByIdLinksByLidHistory: onCase('khOfficer', i.teamId, { lid: i.linkId }),
     patchTeamsByIdLinksByLidHandling: onCase('khOfficer', i.teamId, { lid: i.linkId }),
+    // The graph's query parameters name seeded records and the seeded operation (depth is generated).
+    getTeamsByIdGraph: { user: 'khOfficer', parameters: { 'path.id': i.teamId, 'query.entityId': i.entityId } },
+    getTeamsByIdGraphPath: { user: 'khOfficer', parameters: { 'path.id': i.teamId, 'query.from': i.entityId, 'query.to': i.handlingEntityId } },
+    getTeamsByIdGraphOperations: { user: 'khOfficer', parameters: { 'path.id': i.teamId, 'query.a': s.operationId, 'query.b': s.operationId } },
     postCasesByIdIntelLinks: onCase('khOfficer', c.read),
   };
 }
