@@ -27,6 +27,7 @@ import { recordVisibleSql } from '../api/intel-policy.js';
 import { openDatabase, type Db } from '../db/client.js';
 import { neighbourhood, shortestPath, visibleEntity, type GraphView } from '../db/intel-graph.js';
 import { migrate } from '../db/migrate.js';
+import { seededRandom } from '../lib/seeded-random.js';
 import { intelEntities, intelLinks, teams } from '../db/schema.js';
 
 export const GRAPH_BENCH = { entities: 50_000, links: 200_000, syndicates: 25, goalP95Ms: 100 };
@@ -34,17 +35,6 @@ const COUNTRIES = ['CN', 'KH', 'TH'] as const;
 const TEAM = 'bench-jit';
 const VIEW: GraphView = { teamId: TEAM, country: 'TH' };
 
-/** A small seeded generator, so every run measures the same network. */
-function random(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Kind = 'person' | 'organisation' | 'location' | 'account' | 'phone' | 'online_identity' | 'vehicle';
 const KIND_SHARES: [Kind, number][] = [
@@ -70,7 +60,7 @@ function linkType(from: Kind, to: Kind): string {
 
 /** The network's rows; entity ids are `e<n>`, syndicate s holds e[s*size .. (s+1)*size). */
 export function generateNetwork(scale = 1) {
-  const rnd = random(20261202);
+  const rnd = seededRandom(20261202);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)];
   const entities = Math.round(GRAPH_BENCH.entities * scale);
   const size = Math.ceil(entities / GRAPH_BENCH.syndicates);
@@ -269,7 +259,7 @@ export async function runGraphBench(
       `loaded ${entityRows.length.toLocaleString('en')} entities and ${linkRows.length.toLocaleString('en')} links in ${(loadMs / 1000).toFixed(1)} s`,
     );
 
-    const rnd = random(7);
+    const rnd = seededRandom(7);
     const visibleIds: string[] = [];
     for (const e of entityRows) {
       if (
