@@ -11,7 +11,6 @@
 //
 // `npx tsx bench/graph.ts [--samples 300]` alone (writes bench/results/graph.json), or as part of
 // `npm run bench`. Needs only PostgreSQL (BENCH_DATABASE_URL, default 127.0.0.1:5432).
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,6 +24,7 @@ import { alias } from 'drizzle-orm/pg-core';
 import postgres from 'postgres';
 import { recordVisibleSql } from '../api/intel-policy.js';
 import { openDatabase, type Db } from '../db/client.js';
+import { createDatabase } from '../db/create-database.js';
 import { neighbourhood, shortestPath, visibleEntity, type GraphView } from '../db/intel-graph.js';
 import { migrate } from '../db/migrate.js';
 import { seededRandom } from '../lib/seeded-random.js';
@@ -227,12 +227,8 @@ export async function runGraphBench(
   const samples = options.samples ?? 300;
   const say = options.log ?? ((msg: string) => process.stderr.write(`[graph bench] ${msg}\n`));
   const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const name = `case_engine_graph_${randomBytes(4).toString('hex')}`;
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const database = await openDatabase({ url: url.toString(), poolSize: 2 });
+  const scratch = await createDatabase(adminUrl, 'case_engine_graph');
+  const database = await openDatabase({ url: scratch.url, poolSize: 2 });
   try {
     await migrate(database);
     const { db } = database;
@@ -365,8 +361,7 @@ export async function runGraphBench(
     return { results, rows };
   } finally {
     await database.close();
-    await admin.unsafe(`drop database if exists ${name} with (force)`).catch(() => undefined);
-    await admin.end();
+    await scratch.drop();
   }
 }
 
