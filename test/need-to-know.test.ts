@@ -7,7 +7,7 @@ import { listen, type RunningServer } from '../api/server.js';
 import { auditLog } from '../db/schema.js';
 import type { Actor } from '../workflows/definitions.js';
 import { intakeBody, makeUsers } from './helpers/fixtures.js';
-import { connectSse, type SseConnection, type SseMessage } from './helpers/sse.js';
+import { connectEventStream, type SseConnection, type SseMessage } from './helpers/sse.js';
 import { useStack } from './helpers/stack.js';
 
 let server: RunningServer;
@@ -70,9 +70,7 @@ const expectNothingOfSafeguards = (body: unknown) => {
 
 async function stream(as: Actor, lastEventId?: number): Promise<SseConnection> {
   server ??= await listen(t.stack.api.app, 0, '127.0.0.1');
-  const headers: Record<string, string> = { Authorization: `Bearer ${await t.stack.api.token(as)}` };
-  if (lastEventId !== undefined) headers['Last-Event-ID'] = String(lastEventId);
-  const connection = await connectSse(`${server.url}/v1/events/stream`, headers);
+  const connection = await connectEventStream(server.url, await t.stack.api.token(as), lastEventId);
   streams.push(connection);
   return connection;
 }
