@@ -17,12 +17,7 @@ const streams: SseConnection[] = [];
 
 const t = useStack(u, { app: { stream: { pollIntervalMs: 50, heartbeatMs: 1000 } } });
 beforeAll(async () => {
-  const op = await t.stack.api.post('/v1/operations', u.khOfficer, {
-    name: 'Need to know',
-    leadCountry: 'KH',
-    participatingCountries: ['KH', 'CN'],
-  });
-  operationId = op.body.id;
+  operationId = await t.steps.operation('Need to know');
 });
 afterAll(async () => {
   for (const s of streams) s.close();
@@ -365,13 +360,7 @@ describe('need-to-know: the event stream', () => {
 describe('need-to-know: the custody clock', () => {
   it('a dismissed claim and a lifted medical hold look the same to the destination: no custody clock anywhere', async () => {
     // Arrested three days ago, custody limited to one day: the custody clock is past its limit at once.
-    const op = await t.stack.api.post('/v1/operations', u.khSupervisor, {
-      name: 'Custody need to know',
-      leadCountry: 'KH',
-      participatingCountries: ['KH', 'CN'],
-      custodyLimitDays: 1,
-    });
-    const custodyOp = op.body.id;
+    const custodyOp = await t.steps.operation('Custody need to know', { custodyLimitDays: 1 }, u.khSupervisor);
     const arrest = { at: new Date(Date.now() - 3 * 86_400_000).toISOString(), place: 'Kandal', allegations: [] };
     const claimed = await t.steps.open({ operationId: custodyOp, arrest });
     const medical = await t.steps.open({ operationId: custodyOp, arrest });
