@@ -189,6 +189,21 @@ export function useAction<A extends unknown[], R>(action: (...args: A) => Promis
 }
 
 /** A labelled drop-down; `any` adds a first, empty choice with that text. */
+/** A table's head: one column header per name. */
+export function ColumnHeads({ columns }: { columns: readonly string[] }) {
+  return (
+    <thead>
+      <tr>
+        {columns.map((column) => (
+          <th scope="col" key={column}>
+            {column}
+          </th>
+        ))}
+      </tr>
+    </thead>
+  );
+}
+
 export function Select({ label, name, value, options, onChange, any }: { label: string; name: string; value: string; options: [string, string][]; onChange: (value: string) => void; any?: string }) {
   return (
     <label>
