@@ -11,7 +11,6 @@
 //
 // `npx tsx bench/graph.ts [--samples 300]` alone (writes bench/results/graph.json), or as part of
 // `npm run bench`. Needs only PostgreSQL (BENCH_DATABASE_URL, default 127.0.0.1:5432).
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,8 +24,10 @@ import { alias } from 'drizzle-orm/pg-core';
 import postgres from 'postgres';
 import { recordVisibleSql } from '../api/intel-policy.js';
 import { openDatabase, type Db } from '../db/client.js';
+import { createDatabase } from '../db/create-database.js';
 import { neighbourhood, shortestPath, visibleEntity, type GraphView } from '../db/intel-graph.js';
 import { migrate } from '../db/migrate.js';
+import { seededRandom } from '../lib/seeded-random.js';
 import { intelEntities, intelLinks, teams } from '../db/schema.js';
 
 export const GRAPH_BENCH = { entities: 50_000, links: 200_000, syndicates: 25, goalP95Ms: 100 };
@@ -34,17 +35,6 @@ const COUNTRIES = ['CN', 'KH', 'TH'] as const;
 const TEAM = 'bench-jit';
 const VIEW: GraphView = { teamId: TEAM, country: 'TH' };
 
-/** A small seeded generator, so every run measures the same network. */
-function random(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Kind = 'person' | 'organisation' | 'location' | 'account' | 'phone' | 'online_identity' | 'vehicle';
 const KIND_SHARES: [Kind, number][] = [
@@ -70,7 +60,7 @@ function linkType(from: Kind, to: Kind): string {
 
 /** The network's rows; entity ids are `e<n>`, syndicate s holds e[s*size .. (s+1)*size). */
 export function generateNetwork(scale = 1) {
-  const rnd = random(20261202);
+  const rnd = seededRandom(20261202);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)];
   const entities = Math.round(GRAPH_BENCH.entities * scale);
   const size = Math.ceil(entities / GRAPH_BENCH.syndicates);
@@ -237,12 +227,8 @@ export async function runGraphBench(
   const samples = options.samples ?? 300;
   const say = options.log ?? ((msg: string) => process.stderr.write(`[graph bench] ${msg}\n`));
   const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const name = `case_engine_graph_${randomBytes(4).toString('hex')}`;
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const database = await openDatabase({ url: url.toString(), poolSize: 2 });
+  const scratch = await createDatabase(adminUrl, 'case_engine_graph');
+  const database = await openDatabase({ url: scratch.url, poolSize: 2 });
   try {
     await migrate(database);
     const { db } = database;
@@ -269,7 +255,7 @@ export async function runGraphBench(
       `loaded ${entityRows.length.toLocaleString('en')} entities and ${linkRows.length.toLocaleString('en')} links in ${(loadMs / 1000).toFixed(1)} s`,
     );
 
-    const rnd = random(7);
+    const rnd = seededRandom(7);
     const visibleIds: string[] = [];
     for (const e of entityRows) {
       if (
@@ -375,8 +361,7 @@ export async function runGraphBench(
     return { results, rows };
   } finally {
     await database.close();
-    await admin.unsafe(`drop database if exists ${name} with (force)`).catch(() => undefined);
-    await admin.end();
+    await scratch.drop();
   }
 }
 

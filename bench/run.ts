@@ -23,6 +23,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/wo
 import postgres from 'postgres';
 import { signToken } from '../api/auth.js';
 import { openDatabase } from '../db/client.js';
+import { createDatabase, type CreatedDatabase } from '../db/create-database.js';
 import { migrate } from '../db/migrate.js';
 import { mapLimit } from '../lib/concurrency.js';
 import { newKeyRingSpec } from '../lib/crypto.js';
@@ -66,9 +67,8 @@ const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOStri
 // ---- the stack under test: its own Temporal dev server (SQLite), database, worker and API processes ----
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'case-engine-bench-'));
-const dbName = `case_engine_bench_${randomBytes(4).toString('hex')}`;
 const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+let benchDatabase: CreatedDatabase | undefined;
 const children: ChildProcess[] = [];
 let stopDevServer: () => Promise<void> = async () => undefined;
 
@@ -199,10 +199,8 @@ async function main() {
   log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`);
   const devServer = await startDevServer({ port: await freePort(), headless: true, dbFile: path.join(tmp, 'temporal.db') });
   stopDevServer = () => devServer.stop();
-  await admin.unsafe(`create database ${dbName}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${dbName}`;
-  const databaseUrl = url.toString();
+  benchDatabase = await createDatabase(adminUrl, 'case_engine_bench');
+  const databaseUrl = benchDatabase.url;
   const database = await openDatabase({ url: databaseUrl, poolSize: 4 });
   await migrate(database);
   await database.close();
@@ -582,7 +580,6 @@ main()
   .finally(async () => {
     stopping = true;
     await cleanup();
-    await admin.unsafe(`drop database if exists ${dbName} with (force)`).catch(() => undefined);
-    await admin.end();
+    await benchDatabase?.drop();
     rmSync(tmp, { recursive: true, force: true });
   });

@@ -277,13 +277,8 @@ describe('on the time-skipping server', () => {
   });
 
   it('custody clock: a medical hold pauses it, the limit passes and escalates, extension, release', async () => {
-    const op = await t.stack.api.post('/v1/operations', u.khSupervisor, {
-      name: 'Custody clock',
-      leadCountry: 'KH',
-      participatingCountries: ['KH', 'CN'],
-      custodyLimitDays: 10,
-    });
-    const open = () => t.steps.open({ operationId: op.body.id, arrest: { at: new Date().toISOString(), place: 'Kandal', allegations: [] } });
+    const operationId = await t.steps.operation('Custody clock', { custodyLimitDays: 10 }, u.khSupervisor);
+    const open = () => t.steps.open({ operationId, arrest: { at: new Date().toISOString(), place: 'Kandal', allegations: [] } });
     const released = await open();
     const extended = await open();
     const hold = await t.stack.api.post(`/v1/cases/${released}/holds`, u.khOfficer, { kind: 'medical', reason: 'surgery' });

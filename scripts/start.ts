@@ -15,7 +15,7 @@ import { loadConfig, requireAuthConfiguration } from '../lib/config.js';
 import { startDevServer, type DevServer } from '../lib/dev-server.js';
 import { log } from '../lib/log.js';
 import { connectionOptions, ensureSearchAttributes, targetFromConfig } from '../lib/temporal.js';
-import { createWorker } from '../worker/index.js';
+import { createConfiguredWorker } from '../worker/index.js';
 import { buildConsole } from './build-console.js';
 import { surviveDatabaseOutages } from '../lib/database-errors.js';
 
@@ -64,16 +64,7 @@ async function main(): Promise<void> {
 
     const native = await NativeConnection.connect(connectionOptions(target));
     cleanups.push(() => native.close());
-    const worker = await createWorker({
-      connection: native,
-      namespace: target.namespace,
-      taskQueue: config.temporal.taskQueue,
-      db: database.db,
-      client,
-      dataConverter,
-      shutdownGraceMs: config.shutdown.workerGraceMs,
-      tuning: config.worker,
-    });
+    const worker = await createConfiguredWorker(config, { connection: native, namespace: target.namespace, db: database.db, client, dataConverter });
     const running = worker.run();
     cleanups.push(async () => {
       worker.shutdown();

@@ -56,12 +56,7 @@ const inTeam = (code: number) => (user: Actor, relation: Relation) => (relation 
 
 const t = useStack(u);
 beforeAll(async () => {
-  const op = await t.stack.api.post('/v1/operations', u.khOfficer, {
-    name: 'Matrix',
-    leadCountry: 'KH',
-    participatingCountries: ['KH', 'CN'],
-  });
-  operationId = op.body.id;
+  operationId = await t.steps.operation('Matrix');
   teamId = await setUpMatrixTeam();
 });
 

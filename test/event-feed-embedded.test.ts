@@ -1,31 +1,16 @@
 // The event feed and the console's work lists on the embedded PGlite that `npm start` uses.
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TEST_PROTECT } from './helpers/api.js';
+import { useEmbeddedDatabase } from './helpers/embedded-db.js';
 import { CaseEventFeed } from '../api/event-feed.js';
 import { insertIntakes } from '../db/intake.js';
 import { applyCaseChange } from '../db/projection.js';
-import { openDatabase, type Database } from '../db/client.js';
 import type { FeedEvent } from '../db/events.js';
-import { migrate } from '../db/migrate.js';
 import { caseEvents } from '../db/schema.js';
 import { getProgress, listPendingDecisions, listTransfers } from '../db/worklists.js';
 import { DEFAULT_TIMINGS, initialCaseSnapshot, type CaseWorkflowInput } from '../workflows/definitions.js';
 
-let dir: string;
-let database: Database;
-
-beforeAll(async () => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'pglite-feed-'));
-  database = await openDatabase({ embeddedDir: dir });
-  await migrate(database);
-});
-afterAll(async () => {
-  await database?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const store = useEmbeddedDatabase('pglite-feed-');
 
 const intake = (n: number): CaseWorkflowInput => ({
   caseId: `6f1c1d2e-3a4b-5c6d-8e9f-0a1b2c3d4e${String(n).padStart(2, '0')}`,
@@ -58,11 +43,11 @@ function until<T>(check: () => T | undefined, timeoutMs = 60_000): Promise<T> {
 
 describe('event feed on the embedded database', () => {
   it('delivers new events in order and goes past an id that a rolled-back transaction drew', async () => {
-    const feed = new CaseEventFeed(database.db, { pollIntervalMs: 20 });
+    const feed = new CaseEventFeed(store.database.db, { pollIntervalMs: 20 });
     const received: FeedEvent[] = [];
     const subscription = await feed.subscribe({ deliver: (events) => received.push(...events), end: () => undefined });
     try {
-      await insertIntakes(database.db, [intake(1), intake(2)], TEST_PROTECT);
+      await insertIntakes(store.database.db, [intake(1), intake(2)], TEST_PROTECT);
       await until(() => (received.length >= 2 ? true : undefined));
       expect(received.map((e) => [e.caseId, e.type, e.toStatus, e.holdingCountry])).toEqual([
         [intake(1).caseId, 'CASE_OPENED', 'IDENTITY_PENDING', 'KH'],
@@ -70,14 +55,14 @@ describe('event feed on the embedded database', () => {
       ]);
       expect(received[0].id).toBeGreaterThan(subscription.head);
 
-      await database.db
+      await store.database.db
         .transaction(async (tx) => {
           await tx.insert(caseEvents).values({ caseId: intake(1).caseId, eventKey: 'rolled-back', type: 'TEST', at: new Date().toISOString() });
           throw new Error('roll back');
         })
         .catch(() => undefined);
       const input = intake(1);
-      await applyCaseChange(database.db, {
+      await applyCaseChange(store.database.db, {
         caseId: input.caseId,
         holdingCountry: 'KH',
         seq: 1,
@@ -95,7 +80,7 @@ describe('event feed on the embedded database', () => {
 
   it('starts again for the next subscriber after a start that failed (the database was down)', async () => {
     let down = true;
-    const flaky = new Proxy(database.db, {
+    const flaky = new Proxy(store.database.db, {
       get(target, property, receiver) {
         if (down && property === 'select') throw new Error('connection refused');
         return Reflect.get(target, property, receiver);
@@ -113,11 +98,11 @@ describe('event feed on the embedded database', () => {
   });
 
   it('answers the work lists', async () => {
-    const queue = await listPendingDecisions(database.db, { country: 'CN', limit: 10 });
+    const queue = await listPendingDecisions(store.database.db, { country: 'CN', limit: 10 });
     expect(queue.items.map((i) => [i.caseId, i.side, i.otherSideDecision])).toEqual([[intake(1).caseId, 'destination', null]]);
-    expect((await listPendingDecisions(database.db, { country: 'VN', limit: 10 })).items).toEqual([]);
-    expect(await listTransfers(database.db, { country: 'KH', limit: 10 })).toEqual({ items: [], next: null });
-    expect(await getProgress(database.db, 'KH')).toEqual([
+    expect((await listPendingDecisions(store.database.db, { country: 'VN', limit: 10 })).items).toEqual([]);
+    expect(await listTransfers(store.database.db, { country: 'KH', limit: 10 })).toEqual({ items: [], next: null });
+    expect(await getProgress(store.database.db, 'KH')).toEqual([
       { operationId: null, operationName: null, holdingCountry: 'KH', destinationCountry: 'CN', arrested: 2, verified: 0, approved: 0, handedOver: 0, pending: 2, overdue: 0 },
     ]);
   });

@@ -9,7 +9,7 @@ import { auditLog } from '../db/schema.js';
 import type { Actor } from '../workflows/definitions.js';
 import { testApp } from './helpers/api.js';
 import { intakeBody, makeUsers } from './helpers/fixtures.js';
-import { connectSse, type SseConnection, type SseMessage } from './helpers/sse.js';
+import { connectEventStream, connectSse, type SseConnection, type SseMessage } from './helpers/sse.js';
 import { useStack } from './helpers/stack.js';
 
 let server: RunningServer;
@@ -27,9 +27,7 @@ afterAll(async () => {
 });
 
 async function stream(as: Actor, lastEventId?: string | number): Promise<SseConnection> {
-  const headers: Record<string, string> = { Authorization: `Bearer ${await t.stack.api.token(as)}` };
-  if (lastEventId !== undefined) headers['Last-Event-ID'] = String(lastEventId);
-  const connection = await connectSse(`${server.url}/v1/events/stream`, headers);
+  const connection = await connectEventStream(server.url, await t.stack.api.token(as), lastEventId);
   open.push(connection);
   return connection;
 }

@@ -1,14 +1,13 @@
 // Starts what every test file shares: one Temporal dev server, one fresh PostgreSQL database with
 // the migrations applied, and the workflow bundle (built once instead of once per file).
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import postgres from 'postgres';
 import type {} from 'vitest';
 import type { TestProject } from 'vitest/node';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { openDatabase } from '../db/client.js';
+import { createDatabase } from '../db/create-database.js';
 import { migrate } from '../db/migrate.js';
 import { startDevServer } from '../lib/dev-server.js';
 import { resolveTemporalBinary } from '../lib/temporal-binaries.js';
@@ -40,12 +39,8 @@ export default async function setup(project: TestProject) {
   writeFileSync(workflowBundlePath, bundle.code);
 
   const adminUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const dbName = `case_engine_test_${randomBytes(4).toString('hex')}`;
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${dbName}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${dbName}`;
-  const databaseUrl = url.toString();
+  const testDatabase = await createDatabase(adminUrl, 'case_engine_test');
+  const databaseUrl = testDatabase.url;
   const database = await openDatabase({ url: databaseUrl, poolSize: 2 });
   await migrate(database);
   await database.close();
@@ -58,8 +53,7 @@ export default async function setup(project: TestProject) {
 
   return async () => {
     await server.stop();
-    await admin.unsafe(`drop database if exists ${dbName} with (force)`).catch(() => undefined);
-    await admin.end();
+    await testDatabase.drop();
     rmSync(tmp, { recursive: true, force: true });
   };
 }

@@ -2,7 +2,8 @@
 // always lands on the same positions, and on a graph the size of a compound's network no two
 // nodes' shapes and labels overlap.
 import { describe, expect, it } from 'vitest';
-import { layoutGraph, overlaps, seededRandom } from '../console/src/graph-layout.js';
+import { layoutGraph, overlaps } from '../console/src/graph-layout.js';
+import { seededRandom } from '../lib/seeded-random.js';
 
 /** A syndicate-shaped graph: a boss, lieutenants, their workers, and accounts paid between them. */
 function syndicate(n: number) {

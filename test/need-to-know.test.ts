@@ -7,7 +7,7 @@ import { listen, type RunningServer } from '../api/server.js';
 import { auditLog } from '../db/schema.js';
 import type { Actor } from '../workflows/definitions.js';
 import { intakeBody, makeUsers } from './helpers/fixtures.js';
-import { connectSse, type SseConnection, type SseMessage } from './helpers/sse.js';
+import { connectEventStream, type SseConnection, type SseMessage } from './helpers/sse.js';
 import { useStack } from './helpers/stack.js';
 
 let server: RunningServer;
@@ -17,12 +17,7 @@ const streams: SseConnection[] = [];
 
 const t = useStack(u, { app: { stream: { pollIntervalMs: 50, heartbeatMs: 1000 } } });
 beforeAll(async () => {
-  const op = await t.stack.api.post('/v1/operations', u.khOfficer, {
-    name: 'Need to know',
-    leadCountry: 'KH',
-    participatingCountries: ['KH', 'CN'],
-  });
-  operationId = op.body.id;
+  operationId = await t.steps.operation('Need to know');
 });
 afterAll(async () => {
   for (const s of streams) s.close();
@@ -70,9 +65,7 @@ const expectNothingOfSafeguards = (body: unknown) => {
 
 async function stream(as: Actor, lastEventId?: number): Promise<SseConnection> {
   server ??= await listen(t.stack.api.app, 0, '127.0.0.1');
-  const headers: Record<string, string> = { Authorization: `Bearer ${await t.stack.api.token(as)}` };
-  if (lastEventId !== undefined) headers['Last-Event-ID'] = String(lastEventId);
-  const connection = await connectSse(`${server.url}/v1/events/stream`, headers);
+  const connection = await connectEventStream(server.url, await t.stack.api.token(as), lastEventId);
   streams.push(connection);
   return connection;
 }
@@ -367,13 +360,7 @@ describe('need-to-know: the event stream', () => {
 describe('need-to-know: the custody clock', () => {
   it('a dismissed claim and a lifted medical hold look the same to the destination: no custody clock anywhere', async () => {
     // Arrested three days ago, custody limited to one day: the custody clock is past its limit at once.
-    const op = await t.stack.api.post('/v1/operations', u.khSupervisor, {
-      name: 'Custody need to know',
-      leadCountry: 'KH',
-      participatingCountries: ['KH', 'CN'],
-      custodyLimitDays: 1,
-    });
-    const custodyOp = op.body.id;
+    const custodyOp = await t.steps.operation('Custody need to know', { custodyLimitDays: 1 }, u.khSupervisor);
     const arrest = { at: new Date(Date.now() - 3 * 86_400_000).toISOString(), place: 'Kandal', allegations: [] };
     const claimed = await t.steps.open({ operationId: custodyOp, arrest });
     const medical = await t.steps.open({ operationId: custodyOp, arrest });

@@ -5,6 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { NativeConnection, Worker, type ActivityInterceptorsFactory, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type Activities } from '../activities/index.js';
 import type { Db } from '../db/client.js';
+import type { Config } from '../lib/config.js';
 import { isUnauthenticated, UNAUTHENTICATED, UNAUTHENTICATED_FAILURE } from '../workflows/payload-authenticity.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows', import.meta.url));
@@ -80,5 +81,21 @@ export function createWorker(deps: WorkerDeps): Promise<Worker> {
     ...WORKER_TUNING,
     shutdownGraceTime: deps.shutdownGraceMs ?? 30_000,
     ...deps.tuning,
+  });
+}
+
+/**
+ * A worker as the configuration sets it up (npm start and npm run worker): the configured task
+ * queue, shutdown grace and tuning (an unset WORKER_MAX_CACHED_WORKFLOWS leaves the SDK's default).
+ */
+export function createConfiguredWorker(
+  config: Config,
+  deps: Pick<WorkerDeps, 'connection' | 'namespace' | 'db' | 'client' | 'dataConverter'>,
+): Promise<Worker> {
+  return createWorker({
+    ...deps,
+    taskQueue: config.temporal.taskQueue,
+    shutdownGraceMs: config.shutdown.workerGraceMs,
+    tuning: config.worker,
   });
 }

@@ -9,7 +9,7 @@ import { surviveDatabaseOutages } from '../lib/database-errors.js';
 import { log } from '../lib/log.js';
 import { resolveProtection } from '../lib/secrets.js';
 import { connectionOptions, ensureSearchAttributes, lazyClient, targetFromConfig } from '../lib/temporal.js';
-import { createWorker } from './index.js';
+import { createConfiguredWorker } from './index.js';
 
 async function main(): Promise<void> {
   surviveDatabaseOutages('worker');
@@ -24,16 +24,7 @@ async function main(): Promise<void> {
   const { client, connection } = lazyClient(target, dataConverter);
   await ensureSearchAttributes(connection, target.namespace);
   const native = await NativeConnection.connect(connectionOptions(target));
-  const worker = await createWorker({
-    connection: native,
-    namespace: target.namespace,
-    taskQueue: config.temporal.taskQueue,
-    db: database.db,
-    client,
-    dataConverter,
-    shutdownGraceMs: config.shutdown.workerGraceMs,
-    tuning: config.worker, // maxCachedWorkflows: unset leaves the SDK's default
-  });
+  const worker = await createConfiguredWorker(config, { connection: native, namespace: target.namespace, db: database.db, client, dataConverter });
   // Operators (and tests) see the signal taken: the process stays until its tasks in flight finish.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => log.info('worker stopping, finishing the tasks in flight', { signal }));
   log.info('worker running', { temporal: target.address, namespace: target.namespace, taskQueue: config.temporal.taskQueue });

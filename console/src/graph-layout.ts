@@ -2,6 +2,7 @@
 // the same graph and seed give the same positions, so the picture (and its screenshots) is stable
 // from one load to the next. Nodes repel, links pull, a weak pull keeps the graph centred; a last
 // pass pushes apart any two nodes whose shapes and labels would still overlap.
+import { seededRandom } from '../../lib/seeded-random.js';
 
 export interface LayoutNode {
   id: string;
@@ -21,18 +22,6 @@ export interface Layout {
   positions: Map<string, Point>;
   /** The box around every node and its label, for fitting the picture to its frame. */
   bounds: { minX: number; minY: number; maxX: number; maxY: number };
-}
-
-/** mulberry32: a tiny seeded generator (Math.random cannot be seeded). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** A seed from the graph's ids, so one graph always starts from the same scatter. */

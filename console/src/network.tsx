@@ -7,6 +7,7 @@ import { layoutGraph, type Layout } from './graph-layout.js';
 import { codeOf, ENTITY_KIND_LABELS, entityName, evaluationCode, linkLabel, releasableWords, shorten, type EntityKind } from './intel.js';
 import { href } from './router.js';
 import type { Graph, GraphEdge, GraphNode } from './types.js';
+import { ColumnHeads } from './ui.js';
 
 const SHAPE = 36;
 const LABEL_FONT = '12px system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", sans-serif';
@@ -309,14 +310,7 @@ export function NetworkPicture({ graph, teamId, focusId }: { graph: Graph; teamI
         <summary>The network as a list</summary>
         <table>
           <caption class="sr-only">Links in the picture</caption>
-          <thead>
-            <tr>
-              <th scope="col">From</th>
-              <th scope="col">Link</th>
-              <th scope="col">To</th>
-              <th scope="col">Handling</th>
-            </tr>
-          </thead>
+          <ColumnHeads columns={['From', 'Link', 'To', 'Handling']} />
           <tbody>
             {graph.edges.map((e) => (
               <tr key={e.id}>

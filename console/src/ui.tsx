@@ -189,6 +189,29 @@ export function useAction<A extends unknown[], R>(action: (...args: A) => Promis
 }
 
 /** A labelled drop-down; `any` adds a first, empty choice with that text. */
+/** A copy of `set` with `id` in it when `on`, without it otherwise (a checkbox list's selection). */
+export function toggled(set: ReadonlySet<string>, id: string, on: boolean): Set<string> {
+  const next = new Set(set);
+  if (on) next.add(id);
+  else next.delete(id);
+  return next;
+}
+
+/** A table's head: one column header per name. */
+export function ColumnHeads({ columns }: { columns: readonly string[] }) {
+  return (
+    <thead>
+      <tr>
+        {columns.map((column) => (
+          <th scope="col" key={column}>
+            {column}
+          </th>
+        ))}
+      </tr>
+    </thead>
+  );
+}
+
 export function Select({ label, name, value, options, onChange, any }: { label: string; name: string; value: string; options: [string, string][]; onChange: (value: string) => void; any?: string }) {
   return (
     <label>

@@ -6,6 +6,7 @@
 // answer, retried like a network error.
 import { signToken } from '../../api/auth.js';
 import type { Actor } from '../../workflows/definitions.js';
+export { seededRandom } from '../../lib/seeded-random.js';
 
 export interface Answer<T = any> {
   status: number;
@@ -124,14 +125,3 @@ export class ChaosApi {
   }
 }
 
-/** Seeded pseudo-random numbers (mulberry32), so a failing run can be repeated. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -68,6 +68,12 @@ export function transferBody(caseIds: string[], capacity = 200, extra: Record<st
 /** Drives a case through the API, step by step, asserting each step's answer. */
 export function caseSteps(api: Api, u: Users) {
   return {
+    /** A joint operation led by `by`'s country, with KH and CN taking part unless `extra` says otherwise; its id. */
+    async operation(name: string, extra: Record<string, unknown> = {}, by = u.khOfficer): Promise<string> {
+      const res = await api.post('/v1/operations', by, { name, leadCountry: by.country, participatingCountries: ['KH', 'CN'], ...extra });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      return res.body.id as string;
+    },
     async open(overrides: Record<string, unknown> = {}, by = u.khOfficer): Promise<string> {
       const res = await api.post('/v1/cases', by, intakeBody(overrides));
       expect(res.status, JSON.stringify(res.body)).toBe(201);

@@ -1,8 +1,8 @@
 // A database of a test's own, for tests that break things on purpose (constraints that make writes
 // fail, tampering with the audit log) without disturbing the shared test database.
-import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { openDatabase, type Database } from '../../db/client.js';
+import { createDatabase } from '../../db/create-database.js';
 import { migrate } from '../../db/migrate.js';
 
 export interface ScratchDatabase {
@@ -15,23 +15,18 @@ export interface ScratchDatabase {
 
 export async function createScratchDatabase(poolSize = 4): Promise<ScratchDatabase> {
   const adminUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const name = `case_engine_scratch_${randomBytes(4).toString('hex')}`;
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const database = await openDatabase({ url: url.toString(), poolSize });
+  const scratch = await createDatabase(adminUrl, 'case_engine_scratch');
+  const database = await openDatabase({ url: scratch.url, poolSize });
   await migrate(database);
-  const sql = postgres(url.toString(), { max: 1, onnotice: () => {} });
+  const sql = postgres(scratch.url, { max: 1, onnotice: () => {} });
   return {
-    url: url.toString(),
+    url: scratch.url,
     database,
     sql,
     async drop() {
       await sql.end();
       await database.close();
-      await admin.unsafe(`drop database if exists ${name} with (force)`);
-      await admin.end();
+      await scratch.drop();
     },
   };
 }

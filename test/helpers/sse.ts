@@ -80,3 +80,10 @@ export async function connectSse(url: string, headers: Record<string, string>): 
     },
   };
 }
+
+/** The case event stream of the API at `baseUrl`, as the holder of `token`, after `lastEventId` when given. */
+export function connectEventStream(baseUrl: string, token: string, lastEventId?: string | number): Promise<SseConnection> {
+  const headers: Record<string, string> = { Authorization: `Bearer ${token}` };
+  if (lastEventId !== undefined) headers['Last-Event-ID'] = String(lastEventId);
+  return connectSse(`${baseUrl}/v1/events/stream`, headers);
+}

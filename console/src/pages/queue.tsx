@@ -3,7 +3,7 @@ import { describeItemError, get, query } from '../api.js';
 import { country } from '../format.js';
 import { href } from '../router.js';
 import type { CaseResult, Me, PendingDecision, PendingPage } from '../types.js';
-import { DeadlineMark, Loading, Notice, OverdueMark, useLive, useLoad } from '../ui.js';
+import { DeadlineMark, Loading, Notice, OverdueMark, toggled, useLive, useLoad } from '../ui.js';
 import { DecideForm } from './case.js';
 
 const PAGE = 200;
@@ -81,12 +81,7 @@ export function QueuePage({ me }: { me: Me }) {
                             type="checkbox"
                             aria-label={`Select ${c.personName ?? c.externalRef}`}
                             checked={selected.has(c.caseId)}
-                            onChange={(e) => {
-                              const next = new Set(selected);
-                              if ((e.target as HTMLInputElement).checked) next.add(c.caseId);
-                              else next.delete(c.caseId);
-                              setSelected(next);
-                            }}
+                            onChange={(e) => setSelected(toggled(selected, c.caseId, (e.target as HTMLInputElement).checked))}
                           />
                         </td>
                         <td>

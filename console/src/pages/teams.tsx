@@ -8,7 +8,7 @@ import { ENTITY_KIND_LABELS, ENTITY_KINDS, entityName, fieldErrors, TEAM_ROLES, 
 import { Choice, EvaluationBadge, HandlingBadge, isMember, TextInput, teamReadOnly, useEntitySearch, useTeam } from '../intel-ui.js';
 import { href } from '../router.js';
 import type { Me, Team } from '../types.js';
-import { ErrorBox, Loading, Notice, Select, useAction, useLoad } from '../ui.js';
+import { ColumnHeads, ErrorBox, Loading, Notice, Select, useAction, useLoad } from '../ui.js';
 import { useOperations } from './cases.js';
 
 const validity = (team: Team) => `${team.validFrom.slice(0, 10)} to ${team.validUntil.slice(0, 10)}`;
@@ -32,14 +32,7 @@ export function TeamsPage() {
             <p class="muted">You are not a member of any joint investigation team.</p>
           ) : (
             <table class="teams">
-              <thead>
-                <tr>
-                  <th scope="col">Team</th>
-                  <th scope="col">Countries</th>
-                  <th scope="col">Agreement</th>
-                  <th scope="col">Valid</th>
-                </tr>
-              </thead>
+              <ColumnHeads columns={['Team', 'Countries', 'Agreement', 'Valid']} />
               <tbody>
                 {items.map((t) => (
                   <tr key={t.id} data-team-id={t.id}>
@@ -195,15 +188,7 @@ function Records({ team }: { team: Team }) {
             )
           ) : (
             <table class="records">
-              <thead>
-                <tr>
-                  <th scope="col">Record</th>
-                  <th scope="col">Kind</th>
-                  <th scope="col">Handling</th>
-                  <th scope="col">Evaluation</th>
-                  <th scope="col">Recorded</th>
-                </tr>
-              </thead>
+              <ColumnHeads columns={['Record', 'Kind', 'Handling', 'Evaluation', 'Recorded']} />
               <tbody>
                 {items.map((e) => (
                   <tr key={e.id} data-entity-id={e.id}>

@@ -4,7 +4,7 @@ import { describeItemError, download, get, post, query } from '../api.js';
 import { COUNTRIES, COUNTRY_CODES, country, dateTime, MODE_LABELS } from '../format.js';
 import { href, navigate } from '../router.js';
 import type { CaseEventType, CasePage, CaseResult, Me, TransferCreated, TransferDetail, TransferPage as TransferList, TransferResults } from '../types.js';
-import { ErrorBox, Loading, Notice, Select, StatusBadge, TextField, useAction, useLive, useLoad } from '../ui.js';
+import { ErrorBox, Loading, Notice, Select, StatusBadge, TextField, toggled, useAction, useLive, useLoad } from '../ui.js';
 
 /** The case events that change a batch's list: a leg's outcome, or a case leaving it. */
 const TRANSFER_EVENTS: readonly CaseEventType[] = [
@@ -133,12 +133,7 @@ export function NewTransferPage({ me, params }: { me: Me; params: URLSearchParam
     navigate(href(`transfers/${created.transferId}`));
   });
   if (!canScheduleTransfers(me)) return <p>Only case officers build transfers.</p>;
-  const toggle = (id: string, on: boolean) => {
-    const next = new Set(selected ?? chosen.map((c) => c.caseId));
-    if (on) next.add(id);
-    else next.delete(id);
-    setSelected(next);
-  };
+  const toggle = (id: string, on: boolean) => setSelected(toggled(selected ?? new Set(chosen.map((c) => c.caseId)), id, on));
 
   return (
     <section>
@@ -329,12 +324,7 @@ export function TransferPage({ transferId, me }: { transferId: string; me: Me })
                               type="checkbox"
                               aria-label={`${c.externalRef} is missing`}
                               checked={missing.has(c.caseId)}
-                              onChange={(e) => {
-                                const next = new Set(missing);
-                                if ((e.target as HTMLInputElement).checked) next.add(c.caseId);
-                                else next.delete(c.caseId);
-                                setMissing(next);
-                              }}
+                              onChange={(e) => setMissing(toggled(missing, c.caseId, (e.target as HTMLInputElement).checked))}
                             />{' '}
                             missing
                           </label>
