@@ -31,7 +31,7 @@ export async function insertReleaseRequest(db: Db, row: typeof releaseRequests.$
         // The record's id is the originator's: the entry is for the originating country alone.
         scopeCountries: [inserted.originCountry],
         onlyScopeCountries: true,
-        details: { teamId: inserted.teamId, requesterCountry: inserted.requesterCountry },
+        details: { teamId: inserted.teamId, requesterCountry: inserted.requesterCountry, releaseTo: inserted.releaseTo },
       },
     ]);
     return { created: true, row: inserted };
@@ -67,14 +67,14 @@ export async function settleReleaseRequest(db: Db, outcome: ReleaseRequestOutcom
       const table = request.recordKind === 'entity' ? intelEntities : intelLinks;
       const [record] = await tx.select().from(table).where(eq(table.id, request.recordId));
       // A record released to the whole team (null) is visible to every member already.
-      if (record && record.releasableTo !== null && !record.releasableTo.includes(request.requesterCountry)) {
+      if (record && record.releasableTo !== null && !record.releasableTo.includes(request.releaseTo)) {
         const handling = {
           handlingCode: record.handlingCode,
-          releasableTo: [...record.releasableTo, request.requesterCountry].sort(),
+          releasableTo: [...record.releasableTo, request.releaseTo].sort(),
           handlingConditions: record.handlingConditions,
         };
         await changeHandling(tx, request.recordKind as 'entity' | 'link', record.id, handling, outcome.decidedBy, {
-          consent: { releaseRequestId: request.id, requesterCountry: request.requesterCountry },
+          consent: { releaseRequestId: request.id, requesterCountry: request.requesterCountry, releaseTo: request.releaseTo },
         });
       }
     }
@@ -85,13 +85,14 @@ export async function settleReleaseRequest(db: Db, outcome: ReleaseRequestOutcom
   });
 }
 
-/** The request as an answer shows it: the record only to the originating country (and admins). */
+/** The request as an answer shows it; `showRecord`: to the originating country, admins, and a requester who sees the record. */
 export function releaseRequestView(row: ReleaseRequestRow, showRecord: boolean) {
   return {
     id: row.id,
     teamId: row.teamId,
     status: row.status as 'pending' | 'consented' | 'refused' | 'lapsed',
     requesterCountry: row.requesterCountry,
+    releaseTo: row.releaseTo,
     originCountry: row.originCountry,
     reason: row.reason,
     deadlineAt: iso(row.deadlineAt),

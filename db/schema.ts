@@ -557,6 +557,8 @@ export const releaseRequests = pgTable(
     recordId: text('record_id').notNull(),
     originCountry: text('origin_country').notNull(),
     requesterCountry: text('requester_country').notNull(),
+    /** The country the record is to be released to: the requester's, or a third member country. */
+    releaseTo: text('release_to').notNull(),
     requestedBy: text('requested_by').notNull(),
     reason: text('reason').notNull(),
     /** pending | consented | refused | lapsed */

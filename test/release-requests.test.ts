@@ -1,7 +1,8 @@
 // Release requests through the HTTP API on a real stack: a member whose search hit a partner's
 // hidden record asks its originator to release it; the originator's supervisor consents (the record
 // is released to the requester, its history names the request) or refuses (nothing changes);
-// another country cannot decide; undecided, the request lapses at its deadline (time-skipping).
+// another country cannot decide; a member that sees a record asks for it to be released to a third
+// member country; undecided, the request lapses at its deadline (time-skipping).
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { releaseRequests } from '../db/schema.js';
@@ -69,7 +70,7 @@ describe('release requests', () => {
     const history = await api.get(`/v1/teams/${teamId}/entities/${account}/history`, TH);
     expect(history.body.items.map((c: any) => [c.version, c.what.action, c.actorSub, c.what.consent ?? null])).toEqual([
       [1, 'create', users.officers.KH.sub, null],
-      [2, 'handling.change', users.supervisors.KH.sub, { releaseRequestId: rid, requesterCountry: 'TH' }],
+      [2, 'handling.change', users.supervisors.KH.sub, { releaseRequestId: rid, requesterCountry: 'TH', releaseTo: 'TH' }],
     ]);
     const outcome = await api.get(`/v1/teams/${teamId}/release-requests/${rid}`, TH);
     expect(outcome.body).toMatchObject({ status: 'consented', decidedAt: expect.any(String) });
@@ -106,6 +107,29 @@ describe('release requests', () => {
     expect((await api.get(`/v1/teams/${teamId}/release-requests/${rid}`, users.officers.TH)).body.status).toBe('refused');
   });
 
+  it('a member that sees a record asks its originator to release it to a third member country', async () => {
+    const api = t.stack.api;
+    const { users, teamId, account } = await teamWithHiddenAccount(api, 35, 'KH-7005 2345 678');
+    const widen = (by: Actor, body: Record<string, unknown>) =>
+      api.post(`/v1/teams/${teamId}/release-requests`, by, { recordId: account, recordKind: 'entity', reason: 'TH holds the recruiters', ...body });
+    // Refused: the originator's own record, a country that sees it, a country outside the team, a record the caller does not see.
+    expect((await widen(users.officers.KH, { releaseTo: 'TH' })).body.error.code).toBe('OWN_RECORD');
+    expect((await widen(users.officers.CN, { releaseTo: 'KH' })).body.error.code).toBe('ALREADY_RELEASED');
+    expect((await widen(users.officers.CN, { releaseTo: 'VN' })).body.error.code).toBe('NOT_A_MEMBER_COUNTRY');
+    expect((await widen(users.officers.TH, { releaseTo: 'TH' })).status).toBe(404);
+    expect((await widen(users.officers.CN, {})).body.error.code).toBe('VALIDATION_FAILED');
+
+    const made = await widen(users.officers.CN, { releaseTo: 'TH' });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    // The requester knows the record; so does the originator.
+    expect(made.body).toMatchObject({ status: 'pending', requesterCountry: 'CN', releaseTo: 'TH', record: { kind: 'entity', id: account } });
+    const decided = await decide(api, teamId, made.body.id, users.supervisors.KH, 'consent');
+    expect(decided.body.status).toBe('consented');
+    expect((await api.get(`/v1/teams/${teamId}/entities/${account}`, users.officers.TH)).body.handling.releasableTo).toEqual(['CN', 'TH']);
+    const history = await api.get(`/v1/teams/${teamId}/entities/${account}/history`, users.officers.CN);
+    expect(history.body.items.at(-1).what.consent).toEqual({ releaseRequestId: made.body.id, requesterCountry: 'CN', releaseTo: 'TH' });
+  });
+
   it('bad input is a 4xx in the error shape and stores nothing', async () => {
     const api = t.stack.api;
     const { users, teamId } = await teamWithHiddenAccount(api, 33, 'KH-7003 2345 678');
@@ -116,6 +140,9 @@ describe('release requests', () => {
       await ask(api, teamId, TH, 'kh70032345678', { deadlineDays: 0 }),
       await ask(api, teamId, TH, 'kh70032345678', { id: 'Not An Id!' }),
       await ask(api, teamId, TH, 'kh70032345678', { extra: true }),
+      await ask(api, teamId, TH, 'kh70032345678', { recordId: 'some-record' }),
+      await ask(api, teamId, TH, 'kh70032345678', { releaseTo: 'CN' }),
+      await api.post(`/v1/teams/${teamId}/release-requests`, TH, { reason: 'neither identifier nor record' }),
     ];
     expect(bad.map((r) => `${r.status} ${r.body.error?.code}`)).toEqual(bad.map(() => '400 VALIDATION_FAILED'));
     // No hidden record holds it, or the caller sees the record already: nothing to ask.

@@ -12,6 +12,7 @@ import { RELEASE_REQUEST_DEFAULT_DAYS, decideReleaseRequestUpdate, type Actor } 
 import type { AppDeps } from '../app.js';
 import { HttpError, notFound } from '../errors.js';
 import { errorResponses, route } from '../http.js';
+import { recordVisible, type Team } from '../intel-policy.js';
 import {
   CreateReleaseRequestBody,
   DecideReleaseRequestBody,
@@ -21,10 +22,45 @@ import {
   TeamParams,
   TeamReleaseRequestParams,
 } from '../intel-schemas.js';
+import { visibleEntity, visibleLink } from './intel.js';
 import { createdOrRepeated, visibleTeam, writableTeam } from './teams.js';
 
-/** Which record a request is for: the originating country's (and admins') to know. */
-const seesRecord = (row: ReleaseRequestRow, actor: Actor) => actor.role === 'admin' || actor.country === row.originCountry;
+/**
+ * Which record a request is for: the originating country's (and admins') to know, and the
+ * requester's when it asked for a record it sees to be released to a third country.
+ */
+const seesRecord = (row: ReleaseRequestRow, actor: Actor) =>
+  actor.role === 'admin' || actor.country === row.originCountry || (actor.country === row.requesterCountry && row.releaseTo !== row.requesterCountry);
+
+const invalid = (path: string, message: string) => new HttpError(400, 'VALIDATION_FAILED', message, { issues: [{ path: `body.${path}`, message }] });
+
+interface Target {
+  recordKind: 'entity' | 'link';
+  recordId: string;
+  originCountry: string;
+  releaseTo: string;
+}
+
+/** The hidden record of a partner holding the identifier, to be released to the caller's country. */
+async function hitTarget(db: Db, team: Team, actor: Actor, value: string): Promise<Target> {
+  const hits = await hiddenMatches(db, team.id, actor.country, searchForms(value, actor.country));
+  const hit = [...hits].sort((a, b) => a.id.localeCompare(b.id))[0];
+  if (!hit) throw new HttpError(404, 'NO_PARTNER_MATCH', 'no partner holds a record with this identifier that you may not see');
+  return { recordKind: 'entity', recordId: hit.id, originCountry: hit.originCountry, releaseTo: actor.country };
+}
+
+/** A record the caller sees, of another country's origin, to be released to a member country that does not see it yet. */
+async function widenTarget(db: Db, team: Team, actor: Actor, body: { recordId: string; recordKind?: 'entity' | 'link'; releaseTo?: string }): Promise<Target> {
+  const recordKind = body.recordKind ?? 'entity';
+  if (body.releaseTo === undefined) throw invalid('releaseTo', 'a request on a record names the country it is to be released to');
+  const row = recordKind === 'entity' ? await visibleEntity(db, team, body.recordId, actor.country) : await visibleLink(db, team, body.recordId, actor.country);
+  if (row.originCountry === actor.country) throw new HttpError(409, 'OWN_RECORD', 'the record is your country\'s: change its handling instead');
+  if (!team.memberCountries.includes(body.releaseTo)) {
+    throw new HttpError(400, 'NOT_A_MEMBER_COUNTRY', 'a record is releasable only to member countries of the team', { countries: [body.releaseTo] });
+  }
+  if (recordVisible(row, body.releaseTo)) throw new HttpError(409, 'ALREADY_RELEASED', `${body.releaseTo} sees the record already`);
+  return { recordKind, recordId: row.id, originCountry: row.originCountry, releaseTo: body.releaseTo };
+}
 
 /** The request as the caller may see it (its requester's or originator's country, or an admin), or 404. */
 async function visibleRequest(db: Db, teamId: string, id: string, actor: Actor): Promise<ReleaseRequestRow> {
@@ -52,27 +88,27 @@ export function releaseRequestRoutes({ db, audit, temporal }: AppDeps) {
     route({
       method: 'post',
       path: '/v1/teams/:id/release-requests',
-      summary: "Ask the originator of a record the caller's search matched but may not see (partnerMatch) to release it to the caller's country",
+      summary: "Ask the originator of a record to release it: one the caller's search matched but may not see (partnerMatch), to the caller's country; or one the caller sees, to a third member country",
       description:
-        'The request goes to the originating country of the hidden record holding the identifier; the caller learns only its status. No hidden match answers 404 NO_PARTNER_MATCH.',
+        '`identifier`: the request goes to the originating country of the hidden record holding it; the caller learns only its status (no hidden match: 404 NO_PARTNER_MATCH). `recordId` (+ `recordKind`, `releaseTo`): a record the caller sees, of another origin, for a member country that does not see it yet.',
       tags: ['intelligence'],
       params: TeamParams,
       body: CreateReleaseRequestBody,
       responses: createdOrRepeated(ReleaseRequest, 'the request (pending)', 'made before by the caller with this id; returned as it stands'),
       handler: async ({ actor, params, body }) => {
         const { team } = await writableTeam(db, params.id, actor);
-        const hits = await hiddenMatches(db, team.id, actor.country, searchForms(body.identifier.value, actor.country));
-        const hit = [...hits].sort((a, b) => a.id.localeCompare(b.id))[0];
-        if (!hit) throw new HttpError(404, 'NO_PARTNER_MATCH', 'no partner holds a record with this identifier that you may not see');
+        if ((body.identifier === undefined) === (body.recordId === undefined)) throw invalid('identifier', 'a request names either an identifier or a recordId');
+        if (body.identifier && (body.recordKind !== undefined || body.releaseTo !== undefined)) {
+          throw invalid('identifier', 'recordKind and releaseTo go with recordId');
+        }
+        const target = body.identifier ? await hitTarget(db, team, actor, body.identifier.value) : await widenTarget(db, team, actor, { ...body, recordId: body.recordId! });
         const now = Date.now();
         const { created, row } = await insertReleaseRequest(
           db,
           {
             id: body.id ?? randomUUID(),
             teamId: team.id,
-            recordKind: 'entity',
-            recordId: hit.id,
-            originCountry: hit.originCountry,
+            ...target,
             requesterCountry: actor.country,
             requestedBy: actor.sub,
             reason: body.reason,
@@ -95,7 +131,7 @@ export function releaseRequestRoutes({ db, audit, temporal }: AppDeps) {
           requesterCountry: row.requesterCountry,
           deadlineAt: new Date(row.deadlineAt).toISOString(),
         });
-        return { status: created ? 201 : 200, body: releaseRequestView(row, false) };
+        return { status: created ? 201 : 200, body: releaseRequestView(row, seesRecord(row, actor)) };
       },
     }),
     route({

@@ -5,6 +5,7 @@ CREATE TABLE "release_requests" (
 	"record_id" text NOT NULL,
 	"origin_country" text NOT NULL,
 	"requester_country" text NOT NULL,
+	"release_to" text NOT NULL,
 	"requested_by" text NOT NULL,
 	"reason" text NOT NULL,
 	"status" text NOT NULL,
