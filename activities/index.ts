@@ -6,6 +6,7 @@ import { getCaseScopes } from '../db/case-detail.js';
 import { applyCaseChange, type CaseChange } from '../db/projection.js';
 import type { Db } from '../db/client.js';
 import { markTeamExpired } from '../db/teams.js';
+import { settleReleaseRequest } from '../db/release-requests.js';
 import { applyTransferChange, insertTransfer, type TransferChange } from '../db/transfers.js';
 import { mapLimit } from '../lib/concurrency.js';
 import { classifyTemporalError, type TemporalFailure } from '../lib/temporal-errors.js';
@@ -16,6 +17,7 @@ import {
   confirmHandoverUpdate,
   reportTransferFailureUpdate,
   type Actor,
+  type ReleaseRequestOutcome,
   type CaseOperationResult,
   FAILURE,
   FANOUT_FAILURE,
@@ -97,6 +99,10 @@ export function createActivities({ db, client, fanOutConcurrency = 64 }: Activit
 
     async recordTeamExpiry(input: { teamId: string; at: string }): Promise<void> {
       await markTeamExpired(db, input.teamId, input.at);
+    },
+
+    async settleReleaseRequest(outcome: ReleaseRequestOutcome): Promise<void> {
+      await settleReleaseRequest(db, outcome);
     },
 
     /**

@@ -26,6 +26,7 @@ import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { graphRoutes } from './routes/graph.js';
 import { intelRoutes } from './routes/intel.js';
+import { releaseRequestRoutes } from './routes/release-requests.js';
 import { operationRoutes } from './routes/operations.js';
 import { safeguardRoutes } from './routes/safeguards.js';
 import { devRoutesGuard, sessionRoutes } from './routes/session.js';
@@ -188,6 +189,7 @@ export function createApp(deps: AppDeps): CaseApp {
     ...sessionRoutes(deps),
     ...teamRoutes(deps),
     ...intelRoutes(deps),
+    ...releaseRequestRoutes(deps),
     ...graphRoutes(deps),
   ];
   let document: unknown;

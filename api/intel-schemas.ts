@@ -316,3 +316,39 @@ export const CaseIntelLink = z.strictObject({
 export const CaseDetailWithIntel = CaseDetail.extend({
   intelLinks: z.array(CaseIntelLink).describe('entities of teams the caller is in, that the caller may see, tied to this case'),
 });
+
+// ---- release requests ----
+
+export const TeamReleaseRequestParams = z.strictObject({ id: PathId, rid: PathId });
+
+export const CreateReleaseRequestBody = z.strictObject({
+  id: RecordId.optional().describe('chosen by the client so a repeat is answered, not duplicated'),
+  identifier: z
+    .strictObject({ kind: z.enum(['phone', 'account', 'wallet', 'document']), value: text(200) })
+    .optional()
+    .describe('the identifier a search answered with partnerMatch (hit/no-hit): the request goes to the originator of the hidden record'),
+  recordId: RecordId.optional().describe('instead of identifier: a record the caller sees, to be released to a third member country'),
+  recordKind: z.enum(['entity', 'link']).optional().describe('with recordId'),
+  releaseTo: Country.optional().describe('with recordId: the member country the record is to be released to'),
+  reason: text(2000).describe('why the requesting country needs the record'),
+  deadlineDays: z.number().int().min(1).max(90).optional().describe('how long the originator has to decide (default 14 days); undecided, the request lapses'),
+});
+
+export const DecideReleaseRequestBody = z.strictObject({ decision: z.enum(['consent', 'refuse']) });
+
+export const ReleaseRequestsQuery = z.strictObject({ pending: z.enum(['0', '1']).optional() });
+
+export const ReleaseRequest = z.strictObject({
+  id: z.string(),
+  teamId: z.string(),
+  status: z.enum(['pending', 'consented', 'refused', 'lapsed']),
+  requesterCountry: z.string(),
+  releaseTo: z.string(),
+  originCountry: z.string(),
+  reason: z.string(),
+  deadlineAt: Timestamp,
+  decidedAt: Timestamp.nullable(),
+  createdAt: Timestamp,
+  record: z.strictObject({ kind: z.enum(['entity', 'link']), id: z.string() }).optional().describe('which record: shown to the originating country, admins, and a requester who sees it'),
+});
+export const ReleaseRequestList = z.strictObject({ items: z.array(ReleaseRequest) });

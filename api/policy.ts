@@ -76,6 +76,12 @@ export const POLICY: Record<string, RoutePolicy> = {
   'get /v1/teams/:id/graph': { roles: ALL },
   'get /v1/teams/:id/graph/path': { roles: ALL },
   'get /v1/teams/:id/graph/operations': { roles: ALL },
+  // Release requests: made by an officer or supervisor of the requesting country, decided by a
+  // supervisor of the originating country (the request's workflow checks that again).
+  'post /v1/teams/:id/release-requests': { roles: ['officer', 'supervisor'] },
+  'get /v1/teams/:id/release-requests': { roles: ['supervisor'] },
+  'get /v1/teams/:id/release-requests/:rid': { roles: ['officer', 'supervisor', 'admin'] },
+  'post /v1/teams/:id/release-requests/:rid/decision': { roles: ['supervisor'] },
   'post /v1/cases/:id/intel-links': { roles: ['officer', 'supervisor'], scope: onCase('visible') },
 };
 

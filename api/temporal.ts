@@ -4,16 +4,19 @@ import type { UpdateDefinition } from '@temporalio/common';
 import {
   CASE_WORKFLOW_TYPE,
   SA,
+  RELEASE_REQUEST_WORKFLOW_TYPE,
   TEAM_WORKFLOW_TYPE,
   TRANSFER_WORKFLOW_TYPE,
   addTransferCasesUpdate,
   caseWorkflowId,
   initialCaseSnapshot,
+  releaseRequestWorkflowId,
   teamWorkflowId,
   transferWorkflowId,
   type AddTransferCasesInput,
   type AddTransferCasesResult,
   type CaseWorkflowInput,
+  type ReleaseRequestWorkflowInput,
   type TeamWorkflowInput,
   type TransferWorkflowInput,
 } from '../workflows/definitions.js';
@@ -28,6 +31,9 @@ export interface TemporalGateway {
   updateTransfer<R, I>(transferId: string, update: UpdateDefinition<R, [I]>, arg: I): Promise<R>;
   /** Starts a team's workflow (its expiry); 'exists' when it was started before. */
   startTeam(input: TeamWorkflowInput): Promise<'started' | 'exists'>;
+  /** Starts a release request's workflow; 'exists' when it was started before. */
+  startReleaseRequest(input: ReleaseRequestWorkflowInput): Promise<'started' | 'exists'>;
+  updateReleaseRequest<R, I>(requestId: string, update: UpdateDefinition<R, [I]>, arg: I): Promise<R>;
   /** Resolves when the cluster answers. */
   ping(timeoutMs?: number): Promise<void>;
 }
@@ -118,6 +124,22 @@ export function createTemporalGateway(deps: {
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
         }),
       );
+    },
+
+    startReleaseRequest(input) {
+      return startOnce(() =>
+        client.workflow.start(RELEASE_REQUEST_WORKFLOW_TYPE, {
+          workflowId: releaseRequestWorkflowId(input.requestId),
+          taskQueue,
+          args: [input],
+          workflowIdConflictPolicy: 'FAIL',
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        }),
+      );
+    },
+
+    updateReleaseRequest(requestId, update, arg) {
+      return bounded(() => client.workflow.getHandle(releaseRequestWorkflowId(requestId)).executeUpdate(update, { args: [arg] }));
     },
 
     async ping(timeoutMs = 2000) {

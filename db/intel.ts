@@ -236,6 +236,8 @@ export async function changeHandling<K extends RecordKind>(
   id: string,
   handling: HandlingChange,
   actor: Actor,
+  /** What the history entry says besides the change, e.g. the release request it answers. */
+  note: Record<string, unknown> = {},
 ): Promise<K extends 'entity' ? EntityRow : LinkRow> {
   const table = kind === 'entity' ? intelEntities : intelLinks;
   return db.transaction(async (txn) => {
@@ -247,7 +249,7 @@ export async function changeHandling<K extends RecordKind>(
       .where(eq(table.id, id))
       .returning();
     const pick = (r: HandlingChange) => ({ code: r.handlingCode, releasableTo: r.releasableTo ?? 'team', conditions: r.handlingConditions });
-    await recordChange(tx, kind, after, actor, { action: 'handling.change', before: pick(before), after: pick(after) });
+    await recordChange(tx, kind, after, actor, { action: 'handling.change', before: pick(before), after: pick(after), ...note });
     return after as K extends 'entity' ? EntityRow : LinkRow;
   });
 }

@@ -539,3 +539,34 @@ export const caseIntelLinks = pgTable(
     index('case_intel_links_team_idx').on(t.teamId),
   ],
 );
+
+/**
+ * A request by a member country that the originator of a record release it to them (DESIGN §6):
+ * the record's id stays with the originator; the requester sees only the outcome. Its state is
+ * written by its workflow (workflows/release-request.ts).
+ */
+export const releaseRequests = pgTable(
+  'release_requests',
+  {
+    id: text('id').primaryKey(),
+    teamId: text('team_id')
+      .notNull()
+      .references(() => teams.id),
+    /** entity | link */
+    recordKind: text('record_kind').notNull(),
+    recordId: text('record_id').notNull(),
+    originCountry: text('origin_country').notNull(),
+    requesterCountry: text('requester_country').notNull(),
+    /** The country the record is to be released to: the requester's, or a third member country. */
+    releaseTo: text('release_to').notNull(),
+    requestedBy: text('requested_by').notNull(),
+    reason: text('reason').notNull(),
+    /** pending | consented | refused | lapsed */
+    status: text('status').notNull(),
+    deadlineAt: ts('deadline_at').notNull(),
+    decidedBy: text('decided_by'),
+    decidedAt: ts('decided_at'),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [index('release_requests_origin_idx').on(t.teamId, t.originCountry, t.status)],
+);

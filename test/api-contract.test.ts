@@ -356,6 +356,8 @@ describe('health and the OpenAPI document', () => {
       'get /v1/teams/{id}/links/{lid}', 'get /v1/teams/{id}/links/{lid}/history', 'patch /v1/teams/{id}/links/{lid}/handling',
       'post /v1/cases/{id}/intel-links',
       'get /v1/teams/{id}/graph', 'get /v1/teams/{id}/graph/path', 'get /v1/teams/{id}/graph/operations',
+      'post /v1/teams/{id}/release-requests', 'get /v1/teams/{id}/release-requests', 'get /v1/teams/{id}/release-requests/{rid}',
+      'post /v1/teams/{id}/release-requests/{rid}/decision',
     ];
     const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`));
     expect(documented.sort()).toEqual(expected.sort());

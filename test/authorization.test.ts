@@ -51,6 +51,28 @@ const teamLink = async (country: string) =>
       type: 'associated_with',
     })
   ).body.id as string;
+/** The team's other country: CN for KH, KH for CN (and for a country not in the team). */
+const otherTeamCountry = (country: string) => (country === 'CN' ? 'KH' : 'CN');
+let hiddenSeq = 0;
+/** A record of `origin` that `requester` may not see, and the identifier its search hits. */
+async function hiddenAccount(origin: string): Promise<string> {
+  const number = `${origin}-${String(++hiddenSeq).padStart(4, '0')} 9876 543`;
+  await t.stack.api.post(`/v1/teams/${teamId}/entities`, teamOfficer(origin), {
+    kind: 'account',
+    attributes: { type: 'bank', bank: 'ACLEDA', number, country: origin },
+    handling: { code: 'H2', releasableTo: [origin] },
+    evaluation: { source: 'B', information: 2 },
+  });
+  return number;
+}
+/** A pending release request by a member officer of `requester` on a hidden record of the team's other country. */
+async function releaseRequest(requester: string): Promise<string> {
+  const by = teamOfficer(requester);
+  const value = await hiddenAccount(otherTeamCountry(by.country));
+  const made = await t.stack.api.post(`/v1/teams/${teamId}/release-requests`, by, { identifier: { kind: 'account', value }, reason: 'matrix' });
+  expect(made.status, JSON.stringify(made.body)).toBe(201);
+  return made.body.id as string;
+}
 /** Team routes: members (KH and CN) and admins see the team; to VN it does not exist. */
 const inTeam = (code: number) => (user: Actor, relation: Relation) => (relation === 'uninvolved' && user.role !== 'admin' ? 404 : code);
 
@@ -316,6 +338,28 @@ const SCENARIOS: Record<string, Scenario> = {
     prepare: async () => ({ path: `/v1/teams/${teamId}/graph/operations?a=${operationId}&b=${operationId}` }),
     success: inTeam(200),
     read: true,
+  },
+  'post /v1/teams/:id/release-requests': {
+    prepare: async (user) => ({
+      path: `/v1/teams/${teamId}/release-requests`,
+      body: { identifier: { kind: 'account', value: await hiddenAccount(otherTeamCountry(user.country)) }, reason: 'matrix' },
+    }),
+    success: inTeam(201),
+  },
+  'get /v1/teams/:id/release-requests': { prepare: async () => ({ path: `/v1/teams/${teamId}/release-requests?pending=1` }), success: inTeam(200), read: true },
+  'get /v1/teams/:id/release-requests/:rid': {
+    // The caller's country made the request (an admin's: KH's).
+    prepare: async (user) => ({ path: `/v1/teams/${teamId}/release-requests/${await releaseRequest(user.country)}` }),
+    success: inTeam(200),
+    read: true,
+  },
+  'post /v1/teams/:id/release-requests/:rid/decision': {
+    // The request is on a record of the caller's country (another country's: 404 or 403, in test/release-requests.test.ts).
+    prepare: async (user) => ({
+      path: `/v1/teams/${teamId}/release-requests/${await releaseRequest(otherTeamCountry(user.country))}/decision`,
+      body: { decision: 'refuse' },
+    }),
+    success: inTeam(200),
   },
   'post /v1/cases/:id/intel-links': {
     prepare: async (user) => ({

@@ -559,3 +559,39 @@ export interface TeamWorkflowInput {
 
 /** The instant a team whose last valid day is `validUntil` expires: the next UTC midnight. */
 export const teamExpiresAt = (validUntil: string): number => Date.parse(`${validUntil}T00:00:00Z`) + 86_400_000;
+
+// ---- release requests (workflows/release-request.ts) ----
+
+export const RELEASE_REQUEST_WORKFLOW_TYPE = 'releaseRequestWorkflow';
+export const releaseRequestWorkflowId = (requestId: string): string => `release-request-${requestId}`;
+/** How long the originator has to decide, unless the request says otherwise. */
+export const RELEASE_REQUEST_DEFAULT_DAYS = 14;
+
+export type ReleaseRequestStatus = 'pending' | 'consented' | 'refused' | 'lapsed';
+
+export interface ReleaseRequestWorkflowInput {
+  requestId: string;
+  teamId: string;
+  recordKind: 'entity' | 'link';
+  recordId: string;
+  originCountry: string;
+  requesterCountry: string;
+  /** When the request lapses undecided (ISO instant). */
+  deadlineAt: string;
+}
+
+export interface DecideReleaseRequestInput {
+  actor: Actor;
+  decision: 'consent' | 'refuse';
+}
+
+/** The originator's decision: only a supervisor of the originating country, only while pending. */
+export const decideReleaseRequestUpdate = defineUpdate<{ status: ReleaseRequestStatus }, [DecideReleaseRequestInput]>('decideReleaseRequest');
+
+/** What the request's workflow writes to the store when it ends. */
+export interface ReleaseRequestOutcome {
+  requestId: string;
+  status: Exclude<ReleaseRequestStatus, 'pending'>;
+  decidedBy: Actor | null;
+  at: string;
+}

@@ -2,3 +2,4 @@
 export { repatriationCaseWorkflow } from './case.js';
 export { transferBatchWorkflow } from './transfer.js';
 export { teamWorkflow } from './team.js';
+export { releaseRequestWorkflow } from './release-request.js';

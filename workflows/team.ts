@@ -1,7 +1,7 @@
 // One workflow per joint investigation team: it waits out the team's validity and records the
 // expiry in the team's history. The API refuses writes past validUntil on its own (it never waits
-// on this workflow); this is where the team's processes live — its expiry now, and a handling change
-// that needs the originator's consent when one is added (an Update here that waits for the consent).
+// on this workflow). A handling change that needs the originator's consent has its own workflow, one
+// per request (workflows/release-request.ts).
 import { proxyLocalActivities, sleep } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { teamExpiresAt, type TeamWorkflowInput } from './definitions.js';

@@ -137,13 +137,13 @@ function identify(body: CreateEntityInput, region: string) {
 }
 
 /** A record of the team the caller may see, or 404 (missing, of another team, or not releasable to them). */
-async function visibleEntity(db: Db, team: Team, id: string, country: string | null): Promise<EntityRow> {
+export async function visibleEntity(db: Db, team: Team, id: string, country: string | null): Promise<EntityRow> {
   const row = await getEntityRow(db, team.id, id);
   if (!row || !recordVisible(row, country)) throw notFound('entity');
   return row;
 }
 
-async function visibleLink(db: Db, team: Team, id: string, country: string | null): Promise<LinkRow> {
+export async function visibleLink(db: Db, team: Team, id: string, country: string | null): Promise<LinkRow> {
   const row = await getLinkRow(db, team.id, id);
   if (!row || !recordVisible(row, country)) throw notFound('link');
   const [from, to] = await Promise.all([getEntityRow(db, team.id, row.fromId), getEntityRow(db, team.id, row.toId)]);
