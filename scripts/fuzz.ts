@@ -204,6 +204,8 @@ interface SeededIntel {
   entityId: string;
   handlingEntityId: string;
   linkId: string;
+  /** A CN request for a KH account hidden from CN (hit/no-hit), for the originator to decide. */
+  releaseRequestId: string;
 }
 
 /** A team of KH and CN with the fuzz's users as members, and records of the KH officer's. */
@@ -228,7 +230,18 @@ async function seedIntel(api: Client, operationId: string): Promise<SeededIntel>
   const entityId = await entity('Fuzz syndicate');
   const handlingEntityId = await entity('Fuzz front company');
   const link = await api.post('khOfficer', `/v1/teams/${team.id}/links`, { ...handling, from: entityId, to: handlingEntityId, type: 'owns' });
-  return { teamId: team.id, entityId, handlingEntityId, linkId: link.id };
+  const account = '7003 2345 678';
+  await api.post('khOfficer', `/v1/teams/${team.id}/entities`, {
+    handling: { code: 'H2', releasableTo: ['KH'] },
+    evaluation: { source: 'B', information: 2 },
+    kind: 'account',
+    attributes: { type: 'bank', bank: 'ACLEDA', number: account, country: 'KH' },
+  });
+  const request = await api.post('cnOfficer', `/v1/teams/${team.id}/release-requests`, {
+    identifier: { kind: 'account', value: account },
+    reason: 'the account paid the recruiters',
+  });
+  return { teamId: team.id, entityId, handlingEntityId, linkId: link.id, releaseRequestId: request.id };
 }
 
 async function seed(api: Client): Promise<Seeded> {
@@ -349,6 +362,10 @@ function targets(s: Seeded): Record<string, Target> {
     getTeamsByIdLinksByLid: onCase('khOfficer', i.teamId, { lid: i.linkId }),
     getTeamsByIdLinksByLidHistory: onCase('khOfficer', i.teamId, { lid: i.linkId }),
     patchTeamsByIdLinksByLidHandling: onCase('khOfficer', i.teamId, { lid: i.linkId }),
+    postTeamsByIdReleaseRequests: onCase('cnOfficer', i.teamId),
+    getTeamsByIdReleaseRequests: onCase('khSupervisor', i.teamId),
+    getTeamsByIdReleaseRequestsByRid: onCase('khSupervisor', i.teamId, { rid: i.releaseRequestId }),
+    postTeamsByIdReleaseRequestsByRidDecision: onCase('khSupervisor', i.teamId, { rid: i.releaseRequestId }),
     // The graph's query parameters name seeded records and the seeded operation (depth is generated).
     getTeamsByIdGraph: { user: 'khOfficer', parameters: { 'path.id': i.teamId, 'query.entityId': i.entityId } },
     getTeamsByIdGraphPath: { user: 'khOfficer', parameters: { 'path.id': i.teamId, 'query.from': i.entityId, 'query.to': i.handlingEntityId } },
