@@ -165,10 +165,11 @@ describe('the API process on SIGTERM', () => {
       60_000,
       'the intake waiting on the held row',
     );
-    let answered = false;
+    // What came back before the test let go of the row, if anything (named in a failure).
+    let answered: string | undefined;
     void intake.then(
-      () => (answered = true),
-      () => (answered = true),
+      (r) => (answered = `answered ${r.status}: ${JSON.stringify(r.body).slice(0, 300)}`),
+      (err) => (answered = `failed: ${String(err)}`),
     );
     api.process.kill('SIGTERM');
 
@@ -179,7 +180,7 @@ describe('the API process on SIGTERM', () => {
       10_000,
       'refused connections',
     );
-    expect(answered).toBe(false);
+    expect(answered, 'the intake must still wait on the held row').toBeUndefined();
     letGo();
 
     const answer = await intake;
