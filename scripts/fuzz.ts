@@ -388,7 +388,18 @@ TEAM_COUNTRIES = ("KH", "CN")
 # Identifiers are checked beyond any pattern (phone numbering plans, IBAN and bech32 checksums): test/intel-bad-input.test.ts.
 CHECKED_KINDS = ("phone", "account", "online_identity")
 
+def release_request_stated(body):
+    # Either form, not both: an identifier (a hit), or a record with the country it is to go to.
+    has_identifier, has_record = "identifier" in body, "recordId" in body
+    if has_identifier == has_record:
+        return False
+    if has_identifier:
+        return "recordKind" not in body and "releaseTo" not in body
+    return body.get("releaseTo") in TEAM_COUNTRIES
+
 def intel_body_stated(path, body):
+    if path.endswith("/release-requests"):
+        return release_request_stated(body)
     handling = body.get("handling")
     if isinstance(handling, dict) and isinstance(handling.get("releasableTo"), list):
         if any(country not in TEAM_COUNTRIES for country in handling["releasableTo"]):
