@@ -90,6 +90,25 @@ export async function teamAccess(
 }
 
 /** The day (UTC, YYYY-MM-DD) of `at`. */
+/** A release request's countries: the record's originator, the asking country, the one it is for. */
+export interface ReleaseRequestCountries {
+  originCountry: string;
+  requesterCountry: string;
+  releaseTo: string;
+}
+
+/**
+ * Which record a request is for: the originating country's (and admins') to know, and the
+ * requester's when it asked for a record it sees to be released to a third country. A request from
+ * a hit never tells the requester which hidden record it matched.
+ */
+export const releaseRequestRecordShown = (row: ReleaseRequestCountries, actor: Pick<Actor, 'role' | 'country'>): boolean =>
+  actor.role === 'admin' || actor.country === row.originCountry || (actor.country === row.requesterCountry && row.releaseTo !== row.requesterCountry);
+
+/** Who knows a release request exists: those shown its record, and the country that asked. */
+export const releaseRequestVisible = (row: ReleaseRequestCountries, actor: Pick<Actor, 'role' | 'country'>): boolean =>
+  releaseRequestRecordShown(row, actor) || actor.country === row.requesterCountry;
+
 export const utcDay = (at: Date): string => at.toISOString().slice(0, 10);
 
 /** A team is read-only once its last valid day (UTC) is over. */

@@ -12,7 +12,7 @@ import { RELEASE_REQUEST_DEFAULT_DAYS, decideReleaseRequestUpdate, type Actor } 
 import type { AppDeps } from '../app.js';
 import { HttpError, notFound } from '../errors.js';
 import { errorResponses, route } from '../http.js';
-import { recordVisible, type Team } from '../intel-policy.js';
+import { recordVisible, releaseRequestRecordShown, releaseRequestVisible, type Team } from '../intel-policy.js';
 import {
   CreateReleaseRequestBody,
   DecideReleaseRequestBody,
@@ -24,13 +24,6 @@ import {
 } from '../intel-schemas.js';
 import { visibleEntity, visibleLink } from './intel.js';
 import { createdOrRepeated, visibleTeam, writableTeam } from './teams.js';
-
-/**
- * Which record a request is for: the originating country's (and admins') to know, and the
- * requester's when it asked for a record it sees to be released to a third country.
- */
-const seesRecord = (row: ReleaseRequestRow, actor: Actor) =>
-  actor.role === 'admin' || actor.country === row.originCountry || (actor.country === row.requesterCountry && row.releaseTo !== row.requesterCountry);
 
 const invalid = (path: string, message: string) => new HttpError(400, 'VALIDATION_FAILED', message, { issues: [{ path: `body.${path}`, message }] });
 
@@ -65,7 +58,7 @@ async function widenTarget(db: Db, team: Team, actor: Actor, body: { recordId: s
 /** The request as the caller may see it (its requester's or originator's country, or an admin), or 404. */
 async function visibleRequest(db: Db, teamId: string, id: string, actor: Actor): Promise<ReleaseRequestRow> {
   const row = await getReleaseRequest(db, teamId, id);
-  if (!row || !(seesRecord(row, actor) || actor.country === row.requesterCountry)) throw notFound('release request');
+  if (!row || !releaseRequestVisible(row, actor)) throw notFound('release request');
   return row;
 }
 
@@ -131,7 +124,7 @@ export function releaseRequestRoutes({ db, audit, temporal }: AppDeps) {
           requesterCountry: row.requesterCountry,
           deadlineAt: new Date(row.deadlineAt).toISOString(),
         });
-        return { status: created ? 201 : 200, body: releaseRequestView(row, seesRecord(row, actor)) };
+        return { status: created ? 201 : 200, body: releaseRequestView(row, releaseRequestRecordShown(row, actor)) };
       },
     }),
     route({
@@ -162,7 +155,7 @@ export function releaseRequestRoutes({ db, audit, temporal }: AppDeps) {
         const { team } = await visibleTeam(db, params.id, actor);
         const row = await visibleRequest(db, team.id, params.rid, actor);
         await audit.record(readEntry(actor, purpose, team.id, [row]));
-        return { status: 200, body: releaseRequestView(row, seesRecord(row, actor)) };
+        return { status: 200, body: releaseRequestView(row, releaseRequestRecordShown(row, actor)) };
       },
     }),
     route({
@@ -180,7 +173,7 @@ export function releaseRequestRoutes({ db, audit, temporal }: AppDeps) {
         if (row.status !== 'pending') throw new HttpError(409, 'WRONG_STAGE', `the request is ${row.status}`);
         await temporal.updateReleaseRequest(row.id, decideReleaseRequestUpdate, { actor, decision: body.decision });
         const after = (await getReleaseRequest(db, team.id, row.id))!;
-        return { status: 200, body: releaseRequestView(after, seesRecord(after, actor)) };
+        return { status: 200, body: releaseRequestView(after, releaseRequestRecordShown(after, actor)) };
       },
     }),
   ];
