@@ -15,6 +15,7 @@ import { auditLog, caseEvents, cases, decisions } from '../db/schema.js';
 import { resolveTemporalBinary } from '../lib/temporal-binaries.js';
 import { caseWorkflowId, transferStateQuery, transferWorkflowId } from '../workflows/definitions.js';
 import { makeUsers, workflowInput } from './helpers/fixtures.js';
+import { waitUntil } from './helpers/wait.js';
 import { useStack } from './helpers/stack.js';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
@@ -83,15 +84,6 @@ const acceptedUpdateIds = (events: HistoryEvent[]) =>
   events.flatMap((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.meta?.updateId ?? []);
 const taskFailures = (events: HistoryEvent[]) => events.filter((e) => e.workflowTaskFailedEventAttributes);
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 /** Nothing in the store or the audit log names the forged people. */
 async function expectNoTraceOf(subs: string[], caseId: string) {
@@ -204,7 +196,7 @@ describe('signals, starts and activity results forged through the Temporal front
     ]);
     expect(sent.ok, sent.out).toBe(true);
     // The signal is in the history (every signal is); wait for a workflow task to have handled it.
-    await waitFor('the signal to be handled', async () => {
+    await waitUntil('the signal to be handled', async () => {
       const events = await history(workflowId);
       const signalled = events.find((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'caseLegOutcome');
       return signalled && events.some((e) => e.workflowTaskCompletedEventAttributes && Number(e.eventId) > Number(signalled.eventId))
@@ -273,7 +265,7 @@ describe('signals, starts and activity results forged through the Temporal front
     holdDeparture = { release: () => release(), released: new Promise<void>((resolve) => (release = resolve)) };
 
     const departing = t.stack.api.post(`/v1/transfers/${transferId}/depart`, u.khOfficer);
-    const activityId = await waitFor('the departure activity', async () => {
+    const activityId = await waitUntil('the departure activity', async () => {
       const pending = (await t.stack.client.workflow.getHandle(workflowId).describe()).raw.pendingActivities ?? [];
       return pending.find((a) => a.activityType?.name === 'updateTransferLegs')?.activityId ?? undefined;
     });

@@ -15,6 +15,7 @@ import { caseSteps, intakeBody, makeUsers } from './helpers/fixtures.js';
 import { freePort } from './helpers/ports.js';
 import { waitForPollers } from './helpers/pollers.js';
 import { entryPointEnv } from './helpers/processes.js';
+import { waitUntil } from './helpers/wait.js';
 import { startStack, type Stack } from './helpers/stack.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -114,15 +115,6 @@ function send(port: number, method: string, urlPath: string, token: string, body
   });
 }
 
-async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 60_000, what = 'condition'): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${what} not reached in ${timeoutMs} ms (last: ${JSON.stringify(value)})`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('the API process on SIGTERM', () => {
   it('refuses new connections, finishes the bulk intake in flight with its 200, closes and exits 0', { timeout: 240_000 }, async () => {
@@ -159,12 +151,7 @@ describe('the API process on SIGTERM', () => {
 
     const TOTAL = 2000;
     const intake = send(port, 'POST', `/v1/operations/${op.body.id}/intake`, token, { cases: Array.from({ length: TOTAL }, () => intakeBody()) });
-    await until(
-      async () => (await sql`select count(*)::int as n from pg_stat_activity where ${lockPid} = any(pg_blocking_pids(pid))`)[0].n as number,
-      (n) => n > 0,
-      60_000,
-      'the intake waiting on the held row',
-    );
+    await waitUntil('the intake waiting on the held row', async () => (await sql`select count(*)::int as n from pg_stat_activity where ${lockPid} = any(pg_blocking_pids(pid))`)[0].n as number, (n) => n > 0, { timeoutMs: 60_000 });
     // What came back before the test let go of the row, if anything (named in a failure).
     let answered: string | undefined;
     void intake.then(
@@ -174,12 +161,7 @@ describe('the API process on SIGTERM', () => {
     api.process.kill('SIGTERM');
 
     // New connections are refused while the request is still being served.
-    await until(
-      () => send(port, 'GET', '/healthz', token).then(() => 'accepted', (err: NodeJS.ErrnoException) => err.code ?? String(err)),
-      (r) => r === 'ECONNREFUSED',
-      10_000,
-      'refused connections',
-    );
+    await waitUntil('refused connections', () => send(port, 'GET', '/healthz', token).then(() => 'accepted', (err: NodeJS.ErrnoException) => err.code ?? String(err)), (r) => r === 'ECONNREFUSED', { timeoutMs: 10_000 });
     expect(answered, 'the intake must still wait on the held row').toBeUndefined();
     letGo();
 
@@ -215,13 +197,8 @@ describe('the worker process on SIGTERM', () => {
 
     const depart = front.api.post(`/v1/transfers/${transferId}/depart`, u.khOfficer, {});
     const transfer = front.client.workflow.getHandle(transferWorkflowId(transferId));
-    await until(
-      async () => (await transfer.describe()).raw.pendingActivities ?? [],
-      (acts) => acts.some((a) => a.activityType?.name === 'updateTransferLegs' && Number(a.attempt) >= 1 && a.lastStartedTime != null),
-      60_000,
-      'the departure fan-out activity running',
-    );
-    await until(() => caseSteps(front.api, u).status(onMain), (s) => s === 'IN_TRANSFER', 30_000, 'first passenger departed');
+    await waitUntil('the departure fan-out activity running', async () => (await transfer.describe()).raw.pendingActivities ?? [], (acts) => acts.some((a) => a.activityType?.name === 'updateTransferLegs' && Number(a.attempt) >= 1 && a.lastStartedTime != null), { timeoutMs: 60_000 });
+    await waitUntil('first passenger departed', () => caseSteps(front.api, u).status(onMain), (s) => s === 'IN_TRANSFER', { timeoutMs: 30_000 });
 
     worker.process.kill('SIGTERM');
     // It has taken the signal, and waits for the activity instead of dropping it: still there
