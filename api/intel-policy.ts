@@ -41,6 +41,56 @@ export function linkVisible(link: VisibilityFields, from: VisibilityFields, to: 
   return recordVisible(link, country) && recordVisible(from, country) && recordVisible(to, country);
 }
 
+/** The kinds of entry in a team's change log (intel_changes.record_kind). */
+export const CHANGE_KINDS = ['entity', 'link', 'team', 'notice'] as const;
+export type ChangeKind = (typeof CHANGE_KINDS)[number];
+
+/** A change as the channels see it: its kind and what it says (`{action, before?, after?, audience?}`). */
+export interface ChangeFields {
+  recordKind: string;
+  what: Record<string, unknown>;
+}
+
+/** The record a change is about, as it stands now (null: not found), and for a link both its ends. */
+export interface ChangeSubject {
+  record: VisibilityFields | null;
+  ends?: readonly [VisibilityFields | null, VisibilityFields | null];
+}
+
+/** The handling a change left the record with: a later change may have narrowed it since. */
+function handlingAfter(change: ChangeFields, now: VisibilityFields): VisibilityFields {
+  const after = change.what.after as { handling?: { releasableTo?: unknown }; releasableTo?: unknown } | undefined;
+  const releasableTo = after?.handling?.releasableTo ?? after?.releasableTo;
+  if (releasableTo === undefined) return now;
+  return { ...now, releasableTo: releasableTo === 'team' ? null : (releasableTo as string[]) };
+}
+
+/**
+ * Plain form for the channels (the team stream, webhooks): may a member of `country` (null: admin)
+ * be sent this change? A record's change only when the record is visible both as the change left it
+ * and as it stands now, so a record restricted right after it was made is never sent to those it was
+ * restricted from; a link's only with both its ends visible now. The team's own changes go to every
+ * member; a notice only to the countries it is addressed to (`what.audience`).
+ */
+export function changeVisible(change: ChangeFields, subject: ChangeSubject, country: string | null): boolean {
+  switch (change.recordKind as ChangeKind) {
+    case 'team':
+      return true;
+    case 'notice':
+      return country === null || (Array.isArray(change.what.audience) && change.what.audience.includes(country));
+    case 'entity':
+    case 'link': {
+      const now = subject.record;
+      if (!now || !recordVisible(now, country) || !recordVisible(handlingAfter(change, now), country)) return false;
+      if (change.recordKind === 'entity') return true;
+      const [from, to] = subject.ends ?? [null, null];
+      return from !== null && to !== null && recordVisible(from, country) && recordVisible(to, country);
+    }
+    default:
+      return false;
+  }
+}
+
 type RecordTable = typeof intelEntities | typeof intelLinks;
 
 /**

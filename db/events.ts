@@ -96,3 +96,36 @@ export async function transactionHorizon(db: Db): Promise<{ xmin: bigint; xmax: 
   const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { xmin: string; xmax: string }[];
   return { xmin: BigInt(rows[0].xmin), xmax: BigInt(rows[0].xmax) };
 }
+
+/**
+ * For a reader that keeps no state between reads (a webhook delivery activity): the highest id up
+ * to which every row that will ever exist in `(afterId, …]` is visible now, looking at most `limit`
+ * ids ahead. Ids present without a gap are settled at once; past a gap it waits until every
+ * transaction running now has ended (the missing ids then committed or never will), or for
+ * `gapTimeoutMs` at most should some unrelated transaction stay open.
+ */
+export async function settledUpTo(
+  db: Db,
+  idsAfter: (afterId: number, limit: number) => Promise<number[]>,
+  afterId: number,
+  { limit, gapTimeoutMs = 10_000, pollMs = 50 }: { limit: number; gapTimeoutMs?: number; pollMs?: number },
+): Promise<number> {
+  const ids = await idsAfter(afterId, limit);
+  let head = afterId;
+  for (const id of ids) {
+    if (id !== head + 1) break;
+    head = id;
+  }
+  const last = ids.at(-1);
+  if (last === undefined || head === last) return head;
+  // A transaction gets its id just after it draws a row id (if it wrote nothing before): the horizon
+  // is noted a moment after the gap was seen, so it covers the transaction holding the missing id.
+  await new Promise((resolve) => setTimeout(resolve, pollMs));
+  const { xmax } = await transactionHorizon(db);
+  const deadline = Date.now() + gapTimeoutMs;
+  while ((await transactionHorizon(db)).xmin < xmax) {
+    if (Date.now() >= deadline) break;
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+  return last;
+}
