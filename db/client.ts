@@ -22,8 +22,16 @@ export interface DatabaseOptions {
   embeddedDir?: string;
 }
 
-async function ping(db: Db): Promise<void> {
-  await db.execute(sql`select 1`);
+/** The handle for either kind, with its ping and close. */
+function handle(db: Db, close: () => Promise<void>, driver: { kind: 'postgres'; client: Sql } | { kind: 'pglite'; client: PGlite }): Database {
+  return {
+    db,
+    ...driver,
+    ping: async () => {
+      await db.execute(sql`select 1`);
+    },
+    close,
+  };
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
@@ -36,26 +44,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       idle_timeout: 30,
       onnotice: () => {},
     });
-    const db = drizzle(client, { schema }) as unknown as Db;
-    return {
-      db,
-      kind: 'postgres',
-      client,
-      ping: () => ping(db),
-      close: () => client.end({ timeout: 5 }),
-    };
+    return handle(drizzle(client, { schema }) as unknown as Db, () => client.end({ timeout: 5 }), { kind: 'postgres', client });
   }
   if (!options.embeddedDir) throw new Error('openDatabase needs a url or an embeddedDir');
   mkdirSync(options.embeddedDir, { recursive: true });
   const { PGlite } = await import('@electric-sql/pglite');
   const { drizzle } = await import('drizzle-orm/pglite');
   const client = await PGlite.create({ dataDir: options.embeddedDir });
-  const db = drizzle(client, { schema }) as unknown as Db;
-  return {
-    db,
-    kind: 'pglite',
-    client,
-    ping: () => ping(db),
-    close: () => client.close(),
-  };
+  return handle(drizzle(client, { schema }) as unknown as Db, () => client.close(), { kind: 'pglite', client });
 }
