@@ -38,22 +38,22 @@ export async function readSettledChanges(
   afterId: number,
   { limit, gapTimeoutMs }: { limit: number; gapTimeoutMs?: number },
 ): Promise<{ rows: ChangeRow[]; head: number }> {
-  const idsAfter = async (after: number, n: number) =>
-    (
-      await db
-        .select({ id: intelChanges.id })
-        .from(intelChanges)
-        .where(gt(intelChanges.id, after))
-        .orderBy(asc(intelChanges.id))
-        .limit(n)
-    ).map((r) => r.id);
+  let seen: ChangeRow[] = [];
+  const idsAfter = async (after: number, n: number) => {
+    seen = await db.select().from(intelChanges).where(gt(intelChanges.id, after)).orderBy(asc(intelChanges.id)).limit(n);
+    return seen.map((r) => r.id);
+  };
   const head = await settledUpTo(db, idsAfter, afterId, { limit, gapTimeoutMs });
   if (head === afterId) return { rows: [], head };
-  const rows = await db
-    .select()
-    .from(intelChanges)
-    .where(and(gt(intelChanges.id, afterId), lte(intelChanges.id, head)))
-    .orderBy(asc(intelChanges.id));
+  // Without a gap the rows already read are the settled ones; past a gap, read again what committed meanwhile.
+  const gapless = seen.every((r, i) => r.id === afterId + 1 + i);
+  const rows = gapless
+    ? seen.filter((r) => r.id <= head)
+    : await db
+        .select()
+        .from(intelChanges)
+        .where(and(gt(intelChanges.id, afterId), lte(intelChanges.id, head)))
+        .orderBy(asc(intelChanges.id));
   return { rows, head };
 }
 
