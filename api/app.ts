@@ -26,6 +26,7 @@ import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { graphRoutes } from './routes/graph.js';
 import { intelRoutes } from './routes/intel.js';
+import { noticeRoutes } from './routes/notices.js';
 import { releaseRequestRoutes } from './routes/release-requests.js';
 import { operationRoutes } from './routes/operations.js';
 import { safeguardRoutes } from './routes/safeguards.js';
@@ -190,6 +191,7 @@ export function createApp(deps: AppDeps): CaseApp {
     ...teamRoutes(deps),
     ...intelRoutes(deps),
     ...releaseRequestRoutes(deps),
+    ...noticeRoutes(deps),
     ...graphRoutes(deps),
   ];
   let document: unknown;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { CHAINS } from '../lib/identifiers.js';
 import { PARTICIPATING_COUNTRIES } from '../workflows/definitions.js';
-import { AnyCountry, CaseDetail, Country, Id, IsoDate, Timestamp, optionalText, text } from './schemas.js';
+import { AnyCountry, CaseDetail, Country, Id, IsoDate, Page, Timestamp, optionalText, text } from './schemas.js';
 
 export const TEAM_ROLES = ['investigator', 'analyst', 'liaison'] as const;
 export const ENTITY_KINDS = ['person', 'organisation', 'location', 'account', 'phone', 'online_identity', 'vehicle'] as const;
@@ -130,6 +130,7 @@ export const Evaluation = z.strictObject({
 const Name = text(300);
 const Notes = optionalText(4000);
 const Geo = z.strictObject({ lat: z.number().min(-90).max(90), lon: z.number().min(-180).max(180) });
+/** The number is kept only as its keyed hash (attributes.documents[].numberHash), never in clear. */
 const Document = z.strictObject({ type: text(40), number: text(64), issuingCountry: AnyCountry });
 
 export const PersonAttributes = z.strictObject({
@@ -268,6 +269,12 @@ export const IntelEntity = z.strictObject({
   identifiers: z.array(z.strictObject({ kind: z.string(), value: z.string() })).describe('the normalised identifiers the record is found by'),
   caseId: z.string().nullable(),
 });
+export const CreatedEntity = IntelEntity.extend({
+  partnerMatch: z
+    .literal(true)
+    .optional()
+    .describe('hit/no-hit: the new record holds a document, phone, account or wallet of a record the caller may not see; its originator is told'),
+});
 export const IntelLink = z.strictObject({
   ...recordAnswer,
   from: z.string(),
@@ -352,3 +359,26 @@ export const ReleaseRequest = z.strictObject({
   record: z.strictObject({ kind: z.enum(['entity', 'link']), id: z.string() }).optional().describe('which record: shown to the originating country, admins, and a requester who sees it'),
 });
 export const ReleaseRequestList = z.strictObject({ items: z.array(ReleaseRequest) });
+
+// ---- hit notices ----
+
+export const TeamNoticeParams = z.strictObject({ id: PathId, nid: PathId });
+
+export const NoticesQuery = Page;
+
+export const HitNotice = z.strictObject({
+  id: z.string(),
+  teamId: z.string(),
+  at: Timestamp.describe('when the other country searched or recorded the identifier'),
+  searcherCountry: z.string().describe('the member country whose search or new record matched'),
+  how: z.enum(['search', 'record']),
+  identifierKinds: z.array(z.string()).describe('the kinds of identifier that matched: phone, account, wallet, document, ...'),
+  entityId: z.string().describe("which of the caller's country's records matched"),
+  record: IntelEntity.nullable().describe('the record as it stands now'),
+  released: z.boolean().describe("the searcher's country sees the record now"),
+});
+export const HitNoticeList = z.strictObject({ items: z.array(HitNotice), nextCursor: z.string().nullable() });
+export const ReleasedNotice = HitNotice.extend({
+  releaseRequestId: z.string().nullable().describe('the release request the decision went through (null: the searcher saw the record already)'),
+});
+export const ReleaseNoticeBody = z.strictObject({}).optional();

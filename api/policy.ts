@@ -82,6 +82,9 @@ export const POLICY: Record<string, RoutePolicy> = {
   'get /v1/teams/:id/release-requests': { roles: ['supervisor'] },
   'get /v1/teams/:id/release-requests/:rid': { roles: ['officer', 'supervisor', 'admin'] },
   'post /v1/teams/:id/release-requests/:rid/decision': { roles: ['supervisor'] },
+  // Hit notices: the originating country's inbox; its supervisor releases the record to the searcher.
+  'get /v1/teams/:id/notices': { roles: ALL },
+  'post /v1/teams/:id/notices/:nid/release': { roles: ['supervisor'] },
   'post /v1/cases/:id/intel-links': { roles: ['officer', 'supervisor'], scope: onCase('visible') },
 };
 

@@ -9,6 +9,7 @@ import { getCaseScopes } from './case-detail.js';
 import { iso } from './rows.js';
 import { canSee } from './visibility.js';
 import type { Db } from './client.js';
+import type { Hit } from './notices.js';
 import { caseIntelLinks, intelChanges, intelEntities, intelIdentifiers, intelLinks, teamMembers } from './schema.js';
 
 export type EntityRow = typeof intelEntities.$inferSelect;
@@ -195,13 +196,14 @@ export async function searchEntities(
 export const HIT_KINDS = ['phone', 'account', 'wallet', 'document'];
 
 /**
- * Records of the team that `country` may not see holding one of these identifiers exactly: the
- * caller learns only that a partner holds a match; the ids are for the originator's audit view.
+ * Records of the team that `country` may not see holding one of these identifiers exactly, with the
+ * kinds of identifier that matched: the caller learns only that a partner holds a match; the rest
+ * is for the originator's notice (db/notices.ts) and audit view.
  */
-export async function hiddenMatches(db: Db, teamId: string, country: string, forms: string[]): Promise<{ id: string; originCountry: string }[]> {
+export async function hiddenMatches(db: Db, teamId: string, country: string, forms: string[]): Promise<Hit[]> {
   if (forms.length === 0) return [];
-  return db
-    .selectDistinct({ id: intelEntities.id, originCountry: intelEntities.originCountry })
+  const rows = await db
+    .selectDistinct({ id: intelEntities.id, originCountry: intelEntities.originCountry, kind: intelIdentifiers.kind })
     .from(intelIdentifiers)
     .innerJoin(intelEntities, eq(intelEntities.id, intelIdentifiers.entityId))
     .where(
@@ -211,7 +213,15 @@ export async function hiddenMatches(db: Db, teamId: string, country: string, for
         inArray(intelIdentifiers.value, forms),
         sql`not (${recordVisibleSql(intelEntities, country)})`,
       ),
-    );
+    )
+    .orderBy(asc(intelEntities.id), asc(intelIdentifiers.kind));
+  const byId = new Map<string, Hit>();
+  for (const r of rows) {
+    const hit = byId.get(r.id) ?? { id: r.id, originCountry: r.originCountry, kinds: [] };
+    hit.kinds.push(r.kind);
+    byId.set(r.id, hit);
+  }
+  return [...byId.values()];
 }
 
 /** How many entities and links of the team `country` may see. */

@@ -43,6 +43,25 @@ export async function getReleaseRequest(db: Db, teamId: string, id: string): Pro
   return row;
 }
 
+/** A pending request that an entity of the team be released to `releaseTo`, if any (the oldest). */
+export async function pendingReleaseRequestFor(db: Db, teamId: string, entityId: string, releaseTo: string): Promise<ReleaseRequestRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(releaseRequests)
+    .where(
+      and(
+        eq(releaseRequests.teamId, teamId),
+        eq(releaseRequests.recordKind, 'entity'),
+        eq(releaseRequests.recordId, entityId),
+        eq(releaseRequests.releaseTo, releaseTo),
+        eq(releaseRequests.status, 'pending'),
+      ),
+    )
+    .orderBy(asc(releaseRequests.createdAt), asc(releaseRequests.id))
+    .limit(1);
+  return row;
+}
+
 /** The requests of the team that concern `country`: those it made, and those on its records. */
 export async function listReleaseRequests(db: Db, teamId: string, originCountry: string, pendingOnly: boolean): Promise<ReleaseRequestRow[]> {
   const where = [eq(releaseRequests.teamId, teamId), eq(releaseRequests.originCountry, originCountry)];

@@ -121,11 +121,15 @@ export function normaliseHandle(value: string): string {
   return normaliseName(value).replace(/^@/, '');
 }
 
+/** The keyed hash document numbers are stored and matched by (lib/crypto.ts `fingerprint`, as for cases). */
+export type DocumentHash = (number: string) => string;
+
 /**
  * The forms a search text may be in: as a name, an account number, a phone number (read in the
- * caller's region too), a wallet address; the store compares identifiers against each.
+ * caller's region too), a wallet address, a document number's keyed hash; the store compares
+ * identifiers against each.
  */
-export function searchForms(q: string, region?: string): string[] {
+export function searchForms(q: string, region?: string, documentHash?: DocumentHash): string[] {
   const forms = new Set<string>([normaliseName(q), normaliseHandle(q)]);
   const attempts: (() => string)[] = [
     () => normaliseAccountNumber(q),
@@ -133,7 +137,8 @@ export function searchForms(q: string, region?: string): string[] {
     ...(region ? [() => normalisePhone(q, region)] : []),
     () => normaliseWallet('eth', q),
     () => normaliseWallet('btc', q),
-    () => normaliseDocumentNumber(q),
+    () => normalisePlate(q),
+    ...(documentHash ? [() => documentHash(normaliseDocumentNumber(q))] : []),
   ];
   for (const attempt of attempts) {
     try {
@@ -158,10 +163,11 @@ type Attrs = Record<string, any>;
 
 /**
  * Normalises the identifiers in an entity's attributes (already validated for its kind); `region`
- * reads national phone numbers when the attributes name no country. Throws IdentifierError with
- * the attribute's path.
+ * reads national phone numbers when the attributes name no country. A document number is kept only
+ * as its keyed hash (`documentHash`), in the attributes and as an identifier, never in clear.
+ * Throws IdentifierError with the attribute's path.
  */
-export function identifyEntity(kind: string, input: Attrs, region: string): Identified {
+export function identifyEntity(kind: string, input: Attrs, region: string, documentHash: DocumentHash): Identified {
   const a: Attrs = { ...input };
   const ids: { kind: string; value: string }[] = [];
   const names = (...values: (string | undefined)[]) => {
@@ -171,8 +177,8 @@ export function identifyEntity(kind: string, input: Attrs, region: string): Iden
   switch (kind) {
     case 'person':
       names(a.name, ...(a.aliases ?? []));
-      a.documents = a.documents?.map((d: Attrs) => ({ ...d, number: normaliseDocumentNumber(d.number) }));
-      for (const d of a.documents ?? []) ids.push({ kind: 'document', value: `${d.issuingCountry}:${d.number}` });
+      a.documents = a.documents?.map(({ number, ...d }: Attrs) => ({ ...d, numberHash: documentHash(normaliseDocumentNumber(number)) }));
+      for (const d of a.documents ?? []) ids.push({ kind: 'document', value: d.numberHash });
       break;
     case 'organisation':
       names(a.name, ...(a.aliases ?? []));

@@ -167,6 +167,13 @@ class Client {
     if (!expected.includes(res.status)) throw new Error(`seeding: POST ${pathname} answered ${res.status}: ${JSON.stringify(answer)}`);
     return answer as T;
   }
+
+  async get<T = any>(as: UserKey, pathname: string): Promise<T> {
+    const res = await fetch(this.url + pathname, { headers: { authorization: `Bearer ${this.tokens[as]}`, 'x-purpose': PURPOSE } });
+    const answer = await res.json();
+    if (res.status !== 200) throw new Error(`seeding: GET ${pathname} answered ${res.status}: ${JSON.stringify(answer)}`);
+    return answer as T;
+  }
 }
 
 let seq = 0;
@@ -206,6 +213,8 @@ interface SeededIntel {
   linkId: string;
   /** A CN request for a KH account hidden from CN (hit/no-hit), for the originator to decide. */
   releaseRequestId: string;
+  /** KH's notice of a CN search that hit another hidden KH account, for KH's supervisor to release. */
+  noticeId: string;
 }
 
 /** A team of KH and CN with the fuzz's users as members, and records of the KH officer's. */
@@ -230,18 +239,25 @@ async function seedIntel(api: Client, operationId: string): Promise<SeededIntel>
   const entityId = await entity('Fuzz syndicate');
   const handlingEntityId = await entity('Fuzz front company');
   const link = await api.post('khOfficer', `/v1/teams/${team.id}/links`, { ...handling, from: entityId, to: handlingEntityId, type: 'owns' });
+  // KH accounts hidden from CN: one asked for in a release request, one hit by a CN search (a notice for KH).
+  const hiddenAccount = (number: string) =>
+    api.post('khOfficer', `/v1/teams/${team.id}/entities`, {
+      handling: { code: 'H2', releasableTo: ['KH'] },
+      evaluation: { source: 'B', information: 2 },
+      kind: 'account',
+      attributes: { type: 'bank', bank: 'ACLEDA', number, country: 'KH' },
+    });
   const account = '7003 2345 678';
-  await api.post('khOfficer', `/v1/teams/${team.id}/entities`, {
-    handling: { code: 'H2', releasableTo: ['KH'] },
-    evaluation: { source: 'B', information: 2 },
-    kind: 'account',
-    attributes: { type: 'bank', bank: 'ACLEDA', number: account, country: 'KH' },
-  });
+  await hiddenAccount(account);
   const request = await api.post('cnOfficer', `/v1/teams/${team.id}/release-requests`, {
     identifier: { kind: 'account', value: account },
     reason: 'the account paid the recruiters',
   });
-  return { teamId: team.id, entityId, handlingEntityId, linkId: link.id, releaseRequestId: request.id };
+  const hitAccount = '7004 2345 678';
+  await hiddenAccount(hitAccount);
+  await api.get('cnOfficer', `/v1/teams/${team.id}/entities?q=${encodeURIComponent(hitAccount)}`);
+  const inbox = await api.get('khOfficer', `/v1/teams/${team.id}/notices`);
+  return { teamId: team.id, entityId, handlingEntityId, linkId: link.id, releaseRequestId: request.id, noticeId: inbox.items[0].id };
 }
 
 async function seed(api: Client): Promise<Seeded> {
@@ -366,6 +382,8 @@ function targets(s: Seeded): Record<string, Target> {
     getTeamsByIdReleaseRequests: onCase('khSupervisor', i.teamId),
     getTeamsByIdReleaseRequestsByRid: onCase('khSupervisor', i.teamId, { rid: i.releaseRequestId }),
     postTeamsByIdReleaseRequestsByRidDecision: onCase('khSupervisor', i.teamId, { rid: i.releaseRequestId }),
+    getTeamsByIdNotices: { user: 'khOfficer', parameters: { 'path.id': i.teamId, 'query.cursor': CURSOR } },
+    postTeamsByIdNoticesByNidRelease: onCase('khSupervisor', i.teamId, { nid: i.noticeId }),
     // The graph's query parameters name seeded records and the seeded operation (depth is generated).
     getTeamsByIdGraph: { user: 'khOfficer', parameters: { 'path.id': i.teamId, 'query.entityId': i.entityId } },
     getTeamsByIdGraphPath: { user: 'khOfficer', parameters: { 'path.id': i.teamId, 'query.from': i.entityId, 'query.to': i.handlingEntityId } },

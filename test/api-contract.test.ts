@@ -358,6 +358,7 @@ describe('health and the OpenAPI document', () => {
       'get /v1/teams/{id}/graph', 'get /v1/teams/{id}/graph/path', 'get /v1/teams/{id}/graph/operations',
       'post /v1/teams/{id}/release-requests', 'get /v1/teams/{id}/release-requests', 'get /v1/teams/{id}/release-requests/{rid}',
       'post /v1/teams/{id}/release-requests/{rid}/decision',
+      'get /v1/teams/{id}/notices', 'post /v1/teams/{id}/notices/{nid}/release',
     ];
     const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`));
     expect(documented.sort()).toEqual(expected.sort());

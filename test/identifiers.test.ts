@@ -10,6 +10,9 @@ import {
   searchForms,
 } from '../lib/identifiers.js';
 
+/** A stand-in for the keyed hash (lib/crypto.ts fingerprint): shows which text was hashed. */
+const hash = (n: string) => `h(${n})`;
+
 describe('identifiers', () => {
   it('phones: E.164, a national number read in the given region', () => {
     expect(normalisePhone('012 345 678', 'KH')).toBe('+85512345678');
@@ -47,26 +50,30 @@ describe('identifiers', () => {
   });
 
   it('an entity: stored attributes, identifiers, and the key that makes two records one', () => {
-    expect(identifyEntity('phone', { number: '097 123 4567' }, 'KH')).toEqual({
+    expect(identifyEntity('phone', { number: '097 123 4567' }, 'KH', hash)).toEqual({
       attributes: { number: '+855971234567' },
       identifiers: [{ kind: 'phone', value: '+855971234567' }],
       identityKey: 'phone:+855971234567',
     });
-    const a = identifyEntity('account', { type: 'bank', bank: 'ABA', number: '000 123 456', country: 'KH' }, 'KH');
-    const b = identifyEntity('account', { type: 'bank', bank: 'ABA Bank', number: '000-123-456', country: 'KH' }, 'TH');
+    const a = identifyEntity('account', { type: 'bank', bank: 'ABA', number: '000 123 456', country: 'KH' }, 'KH', hash);
+    const b = identifyEntity('account', { type: 'bank', bank: 'ABA Bank', number: '000-123-456', country: 'KH' }, 'TH', hash);
     expect(a.identityKey).toBe(b.identityKey);
-    const person = identifyEntity('person', { name: 'Chen Zhi', aliases: ['陈志'], role: 'organiser', documents: [{ type: 'passport', number: 'e 123 456', issuingCountry: 'CN' }] }, 'KH');
+    const person = identifyEntity('person', { name: 'Chen Zhi', aliases: ['陈志'], role: 'organiser', documents: [{ type: 'passport', number: 'e 123 456', issuingCountry: 'CN' }] }, 'KH', hash);
+    // A document number is kept as its keyed hash alone, of the number as issued.
     expect(person.identifiers).toEqual([
       { kind: 'name', value: 'chen zhi' },
       { kind: 'name', value: '陈志' },
-      { kind: 'document', value: 'CN:E123456' },
+      { kind: 'document', value: 'h(E123456)' },
     ]);
+    expect(person.attributes.documents).toEqual([{ type: 'passport', issuingCountry: 'CN', numberHash: 'h(E123456)' }]);
+    expect(JSON.stringify(person)).not.toMatch(/E123456"|e 123 456/);
     expect(person.identityKey).toBeNull();
-    expect(identifyEntity('online_identity', { platform: 'Telegram', handle: '@BossChen' }, 'KH').identityKey).toBe('online_identity:telegram:bosschen');
+    expect(identifyEntity('online_identity', { platform: 'Telegram', handle: '@BossChen' }, 'KH', hash).identityKey).toBe('online_identity:telegram:bosschen');
   });
 
   it('search text in every form an identifier may take', () => {
     expect(searchForms('012 345 678', 'KH')).toEqual(expect.arrayContaining(['+85512345678', '012345678', '012 345 678']));
+    expect(searchForms('e-123 456', 'KH', hash)).toContain('h(E123456)');
   });
 });
 

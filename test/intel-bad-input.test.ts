@@ -93,7 +93,7 @@ describe('bad records', () => {
   it('an identifier error names the attribute', async () => {
     const res = await t.stack.api.post(`/v1/teams/${teamId}/entities`, kh, entity('phone', { number: '12' }));
     expect(res.body.error.details.issues[0].path).toBe('body.attributes.number');
-    expect(() => identifyEntity('account', { type: 'crypto', chain: 'btc', address: 'BC1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq' }, 'KH')).toThrow(/mixed case/);
+    expect(() => identifyEntity('account', { type: 'crypto', chain: 'btc', address: 'BC1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq' }, 'KH', (n) => n)).toThrow(/mixed case/);
   });
 
   it('a bad handling change changes nothing', async () => {

@@ -6,6 +6,7 @@ import type { AuditEntry } from '../../db/audit.js';
 import { getCaseScope, type CaseScopeRow } from '../../db/case-detail.js';
 import { canSee } from '../../db/visibility.js';
 import type { Db } from '../../db/client.js';
+import { insertHitNotices, type Hit, type HitHow } from '../../db/notices.js';
 import {
   changeHandling,
   entityView,
@@ -22,11 +23,12 @@ import {
   visibleCaseTies,
   visibleCasesOf,
   visibleLinksOf,
+  HIT_KINDS,
   type EntityRow,
   type InsertOutcome,
   type LinkRow,
 } from '../../db/intel.js';
-import { IdentifierError, identifyEntity, searchForms } from '../../lib/identifiers.js';
+import { IdentifierError, identifyEntity, searchForms, type DocumentHash } from '../../lib/identifiers.js';
 import type { Actor } from '../../workflows/definitions.js';
 import type { AppDeps } from '../app.js';
 import type { AuditTrail } from '../audit.js';
@@ -38,6 +40,7 @@ import {
   CaseIntelLinkBody,
   ChangeHandlingBody,
   ChangeHistory,
+  CreatedEntity,
   CreateEntityBody,
   CreateLinkBody,
   EntityDetail,
@@ -94,7 +97,7 @@ const answersWithIntel = (action: string, impliedPurpose: string): Disclosure =>
  * Hit/no-hit: a search or a new record matched records the caller may not see. The entry is for
  * the originating countries alone (their auditors and console see which record and who asked).
  */
-function partnerHitEntry(actor: Actor, teamId: string, hits: Shown[], how: 'search' | 'record'): AuditEntry {
+function partnerHitEntry(actor: Actor, teamId: string, hits: Shown[], how: HitHow): AuditEntry {
   return {
     at: new Date().toISOString(),
     actor,
@@ -125,9 +128,9 @@ function storedHandling(handling: HandlingInput, team: Team) {
   };
 }
 
-function identify(body: CreateEntityInput, region: string) {
+function identify(body: CreateEntityInput, region: string, documentHash: DocumentHash) {
   try {
-    return identifyEntity(body.kind, body.attributes, region);
+    return identifyEntity(body.kind, body.attributes, region, documentHash);
   } catch (err) {
     if (err instanceof IdentifierError) {
       throw new HttpError(400, 'INVALID_IDENTIFIER', err.message, { issues: [{ path: `body.${err.field}`, message: err.message }] });
@@ -192,7 +195,14 @@ const VICTIM_RULE = 'a victim is tied to a case by the holding country alone, to
 /** Which kinds of entity each relation of a case takes. */
 const RELATION_KINDS: Record<string, string[]> = { is: ['person'], found_at: ['location'], associated_with: ['person', 'organisation', 'location', 'account', 'phone', 'online_identity', 'vehicle'] };
 
-export function intelRoutes({ db, audit }: AppDeps) {
+export function intelRoutes({ db, audit, protect }: AppDeps) {
+  /** The originators of the records hit are told: an audit entry for them, and a notice each (their inbox, stream, webhooks). */
+  const notifyHits = async (actor: Actor, teamId: string, hits: Hit[], how: HitHow) => {
+    if (hits.length === 0) return;
+    await audit.record(partnerHitEntry(actor, teamId, hits, how));
+    await insertHitNotices(db, teamId, actor, how, hits);
+  };
+
   const changeHandlingRoute = (kind: 'entity' | 'link') =>
     route({
       method: 'patch',
@@ -249,7 +259,7 @@ export function intelRoutes({ db, audit }: AppDeps) {
       params: TeamParams,
       body: CreateEntityBody,
       discloses: answersWithIntel('intel.entity.answer', 'answer to recording an entity'),
-      responses: createdOrRepeated(IntelEntity, 'the entity', 'recorded before by the caller with this id; returned unchanged'),
+      responses: createdOrRepeated(CreatedEntity, 'the entity', 'recorded before by the caller with this id; returned unchanged'),
       handler: async ({ actor, params, body: parsed }) => {
         const body = parsed as CreateEntityInput;
         const { team } = await writableTeam(db, params.id, actor);
@@ -259,7 +269,7 @@ export function intelRoutes({ db, audit }: AppDeps) {
           if (!scope || !canSee(actor.country, scope)) throw new HttpError(404, 'UNKNOWN_CASE', 'no such case in your scope', { caseId: body.caseId });
           if (isProtectedPerson(body) && scope.holdingCountry !== actor.country) throw forbidden(VICTIM_RULE);
         }
-        const { attributes, identifiers, identityKey } = identify(body, actor.country);
+        const { attributes, identifiers, identityKey } = identify(body, actor.country, protect.fingerprint);
         const now = new Date().toISOString();
         const found = await insertEntity(
           db,
@@ -287,11 +297,17 @@ export function intelRoutes({ db, audit }: AppDeps) {
             throw new HttpError(409, 'DUPLICATE_ENTITY', `the team has this ${body.kind} already`, { existingId: found.row.id });
           }
           // Hit/no-hit: the caller learns a match exists, not what it is; the originator is told.
-          await audit.record(partnerHitEntry(actor, team.id, [found.row], 'record'));
+          const kind = found.row.identityKey!.split(':')[0];
+          await notifyHits(actor, team.id, [{ id: found.row.id, originCountry: found.row.originCountry, kinds: [kind] }], 'record');
           throw new HttpError(409, 'PARTNER_HOLDS_MATCH', 'a partner country holds a record with this identifier');
         }
         const row = repeatOrConflict(found, team.id, actor, 'an entity');
-        return { status: found.outcome === 'created' ? 201 : 200, body: await entityAnswer(db, row) };
+        if (found.outcome !== 'created') return { status: 200, body: await entityAnswer(db, row) };
+        // A new record holding a document, phone, account or wallet of a record hidden from the caller: a hit too.
+        const hitForms = identifiers.filter((i) => HIT_KINDS.includes(i.kind)).map((i) => i.value);
+        const hits = await hiddenMatches(db, team.id, actor.country, hitForms);
+        await notifyHits(actor, team.id, hits, 'record');
+        return { status: 201, body: { ...(await entityAnswer(db, row)), ...(hits.length > 0 ? { partnerMatch: true } : {}) } };
       },
     }),
     route({
@@ -307,7 +323,7 @@ export function intelRoutes({ db, audit }: AppDeps) {
       handler: async ({ actor, params, query }) => {
         const { team } = await visibleTeam(db, params.id, actor);
         const q = query.q?.trim();
-        const forms = q ? searchForms(q, actor.country) : [];
+        const forms = q ? searchForms(q, actor.country, protect.fingerprint) : [];
         const { items, total } = await searchEntities(db, {
           teamId: team.id,
           country: intelViewer(actor),
@@ -321,7 +337,7 @@ export function intelRoutes({ db, audit }: AppDeps) {
           items.map((r) => r.id),
         );
         const hits = actor.role === 'admin' ? [] : await hiddenMatches(db, team.id, actor.country, forms);
-        if (hits.length > 0) await audit.record(partnerHitEntry(actor, team.id, hits, 'search'));
+        await notifyHits(actor, team.id, hits, 'search');
         return {
           status: 200,
           body: { teamId: team.id, items: items.map((r) => entityView(r, ids.get(r.id) ?? [])), total, partnerMatch: hits.length > 0 },

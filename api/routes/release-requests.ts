@@ -7,7 +7,7 @@ import type { AuditEntry } from '../../db/audit.js';
 import type { Db } from '../../db/client.js';
 import { hiddenMatches } from '../../db/intel.js';
 import { getReleaseRequest, insertReleaseRequest, listReleaseRequests, releaseRequestView, type ReleaseRequestRow } from '../../db/release-requests.js';
-import { searchForms } from '../../lib/identifiers.js';
+import { searchForms, type DocumentHash } from '../../lib/identifiers.js';
 import { RELEASE_REQUEST_DEFAULT_DAYS, decideReleaseRequestUpdate, type Actor } from '../../workflows/definitions.js';
 import type { AppDeps } from '../app.js';
 import { HttpError, notFound } from '../errors.js';
@@ -35,8 +35,8 @@ interface Target {
 }
 
 /** The hidden record of a partner holding the identifier, to be released to the caller's country. */
-async function hitTarget(db: Db, team: Team, actor: Actor, value: string): Promise<Target> {
-  const hits = await hiddenMatches(db, team.id, actor.country, searchForms(value, actor.country));
+async function hitTarget(db: Db, team: Team, actor: Actor, value: string, documentHash: DocumentHash): Promise<Target> {
+  const hits = await hiddenMatches(db, team.id, actor.country, searchForms(value, actor.country, documentHash));
   const hit = [...hits].sort((a, b) => a.id.localeCompare(b.id))[0];
   if (!hit) throw new HttpError(404, 'NO_PARTNER_MATCH', 'no partner holds a record with this identifier that you may not see');
   return { recordKind: 'entity', recordId: hit.id, originCountry: hit.originCountry, releaseTo: actor.country };
@@ -76,7 +76,7 @@ function readEntry(actor: Actor, purpose: string, teamId: string, rows: ReleaseR
   };
 }
 
-export function releaseRequestRoutes({ db, audit, temporal }: AppDeps) {
+export function releaseRequestRoutes({ db, audit, temporal, protect }: AppDeps) {
   return [
     route({
       method: 'post',
@@ -94,7 +94,7 @@ export function releaseRequestRoutes({ db, audit, temporal }: AppDeps) {
         if (body.identifier && (body.recordKind !== undefined || body.releaseTo !== undefined)) {
           throw invalid('identifier', 'recordKind and releaseTo go with recordId');
         }
-        const target = body.identifier ? await hitTarget(db, team, actor, body.identifier.value) : await widenTarget(db, team, actor, { ...body, recordId: body.recordId! });
+        const target = body.identifier ? await hitTarget(db, team, actor, body.identifier.value, protect.fingerprint) : await widenTarget(db, team, actor, { ...body, recordId: body.recordId! });
         const now = Date.now();
         const { created, row } = await insertReleaseRequest(
           db,
