@@ -3,7 +3,8 @@
 // the API; the Teams page and a team's members by country; a Cambodian investigator adds a phone
 // and a link through the forms (a malformed number answered next to its field); the entity page;
 // and the network picture, which shows a Thai member the team's records and not the one released
-// to China alone, pans and zooms, and opens a record on a click. Screenshots go to test/screenshots/.
+// to China alone, pans and zooms, and opens a record on a click; the inbox of hits on Cambodia's
+// records, where its supervisor releases one to Thailand. Screenshots go to test/screenshots/.
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -323,5 +324,50 @@ describe('the console for joint investigation teams', () => {
     expect(await seriousAxeFindings(page)).toEqual([]);
     await shot(page, 'intel-08-phone-network');
     await page.close();
+  });
+
+  it("shows Cambodia's members the hits on its records, and a Cambodian supervisor releases one to Thailand with one click", async () => {
+    const { api } = stack;
+    await ok(api.post(`/v1/teams/${teamId}/members`, u.khSupervisor, { sub: u.khSupervisor.sub, name: u.khSupervisor.name, country: 'KH', role: 'liaison' }), 201, 200);
+    const hidden = await ok(
+      api.post(`/v1/teams/${teamId}/entities`, khInvestigator, { kind: 'phone', attributes: { number: '+855 12 606 707' }, handling: H('H2', ['CN']), evaluation: E('A', 2) }),
+      201,
+    );
+    expect((await ok(api.get(`/v1/teams/${teamId}/entities?q=${encodeURIComponent('+855 12 606 707')}`, thInvestigator), 200)).partnerMatch).toBe(true);
+
+    // The Thai member who searched has no inbox entry of it.
+    const th = await signedIn(thInvestigator);
+    await th.goto(`${server.url}/console/#/teams/${teamId}`);
+    const thInbox = th.getByRole('region', { name: 'Hits on your records' });
+    await thInbox.waitFor();
+    expect(await thInbox.locator(`tr[data-entity-id="${hidden.id}"]`).count()).toBe(0);
+    await th.close();
+
+    // A Cambodian investigator sees the hit, without a release button.
+    const kh = await signedIn(khInvestigator);
+    await kh.goto(`${server.url}/console/#/teams/${teamId}`);
+    const khRow = kh.getByRole('region', { name: 'Hits on your records' }).locator(`tr[data-entity-id="${hidden.id}"]`);
+    await khRow.waitFor();
+    expect(await khRow.locator('td').nth(2).textContent()).toBe('Thailand (TH) searched for its phone');
+    expect(await khRow.getByRole('button').count()).toBe(0);
+    await kh.close();
+
+    const supervisor = await signedIn(u.khSupervisor);
+    await supervisor.goto(`${server.url}/console/#/teams/${teamId}`);
+    const inbox = supervisor.getByRole('region', { name: 'Hits on your records' });
+    const row = inbox.locator(`tr[data-entity-id="${hidden.id}"]`);
+    await row.getByRole('button', { name: 'Release to Thailand' }).waitFor();
+    expect(await seriousAxeFindings(supervisor)).toEqual([]);
+    await shot(supervisor, 'intel-09-hits');
+    await row.getByRole('button', { name: 'Release to Thailand' }).click();
+    await row.getByTestId('released').filter({ hasText: 'Thailand (TH) sees it' }).waitFor();
+    await inbox.getByRole('status').filter({ hasText: 'is released to Thailand (TH)' }).waitFor();
+    await supervisor.close();
+
+    // Released to Thailand alone, through a release request the record's history names.
+    const seen = await ok(api.get(`/v1/teams/${teamId}/entities/${hidden.id}`, thInvestigator), 200);
+    expect(seen.handling.releasableTo).toEqual(['CN', 'TH']);
+    const history = await ok(api.get(`/v1/teams/${teamId}/entities/${hidden.id}/history`, khInvestigator), 200);
+    expect(history.items.at(-1).what.consent).toMatchObject({ requesterCountry: 'TH', releaseTo: 'TH' });
   });
 });

@@ -4,7 +4,7 @@ import type { CaseDetail as CaseDetailSchema, CaseEventList, CaseList, CaseResul
 import type { AuditPage as AuditPageSchema, Verification as VerificationSchema } from '../../api/routes/audit.js';
 import type { StreamEvent as StreamEventSchema } from '../../api/routes/events.js';
 import type { Me as MeSchema } from '../../api/routes/session.js';
-import type { EntityDetail as EntityDetailSchema, EntityList as EntityListSchema, IntelChange as IntelChangeSchema, IntelEntity as IntelEntitySchema, IntelLink as IntelLinkSchema, Team as TeamSchema, TeamDetail as TeamDetailSchema, TeamMember as TeamMemberSchema } from '../../api/intel-schemas.js';
+import type { EntityDetail as EntityDetailSchema, EntityList as EntityListSchema, HitNoticeList as HitNoticeListSchema, ReleasedNotice as ReleasedNoticeSchema, IntelChange as IntelChangeSchema, IntelEntity as IntelEntitySchema, IntelLink as IntelLinkSchema, Team as TeamSchema, TeamDetail as TeamDetailSchema, TeamMember as TeamMemberSchema } from '../../api/intel-schemas.js';
 import type { PendingDecisionList, Progress as ProgressSchema, TransferList as TransferListSchema } from '../../api/routes/worklists.js';
 
 export type CaseDetail = z.output<typeof CaseDetailSchema>;
@@ -45,6 +45,9 @@ export type IntelEntity = z.output<typeof IntelEntitySchema>;
 export type IntelLink = z.output<typeof IntelLinkSchema>;
 export type EntityDetail = z.output<typeof EntityDetailSchema>;
 export type EntityList = z.output<typeof EntityListSchema>;
+export type HitNoticeList = z.output<typeof HitNoticeListSchema>;
+export type HitNotice = HitNoticeList['items'][number];
+export type ReleasedNotice = z.output<typeof ReleasedNoticeSchema>;
 export type IntelChange = z.output<typeof IntelChangeSchema>;
 export type Handling = IntelEntity['handling'];
 export type Evaluation = IntelEntity['evaluation'];

@@ -1,13 +1,14 @@
 // Joint investigation teams: the caller's teams, and one team with its members by country, its
 // operations, its validity, a supervisor's form to add members of their own country, and a search
-// of the team's records.
+// of the team's records; to its country's members, the inbox of hits on their records, where a
+// supervisor releases a record to the country that searched for it.
 import { useState } from 'preact/hooks';
 import { get, post } from '../api.js';
 import { country, dateTime } from '../format.js';
 import { ENTITY_KIND_LABELS, ENTITY_KINDS, entityName, fieldErrors, TEAM_ROLES, teamRole, type EntityKind } from '../intel.js';
 import { Choice, EvaluationBadge, HandlingBadge, isMember, TextInput, teamReadOnly, useEntitySearch, useTeam } from '../intel-ui.js';
 import { href } from '../router.js';
-import type { Me, Team } from '../types.js';
+import type { HitNotice, HitNoticeList, Me, ReleasedNotice, Team } from '../types.js';
 import { ColumnHeads, ErrorBox, Loading, Notice, Select, useAction, useLoad } from '../ui.js';
 import { useOperations } from './cases.js';
 
@@ -123,6 +124,7 @@ export function TeamPage({ teamId, me }: { teamId: string; me: Me }) {
               })}
             </div>
             {me.role === 'supervisor' && t.memberCountries.includes(me.country) && !readOnly && <AddMember team={t} me={me} onAdded={team.reload} />}
+            {member && <HitInbox team={t} me={me} readOnly={readOnly} />}
             <Records team={t} />
           </section>
         );
@@ -161,6 +163,62 @@ function AddMember({ team, me, onAdded }: { team: Team; me: Me; onAdded: () => v
         </button>
       </div>
     </form>
+  );
+}
+
+const IDENTIFIER_WORDS: Record<string, string> = { phone: 'phone', account: 'account number', wallet: 'wallet address', document: 'document number' };
+const HOW_WORDS = { search: 'searched for', record: 'recorded' } as const;
+
+/** The hits on the caller's country's records: who searched or recorded what kind of identifier, and the release. */
+function HitInbox({ team, me, readOnly }: { team: Team; me: Me; readOnly: boolean }) {
+  const path = `/v1/teams/${encodeURIComponent(team.id)}/notices`;
+  const notices = useLoad(() => get<HitNoticeList>(path), `notices/${team.id}`);
+  const [released, setReleased] = useState<string | null>(null);
+  const release = useAction(async (n: HitNotice) => {
+    await post<ReleasedNotice>(`${path}/${encodeURIComponent(n.id)}/release`, {});
+    setReleased(`${n.record ? entityName(n.record) : n.entityId} is released to ${country(n.searcherCountry)}.`);
+    notices.reload();
+  });
+  const mayRelease = me.role === 'supervisor' && !readOnly;
+  return (
+    <section aria-label="Hits on your records">
+      <h2>Hits on {country(me.country)}'s records</h2>
+      <ErrorBox error={release.error} />
+      {released && <Notice>{released}</Notice>}
+      <Loading state={notices}>
+        {({ items }) =>
+          items.length === 0 ? (
+            <p class="muted">No partner country's search or record has matched your country's hidden records.</p>
+          ) : (
+            <table class="notices">
+              <ColumnHeads columns={['When', 'Record', 'Hit', 'Shared']} />
+              <tbody>
+                {items.map((n) => (
+                  <tr key={n.id} data-notice-id={n.id} data-entity-id={n.entityId}>
+                    <td class="small">{dateTime(n.at)}</td>
+                    <td>{n.record ? <a href={href(`teams/${team.id}/entities/${n.entityId}`)}>{entityName(n.record)}</a> : <span class="muted">no longer held</span>}</td>
+                    <td>{`${country(n.searcherCountry)} ${HOW_WORDS[n.how]} its ${n.identifierKinds.map((k) => IDENTIFIER_WORDS[k] ?? k).join(', ')}`}</td>
+                    <td>
+                      {n.released ? (
+                        <span class="badge" data-testid="released">
+                          {country(n.searcherCountry)} sees it
+                        </span>
+                      ) : mayRelease && n.record ? (
+                        <button type="button" disabled={release.busy} onClick={() => void release.run(n)}>
+                          Release to {country(n.searcherCountry)}
+                        </button>
+                      ) : (
+                        <span class="muted small">not shared</span>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )
+        }
+      </Loading>
+    </section>
   );
 }
 
