@@ -41,6 +41,7 @@ export const POLICY: Record<string, RoutePolicy> = {
   'post /v1/cases/:id/cancel': { roles: ['supervisor'], scope: onCase('holding') },
   // Many cases at once: each case is checked on its own and refused per item.
   'post /v1/decisions': { roles: ['supervisor'] },
+  'post /v1/identity': { roles: ['officer'] },
   'post /v1/transfers': { roles: ['officer'] },
   'get /v1/transfers/:id': { roles: ALL, scope: onTransfer('visible') },
   'get /v1/transfers/:id/manifest': { roles: ['officer', 'supervisor', 'auditor', 'admin'], scope: onTransfer('visible') },

@@ -386,18 +386,31 @@ const identityFields = {
   evidenceRef: optionalText(200),
   notes: optionalText(4000),
 };
-export const IdentityBody = z.discriminatedUnion('result', [
-  z.strictObject({
-    result: z.enum(['confirmed', 'inconclusive']),
-    verifiedNationality: AnyCountry.nullable().optional(),
-    ...identityFields,
-  }),
-  z.strictObject({
-    result: z.literal('mismatch'),
-    verifiedNationality: AnyCountry.describe('a mismatch names the nationality established'),
-    ...identityFields,
-  }),
-]);
+const identityBranches = <S extends z.ZodRawShape>(shape: S) =>
+  z.discriminatedUnion('result', [
+    z.strictObject({
+      ...shape,
+      result: z.enum(['confirmed', 'inconclusive']),
+      verifiedNationality: AnyCountry.nullable().optional(),
+      ...identityFields,
+    }),
+    z.strictObject({
+      ...shape,
+      result: z.literal('mismatch'),
+      verifiedNationality: AnyCountry.describe('a mismatch names the nationality established'),
+      ...identityFields,
+    }),
+  ]);
+export const IdentityBody = identityBranches({});
+
+/** Many verifications at once (a registry's answers): each item is the body of POST /v1/cases/:id/identity with its case. */
+export const BulkIdentityBody = z.strictObject({
+  items: z
+    .array(identityBranches({ caseId: Id }))
+    .min(1)
+    .max(MAX_BULK)
+    .describe(`up to ${MAX_BULK} items, each the body of POST /v1/cases/:id/identity with its caseId`),
+});
 
 /** A decision; a rejection needs a reason. */
 const decisionFields = <S extends z.ZodRawShape>(shape: S) =>

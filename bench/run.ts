@@ -7,6 +7,9 @@
 //   3. GET /v1/cases/:id and GET /v1/cases?status=... under load vs. a bare Express route running the
 //      same SELECT (goal: at least 0.5x the throughput).
 //   4. Peak RSS of the worker and the API processes during run 2.
+//   6. Identity verification (`--only identity`): a registry's answers for a raid through POST
+//      /v1/identity against one POST /v1/cases/:id/identity per case (64 at a time), time per 1,000
+//      cases, beside the intake of the same cases: at raid scale verification must not take longest.
 //   5. The intelligence graph (bench/graph.ts): depth-3 neighbourhoods and shortest paths on 50,000
 //      entities and 200,000 links, p95 against one indexed single-row lookup (goal: p95 < 100 ms).
 // Prints a table and writes bench/results/latest.json. `--quick` runs small sizes as a smoke test.
@@ -38,10 +41,11 @@ import { stepUpdate } from './workflows/index.js';
 const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
-    /** Run only some parts: intake, lifecycle, reads, graph (comma-separated). */
+    /** Run only some parts: intake, lifecycle, reads, graph, identity (comma-separated). */
     only: { type: 'string' },
     intake: { type: 'string', description: 'intake sizes, comma-separated' },
     cases: { type: 'string', description: 'lifecycle size' },
+    verifications: { type: 'string', description: 'cases per side of the identity part' },
     /** CPU-profile a process (worker or api) into bench/results/profiles. */
     profile: { type: 'string' },
     duration: { type: 'string', default: '20' },
@@ -51,9 +55,10 @@ const { values: args } = parseArgs({
 const QUICK = args.quick;
 const INTAKE_SIZES = args.intake ? args.intake.split(',').map(Number) : QUICK ? [200] : [2141, 5500];
 const LIFECYCLE = args.cases ? Number(args.cases) : QUICK ? 400 : 5500;
-const PARTS = new Set((args.only ?? 'intake,lifecycle,reads,graph').split(','));
+const VERIFICATIONS = args.verifications ? Number(args.verifications) : QUICK ? 200 : 2141;
+const PARTS = new Set((args.only ?? 'intake,lifecycle,reads,graph,identity').split(','));
 /** A partial or resized run is a measurement for the engineer, not the published result. */
-const PUBLISH = !QUICK && !args.only && !args.intake && !args.cases;
+const PUBLISH = !QUICK && !args.only && !args.intake && !args.cases && !args.verifications;
 const FLIGHT = 200;
 const CONCURRENCY = 64;
 const DURATION = QUICK ? 5 : Number(args.duration);
@@ -383,6 +388,27 @@ async function main() {
     rows.push([`intake of ${n.toLocaleString('en')} cases`, `${seconds(viaApi)} s`, `${seconds(raw)} s`, viaApi / raw, '≤ 1.3x']);
   }
 
+  /** The registry's answers, up to 5,000 a request. */
+  const verifyInBulk = async (caseIds: string[]) => {
+    for (let i = 0; i < caseIds.length; i += 5000) {
+      const res = await call('POST', '/v1/identity', 'cnOfficer', {
+        items: caseIds.slice(i, i + 5000).map((caseId) => ({ caseId, result: 'confirmed', method: 'registry' })),
+      });
+      if (!res.results.every((r: { ok: boolean }) => r.ok)) throw new Error('a bulk verification failed');
+    }
+  };
+  /** Opens `n` cases in one operation; their ids and the time it took. */
+  const openForVerification = async (n: number) => {
+    const op = await call('POST', '/v1/operations', 'khOfficer', { name: `Bench identity ${n}`, leadCountry: 'CN', participatingCountries: ['CN', 'KH'] });
+    const t = performance.now();
+    const caseIds: string[] = [];
+    for (let i = 0; i < n; i += 5000) {
+      const res = await call('POST', `/v1/operations/${op.id}/intake`, 'khOfficer', { cases: Array.from({ length: Math.min(5000, n - i) }, intakeItem) });
+      caseIds.push(...res.results.map((r: { caseId: string }) => r.caseId));
+    }
+    return { caseIds, ms: performance.now() - t };
+  };
+
   // ---- 2. lifecycle ----
   const ids: string[] = [];
   let peaks = { workerRssBytes: 0, apiRssBytes: 0 };
@@ -411,9 +437,7 @@ async function main() {
       ids.push(...res.results.map((r: { caseId: string }) => r.caseId));
     }
     phase('intake');
-    await mapLimit(ids, CONCURRENCY, (id) =>
-      call('POST', `/v1/cases/${id}/identity`, 'cnOfficer', { result: 'confirmed', method: 'biometric' }),
-    );
+    await verifyInBulk(ids);
     phase('identity');
     await mapLimit(ids, CONCURRENCY, (id) => call('POST', `/v1/cases/${id}/screening`, 'khOfficer', { indicators: [] }));
     phase('screening');
@@ -529,6 +553,42 @@ async function main() {
       ]);
     }
     bare.kill('SIGTERM');
+  }
+
+  // ---- 6. identity verification: the bulk route against one call per case ----
+  if (PARTS.has('identity')) {
+    await drain('before identity verification');
+    const perThousand = (ms: number) => (ms * 1000) / VERIFICATIONS;
+    const times = { single: [] as number[], bulk: [] as number[], intake: [] as number[] };
+    // One call per case, bulk, bulk, one call per case: drift weighs on both sides alike.
+    for (const side of ['single', 'bulk', 'bulk', 'single'] as const) {
+      const opened = await openForVerification(VERIFICATIONS);
+      times.intake.push(opened.ms);
+      await drain(`after opening ${VERIFICATIONS} cases`);
+      log(`identity of ${VERIFICATIONS}: ${side === 'bulk' ? 'POST /v1/identity' : 'one POST /v1/cases/:id/identity per case'}`);
+      const cpu = cpuMeter();
+      const t = performance.now();
+      if (side === 'bulk') await verifyInBulk(opened.caseIds);
+      else
+        await mapLimit(opened.caseIds, CONCURRENCY, (id) =>
+          call('POST', `/v1/cases/${id}/identity`, 'cnOfficer', { result: 'confirmed', method: 'registry' }),
+        );
+      const ms = performance.now() - t;
+      log(`  ${seconds(ms)} s (${seconds(perThousand(ms))} s per 1,000 cases); CPU s: ${cpu()}`);
+      times[side].push(ms);
+      await drain(`after ${VERIFICATIONS} verifications`);
+    }
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const [bulk, single, intake] = [mean(times.bulk), mean(times.single), mean(times.intake)];
+    results[`identity_${VERIFICATIONS}`] = {
+      bulkMsPer1000: perThousand(bulk),
+      singleMsPer1000: perThousand(single),
+      intakeMsPer1000: perThousand(intake),
+      ratio: bulk / single,
+      runs: times,
+    };
+    rows.push([`identity of ${VERIFICATIONS.toLocaleString('en')} cases, per 1,000: POST /v1/identity vs one call per case`, `${seconds(perThousand(bulk))} s`, `${seconds(perThousand(single))} s`, bulk / single, '< 1x']);
+    rows.push([`  the same cases' intake, per 1,000 (bulk intake)`, `${seconds(perThousand(intake))} s`, '', NaN, 'verification ≤ intake']);
   }
 
   // ---- 4. memory ----

@@ -1,6 +1,6 @@
 // The read models of one case: the row that decides who may act on it, the whole case, its
 // timeline, and each side's recorded decision.
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { z } from 'zod';
 import type { CaseDetail as CaseDetailSchema } from '../api/schemas.js';
 import type {
@@ -234,6 +234,28 @@ export async function getDecisions(db: Db, caseIds: string[]): Promise<Map<strin
       .from(decisions)
       .where(inArray(decisions.caseId, chunk));
     for (const r of rows) found.set(r.caseId, { ...found.get(r.caseId), [r.side]: r.decision });
+  }
+  return found;
+}
+
+/** The last identity verification recorded on each of the cases that have one: what a repeat must ask again. */
+export async function getLastIdentityChecks(db: Db, caseIds: string[]) {
+  const found = new Map<string, Pick<IdentityRecord, 'result' | 'verifiedNationality' | 'method' | 'evidenceRef' | 'notes' | 'by'>>();
+  for (const chunk of chunks([...new Set(caseIds)], 1000)) {
+    const rows = await db
+      .selectDistinctOn([identityChecks.caseId], {
+        caseId: identityChecks.caseId,
+        result: identityChecks.result,
+        verifiedNationality: identityChecks.verifiedNationality,
+        method: identityChecks.method,
+        evidenceRef: identityChecks.evidenceRef,
+        notes: identityChecks.notes,
+        by: identityChecks.by,
+      })
+      .from(identityChecks)
+      .where(inArray(identityChecks.caseId, chunk))
+      .orderBy(identityChecks.caseId, desc(identityChecks.seq));
+    for (const { caseId, ...check } of rows) found.set(caseId, check as IdentityRecord);
   }
   return found;
 }

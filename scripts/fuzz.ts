@@ -347,6 +347,7 @@ function targets(s: Seeded): Record<string, Target> {
     postCasesByIdDecisions: onCase('khSupervisor', c.decision),
     postCasesByIdCancel: onCase('khSupervisor', c.cancel),
     postDecisions: { user: 'khSupervisor' },
+    postIdentity: { user: 'cnOfficer' },
     postTransfers: { user: 'khOfficer' },
     getTransfersById: onCase('khOfficer', s.scheduledTransfer),
     getTransfersByIdManifest: onCase('khOfficer', s.scheduledTransfer),

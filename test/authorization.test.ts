@@ -202,6 +202,11 @@ const SCENARIOS: Record<string, Scenario> = {
     prepare: async () => ({ path: '/v1/decisions', body: { caseIds: [await approvalCase()], decision: 'approve' } }),
     success: 200,
   },
+  // Refused per case (403 or 404 in the item), as POST /v1/decisions.
+  'post /v1/identity': {
+    prepare: async () => ({ path: '/v1/identity', body: { items: [{ caseId: await t.steps.open(), result: 'confirmed', method: 'biometric' }] } }),
+    success: 200,
+  },
   'post /v1/transfers': {
     prepare: async (user) => ({
       path: '/v1/transfers',

@@ -12,6 +12,7 @@ import type {
   ExtendCustodyInput,
   HoldKind,
   HoldRecord,
+  IdentityRecord,
   LegalBasis,
   LiftHoldInput,
   OverdueReason,
@@ -231,13 +232,25 @@ function stageRefusal(c: CaseView, expected: string, actor: Actor): Refusal {
 const onLeg = (c: CaseView, transferId: string, status: CaseStatus) => c.status === status && c.transferId === transferId;
 const findHold = (c: CaseView, holdId: string) => c.holds.find((h) => h.holdId === holdId);
 
-export function checkVerifyIdentity({ view: c }: CaseFacts, { actor, result, verifiedNationality }: VerifyIdentityInput): Verdict {
-  requireRole(actor, ['officer'], 'verify identity');
+/**
+ * A retried confirmation or mismatch, already applied: the same officer's same result (and, for a
+ * mismatch, nationality) as the last one recorded (the mismatch may have moved the case to another
+ * verifier). The workflow answers it as a repeat; so does the bulk route, from the store.
+ */
+export function verificationRepeats(
+  c: { status: CaseStatus; identity: Pick<IdentityRecord, 'by' | 'result' | 'verifiedNationality'> | null },
+  { actor, result, verifiedNationality }: Pick<VerifyIdentityInput, 'actor' | 'result' | 'verifiedNationality'>,
+): boolean {
   const last = c.identity;
   const sameAsLast =
     last !== null && last.by === actor.sub && last.result === result && (result !== 'mismatch' || last.verifiedNationality === verifiedNationality);
-  // A retried confirmation or mismatch, already applied (the mismatch may have moved the case to another verifier).
-  if (sameAsLast && result !== 'inconclusive' && (c.status !== 'IDENTITY_PENDING' || result === 'mismatch')) return 'repeat';
+  return sameAsLast && result !== 'inconclusive' && (c.status !== 'IDENTITY_PENDING' || result === 'mismatch');
+}
+
+export function checkVerifyIdentity({ view: c }: CaseFacts, input: VerifyIdentityInput): Verdict {
+  const { actor, result, verifiedNationality } = input;
+  requireRole(actor, ['officer'], 'verify identity');
+  if (verificationRepeats(c, input)) return 'repeat';
   if (actor.country !== c.claimedNationality) {
     throw new Refusal(FAILURE.forbidden, `only officers of ${c.claimedNationality} verify this nationality`);
   }

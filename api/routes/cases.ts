@@ -1,22 +1,33 @@
 import type { z } from 'zod';
-import { getCaseDetail, getCaseScopes, getDecisions, listCaseEvents, type CaseDetail as CaseDetailRow } from '../../db/case-detail.js';
+import {
+  getCaseDetail,
+  getCaseScopes,
+  getDecisions,
+  getLastIdentityChecks,
+  listCaseEvents,
+  type CaseDetail as CaseDetailRow,
+  type CaseScopeRow,
+} from '../../db/case-detail.js';
 import { listCases } from '../../db/case-list.js';
 import { canSee } from '../../db/visibility.js';
 import { getOperation } from '../../db/operations.js';
 import { limitsOrDefaults } from '../../lib/config.js';
 import { mapLimit } from '../../lib/concurrency.js';
 import { isSafeguardStatus, projectCase, seesAll, viewStatus } from '../../lib/need-to-know.js';
-import { verifyIdentityUpdate, type Actor } from '../../workflows/definitions.js';
+import { verificationRepeats } from '../../workflows/case-rules.js';
+import { verifyIdentityUpdate, type Actor, type CaseStatus, type IdentityRecord, type VerifyIdentityInput } from '../../workflows/definitions.js';
 import type { AppDeps } from '../app.js';
 import type { Commands } from '../commands.js';
 import { answersWithCase, bulkRefusalEntries, caseReadEntry, isRefusal, recordAll, type BulkRefusal } from '../audit.js';
 import { HttpError, notFound, toHttpError, unavailable } from '../errors.js';
 import { caseChangeResponses, errorResponses, route } from '../http.js';
+import { onSide } from '../policy.js';
 import { intakeRefusalEntries, openCases, type IntakeItem } from '../intake.js';
 import { CaseDetailWithIntel } from '../intel-schemas.js';
 import { caseIntelLinksFor } from './intel.js';
 import {
   BulkDecisionBody,
+  BulkIdentityBody,
   BulkIntakeBody,
   BulkIntakeResult,
   CaseDetail,
@@ -32,6 +43,29 @@ import {
 } from '../schemas.js';
 import { caseDetail, decodeCursor, encodeCursor, scopeCountry } from '../scope.js';
 
+type CaseResult = z.output<typeof CaseResults>['results'][number];
+
+/** Two items of one bulk verification ask the same. */
+const sameIdentityItem = (a: z.output<typeof BulkIdentityBody>['items'][number], b: typeof a) =>
+  a.result === b.result &&
+  (a.verifiedNationality ?? null) === (b.verifiedNationality ?? null) &&
+  a.method === b.method &&
+  (a.evidenceRef ?? null) === (b.evidenceRef ?? null) &&
+  (a.notes ?? null) === (b.notes ?? null);
+
+/** The inconclusive answer recorded last, asked again by its officer with the same method, evidence and notes. */
+function sameInconclusive(last: Pick<IdentityRecord, 'result' | 'by' | 'method' | 'evidenceRef' | 'notes'> | null, asked: VerifyIdentityInput) {
+  return (
+    last !== null &&
+    asked.result === 'inconclusive' &&
+    last.result === 'inconclusive' &&
+    last.by === asked.actor.sub &&
+    last.method === asked.method &&
+    last.evidenceRef === asked.evidenceRef &&
+    last.notes === asked.notes
+  );
+}
+
 const errorJson = (e: HttpError) => ({ code: e.code, message: e.message, ...(e.details === undefined ? {} : { details: e.details }) });
 
 export function caseRoutes(deps: AppDeps, commands: Commands) {
@@ -46,6 +80,43 @@ export function caseRoutes(deps: AppDeps, commands: Commands) {
   };
 
   const detail = (caseId: string, viewer: Actor) => caseDetail(db, caseId, deps.protect, viewer);
+
+  /**
+   * A bulk command: `act` on each case the caller may see (at most bulkConcurrency at once), its
+   * new status shown as the caller may see it; a refusal per case is answered and logged as the
+   * single route answers and logs it. When Temporal could take none of them, the request is a 503.
+   */
+  async function eachCase(
+    actor: Actor,
+    routeName: string,
+    what: string,
+    ids: string[],
+    rows: Map<string, CaseScopeRow>,
+    act: (row: CaseScopeRow) => Promise<CaseStatus>,
+  ): Promise<CaseResult[]> {
+    const refused: BulkRefusal[] = [];
+    const results = await mapLimit(ids, deps.http.bulkConcurrency, async (caseId): Promise<CaseResult> => {
+      const row = rows.get(caseId);
+      if (!row || !canSee(scopeCountry(actor), row)) {
+        refused.push({ caseId, row, status: 404, code: 'NOT_FOUND' });
+        return { caseId, ok: false, error: errorJson(notFound()) };
+      }
+      try {
+        const status = await act(row);
+        return { caseId, ok: true, status: viewStatus(status, seesAll(scopeCountry(actor), row.holdingCountry)) };
+      } catch (err) {
+        const http = toHttpError(err);
+        if (http.status >= 500 && http.status !== 503) throw err;
+        if (isRefusal(http.status)) refused.push({ caseId, row, status: http.status, code: http.code });
+        return { caseId, ok: false, error: errorJson(http) };
+      }
+    });
+    await recordAll(audit, bulkRefusalEntries(actor, routeName, refused));
+    if (results.every((r) => r.error?.code === 'TEMPORAL_UNAVAILABLE')) {
+      throw unavailable('TEMPORAL_UNAVAILABLE', `no ${what} could be recorded; retry after Retry-After seconds`);
+    }
+    return results;
+  }
 
   return [
     route({
@@ -222,32 +293,62 @@ export function caseRoutes(deps: AppDeps, commands: Commands) {
       handler: async ({ actor, body }) => {
         const ids = [...new Set(body.caseIds.map((id) => id.toLowerCase()))];
         const [rows, recorded] = await Promise.all([getCaseScopes(db, ids), getDecisions(db, ids)]);
-        const refused: BulkRefusal[] = [];
-        const results = await mapLimit(
-          ids,
-          deps.http.bulkConcurrency,
-          async (caseId): Promise<z.output<typeof CaseResults>['results'][number]> => {
-            const row = rows.get(caseId);
-            if (!row || !canSee(scopeCountry(actor), row)) {
-              refused.push({ caseId, row, status: 404, code: 'NOT_FOUND' });
-              return { caseId, ok: false, error: errorJson(notFound()) };
-            }
-            try {
-              const status = await commands.decide(actor, row, body.decision, body.reason ?? null, recorded.get(caseId));
-              return { caseId, ok: true, status: viewStatus(status, seesAll(scopeCountry(actor), row.holdingCountry)) };
-            } catch (err) {
-              const http = toHttpError(err);
-              if (http.status >= 500 && http.status !== 503) throw err;
-              if (isRefusal(http.status)) refused.push({ caseId, row, status: http.status, code: http.code });
-              return { caseId, ok: false, error: errorJson(http) };
-            }
-          },
+        const results = await eachCase(actor, 'POST /v1/decisions', 'decision', ids, rows, (row) =>
+          commands.decide(actor, row, body.decision, body.reason ?? null, recorded.get(row.id)),
         );
-        await recordAll(audit, bulkRefusalEntries(actor, 'POST /v1/decisions', refused));
-        if (results.every((r) => r.error?.code === 'TEMPORAL_UNAVAILABLE')) {
-          throw unavailable('TEMPORAL_UNAVAILABLE', 'no decision could be recorded; retry after Retry-After seconds');
-        }
         return { status: 200, body: { results } };
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/v1/identity',
+      summary: 'Identity verifications of many cases (a registry\'s answers; officer of each claimed nationality); each is recorded on its own',
+      description:
+        'One result per item, in request order. A case the caller may not see is NOT_FOUND, one of another claimed nationality ' +
+        'FORBIDDEN, per item. The same item again (the same officer, result and nationality) changes nothing and answers as before.',
+      tags: ['cases'],
+      body: BulkIdentityBody,
+      bodyLimit: deps.http.bulkBodyLimit,
+      responses: {
+        200: { description: 'one result per item, in request order', schema: CaseResults },
+        ...errorResponses(400, 401, 403, 413, 503),
+      },
+      handler: async ({ actor, body }) => {
+        const items = body.items.map((item) => ({ ...item, caseId: item.caseId.toLowerCase() }));
+        // One verification per case: an item naming a case again asks the same, or is refused.
+        const first = new Map<string, (typeof items)[number]>();
+        for (const item of items) if (!first.has(item.caseId)) first.set(item.caseId, item);
+        const ids = [...first.keys()];
+        const [rows, last] = await Promise.all([getCaseScopes(db, ids), getLastIdentityChecks(db, ids)]);
+        const results = await eachCase(actor, 'POST /v1/identity', 'verification', ids, rows, async (row) => {
+          const item = first.get(row.id)!;
+          const sides = { holding: row.holdingCountry, claimed: row.claimedNationality, destination: row.destinationCountry };
+          if (!onSide('claimed', actor.country, sides)) {
+            throw new HttpError(403, 'FORBIDDEN', 'only users of the claimed country may do this on this case');
+          }
+          const input = {
+            actor,
+            result: item.result,
+            verifiedNationality: item.verifiedNationality ?? null,
+            method: item.method,
+            evidenceRef: item.evidenceRef ?? null,
+            notes: item.notes ?? null,
+          };
+          const stored = { status: row.status, identity: last.get(row.id) ?? null };
+          // Answered from the store, as the workflow would answer it (a referral has closed the
+          // workflow); an inconclusive answer is a repeat when it is the very one recorded last.
+          if (verificationRepeats(stored, input) || (row.status === 'IDENTITY_PENDING' && sameInconclusive(stored.identity, input))) {
+            return row.status;
+          }
+          return (await temporal.updateCase(row.id, verifyIdentityUpdate, input)).status;
+        });
+        const byCase = new Map(results.map((r) => [r.caseId, r]));
+        const answers = items.map((item) =>
+          sameIdentityItem(item, first.get(item.caseId)!)
+            ? byCase.get(item.caseId)!
+            : { caseId: item.caseId, ok: false, error: { code: 'INVALID_INPUT', message: 'the case is named earlier in this request with another answer' } },
+        );
+        return { status: 200, body: { results: answers } };
       },
     }),
     route({
