@@ -1,6 +1,6 @@
 // Route definitions: each route declares who may call it and what it accepts and returns; the
 // same declaration mounts the Express handler (with validation) and documents it in OpenAPI.
-import type { NextFunction, Request, Response, Router } from 'express';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 import { ROLES, type Actor, type Role } from '../workflows/definitions.js';
 import { requireAuth } from './auth.js';
@@ -39,6 +39,8 @@ export interface Ctx<P, Q, B> {
   caseRow: CaseScopeRow;
   /** On transfer routes (`/v1/transfers/:id...`): the batch, already checked against the policy. */
   transfer: TransferDetail;
+  /** On routes that take uploads: the body in one of their media types, if it came so. */
+  upload?: { contentType: string; data: Buffer };
   req: Request;
   res: Response;
 }
@@ -75,6 +77,11 @@ export interface RouteSpec<P extends z.ZodType | undefined = z.ZodType | undefin
   requestHeaders?: Record<string, string | { description: string; pattern: string }>;
   /** Body size limit (express/body-parser syntax); defaults to the app's. */
   bodyLimit?: string;
+  /**
+   * Other media types the body may have (media type → description): such a body reaches the
+   * handler as bytes (`upload`), unparsed, in place of the JSON body.
+   */
+  uploads?: Record<string, string>;
   /**
    * For a case route that shows the whole case anyway: loads it once the policy check on the scope
    * row has passed (so a case out of the caller's scope costs no more than a missing one), and
@@ -183,6 +190,7 @@ export function mount(router: Router, routes: RouteSpec[], options: MountOptions
   for (const spec of routes) {
     const handlers: ((req: Request, res: Response, next: NextFunction) => unknown)[] = [];
     if (spec.roles) handlers.push(requireAuth(options.authenticate, spec.roles, options.rateLimiter));
+    if (spec.uploads) handlers.push(express.raw({ type: Object.keys(spec.uploads), limit: spec.bodyLimit ?? options.bodyLimit }));
     if (spec.body) handlers.push(jsonBody(spec.bodyLimit ?? options.bodyLimit));
     handlers.push(async (req: Request, res: Response) => {
       const purpose = req.get('x-purpose')?.trim() ?? '';
@@ -198,13 +206,16 @@ export function mount(router: Router, routes: RouteSpec[], options: MountOptions
         const id = parse(z.strictObject({ id: z.uuid() }).passthrough(), params, 'path').id;
         scoped = await checkScope(policy, actor, id, options, spec.loadCase);
       }
+      const uploadType = spec.uploads && Buffer.isBuffer(req.body) ? req.is(Object.keys(spec.uploads)) : false;
+      const upload = uploadType ? { contentType: uploadType, data: req.body as Buffer } : undefined;
       const ctx = {
         purpose,
+        upload,
         caseRow: policy?.scope?.object === 'case' ? scoped : undefined,
         transfer: policy?.scope?.object === 'transfer' ? scoped : undefined,
         params: spec.params ? parse(spec.params, params, 'path') : undefined,
         query: spec.query ? parse(spec.query, req.query, 'query') : undefined,
-        body: spec.body ? parse(spec.body, req.body, 'body') : undefined,
+        body: spec.body && !upload ? parse(spec.body, req.body, 'body') : undefined,
         actor,
         req,
         res,

@@ -82,7 +82,17 @@ export function buildOpenApi(routes: RouteSpec[], info: { title: string; version
         }),
       ],
       ...(spec.body
-        ? { requestBody: { required: !bodyOptional, content: { 'application/json': { schema: jsonSchema(spec.body, 'input') } } } }
+        ? {
+            requestBody: {
+              required: !bodyOptional,
+              content: {
+                'application/json': { schema: jsonSchema(spec.body, 'input') },
+                ...Object.fromEntries(
+                  Object.entries(spec.uploads ?? {}).map(([type, description]) => [type, { schema: { type: 'string', format: 'binary', description } }]),
+                ),
+              },
+            },
+          }
         : {}),
       responses,
     };

@@ -169,13 +169,27 @@ export const BulkIntakeBody = z.strictObject({
 
 const ItemError = z.strictObject({ code: z.string(), message: z.string(), details: z.unknown().optional() });
 
+const RowProblem = z.strictObject({ row: z.number().int(), column: z.string().nullable(), field: z.string().nullable(), message: z.string() });
+
+/** What a raid list (CSV, XLSX) adds to the answer: how its columns were read, and the problems row by row. */
+export const RaidListReport = {
+  dryRun: z.boolean(),
+  rows: z.number().int().describe('data rows read (empty rows are skipped)'),
+  headers: z.array(z.string()),
+  mapping: z.record(z.string(), z.string()).describe('field → header, as used'),
+  proposed: z.boolean().describe('true when the mapping was proposed from the headers (no column.* given)'),
+  report: z.array(RowProblem).describe('one entry per problem (row number, column, field, the problem in words); rows that fail are not imported, the others are'),
+};
+
 export const BulkIntakeResult = z.strictObject({
   created: z.number().int(),
   duplicates: z.number().int(),
   rejected: z.number().int(),
+  ...Object.fromEntries(Object.entries(RaidListReport).map(([k, v]) => [k, v.optional()])),
   results: z.array(
     z.strictObject({
       index: z.number().int(),
+      row: z.number().int().optional().describe("a raid list's row number, as the spreadsheet shows it"),
       outcome: z.enum(['created', 'duplicate', 'rejected']),
       caseId: Id.optional(),
       externalRef: z.string().optional(),

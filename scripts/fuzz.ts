@@ -437,9 +437,15 @@ def intel_body_stated(path, body):
             return False
     return True
 
+# What a raid list (CSV, XLSX) holds, and which of its headers a column.* names, no schema states:
+# test/raid-list.test.ts covers them; the fuzz sends the intake its JSON body with no query.
+RAID_LIST_TYPES = ("text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
 @schemathesis.hook
 def filter_case(context, case):
     operation = case.operation
+    if operation.path == "/v1/operations/{id}/intake" and (case.media_type in RAID_LIST_TYPES or case.query):
+        return False
     if operation.method.upper() == "POST" and operation.path == "/v1/transfers" and isinstance(case.body, dict):
         return case.body.get("destinationCountry") != "${USERS.khOfficer.country}"
     if operation.path.startswith("/v1/teams") and isinstance(case.body, dict):

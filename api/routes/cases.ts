@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import {
   getCaseDetail,
   getCaseScopes,
@@ -23,6 +23,18 @@ import { HttpError, notFound, toHttpError, unavailable } from '../errors.js';
 import { caseChangeResponses, errorResponses, route } from '../http.js';
 import { onSide } from '../policy.js';
 import { intakeRefusalEntries, openCases, type IntakeItem } from '../intake.js';
+import {
+  CSV_TYPE,
+  XLSX_TYPE,
+  IntakeQuery,
+  RaidListDryRun,
+  checkMapping,
+  listItems,
+  mappingOf,
+  proposeMapping,
+  readSheet,
+  rowProblems,
+} from '../raid-list.js';
 import { CaseDetailWithIntel } from '../intel-schemas.js';
 import { caseIntelLinksFor } from './intel.js';
 import {
@@ -64,6 +76,24 @@ function sameInconclusive(last: Pick<IdentityRecord, 'result' | 'by' | 'method' 
     last.evidenceRef === asked.evidenceRef &&
     last.notes === asked.notes
   );
+}
+
+/** One item of a bulk intake, validated as the body of POST /v1/cases, in the route's operation. */
+function intakeItemOf(raw: unknown, operationId: string): IntakeItem {
+  const parsed = CaseIntake.safeParse(raw);
+  if (!parsed.success) {
+    return {
+      ok: false,
+      error: new HttpError(400, 'VALIDATION_FAILED', 'invalid case', {
+        issues: parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
+      }),
+    };
+  }
+  const intake = parsed.data;
+  if (intake.operationId && intake.operationId !== operationId) {
+    return { ok: false, error: new HttpError(400, 'INVALID_INPUT', 'the item names another operation') };
+  }
+  return { ok: true, intake: { ...intake, operationId } };
 }
 
 const errorJson = (e: HttpError) => ({ code: e.code, message: e.message, ...(e.details === undefined ? {} : { details: e.details }) });
@@ -140,41 +170,64 @@ export function caseRoutes(deps: AppDeps, commands: Commands) {
     route({
       method: 'post',
       path: '/v1/operations/:id/intake',
-      summary: 'Open up to 5,000 cases of one operation; a bad item never blocks the good ones',
+      summary: 'Open up to 5,000 cases of one operation (JSON, or a CSV or XLSX raid list); a bad item never blocks the good ones',
+      description:
+        'A raid list is read by its headers: `column.<field>=<header>` maps a column to a case field; without any, a mapping is ' +
+        'proposed from the headers (English and the six countries\' languages). `dryRun=1` answers the validation report only ' +
+        '(per row: number, column, the problem in words) and stores nothing. The same list again creates nothing new.',
       tags: ['cases'],
       params: IdParams,
+      query: IntakeQuery,
       body: BulkIntakeBody,
+      uploads: { [CSV_TYPE]: 'a raid list: UTF-8 (BOM allowed), separated by , ; or tab', [XLSX_TYPE]: 'a raid list: the first sheet' },
       bodyLimit: deps.http.bulkBodyLimit,
       responses: {
-        200: { description: 'counts and one result per item, in request order', schema: BulkIntakeResult },
+        200: {
+          description: 'counts and one result per item, in request order (a raid list: with its mapping and report; a dry run: the report only)',
+          schema: z.union([BulkIntakeResult, RaidListDryRun]),
+        },
         ...errorResponses(400, 401, 403, 404, 413, 503),
       },
-      handler: async ({ actor, params, body }) => {
+      handler: async ({ actor, params, query, body, upload }) => {
         // An operation the officer's country takes no part in does not exist for it.
         const operation = await getOperation(db, params.id, actor.country);
         if (!operation) throw notFound('operation');
-        const items: IntakeItem[] = body.cases.map((raw) => {
-          const parsed = CaseIntake.safeParse(raw);
-          if (!parsed.success) {
-            return {
-              ok: false,
-              error: new HttpError(400, 'VALIDATION_FAILED', 'invalid case', {
-                issues: parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
-              }),
-            };
-          }
-          const intake = parsed.data;
-          if (intake.operationId && intake.operationId !== operation.id) {
-            return { ok: false, error: new HttpError(400, 'INVALID_INPUT', 'the item names another operation') };
-          }
-          return { ok: true, intake: { ...intake, operationId: operation.id } };
-        });
+        const asked = mappingOf(query);
+        if (!upload && (asked || query.dryRun)) {
+          throw new HttpError(400, 'INVALID_INPUT', 'dryRun and column.* apply to a CSV or XLSX raid list');
+        }
+        const sheet = upload ? await readSheet(upload.contentType, upload.data) : undefined;
+        const mapping = sheet ? (asked ?? proposeMapping(sheet.headers)) : {};
+        if (sheet) checkMapping(sheet, mapping);
+        const rows = sheet ? listItems(sheet, mapping, actor.country) : undefined;
+        const raw = rows ? rows.map((r) => r.item) : body.cases;
+        const items: IntakeItem[] = raw.map((item) => intakeItemOf(item, operation.id));
+        const report = rows
+          ? rows.flatMap((r, i) => {
+              const item = items[i];
+              if (item.ok) return [];
+              const issues = (item.error.details as { issues?: { path: string; message: string }[] } | undefined)?.issues;
+              return issues ? rowProblems(r.row, issues, r.item, mapping) : [{ row: r.row, column: null, field: null, message: item.error.message }];
+            })
+          : [];
+        const listed = sheet ? { rows: sheet.rows.length, headers: sheet.headers, mapping, proposed: !asked } : undefined;
+        if (listed && query.dryRun === '1') {
+          const valid = items.filter((i) => i.ok).length;
+          return { status: 200, body: { dryRun: true, ...listed, valid, invalid: items.length - valid, report } };
+        }
         const outcomes = await openCases(intakeDeps, actor, items);
         await recordAll(audit, intakeRefusalEntries(actor, outcomes));
         if (outcomes.length > 0 && outcomes.every((o) => o.outcome === 'rejected' && o.error.status === 503)) {
           throw unavailable('TEMPORAL_UNAVAILABLE', 'no case could be opened; retry after Retry-After seconds');
         }
         const count = (kind: string) => outcomes.filter((o) => o.outcome === kind).length;
+        const rowOf = (index: number) => (rows ? { row: rows[index].row } : {});
+        // Rows refused by the intake's own rules (a case held elsewhere, a national of the holding country) join the report.
+        const refusedRows = rows
+          ? outcomes.flatMap((o, index) =>
+              o.outcome === 'rejected' && items[index].ok ? [{ row: rows[index].row, column: null, field: null, message: o.error.message }] : [],
+            )
+          : [];
         return {
           status: 200,
           body: {
@@ -183,9 +236,10 @@ export function caseRoutes(deps: AppDeps, commands: Commands) {
             rejected: count('rejected'),
             results: outcomes.map((o, index) =>
               o.outcome === 'rejected'
-                ? { index, outcome: o.outcome, ...(o.externalRef ? { externalRef: o.externalRef } : {}), error: errorJson(o.error) }
-                : { index, outcome: o.outcome, caseId: o.caseId, externalRef: o.externalRef },
+                ? { index, ...rowOf(index), outcome: o.outcome, ...(o.externalRef ? { externalRef: o.externalRef } : {}), error: errorJson(o.error) }
+                : { index, ...rowOf(index), outcome: o.outcome, caseId: o.caseId, externalRef: o.externalRef },
             ),
+            ...(listed ? { dryRun: false, ...listed, report: [...report, ...refusedRows].sort((a, b) => a.row - b.row) } : {}),
           },
         };
       },

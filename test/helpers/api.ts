@@ -47,7 +47,7 @@ export class Api {
   async call<T = any>(
     method: 'get' | 'post' | 'patch' | 'delete',
     path: string,
-    options: { as?: Actor; body?: unknown; raw?: string; headers?: Record<string, string>; purpose?: string | null } = {},
+    options: { as?: Actor; body?: unknown; raw?: string | Buffer; headers?: Record<string, string>; purpose?: string | null } = {},
   ): Promise<Answer<T>> {
     let req = request(this.app)[method](path);
     if (options.as) req = req.set('Authorization', `Bearer ${await this.token(options.as)}`);
