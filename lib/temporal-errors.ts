@@ -44,6 +44,11 @@ export function classifyTemporalError(err: unknown): TemporalFailure | undefined
   if (err instanceof ServiceError || grpcCode(err) !== undefined) {
     const code = grpcCode(err);
     if (code === undefined || UNAVAILABLE_CODES.has(code)) return { kind: 'unavailable', message: 'Temporal is unreachable' };
+    // The case's workflow task is failing (a worker overloaded or restarting): the server takes no
+    // update until a retry of the task succeeds, so the caller retries later.
+    if (code === 9 && /workflow task in failed state/i.test(String((err as Error).message) + String((err as { cause?: Error }).cause?.message))) {
+      return { kind: 'unavailable', message: 'the case cannot take changes right now; its workflow task is being retried' };
+    }
     if (code === 5) return { kind: 'closed', message: 'the case is closed' };
   }
   return undefined;

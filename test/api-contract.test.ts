@@ -342,7 +342,7 @@ describe('health and the OpenAPI document', () => {
       'get /healthz', 'get /readyz', 'get /openapi.json',
       'post /v1/operations', 'get /v1/operations', 'get /v1/operations/{id}', 'post /v1/operations/{id}/intake',
       'post /v1/cases', 'get /v1/cases', 'get /v1/cases/{id}', 'get /v1/cases/{id}/events',
-      'post /v1/cases/{id}/identity', 'post /v1/cases/{id}/decisions', 'post /v1/decisions', 'post /v1/cases/{id}/cancel',
+      'post /v1/cases/{id}/identity', 'post /v1/cases/{id}/decisions', 'post /v1/decisions', 'post /v1/identity', 'post /v1/cases/{id}/cancel',
       'post /v1/transfers', 'get /v1/transfers/{id}', 'post /v1/transfers/{id}/depart', 'post /v1/transfers/{id}/handover',
       'get /v1/stats',
       'post /v1/cases/{id}/screening', 'post /v1/cases/{id}/protection-claims', 'post /v1/cases/{id}/protection-claims/{claimId}/outcome',
