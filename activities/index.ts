@@ -1,5 +1,6 @@
 // Activities: thin, idempotent wrappers over the case store, plus the fan-out of a transfer
-// batch to its cases (through the Temporal client, so each case's own workflow decides).
+// batch to its cases (through the Temporal client, so each case's own workflow decides), and the
+// webhook deliveries (activities/webhooks.ts).
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { getCaseScopes } from '../db/case-detail.js';
@@ -9,6 +10,7 @@ import { markTeamExpired } from '../db/teams.js';
 import { settleReleaseRequest } from '../db/release-requests.js';
 import { applyTransferChange, insertTransfer, type TransferChange } from '../db/transfers.js';
 import { mapLimit } from '../lib/concurrency.js';
+import type { KeyRing } from '../lib/crypto.js';
 import { classifyTemporalError, type TemporalFailure } from '../lib/temporal-errors.js';
 import {
   assignTransferUpdate,
@@ -25,12 +27,17 @@ import {
   type TransferCaseResult,
   type TransferWorkflowInput,
 } from '../workflows/definitions.js';
+import { createWebhookActivities } from './webhooks.js';
 
 export interface ActivityDeps {
   db: Db;
   client: Client;
   /** Case updates a fan-out keeps in flight at once. */
   fanOutConcurrency?: number;
+  /** The payload key ring: it opens webhook secrets. */
+  keyRing: KeyRing;
+  /** One webhook request's timeout (WEBHOOK_TIMEOUT). */
+  webhookTimeoutMs?: number;
 }
 
 export interface AssignCasesInput {
@@ -68,7 +75,7 @@ function caseFailure(failure: Exclude<TemporalFailure, { kind: 'unavailable' | '
   return { type, message: failure.message };
 }
 
-export function createActivities({ db, client, fanOutConcurrency = 64 }: ActivityDeps) {
+export function createActivities({ db, client, fanOutConcurrency = 64, keyRing, webhookTimeoutMs }: ActivityDeps) {
   /** Sends one update to a case; a refusal is a per-case result, an outage fails the activity. */
   async function updateCase<T>(caseId: string, send: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: ItemFailure }> {
     try {
@@ -85,6 +92,8 @@ export function createActivities({ db, client, fanOutConcurrency = 64 }: Activit
   const caseHandle = (caseId: string) => client.workflow.getHandle(caseWorkflowId(caseId));
 
   return {
+    ...createWebhookActivities({ db, keyRing, timeoutMs: webhookTimeoutMs }),
+
     async persistCaseChange(change: CaseChange): Promise<void> {
       await applyCaseChange(db, change);
     },

@@ -8,7 +8,7 @@ import type { Limits } from '../lib/config.js';
 import type { FieldProtection, KeyRing } from '../lib/crypto.js';
 import { DEFAULT_AUTH_FAILURES_PER_ADDRESS_PER_MINUTE, DEFAULT_RATE_LIMIT_PER_ADDRESS_PER_MINUTE } from '../lib/config.js';
 import { log } from '../lib/log.js';
-import type { Actor, CaseTimings, Role } from '../workflows/definitions.js';
+import type { Actor, CaseTimings, Role, WebhookTimings } from '../workflows/definitions.js';
 import type { AuditTrail } from './audit.js';
 import { guardAuthentication } from './auth.js';
 import { aggregateAuthFailures, type AuthFailureLog } from './auth-failures.js';
@@ -34,6 +34,7 @@ import { devRoutesGuard, sessionRoutes } from './routes/session.js';
 import { statsRoutes } from './routes/stats.js';
 import { teamRoutes } from './routes/teams.js';
 import { transferRoutes } from './routes/transfers.js';
+import { wakeSubscriptionsOnTeamWrites, webhookRoutes } from './routes/webhooks.js';
 import { worklistRoutes } from './routes/worklists.js';
 import type { TemporalGateway } from './temporal.js';
 
@@ -73,6 +74,8 @@ export interface AppDeps {
   limits?: Partial<Limits>;
   /** The event stream's polling of the case timeline and keep-alive; defaults suit production. */
   stream?: Partial<{ pollIntervalMs: number; heartbeatMs: number; maxBufferedBytes: number }>;
+  /** Webhook subscriptions: their workflows' pacing (default DEFAULT_WEBHOOK_TIMINGS), and the hosts URLs may name (unset: any). */
+  webhooks?: { timings?: WebhookTimings; allowHosts?: string[] };
   /** The built web console to serve at /console; none when omitted. */
   consoleDir?: string;
   /**
@@ -192,6 +195,7 @@ export function createApp(deps: AppDeps): CaseApp {
     ...intelRoutes(deps),
     ...releaseRequestRoutes(deps),
     ...noticeRoutes(deps),
+    ...webhookRoutes(deps),
     ...graphRoutes(deps),
   ];
   let document: unknown;
@@ -216,6 +220,7 @@ export function createApp(deps: AppDeps): CaseApp {
   app.use('/codec', codecCors(deps.codecCorsOrigins ?? []));
   if (deps.consoleDir) app.use(consoleRouter(deps.consoleDir));
   app.use('/v1/dev', devRoutesGuard);
+  app.use(wakeSubscriptionsOnTeamWrites(deps));
   const router = express.Router();
   mount(router, routes, {
     bodyLimit: deps.http.bodyLimit,

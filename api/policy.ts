@@ -86,6 +86,13 @@ export const POLICY: Record<string, RoutePolicy> = {
   // Hit notices: the originating country's inbox; its supervisor releases the record to the searcher.
   'get /v1/teams/:id/notices': { roles: ALL },
   'post /v1/teams/:id/notices/:nid/release': { roles: ['supervisor'] },
+  // Webhook subscriptions: a member country's supervisor manages its own country's (api/routes/webhooks.ts).
+  'post /v1/teams/:id/subscriptions': { roles: ['supervisor'] },
+  'get /v1/teams/:id/subscriptions': { roles: ['supervisor'] },
+  'get /v1/teams/:id/subscriptions/:sid/deliveries': { roles: ['supervisor'] },
+  'post /v1/teams/:id/subscriptions/:sid/rotate-secret': { roles: ['supervisor'] },
+  'post /v1/teams/:id/subscriptions/:sid/resume': { roles: ['supervisor'] },
+  'delete /v1/teams/:id/subscriptions/:sid': { roles: ['supervisor'] },
   'post /v1/cases/:id/intel-links': { roles: ['officer', 'supervisor'], scope: onCase('visible') },
 };
 

@@ -89,6 +89,7 @@ export function buildApi(config: Config, database: Database, target: TemporalTar
     protect,
     keyRing: protection.ring,
     codecCorsOrigins: config.protection.codecCorsOrigins,
+    webhooks: { timings: config.webhooks.timings, allowHosts: config.webhooks.allowHosts },
     consoleDir: CONSOLE_DIST,
     ...(dev && secret ? { devTokens: (claims, ttl) => signToken(secret, claims, Math.min(ttl, config.auth.maxTokenLifetimeSeconds)) } : {}),
   });
@@ -105,7 +106,7 @@ export function buildApi(config: Config, database: Database, target: TemporalTar
     await stopOutbox();
     await stopSealer();
   };
-  return { app, client, connection, stopBackground, dataConverter };
+  return { app, client, connection, stopBackground, dataConverter, keyRing: protection.ring };
 }
 
 async function main(): Promise<void> {

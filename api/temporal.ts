@@ -7,18 +7,22 @@ import {
   RELEASE_REQUEST_WORKFLOW_TYPE,
   TEAM_WORKFLOW_TYPE,
   TRANSFER_WORKFLOW_TYPE,
+  WEBHOOK_WORKFLOW_TYPE,
   addTransferCasesUpdate,
   caseWorkflowId,
   initialCaseSnapshot,
   releaseRequestWorkflowId,
   teamWorkflowId,
   transferWorkflowId,
+  webhookWakeSignal,
+  webhookWorkflowId,
   type AddTransferCasesInput,
   type AddTransferCasesResult,
   type CaseWorkflowInput,
   type ReleaseRequestWorkflowInput,
   type TeamWorkflowInput,
   type TransferWorkflowInput,
+  type WebhookWorkflowInput,
 } from '../workflows/definitions.js';
 import { classifyTemporalError } from '../lib/temporal-errors.js';
 import { HttpError } from './errors.js';
@@ -34,6 +38,8 @@ export interface TemporalGateway {
   /** Starts a release request's workflow; 'exists' when it was started before. */
   startReleaseRequest(input: ReleaseRequestWorkflowInput): Promise<'started' | 'exists'>;
   updateReleaseRequest<R, I>(requestId: string, update: UpdateDefinition<R, [I]>, arg: I): Promise<R>;
+  /** Wakes a webhook subscription's workflow, starting it if it is not running (signal-with-start). */
+  wakeWebhook(input: WebhookWorkflowInput): Promise<void>;
   /** Resolves when the cluster answers. */
   ping(timeoutMs?: number): Promise<void>;
 }
@@ -140,6 +146,18 @@ export function createTemporalGateway(deps: {
 
     updateReleaseRequest(requestId, update, arg) {
       return bounded(() => client.workflow.getHandle(releaseRequestWorkflowId(requestId)).executeUpdate(update, { args: [arg] }));
+    },
+
+    async wakeWebhook(input) {
+      await bounded(() =>
+        client.workflow.signalWithStart(WEBHOOK_WORKFLOW_TYPE, {
+          workflowId: webhookWorkflowId(input.subscriptionId),
+          taskQueue,
+          args: [input],
+          signal: webhookWakeSignal,
+          signalArgs: [],
+        }),
+      );
     },
 
     async ping(timeoutMs = 2000) {

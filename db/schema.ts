@@ -570,3 +570,56 @@ export const releaseRequests = pgTable(
   },
   (t) => [index('release_requests_origin_idx').on(t.teamId, t.originCountry, t.status)],
 );
+
+/**
+ * A member country's webhook on a team (DESIGN §6): the team's changes, filtered for that country,
+ * are POSTed to `url` in change-id order by the subscription's workflow (workflows/webhook.ts).
+ * `cursor` is the last change id delivered (or passed over as not for this country); it moves only
+ * after the receiver acknowledged with a 2xx.
+ */
+export const webhookSubscriptions = pgTable(
+  'webhook_subscriptions',
+  {
+    id: uuid('id').primaryKey(),
+    teamId: text('team_id')
+      .notNull()
+      .references(() => teams.id),
+    country: text('country').notNull(),
+    url: text('url').notNull(),
+    /** Record kinds delivered (entity, link, team, notice); null: all. */
+    kinds: text('kinds').array(),
+    /** The signing secret, sealed with the payload key ring ("<keyId>:<base64>", AAD: the subscription id). */
+    secretSealed: text('secret_sealed').notNull(),
+    secretRotatedAt: ts('secret_rotated_at'),
+    /** active | paused | deleted */
+    state: text('state').notNull(),
+    pausedAt: ts('paused_at'),
+    pausedReason: text('paused_reason'),
+    cursor: bigint('cursor', { mode: 'number' }).notNull(),
+    createdBy: text('created_by').notNull(),
+    createdAt: ts('created_at').notNull(),
+    deletedAt: ts('deleted_at'),
+  },
+  (t) => [index('webhook_subscriptions_team_idx').on(t.teamId, t.country)],
+);
+
+/** Every attempt to deliver a change to a subscription, acknowledged or not. */
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    subscriptionId: uuid('subscription_id')
+      .notNull()
+      .references(() => webhookSubscriptions.id),
+    /** The change delivered (the event id the receiver deduplicates by). */
+    eventId: bigint('event_id', { mode: 'number' }).notNull(),
+    attempt: integer('attempt').notNull(),
+    at: ts('at').notNull(),
+    ok: boolean('ok').notNull(),
+    /** The receiver's status; null when it did not answer (timeout, refused connection). */
+    status: integer('status'),
+    error: text('error'),
+    durationMs: integer('duration_ms').notNull(),
+  },
+  (t) => [index('webhook_deliveries_subscription_idx').on(t.subscriptionId, t.id)],
+);

@@ -2,7 +2,7 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_TIMINGS, TASK_QUEUE, type CaseTimings } from '../workflows/definitions.js';
+import { DEFAULT_TIMINGS, DEFAULT_WEBHOOK_TIMINGS, TASK_QUEUE, type CaseTimings } from '../workflows/definitions.js';
 import { parseKeyRing } from './crypto.js';
 
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3600_000, d: 86_400_000 };
@@ -169,6 +169,16 @@ const envSchema = z.object({
   /** Case workflows a worker keeps in memory between steps; unset: the SDK's default from the heap size. */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(1_000_000).optional(),
   API_SHUTDOWN_GRACE: duration(60_000),
+  /** One webhook request's timeout: a slow receiver holds up only its own subscription. */
+  WEBHOOK_TIMEOUT: duration(5_000).refine((ms) => ms >= 100 && ms <= 60_000, 'must be between 100ms and 60s'),
+  /** Attempts at one webhook delivery before the subscription pauses. */
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(DEFAULT_WEBHOOK_TIMINGS.maxAttempts),
+  WEBHOOK_RETRY_INITIAL: duration(DEFAULT_WEBHOOK_TIMINGS.initialRetryMs),
+  WEBHOOK_RETRY_MAX: duration(DEFAULT_WEBHOOK_TIMINGS.maxRetryIntervalMs),
+  /** The fallback poll of an idle subscription (a written change wakes it at once). */
+  WEBHOOK_POLL_INTERVAL: duration(DEFAULT_WEBHOOK_TIMINGS.pollIntervalMs),
+  /** Host names (or host:port) webhook URLs may name, comma-separated; unset: any. */
+  WEBHOOK_ALLOW_HOSTS: optionalString,
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 
@@ -278,6 +288,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     shutdown: { workerGraceMs: e.WORKER_SHUTDOWN_GRACE, apiGraceMs: e.API_SHUTDOWN_GRACE },
     worker: { maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS },
     timings,
+    webhooks: {
+      timeoutMs: e.WEBHOOK_TIMEOUT,
+      timings: {
+        maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
+        initialRetryMs: e.WEBHOOK_RETRY_INITIAL,
+        maxRetryIntervalMs: e.WEBHOOK_RETRY_MAX,
+        pollIntervalMs: e.WEBHOOK_POLL_INTERVAL,
+      },
+      allowHosts: e.WEBHOOK_ALLOW_HOSTS?.split(',')
+        .map((h) => h.trim().toLowerCase())
+        .filter(Boolean),
+    },
     limits: {
       custodyLimitMaxMs: e.CUSTODY_LIMIT_MAX,
       streamsPerUser: e.STREAMS_PER_USER,

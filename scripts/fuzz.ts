@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import postgres from 'postgres';
 import { signToken } from '../api/auth.js';
 import { encodeCursor } from '../api/scope.js';
+import { MAX_WEBHOOK_URL } from '../api/routes/webhooks.js';
 import { startDevServer, stopChild, type DevServer } from '../lib/dev-server.js';
 import { PROJECT_ROOT, TOOLS_DIR } from '../lib/temporal-binaries.js';
 import { freePort } from '../test/helpers/ports.js';
@@ -118,6 +119,11 @@ async function startServices(tmp: string): Promise<Services> {
       RATE_LIMIT_PER_ADDRESS_PER_MINUTE: '1000000',
       AUTH_FAILURES_PER_ADDRESS_PER_MINUTE: '1000000',
       LOG_LEVEL: 'warn',
+      // Subscriptions the fuzz makes all point at FUZZ_WEBHOOK_URL (HOOKS): nothing else is reachable,
+      // and each pauses after two refused connections instead of retrying for hours.
+      WEBHOOK_ALLOW_HOSTS: '127.0.0.1',
+      WEBHOOK_MAX_ATTEMPTS: '2',
+      WEBHOOK_RETRY_INITIAL: '1s',
     };
     const tsx = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
     const children: ChildProcess[] = [];
@@ -215,7 +221,13 @@ interface SeededIntel {
   releaseRequestId: string;
   /** KH's notice of a CN search that hit another hidden KH account, for KH's supervisor to release. */
   noticeId: string;
+  /** KH's webhook subscriptions: one to read, rotate and resume, one to delete. */
+  subscriptionId: string;
+  deletedSubscriptionId: string;
 }
+
+/** Port 9 (discard) on the loopback: nothing listens, a connection is refused at once. */
+const FUZZ_WEBHOOK_URL = 'http://127.0.0.1:9/fuzz';
 
 /** A team of KH and CN with the fuzz's users as members, and records of the KH officer's. */
 async function seedIntel(api: Client, operationId: string): Promise<SeededIntel> {
@@ -257,7 +269,17 @@ async function seedIntel(api: Client, operationId: string): Promise<SeededIntel>
   await hiddenAccount(hitAccount);
   await api.get('cnOfficer', `/v1/teams/${team.id}/entities?q=${encodeURIComponent(hitAccount)}`);
   const inbox = await api.get('khOfficer', `/v1/teams/${team.id}/notices`);
-  return { teamId: team.id, entityId, handlingEntityId, linkId: link.id, releaseRequestId: request.id, noticeId: inbox.items[0].id };
+  const subscribe = async () => (await api.post('khSupervisor', `/v1/teams/${team.id}/subscriptions`, { url: FUZZ_WEBHOOK_URL })).id as string;
+  return {
+    teamId: team.id,
+    entityId,
+    handlingEntityId,
+    linkId: link.id,
+    releaseRequestId: request.id,
+    noticeId: inbox.items[0].id,
+    subscriptionId: await subscribe(),
+    deletedSubscriptionId: await subscribe(),
+  };
 }
 
 async function seed(api: Client): Promise<Seeded> {
@@ -390,6 +412,12 @@ function targets(s: Seeded): Record<string, Target> {
     getTeamsByIdGraphPath: { user: 'khOfficer', parameters: { 'path.id': i.teamId, 'query.from': i.entityId, 'query.to': i.handlingEntityId } },
     getTeamsByIdGraphOperations: { user: 'khOfficer', parameters: { 'path.id': i.teamId, 'query.a': s.operationId, 'query.b': s.operationId } },
     postCasesByIdIntelLinks: onCase('khOfficer', c.read),
+    postTeamsByIdSubscriptions: onCase('khSupervisor', i.teamId),
+    getTeamsByIdSubscriptions: onCase('khSupervisor', i.teamId),
+    getTeamsByIdSubscriptionsBySidDeliveries: onCase('khSupervisor', i.teamId, { sid: i.subscriptionId }),
+    postTeamsByIdSubscriptionsBySidRotateSecret: onCase('khSupervisor', i.teamId, { sid: i.subscriptionId }),
+    postTeamsByIdSubscriptionsBySidResume: onCase('khSupervisor', i.teamId, { sid: i.subscriptionId }),
+    deleteTeamsByIdSubscriptionsBySid: onCase('khSupervisor', i.teamId, { sid: i.deletedSubscriptionId }),
   };
 }
 
@@ -400,7 +428,8 @@ const toml = (value: string) => JSON.stringify(value);
  * (the token's country, not the request's): the fuzz's officer is of KH, so a generated
  * destination of KH would be refused with a 400 by a rule the document cannot express.
  */
-const HOOKS = `import schemathesis
+const HOOKS = `import re
+import schemathesis
 
 # The fuzz's team is of KH and CN: a release to another country is refused (400) by the team's membership.
 TEAM_COUNTRIES = ("KH", "CN")
@@ -440,6 +469,19 @@ def intel_body_stated(path, body):
 # What a raid list (CSV, XLSX) holds, and which of its headers a column.* names, no schema states:
 # test/raid-list.test.ts covers them; the fuzz sends the intake its JSON body with no query.
 RAID_LIST_TYPES = ("text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+# A webhook URL the schema admits (http or https, at most 2000 characters) is sent as one that is
+# safe to deliver to: the loopback's discard port (WEBHOOK_ALLOW_HOSTS admits no other host). A URL
+# the schema refuses is left as drawn, for the API to refuse.
+WEBHOOK_URL_PATTERN = re.compile(r"^https?://")
+
+@schemathesis.hook
+def map_case(context, case):
+    if case.operation.path.endswith("/subscriptions") and isinstance(case.body, dict):
+        url = case.body.get("url")
+        if isinstance(url, str) and len(url) <= ${MAX_WEBHOOK_URL} and WEBHOOK_URL_PATTERN.match(url):
+            case.body["url"] = "${FUZZ_WEBHOOK_URL}"
+    return case
 
 @schemathesis.hook
 def filter_case(context, case):

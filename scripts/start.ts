@@ -57,14 +57,14 @@ async function main(): Promise<void> {
     await migrate(database);
 
     await buildConsole();
-    const { app, client, connection, stopBackground, dataConverter } = buildApi(config, database, target);
+    const { app, client, connection, stopBackground, dataConverter, keyRing } = buildApi(config, database, target);
     cleanups.push(() => connection.close());
     cleanups.push(stopBackground);
     await ensureSearchAttributes(connection, target.namespace);
 
     const native = await NativeConnection.connect(connectionOptions(target));
     cleanups.push(() => native.close());
-    const worker = await createConfiguredWorker(config, { connection: native, namespace: target.namespace, db: database.db, client, dataConverter });
+    const worker = await createConfiguredWorker(config, { connection: native, namespace: target.namespace, db: database.db, client, dataConverter, keyRing });
     const running = worker.run();
     cleanups.push(async () => {
       worker.shutdown();

@@ -359,6 +359,9 @@ describe('health and the OpenAPI document', () => {
       'post /v1/teams/{id}/release-requests', 'get /v1/teams/{id}/release-requests', 'get /v1/teams/{id}/release-requests/{rid}',
       'post /v1/teams/{id}/release-requests/{rid}/decision',
       'get /v1/teams/{id}/notices', 'post /v1/teams/{id}/notices/{nid}/release',
+      'post /v1/teams/{id}/subscriptions', 'get /v1/teams/{id}/subscriptions', 'get /v1/teams/{id}/subscriptions/{sid}/deliveries',
+      'post /v1/teams/{id}/subscriptions/{sid}/rotate-secret', 'post /v1/teams/{id}/subscriptions/{sid}/resume',
+      'delete /v1/teams/{id}/subscriptions/{sid}',
     ];
     const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`));
     expect(documented.sort()).toEqual(expected.sort());

@@ -6,6 +6,7 @@ import { NativeConnection, Worker, type ActivityInterceptorsFactory, type Worker
 import { createActivities, type Activities } from '../activities/index.js';
 import type { Db } from '../db/client.js';
 import type { Config } from '../lib/config.js';
+import type { KeyRing } from '../lib/crypto.js';
 import { isUnauthenticated, UNAUTHENTICATED, UNAUTHENTICATED_FAILURE } from '../workflows/payload-authenticity.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows', import.meta.url));
@@ -41,6 +42,10 @@ export interface WorkerDeps {
   client: Client;
   /** Encrypts payloads (lib/codec.ts); the same key ring as the clients'. */
   dataConverter: WorkerOptions['dataConverter'];
+  /** The payload key ring (it also opens webhook secrets). */
+  keyRing: KeyRing;
+  /** One webhook request's timeout (WEBHOOK_TIMEOUT). */
+  webhookTimeoutMs?: number;
   /** A prebuilt bundle (tests build one once); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Replaces the activities built from `db` and `client` (tests inject faults this way). */
@@ -69,7 +74,7 @@ export function createWorker(deps: WorkerDeps): Promise<Worker> {
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
-    activities: deps.activities ?? createActivities({ db: deps.db, client: deps.client }),
+    activities: deps.activities ?? createActivities({ db: deps.db, client: deps.client, keyRing: deps.keyRing, webhookTimeoutMs: deps.webhookTimeoutMs }),
     dataConverter: deps.dataConverter,
     // A prebuilt bundle carries its workflow interceptors (WORKFLOW_INTERCEPTOR_MODULES) already.
     ...(deps.workflowBundle
@@ -90,10 +95,11 @@ export function createWorker(deps: WorkerDeps): Promise<Worker> {
  */
 export function createConfiguredWorker(
   config: Config,
-  deps: Pick<WorkerDeps, 'connection' | 'namespace' | 'db' | 'client' | 'dataConverter'>,
+  deps: Pick<WorkerDeps, 'connection' | 'namespace' | 'db' | 'client' | 'dataConverter' | 'keyRing'>,
 ): Promise<Worker> {
   return createWorker({
     ...deps,
+    webhookTimeoutMs: config.webhooks.timeoutMs,
     taskQueue: config.temporal.taskQueue,
     shutdownGraceMs: config.shutdown.workerGraceMs,
     tuning: config.worker,

@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   const { client, connection } = lazyClient(target, dataConverter);
   await ensureSearchAttributes(connection, target.namespace);
   const native = await NativeConnection.connect(connectionOptions(target));
-  const worker = await createConfiguredWorker(config, { connection: native, namespace: target.namespace, db: database.db, client, dataConverter });
+  const worker = await createConfiguredWorker(config, { connection: native, namespace: target.namespace, db: database.db, client, dataConverter, keyRing: protection.ring });
   // Operators (and tests) see the signal taken: the process stays until its tasks in flight finish.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => log.info('worker stopping, finishing the tasks in flight', { signal }));
   log.info('worker running', { temporal: target.address, namespace: target.namespace, taskQueue: config.temporal.taskQueue });

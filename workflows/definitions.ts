@@ -595,3 +595,37 @@ export interface ReleaseRequestOutcome {
   decidedBy: Actor | null;
   at: string;
 }
+
+// ---- webhook subscriptions (workflows/webhook.ts) ----
+
+export const WEBHOOK_WORKFLOW_TYPE = 'webhookSubscriptionWorkflow';
+export const webhookWorkflowId = (subscriptionId: string): string => `webhook-${subscriptionId}`;
+
+/** How a subscription's deliveries are paced; workflow input, so tests can shorten them. */
+export interface WebhookTimings {
+  /** Attempts at one delivery (with exponential backoff) before the subscription pauses. */
+  maxAttempts: number;
+  /** The first retry's wait; each next one doubles, up to maxRetryIntervalMs. */
+  initialRetryMs: number;
+  maxRetryIntervalMs: number;
+  /** The fallback poll when no wake-up signal came. */
+  pollIntervalMs: number;
+}
+
+export const DEFAULT_WEBHOOK_TIMINGS: WebhookTimings = {
+  maxAttempts: 8,
+  initialRetryMs: 2_000,
+  maxRetryIntervalMs: 10 * 60_000,
+  pollIntervalMs: 60_000,
+};
+
+export interface WebhookWorkflowInput {
+  subscriptionId: string;
+  timings: WebhookTimings;
+}
+
+/** A team change was written, or the subscription was resumed or deleted: look at the store now. */
+export const webhookWakeSignal = defineSignal('webhookWake');
+
+/** What one delivery round found: more to send now, nothing left, or a subscription not to serve. */
+export type WebhookRound = { state: 'more' | 'idle' | 'paused' | 'deleted' };

@@ -3,3 +3,4 @@ export { repatriationCaseWorkflow } from './case.js';
 export { transferBatchWorkflow } from './transfer.js';
 export { teamWorkflow } from './team.js';
 export { releaseRequestWorkflow } from './release-request.js';
+export { webhookSubscriptionWorkflow } from './webhook.js';

@@ -10,7 +10,7 @@ import { createTemporalGateway, type TemporalGateway } from '../../api/temporal.
 import { openDatabase, type Database } from '../../db/client.js';
 import { createWorker } from '../../worker/index.js';
 import { DEFAULT_TIMINGS, type CaseTimings } from '../../workflows/definitions.js';
-import { TEST_DATA_CONVERTER, testApp, type Api } from './api.js';
+import { TEST_DATA_CONVERTER, TEST_KEY_RING, testApp, type Api } from './api.js';
 import { caseSteps, type Users } from './fixtures.js';
 import { createScratchDatabase, type ScratchDatabase } from './scratch-db.js';
 import { waitForPollers } from './pollers.js';
@@ -35,6 +35,8 @@ export interface StackOptions {
   /** Wraps the real activities, e.g. to inject a fault. */
   activities?: (real: Activities) => Activities;
   callTimeoutMs?: number;
+  /** One webhook request's timeout in the stack's worker. */
+  webhookTimeoutMs?: number;
   /** false: no worker in this process (the test runs worker processes of its own). */
   inProcessWorker?: boolean;
   taskQueue?: string;
@@ -80,7 +82,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const database = options.database ?? (await openTestDatabase());
   const taskQueue = options.taskQueue ?? `test-${randomUUID()}`;
   const timings = { ...DEFAULT_TIMINGS, ...options.timings };
-  const real = createActivities({ db: database.db, client: temporal.client });
+  const real = createActivities({ db: database.db, client: temporal.client, keyRing: TEST_KEY_RING, webhookTimeoutMs: options.webhookTimeoutMs });
   const worker =
     options.inProcessWorker === false
       ? undefined
@@ -91,6 +93,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
           db: database.db,
           client: temporal.client,
           dataConverter: TEST_DATA_CONVERTER,
+          keyRing: TEST_KEY_RING,
           workflowBundle: { codePath: inject('workflowBundlePath') },
           activities: options.activities ? options.activities(real) : real,
         });

@@ -1,0 +1,287 @@
+// Webhook subscriptions on the real stack (DESIGN §6 "Sharing channels"): a receiver on 127.0.0.1
+// verifies every delivery's signature; each member country is sent what changeVisible lets it see,
+// in change-id order; a receiver's errors are retried, the delivery limit pauses the subscription
+// until it is resumed; a rotated secret replaces the old one; bad URLs and bodies are refused; every
+// acknowledged delivery is in the audit log. The workflows' fallback poll is set far beyond the
+// test, so every delivery here follows a wake-up from the API.
+import { and, asc, eq, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { visibleTeamChanges } from '../db/intel-feed.js';
+import { auditLog } from '../db/schema.js';
+import { verifyWebhook } from '../lib/webhook-signing.js';
+import { webhookWorkflowId, type Actor, type WebhookTimings } from '../workflows/definitions.js';
+import { makeUsers } from './helpers/fixtures.js';
+import { recordEntity, recordLink, setUpTeam, teamUsers } from './helpers/intel.js';
+import { useStack } from './helpers/stack.js';
+import { waitUntil } from './helpers/wait.js';
+import { startReceiver, type Receiver } from './helpers/webhook-receiver.js';
+
+const TIMINGS: WebhookTimings = { maxAttempts: 3, initialRetryMs: 100, maxRetryIntervalMs: 400, pollIntervalMs: 600_000 };
+const u = makeUsers();
+const t = useStack(u, { ownDatabase: true, app: { webhooks: { timings: TIMINGS, allowHosts: ['127.0.0.1'] } } });
+
+/** A team of CN, KH and TH whose supervisors are members too (a subscription is a member's to manage). */
+async function team(users: ReturnType<typeof teamUsers>): Promise<string> {
+  const teamId = await setUpTeam(t.stack.api, users);
+  for (const country of ['CN', 'TH'] as const) {
+    const s = users.supervisors[country];
+    const added = await t.stack.api.post(`/v1/teams/${teamId}/members`, s, { sub: s.sub, name: s.name, country, role: 'liaison' });
+    expect(added.status, JSON.stringify(added.body)).toBe(201);
+  }
+  return teamId;
+}
+
+const receivers: Receiver[] = [];
+async function receiver(): Promise<Receiver> {
+  const r = await startReceiver();
+  receivers.push(r);
+  return r;
+}
+afterAll(async () => {
+  await Promise.all(receivers.map((r) => r.close()));
+});
+
+/** Subscribes `r` for the supervisor's country; the receiver then holds the secret. */
+async function subscribe(teamId: string, as: Actor, r: Receiver, body: Record<string, unknown> = {}) {
+  const res = await t.stack.api.post(`/v1/teams/${teamId}/subscriptions`, as, { url: r.url, ...body });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  expect(res.body.secret).toMatch(/^whsec_/);
+  r.secret = res.body.secret;
+  return res.body as { id: string; cursor: number; secret: string };
+}
+
+const subscriptions = (teamId: string, as: Actor) => t.stack.api.get(`/v1/teams/${teamId}/subscriptions`, as);
+const deliveries = (teamId: string, sid: string, as: Actor) => t.stack.api.get(`/v1/teams/${teamId}/subscriptions/${sid}/deliveries`, as);
+const stateOf = async (teamId: string, sid: string, as: Actor) =>
+  ((await subscriptions(teamId, as)).body.items as { id: string }[]).find((s) => s.id === sid) as Record<string, any> | undefined;
+
+describe('what each member country is sent, in order, signed', () => {
+  const users = teamUsers(u, 1);
+  let teamId: string;
+  const r: Record<'CN' | 'TH', Receiver> = {} as never;
+  const sids: Record<string, { id: string; cursor: number }> = {};
+  const ids: Record<string, string> = {};
+
+  beforeAll(async () => {
+    teamId = await team(users);
+    r.CN = await receiver();
+    r.TH = await receiver();
+    sids.CN = await subscribe(teamId, users.supervisors.CN, r.CN);
+    sids.TH = await subscribe(teamId, users.supervisors.TH, r.TH);
+    const api = t.stack.api;
+    ids.phone = await recordEntity(api, teamId, users.officers.KH, {
+      kind: 'phone',
+      attributes: { number: '+855 12 345 101' },
+      handling: { code: 'H2', releasableTo: ['KH', 'TH'] },
+    });
+    ids.org = await recordEntity(api, teamId, users.officers.CN, { kind: 'organisation', attributes: { name: 'Golden Fortune', type: 'syndicate' } });
+    ids.victim = await recordEntity(api, teamId, users.officers.KH, { kind: 'person', attributes: { name: 'Victim Two', role: 'victim' } });
+    ids.link = await recordLink(api, teamId, users.officers.KH, { from: ids.phone, to: ids.org, type: 'uses' });
+  });
+
+  /** The change ids the country may be sent since it subscribed, as the team stream's source has them. */
+  const expected = async (country: 'CN' | 'TH') =>
+    (await visibleTeamChanges(t.stack.database.db, { teamId, country, afterId: sids[country].cursor, limit: 1000 })).events.map((e) => e.id);
+
+  it('each receiver gets exactly the changes its country may see, in change-id order, each verified under its secret', async () => {
+    for (const country of ['CN', 'TH'] as const) {
+      const want = await expected(country);
+      expect(want.length).toBeGreaterThan(0);
+      await waitUntil(`${country}'s deliveries`, async () => r[country].acknowledged().map((x) => x.eventId), (got) => got.length >= want.length);
+      const got = r[country].acknowledged();
+      expect(got.map((x) => x.eventId)).toEqual(want);
+      expect(got.every((x) => x.verified)).toBe(true);
+      // The event id rides in the body too, for receivers that do not keep headers.
+      expect(got.map((x) => x.body.id)).toEqual(want);
+    }
+    const th = r.TH.acknowledged().map((x) => `${x.body.recordKind}:${x.body.recordId}`);
+    expect(th).toEqual([`entity:${ids.phone}`, `entity:${ids.org}`, `link:${ids.link}`]);
+    const cn = r.CN.acknowledged().map((x) => `${x.body.recordKind}:${x.body.recordId}`);
+    // China: the organisation only — not the phone released to KH and TH, nor the link with it, nor the victim.
+    expect(cn).toEqual([`entity:${ids.org}`]);
+  });
+
+  it("the subscription's cursor is the last change delivered or passed over, and its deliveries are listed", async () => {
+    const want = await expected('TH');
+    await waitUntil('TH cursor past the link', () => stateOf(teamId, sids.TH.id, users.supervisors.TH), (s) => (s?.cursor ?? 0) >= want.at(-1)!);
+    const list = await deliveries(teamId, sids.TH.id, users.supervisors.TH);
+    expect(list.status).toBe(200);
+    expect(list.body.items.filter((d: any) => d.ok).map((d: any) => d.eventId).reverse()).toEqual(want);
+    expect((await stateOf(teamId, sids.TH.id, users.supervisors.TH))?.deliveries).toEqual({ delivered: want.length, failed: 0 });
+  });
+
+  it('each acknowledged delivery of another country\'s record is a disclosure to the subscriber\'s country in the audit log', async () => {
+    const entries = await t.stack.database.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.action, 'intel.webhook.disclose'), sql`${auditLog.details}->>'subscriptionId' = ${sids.TH.id}`))
+      .orderBy(asc(auditLog.id));
+    expect(entries.map((e) => (e.details as { event: number }).event)).toEqual(await expected('TH'));
+    expect(entries.map((e) => [e.objectIds[0], e.recipientCountry])).toEqual([
+      [ids.phone, 'TH'],
+      [ids.org, 'TH'],
+      [ids.link, 'TH'],
+    ]);
+    expect(entries.every((e) => e.scopeCountries.includes('TH') && e.actorSub === users.supervisors.TH.sub)).toBe(true);
+  });
+
+  it("a supervisor sees only their own country's subscriptions", async () => {
+    const th = await subscriptions(teamId, users.supervisors.TH);
+    expect(th.body.items.map((s: any) => s.id)).toEqual([sids.TH.id]);
+    expect(th.body.items[0]).not.toHaveProperty('secret');
+    const other = await deliveries(teamId, sids.TH.id, users.supervisors.CN);
+    expect(other.status).toBe(404);
+    const resume = await t.stack.api.post(`/v1/teams/${teamId}/subscriptions/${sids.TH.id}/resume`, users.supervisors.CN);
+    expect(resume.status).toBe(404);
+  });
+
+  it('only the kinds asked for are delivered', async () => {
+    const only = await receiver();
+    const sub = await subscribe(teamId, users.supervisors.KH, only, { kinds: ['link'] });
+    const a = await recordEntity(t.stack.api, teamId, users.officers.KH, { kind: 'organisation', attributes: { name: 'Front One', type: 'front_company' } });
+    const link = await recordLink(t.stack.api, teamId, users.officers.KH, { from: a, to: ids.org, type: 'associated_with' });
+    await waitUntil('the link delivered', async () => only.acknowledged().length, (n) => n >= 1);
+    expect(only.acknowledged().map((x) => `${x.body.recordKind}:${x.body.recordId}`)).toEqual([`link:${link}`]);
+    const want = (await visibleTeamChanges(t.stack.database.db, { teamId, country: 'KH', afterId: sub.cursor, limit: 1000 })).events;
+    expect(want.filter((e) => e.recordKind === 'link').map((e) => e.id)).toEqual(only.acknowledged().map((x) => x.eventId));
+  });
+});
+
+describe('a receiver that fails', () => {
+  const users = teamUsers(u, 2);
+  let teamId: string;
+  beforeAll(async () => {
+    teamId = await team(users);
+  });
+
+  it('is retried with backoff until it acknowledges; the failed attempts are listed; the change is delivered once acknowledged', async () => {
+    const r = await receiver();
+    let failures = 2;
+    r.respond = () => (failures-- > 0 ? 500 : 200);
+    const sub = await subscribe(teamId, users.supervisors.KH, r);
+    const org = await recordEntity(t.stack.api, teamId, users.officers.KH, { kind: 'organisation', attributes: { name: 'Retry Co', type: 'syndicate' } });
+    await waitUntil('the acknowledged delivery', async () => r.acknowledged().length, (n) => n >= 1);
+    expect(r.requests.map((x) => [x.body.recordId, x.status])).toEqual([
+      [org, 500],
+      [org, 500],
+      [org, 200],
+    ]);
+    const list = await deliveries(teamId, sub.id, users.supervisors.KH);
+    expect(list.body.items.map((d: any) => [d.ok, d.status, d.attempt]).reverse()).toEqual([
+      [false, 500, 1],
+      [false, 500, 2],
+      [true, 200, 3],
+    ]);
+    expect(list.body.items[2].error).toContain('500');
+    const s = await stateOf(teamId, sub.id, users.supervisors.KH);
+    expect(s).toMatchObject({ state: 'active', deliveries: { delivered: 1, failed: 2 } });
+  });
+
+  it('pauses at the delivery limit (visible in GET), sends nothing while paused, and on resume delivers from where it stopped, in order', async () => {
+    const r = await receiver();
+    let down = true;
+    r.respond = () => (down ? 503 : 200);
+    const sub = await subscribe(teamId, users.supervisors.TH, r);
+    const first = await recordEntity(t.stack.api, teamId, users.officers.TH, { kind: 'organisation', attributes: { name: 'Paused One', type: 'syndicate' } });
+    const paused = await waitUntil('the pause', () => stateOf(teamId, sub.id, users.supervisors.TH), (s) => s?.state === 'paused');
+    expect(paused.pausedReason).toContain('503');
+    expect(paused.pausedAt).toEqual(expect.any(String));
+    expect(r.requests.map((x) => x.status)).toEqual([503, 503, 503]);
+    // A change written while paused wakes nothing.
+    const second = await recordEntity(t.stack.api, teamId, users.officers.TH, { kind: 'organisation', attributes: { name: 'Paused Two', type: 'syndicate' } });
+    down = false;
+    const resumed = await t.stack.api.post(`/v1/teams/${teamId}/subscriptions/${sub.id}/resume`, users.supervisors.TH);
+    expect(resumed.status).toBe(200);
+    expect(resumed.body).toMatchObject({ state: 'active', pausedReason: null, pausedAt: null });
+    await waitUntil('both delivered after the resume', async () => r.acknowledged().length, (n) => n >= 2);
+    expect(r.requests.length).toBe(5);
+    expect(r.acknowledged().map((x) => x.body.recordId)).toEqual([first, second]);
+    const again = await t.stack.api.post(`/v1/teams/${teamId}/subscriptions/${sub.id}/resume`, users.supervisors.TH);
+    expect(again.status).toBe(200);
+    expect(again.body.state).toBe('active');
+  });
+});
+
+describe('secrets and the end of a subscription', () => {
+  const users = teamUsers(u, 3);
+  let teamId: string;
+  beforeAll(async () => {
+    teamId = await team(users);
+  });
+
+  it('after a rotation deliveries verify under the new secret only', async () => {
+    const r = await receiver();
+    const sub = await subscribe(teamId, users.supervisors.CN, r);
+    const old = sub.secret;
+    await recordEntity(t.stack.api, teamId, users.officers.CN, { kind: 'organisation', attributes: { name: 'Before', type: 'syndicate' } });
+    await waitUntil('the first delivery', async () => r.acknowledged().length, (n) => n >= 1);
+    const rotated = await t.stack.api.post(`/v1/teams/${teamId}/subscriptions/${sub.id}/rotate-secret`, users.supervisors.CN);
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.secret).toMatch(/^whsec_/);
+    expect(rotated.body.secret).not.toBe(old);
+    expect(rotated.body.secretRotatedAt).toEqual(expect.any(String));
+    r.secret = rotated.body.secret;
+    const after = await recordEntity(t.stack.api, teamId, users.officers.CN, { kind: 'organisation', attributes: { name: 'After', type: 'syndicate' } });
+    await waitUntil('the delivery after the rotation', async () => r.acknowledged().length, (n) => n >= 2);
+    const last = r.acknowledged()[1];
+    expect(last.body.recordId).toBe(after);
+    expect(last.verified).toBe(true);
+    expect(verifyWebhook(old, JSON.stringify(last.body), last.signature)).toBe(false);
+    expect(r.requests.every((x) => x.verified)).toBe(true);
+  });
+
+  it("deleting a subscription ends its workflow and removes it from the list; it is then 404", async () => {
+    const r = await receiver();
+    const sub = await subscribe(teamId, users.supervisors.KH, r);
+    const gone = await t.stack.api.call('delete', `/v1/teams/${teamId}/subscriptions/${sub.id}`, { as: users.supervisors.KH });
+    expect(gone.status).toBe(204);
+    const result = await t.stack.client.workflow.getHandle(webhookWorkflowId(sub.id)).result();
+    expect(result).toEqual({ state: 'deleted' });
+    expect((await subscriptions(teamId, users.supervisors.KH)).body.items.map((s: any) => s.id)).not.toContain(sub.id);
+    const again = await t.stack.api.call('delete', `/v1/teams/${teamId}/subscriptions/${sub.id}`, { as: users.supervisors.KH });
+    expect(again.status).toBe(404);
+    expect(r.requests).toEqual([]);
+  });
+});
+
+describe('bad requests', () => {
+  const users = teamUsers(u, 4);
+  let teamId: string;
+  beforeAll(async () => {
+    teamId = await team(users);
+  });
+  const create = (body: unknown, as: Actor = users.supervisors.KH) => t.stack.api.post(`/v1/teams/${teamId}/subscriptions`, as, body);
+
+  it.each([
+    ['not a URL', { url: 'not a url' }],
+    ['another scheme', { url: 'ftp://127.0.0.1/hook' }],
+    ['a javascript: URL', { url: 'javascript:alert(1)' }],
+    ['credentials in the URL', { url: 'http://user:pass@127.0.0.1/hook' }],
+    ['a fragment', { url: 'http://127.0.0.1/hook#x' }],
+    ['no URL', {}],
+    ['an unknown kind', { url: 'http://127.0.0.1/hook', kinds: ['case'] }],
+    ['a kind twice', { url: 'http://127.0.0.1/hook', kinds: ['link', 'link'] }],
+    ['no kinds', { url: 'http://127.0.0.1/hook', kinds: [] }],
+    ['an unknown field', { url: 'http://127.0.0.1/hook', secret: 'mine' }],
+    ['a URL too long', { url: `http://127.0.0.1/${'a'.repeat(2000)}` }],
+  ])('%s: 400 in the error shape', async (_what, body) => {
+    const res = await create(body);
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({ code: expect.any(String), message: expect.any(String) });
+  });
+
+  it('a host this system does not allow: 400 URL_NOT_ALLOWED', async () => {
+    const res = await create({ url: 'https://receiver.example.org/hook' });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('URL_NOT_ALLOWED');
+  });
+
+  it('an officer: 403; a supervisor of a country outside the team: 404; a bad subscription id: 400, an unknown one: 404', async () => {
+    expect((await create({ url: 'http://127.0.0.1/hook' }, users.officers.KH)).status).toBe(403);
+    expect((await create({ url: 'http://127.0.0.1/hook' }, u.vnSupervisor)).status).toBe(404);
+    expect((await subscriptions(teamId, u.vnSupervisor)).status).toBe(404);
+    expect((await deliveries(teamId, 'not-a-uuid', users.supervisors.KH)).status).toBe(400);
+    expect((await deliveries(teamId, '00000000-0000-4000-8000-000000000000', users.supervisors.KH)).status).toBe(404);
+    expect((await t.stack.api.call('get', `/v1/teams/${teamId}/subscriptions/00000000-0000-4000-8000-000000000000/deliveries?limit=0`, { as: users.supervisors.KH })).status).toBe(400);
+  });
+});
