@@ -40,8 +40,10 @@ async function setUpMatrixTeam(): Promise<string> {
 }
 
 /** An entity of the matrix team, recorded by a member officer of `country` (of KH when the country is not in the team). */
-const teamEntity = async (country: string, body: Record<string, unknown> = { kind: 'organisation', attributes: { name: 'Prince Group', type: 'syndicate' } }) =>
-  (await t.stack.api.post(`/v1/teams/${teamId}/entities`, teamOfficer(country), { ...H0_TEAM, ...body })).body.id as string;
+const teamEntity = async (
+  country: string,
+  body: Record<string, unknown> = { kind: 'organisation', attributes: { name: 'Prince Group', type: 'syndicate' } },
+) => (await t.stack.api.post(`/v1/teams/${teamId}/entities`, teamOfficer(country), { ...H0_TEAM, ...body })).body.id as string;
 const teamLink = async (country: string) =>
   (
     await t.stack.api.post(`/v1/teams/${teamId}/links`, teamOfficer(country), {
@@ -69,9 +71,30 @@ async function hiddenAccount(origin: string): Promise<string> {
 async function releaseRequest(requester: string): Promise<string> {
   const by = teamOfficer(requester);
   const value = await hiddenAccount(otherTeamCountry(by.country));
-  const made = await t.stack.api.post(`/v1/teams/${teamId}/release-requests`, by, { identifier: { kind: 'account', value }, reason: 'matrix' });
+  const made = await t.stack.api.post(`/v1/teams/${teamId}/release-requests`, by, {
+    identifier: { kind: 'account', value },
+    reason: 'matrix',
+  });
   expect(made.status, JSON.stringify(made.body)).toBe(201);
   return made.body.id as string;
+}
+/** A webhook subscription of the caller's team country (KH's for a country not in the team), made by its member supervisor; the URL refuses connections. */
+async function subscription(country: string): Promise<string> {
+  const made = await t.stack.api.post(`/v1/teams/${teamId}/subscriptions`, teamSupervisor(country), { url: 'http://127.0.0.1:9/matrix' });
+  expect(made.status, JSON.stringify(made.body)).toBe(201);
+  return made.body.id as string;
+}
+/** A hit notice for `origin`'s country: the team's other country searches an account of `origin` it may not see. */
+async function hitNotice(origin: string): Promise<string> {
+  const value = await hiddenAccount(teamSupervisor(origin).country);
+  const search = await t.stack.api.get(
+    `/v1/teams/${teamId}/entities?q=${encodeURIComponent(value)}`,
+    teamOfficer(otherTeamCountry(teamSupervisor(origin).country)),
+  );
+  expect(search.body.partnerMatch, JSON.stringify(search.body)).toBe(true);
+  const inbox = await t.stack.api.get(`/v1/teams/${teamId}/notices`, teamSupervisor(origin));
+  expect(inbox.status, JSON.stringify(inbox.body)).toBe(200);
+  return inbox.body.items[0].id as string;
 }
 /** Team routes: members (KH and CN) and admins see the team; to VN it does not exist. */
 const inTeam = (code: number) => (user: Actor, relation: Relation) => (relation === 'uninvolved' && user.role !== 'admin' ? 404 : code);
@@ -204,7 +227,10 @@ const SCENARIOS: Record<string, Scenario> = {
   },
   // Refused per case (403 or 404 in the item), as POST /v1/decisions.
   'post /v1/identity': {
-    prepare: async () => ({ path: '/v1/identity', body: { items: [{ caseId: await t.steps.open(), result: 'confirmed', method: 'biometric' }] } }),
+    prepare: async () => ({
+      path: '/v1/identity',
+      body: { items: [{ caseId: await t.steps.open(), result: 'confirmed', method: 'biometric' }] },
+    }),
     success: 200,
   },
   'post /v1/transfers': {
@@ -285,7 +311,11 @@ const SCENARIOS: Record<string, Scenario> = {
     }),
     success: inTeam(201),
   },
-  'get /v1/teams/:id/entities': { prepare: async () => ({ path: `/v1/teams/${teamId}/entities?limit=5` }), success: inTeam(200), read: true },
+  'get /v1/teams/:id/entities': {
+    prepare: async () => ({ path: `/v1/teams/${teamId}/entities?limit=5` }),
+    success: inTeam(200),
+    read: true,
+  },
   'get /v1/teams/:id/entities/:eid': {
     prepare: async () => ({ path: `/v1/teams/${teamId}/entities/${await teamEntity('KH')}` }),
     success: inTeam(200),
@@ -351,7 +381,11 @@ const SCENARIOS: Record<string, Scenario> = {
     }),
     success: inTeam(201),
   },
-  'get /v1/teams/:id/release-requests': { prepare: async () => ({ path: `/v1/teams/${teamId}/release-requests?pending=1` }), success: inTeam(200), read: true },
+  'get /v1/teams/:id/release-requests': {
+    prepare: async () => ({ path: `/v1/teams/${teamId}/release-requests?pending=1` }),
+    success: inTeam(200),
+    read: true,
+  },
   'get /v1/teams/:id/release-requests/:rid': {
     // The caller's country made the request (an admin's: KH's).
     prepare: async (user) => ({ path: `/v1/teams/${teamId}/release-requests/${await releaseRequest(user.country)}` }),
@@ -366,10 +400,46 @@ const SCENARIOS: Record<string, Scenario> = {
     }),
     success: inTeam(200),
   },
+  'get /v1/teams/:id/notices': { prepare: async () => ({ path: `/v1/teams/${teamId}/notices` }), success: inTeam(200), read: true },
+  'post /v1/teams/:id/notices/:nid/release': {
+    // The notice is on a record of the caller's country (another country's: 403 or 404, in test/notices.test.ts).
+    prepare: async (user) => ({ path: `/v1/teams/${teamId}/notices/${await hitNotice(user.country)}/release`, body: {} }),
+    success: inTeam(200),
+  },
+  'post /v1/teams/:id/subscriptions': {
+    prepare: async () => ({ path: `/v1/teams/${teamId}/subscriptions`, body: { url: 'http://127.0.0.1:9/matrix' } }),
+    success: inTeam(201),
+  },
+  'get /v1/teams/:id/subscriptions': {
+    prepare: async () => ({ path: `/v1/teams/${teamId}/subscriptions` }),
+    success: inTeam(200),
+    read: true,
+  },
+  // A subscription of the caller's own country (another country's: 404, in test/webhooks.test.ts).
+  'get /v1/teams/:id/subscriptions/:sid/deliveries': {
+    prepare: async (user) => ({ path: `/v1/teams/${teamId}/subscriptions/${await subscription(user.country)}/deliveries` }),
+    success: inTeam(200),
+  },
+  'post /v1/teams/:id/subscriptions/:sid/rotate-secret': {
+    prepare: async (user) => ({ path: `/v1/teams/${teamId}/subscriptions/${await subscription(user.country)}/rotate-secret` }),
+    success: inTeam(200),
+  },
+  'post /v1/teams/:id/subscriptions/:sid/resume': {
+    prepare: async (user) => ({ path: `/v1/teams/${teamId}/subscriptions/${await subscription(user.country)}/resume` }),
+    success: inTeam(200),
+  },
+  'delete /v1/teams/:id/subscriptions/:sid': {
+    prepare: async (user) => ({ path: `/v1/teams/${teamId}/subscriptions/${await subscription(user.country)}` }),
+    success: inTeam(204),
+  },
   'post /v1/cases/:id/intel-links': {
     prepare: async (user) => ({
       path: `/v1/cases/${await t.steps.open()}/intel-links`,
-      body: { teamId, entityId: await teamEntity(user.country, { kind: 'location', attributes: { type: 'compound', address: 'Chrey Thom, Kandal' } }), relation: 'found_at' },
+      body: {
+        teamId,
+        entityId: await teamEntity(user.country, { kind: 'location', attributes: { type: 'compound', address: 'Chrey Thom, Kandal' } }),
+        relation: 'found_at',
+      },
     }),
     success: 201,
   },
@@ -394,7 +464,14 @@ function expected(key: string, scenario: Scenario, user: Actor, relation: Relati
   if (!policy.roles.includes(user.role)) return 403;
   if (policy.scope) {
     const sides = policy.scope.object === 'transfer' ? { ...SIDES, claimed: null } : SIDES;
-    if (!canSee(scopeCountry(user), { holdingCountry: sides.holding, claimedNationality: sides.claimed, destinationCountry: sides.destination })) return 404;
+    if (
+      !canSee(scopeCountry(user), {
+        holdingCountry: sides.holding,
+        claimedNationality: sides.claimed,
+        destinationCountry: sides.destination,
+      })
+    )
+      return 404;
     if (!onSide(policy.scope.side, user.country, sides)) return 403;
   }
   return typeof scenario.success === 'number' ? scenario.success : scenario.success(user, relation);
@@ -615,7 +692,10 @@ describe('field-level visibility per side', () => {
       outcome: 'dismissed',
       reason: SECRETS.outcome,
     });
-    const verified = await t.stack.api.post(`/v1/cases/${verifying}/identity`, views.other[0], { result: 'confirmed', method: 'biometric' });
+    const verified = await t.stack.api.post(`/v1/cases/${verifying}/identity`, views.other[0], {
+      result: 'confirmed',
+      method: 'biometric',
+    });
     expect(verified.status).toBe(200);
     restricted(verified.body);
     expect(verified.body.holds).toEqual([]);
