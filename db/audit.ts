@@ -184,15 +184,23 @@ export async function verifyAudit(db: Db, key: string): Promise<AuditVerificatio
 /** The same check of the whole chain, told as an auditor of `scopeCountry` may see it. */
 export async function verifyAudit(db: Db, key: string, scopeCountry: string): Promise<ScopedAuditVerification>;
 export async function verifyAudit(db: Db, key: string, scopeCountry?: string): Promise<AuditVerification | ScopedAuditVerification> {
-  const rows = await db.select().from(auditLog).where(isNotNull(auditLog.seq)).orderBy(asc(auditLog.seq));
-  const [{ unsealed, unsealedInScope }] = await db
-    .select({
-      unsealed: sql<number>`count(*)::int`,
-      unsealedInScope: sql<number>`(count(*) filter (where ${scopeCountry ?? null}::text = any(${auditLog.scopeCountries})))::int`,
-    })
-    .from(auditLog)
-    .where(isNull(auditLog.seq));
-  const [head] = await db.select().from(auditHead).where(eq(auditHead.id, 1));
+  // One snapshot for the entries and the head: a sealer committing between the two reads would
+  // otherwise make a sound chain look cut off.
+  const { rows, unsealed, unsealedInScope, head } = await db.transaction(
+    async (tx) => {
+      const rows = await tx.select().from(auditLog).where(isNotNull(auditLog.seq)).orderBy(asc(auditLog.seq));
+      const [counts] = await tx
+        .select({
+          unsealed: sql<number>`count(*)::int`,
+          unsealedInScope: sql<number>`(count(*) filter (where ${scopeCountry ?? null}::text = any(${auditLog.scopeCountries})))::int`,
+        })
+        .from(auditLog)
+        .where(isNull(auditLog.seq));
+      const [head] = await tx.select().from(auditHead).where(eq(auditHead.id, 1));
+      return { rows, ...counts, head };
+    },
+    { isolationLevel: 'repeatable read', accessMode: 'read only' },
+  );
   const whole = checkChain(key, rows, unsealed, head);
   if (scopeCountry === undefined) return whole;
   const inScope = (row: StoredEntry | undefined) => row !== undefined && row.scopeCountries.includes(scopeCountry);

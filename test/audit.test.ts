@@ -267,6 +267,28 @@ describe('tamper evidence', () => {
     expect(await verify()).toMatchObject({ ok: false, reason: 'head-signature' });
   });
 
+  it('holds while other processes append and seal: a verification reads the chain and its head as of one moment', async () => {
+    await freshChain();
+    let writing = true;
+    const writer = (async () => {
+      for (let n = 0; writing; n++) {
+        await appendAudit(scratch.database.db, [
+          { at: new Date().toISOString(), actor: u.khOfficer, action: 'case.read', outcome: 'ok', objectIds: [`w-${n}`], scopeCountries: ['KH'] },
+        ]);
+        await sealAudit(scratch.database.db, TEST_AUDIT_KEY);
+      }
+    })();
+    try {
+      const results = [];
+      for (let i = 0; i < 40; i++) results.push(await verify());
+      expect(results.filter((r) => !r.ok)).toEqual([]);
+      expect(results[results.length - 1].entries).toBeGreaterThan(results[0].entries);
+    } finally {
+      writing = false;
+      await writer;
+    }
+  });
+
   it('npm run audit:verify says the same, with its exit code', async () => {
     await freshChain();
     const env = { ...process.env, DATABASE_URL: scratch.url, AUDIT_KEY: TEST_AUDIT_KEY, LOG_LEVEL: 'error' };
