@@ -69,11 +69,40 @@ async function loadOperations(db: Db, items: IntakeItem[], country: string): Pro
 }
 
 /**
- * Cases whose workflows this process is starting right now (recorded, start not yet marked). The
- * outbox leaves them alone: a large intake takes longer than its grace, and a second start of each
- * would only load the server.
+ * Cases whose workflows this process is starting right now: reserved before their rows commit and
+ * released after their start is marked. The outbox leaves them alone: a large intake takes longer
+ * than its grace, and a second start of each would only load the server. An outbox pass also leaves
+ * the cases reserved at any moment while it read (its snapshot may predate their marking).
  */
-const startsInFlight = new Set<string>();
+const startsInFlight = (() => {
+  const count = new Map<string, number>();
+  const watchers = new Set<Set<string>>();
+  return {
+    reserve(ids: string[]) {
+      for (const id of ids) {
+        count.set(id, (count.get(id) ?? 0) + 1);
+        for (const seen of watchers) seen.add(id);
+      }
+    },
+    release(ids: string[]) {
+      for (const id of ids) {
+        const n = (count.get(id) ?? 1) - 1;
+        if (n > 0) count.set(id, n);
+        else count.delete(id);
+      }
+    },
+    /** Runs `read`, and answers with what it read less the cases reserved at any time during it. */
+    async without<T extends { caseId: string }>(read: () => Promise<T[]>): Promise<T[]> {
+      const seen = new Set(count.keys());
+      watchers.add(seen);
+      try {
+        return (await read()).filter((item) => !seen.has(item.caseId) && !count.has(item.caseId));
+      } finally {
+        watchers.delete(seen);
+      }
+    },
+  };
+})();
 
 /**
  * Starts the workflows of recorded cases and marks them started. Returns the cases whose start
@@ -86,7 +115,8 @@ export async function startRecordedCases(
 ): Promise<Map<string, HttpError>> {
   const failed = new Map<string, HttpError>();
   const started: string[] = [];
-  for (const input of inputs) startsInFlight.add(input.caseId);
+  const ids = inputs.map((input) => input.caseId);
+  startsInFlight.reserve(ids);
   try {
     await Promise.all(
       inputs.map((input) =>
@@ -102,7 +132,7 @@ export async function startRecordedCases(
     );
     await markWorkflowsStarted(deps.db, started);
   } finally {
-    for (const input of inputs) startsInFlight.delete(input.caseId);
+    startsInFlight.release(ids);
   }
   return failed;
 }
@@ -114,12 +144,9 @@ export const RECORD_CHUNK = 500;
 export function startIntakeOutbox(deps: IntakeDeps, options: { intervalMs?: number; graceMs?: number } = {}): () => Promise<void> {
   const { intervalMs = 5000, graceMs = 15_000 } = options;
   return runEvery('intake outbox pass', intervalMs, async () => {
-    const pending = (
-      await pendingWorkflowStarts(deps.db, deps.protect, {
-        olderThan: new Date(Date.now() - graceMs).toISOString(),
-        limit: 500,
-      })
-    ).filter((input) => !startsInFlight.has(input.caseId));
+    const pending = await startsInFlight.without(() =>
+      pendingWorkflowStarts(deps.db, deps.protect, { olderThan: new Date(Date.now() - graceMs).toISOString(), limit: 500 }),
+    );
     if (pending.length === 0) return;
     const failed = await startRecordedCases(deps, pending);
     log.info('intake outbox started workflows', { started: pending.length - failed.size, failed: failed.size });
@@ -214,18 +241,26 @@ export async function openCases(deps: IntakeDeps, actor: Actor, items: IntakeIte
     for (let i = 0; i < candidates.length; i += RECORD_CHUNK) {
       if (starting.length >= 2) await starting[starting.length - 2];
       const chunk = candidates.slice(i, i + RECORD_CHUNK).map((c) => c.input);
-      const fresh = await insertIntakes(db, chunk, deps.protect);
-      for (const id of fresh) inserted.add(id);
-      // A duplicate may be the retry of an intake whose case was recorded but whose workflow was not started.
-      const duplicates = chunk.filter((input) => !fresh.has(input.caseId)).map((input) => input.caseId);
-      const unstarted = duplicates.length > 0 ? await pendingWorkflowStarts(db, deps.protect, { ids: duplicates }) : [];
-      const toStart = [...chunk.filter((input) => fresh.has(input.caseId)), ...unstarted];
-      starting.push(
-        startRecordedCases(deps, toStart, gate).then(
+      const chunkIds = chunk.map((input) => input.caseId);
+      // Reserved before the rows commit, so the outbox never sees them unreserved and unstarted.
+      startsInFlight.reserve(chunkIds);
+      let startingChunk: Promise<void>;
+      try {
+        const fresh = await insertIntakes(db, chunk, deps.protect);
+        for (const id of fresh) inserted.add(id);
+        // A duplicate may be the retry of an intake whose case was recorded but whose workflow was not started.
+        const duplicates = chunk.filter((input) => !fresh.has(input.caseId)).map((input) => input.caseId);
+        const unstarted = duplicates.length > 0 ? await pendingWorkflowStarts(db, deps.protect, { ids: duplicates }) : [];
+        const toStart = [...chunk.filter((input) => fresh.has(input.caseId)), ...unstarted];
+        startingChunk = startRecordedCases(deps, toStart, gate).then(
           (f) => f.forEach((error, id) => failed.set(id, error)),
           (err) => void (markFailure ??= err),
-        ),
-      );
+        );
+      } catch (err) {
+        startsInFlight.release(chunkIds);
+        throw err;
+      }
+      starting.push(startingChunk.finally(() => startsInFlight.release(chunkIds)));
     }
   } finally {
     // Whatever stops the recording, the starts of chunks already recorded run to their end (the outbox
