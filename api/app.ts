@@ -74,7 +74,7 @@ export interface AppDeps {
   limits?: Partial<Limits>;
   /** The event stream's polling of the case timeline and keep-alive; defaults suit production. */
   stream?: Partial<{ pollIntervalMs: number; heartbeatMs: number; maxBufferedBytes: number }>;
-  /** Webhook subscriptions: their workflows' pacing (default DEFAULT_WEBHOOK_TIMINGS), and the hosts URLs may name (unset: any). */
+  /** Webhook subscriptions: their workflows' pacing (default DEFAULT_WEBHOOK_TIMINGS), and the hosts URLs may name (unset: any but internal ones, lib/internal-addresses.ts). */
   webhooks?: { timings?: WebhookTimings; allowHosts?: string[] };
   /** The built web console to serve at /console; none when omitted. */
   consoleDir?: string;

@@ -177,7 +177,7 @@ const envSchema = z.object({
   WEBHOOK_RETRY_MAX: duration(DEFAULT_WEBHOOK_TIMINGS.maxRetryIntervalMs),
   /** The fallback poll of an idle subscription (a written change wakes it at once). */
   WEBHOOK_POLL_INTERVAL: duration(DEFAULT_WEBHOOK_TIMINGS.pollIntervalMs),
-  /** Host names (or host:port) webhook URLs may name, comma-separated; unset: any. */
+  /** Host names (or host:port) webhook URLs may name, comma-separated; unset: any host but loopback, private and link-local ones. */
   WEBHOOK_ALLOW_HOSTS: optionalString,
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });

@@ -99,7 +99,7 @@ async function hitNotice(origin: string): Promise<string> {
 /** Team routes: members (KH and CN) and admins see the team; to VN it does not exist. */
 const inTeam = (code: number) => (user: Actor, relation: Relation) => (relation === 'uninvolved' && user.role !== 'admin' ? 404 : code);
 
-const t = useStack(u);
+const t = useStack(u, { app: { webhooks: { allowHosts: ['127.0.0.1'] } } });
 beforeAll(async () => {
   operationId = await t.steps.operation('Matrix');
   teamId = await setUpMatrixTeam();

@@ -1,7 +1,8 @@
 // Webhook subscriptions on the real stack (DESIGN §6 "Sharing channels"): a receiver on 127.0.0.1
 // verifies every delivery's signature; each member country is sent what changeVisible lets it see,
 // in change-id order; a receiver's errors are retried, the delivery limit pauses the subscription
-// until it is resumed; a rotated secret replaces the old one; bad URLs and bodies are refused; every
+// until it is resumed; a rotated secret replaces the old one; bad URLs and bodies are refused, and
+// without an allow-list so are internal addresses; every
 // acknowledged delivery is in the audit log. The workflows' fallback poll is set far beyond the
 // test, so every delivery here follows a wake-up from the API.
 import { and, asc, eq, sql } from 'drizzle-orm';
@@ -10,6 +11,7 @@ import { visibleTeamChanges } from '../db/intel-feed.js';
 import { auditLog } from '../db/schema.js';
 import { verifyWebhook } from '../lib/webhook-signing.js';
 import { webhookWorkflowId, type Actor, type WebhookTimings } from '../workflows/definitions.js';
+import { testApp } from './helpers/api.js';
 import { makeUsers } from './helpers/fixtures.js';
 import { recordEntity, recordLink, setUpTeam, teamUsers } from './helpers/intel.js';
 import { useStack } from './helpers/stack.js';
@@ -32,8 +34,10 @@ async function team(users: ReturnType<typeof teamUsers>): Promise<string> {
 }
 
 const receivers: Receiver[] = [];
-async function receiver(): Promise<Receiver> {
+/** A receiver on 127.0.0.1 that answers as `respond` says (default 200), closed after the file. */
+async function receiver(respond?: Receiver['respond']): Promise<Receiver> {
   const r = await startReceiver();
+  if (respond) r.respond = respond;
   receivers.push(r);
   return r;
 }
@@ -49,6 +53,12 @@ async function subscribe(teamId: string, as: Actor, r: Receiver, body: Record<st
   r.secret = res.body.secret;
   return res.body as { id: string; cursor: number; secret: string };
 }
+
+/** Records an organisation as `as`: one change for the team's subscribers. */
+const organisation = (teamId: string, as: Actor, name: string, type = 'syndicate') =>
+  recordEntity(t.stack.api, teamId, as, { kind: 'organisation', attributes: { name, type } });
+/** Waits until `r` has acknowledged at least `n` deliveries. */
+const acknowledgedAtLeast = (r: Receiver, n: number, what: string) => waitUntil(what, async () => r.acknowledged().length, (k) => k >= n);
 
 const subscriptions = (teamId: string, as: Actor) => t.stack.api.get(`/v1/teams/${teamId}/subscriptions`, as);
 const deliveries = (teamId: string, sid: string, as: Actor) => t.stack.api.get(`/v1/teams/${teamId}/subscriptions/${sid}/deliveries`, as);
@@ -138,9 +148,9 @@ describe('what each member country is sent, in order, signed', () => {
   it('only the kinds asked for are delivered', async () => {
     const only = await receiver();
     const sub = await subscribe(teamId, users.supervisors.KH, only, { kinds: ['link'] });
-    const a = await recordEntity(t.stack.api, teamId, users.officers.KH, { kind: 'organisation', attributes: { name: 'Front One', type: 'front_company' } });
+    const a = await organisation(teamId, users.officers.KH, 'Front One', 'front_company');
     const link = await recordLink(t.stack.api, teamId, users.officers.KH, { from: a, to: ids.org, type: 'associated_with' });
-    await waitUntil('the link delivered', async () => only.acknowledged().length, (n) => n >= 1);
+    await acknowledgedAtLeast(only, 1, 'the link delivered');
     expect(only.acknowledged().map((x) => `${x.body.recordKind}:${x.body.recordId}`)).toEqual([`link:${link}`]);
     const want = (await visibleTeamChanges(t.stack.database.db, { teamId, country: 'KH', afterId: sub.cursor, limit: 1000 })).events;
     expect(want.filter((e) => e.recordKind === 'link').map((e) => e.id)).toEqual(only.acknowledged().map((x) => x.eventId));
@@ -155,12 +165,11 @@ describe('a receiver that fails', () => {
   });
 
   it('is retried with backoff until it acknowledges; the failed attempts are listed; the change is delivered once acknowledged', async () => {
-    const r = await receiver();
     let failures = 2;
-    r.respond = () => (failures-- > 0 ? 500 : 200);
+    const r = await receiver(() => (failures-- > 0 ? 500 : 200));
     const sub = await subscribe(teamId, users.supervisors.KH, r);
-    const org = await recordEntity(t.stack.api, teamId, users.officers.KH, { kind: 'organisation', attributes: { name: 'Retry Co', type: 'syndicate' } });
-    await waitUntil('the acknowledged delivery', async () => r.acknowledged().length, (n) => n >= 1);
+    const org = await organisation(teamId, users.officers.KH, 'Retry Co');
+    await acknowledgedAtLeast(r, 1, 'the acknowledged delivery');
     expect(r.requests.map((x) => [x.body.recordId, x.status])).toEqual([
       [org, 500],
       [org, 500],
@@ -178,22 +187,21 @@ describe('a receiver that fails', () => {
   });
 
   it('pauses at the delivery limit (visible in GET), sends nothing while paused, and on resume delivers from where it stopped, in order', async () => {
-    const r = await receiver();
     let down = true;
-    r.respond = () => (down ? 503 : 200);
+    const r = await receiver(() => (down ? 503 : 200));
     const sub = await subscribe(teamId, users.supervisors.TH, r);
-    const first = await recordEntity(t.stack.api, teamId, users.officers.TH, { kind: 'organisation', attributes: { name: 'Paused One', type: 'syndicate' } });
+    const first = await organisation(teamId, users.officers.TH, 'Paused One');
     const paused = await waitUntil('the pause', () => stateOf(teamId, sub.id, users.supervisors.TH), (s) => s?.state === 'paused');
     expect(paused.pausedReason).toContain('503');
     expect(paused.pausedAt).toEqual(expect.any(String));
     expect(r.requests.map((x) => x.status)).toEqual([503, 503, 503]);
     // A change written while paused wakes nothing.
-    const second = await recordEntity(t.stack.api, teamId, users.officers.TH, { kind: 'organisation', attributes: { name: 'Paused Two', type: 'syndicate' } });
+    const second = await organisation(teamId, users.officers.TH, 'Paused Two');
     down = false;
     const resumed = await t.stack.api.post(`/v1/teams/${teamId}/subscriptions/${sub.id}/resume`, users.supervisors.TH);
     expect(resumed.status).toBe(200);
     expect(resumed.body).toMatchObject({ state: 'active', pausedReason: null, pausedAt: null });
-    await waitUntil('both delivered after the resume', async () => r.acknowledged().length, (n) => n >= 2);
+    await acknowledgedAtLeast(r, 2, 'both delivered after the resume');
     expect(r.requests.length).toBe(5);
     expect(r.acknowledged().map((x) => x.body.recordId)).toEqual([first, second]);
     const again = await t.stack.api.post(`/v1/teams/${teamId}/subscriptions/${sub.id}/resume`, users.supervisors.TH);
@@ -213,16 +221,16 @@ describe('secrets and the end of a subscription', () => {
     const r = await receiver();
     const sub = await subscribe(teamId, users.supervisors.CN, r);
     const old = sub.secret;
-    await recordEntity(t.stack.api, teamId, users.officers.CN, { kind: 'organisation', attributes: { name: 'Before', type: 'syndicate' } });
-    await waitUntil('the first delivery', async () => r.acknowledged().length, (n) => n >= 1);
+    await organisation(teamId, users.officers.CN, 'Before');
+    await acknowledgedAtLeast(r, 1, 'the first delivery');
     const rotated = await t.stack.api.post(`/v1/teams/${teamId}/subscriptions/${sub.id}/rotate-secret`, users.supervisors.CN);
     expect(rotated.status).toBe(200);
     expect(rotated.body.secret).toMatch(/^whsec_/);
     expect(rotated.body.secret).not.toBe(old);
     expect(rotated.body.secretRotatedAt).toEqual(expect.any(String));
     r.secret = rotated.body.secret;
-    const after = await recordEntity(t.stack.api, teamId, users.officers.CN, { kind: 'organisation', attributes: { name: 'After', type: 'syndicate' } });
-    await waitUntil('the delivery after the rotation', async () => r.acknowledged().length, (n) => n >= 2);
+    const after = await organisation(teamId, users.officers.CN, 'After');
+    await acknowledgedAtLeast(r, 2, 'the delivery after the rotation');
     const last = r.acknowledged()[1];
     expect(last.body.recordId).toBe(after);
     expect(last.verified).toBe(true);
@@ -274,6 +282,38 @@ describe('bad requests', () => {
     const res = await create({ url: 'https://receiver.example.org/hook' });
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('URL_NOT_ALLOWED');
+  });
+
+  describe('with no WEBHOOK_ALLOW_HOSTS', () => {
+    // The same system without an allow-list: what production runs when the operator sets none.
+    const open = () => testApp(t.stack.database, { temporal: t.stack.gateway, webhooks: { timings: TIMINGS } });
+    it.each([
+      ['the loopback', 'http://127.0.0.1:7233/hook'],
+      ['the loopback written as a number', 'http://2130706433/hook'],
+      ['the IPv6 loopback', 'http://[::1]:5432/hook'],
+      ['an IPv4-mapped loopback', 'http://[::ffff:127.0.0.1]/hook'],
+      ['localhost', 'http://localhost:3000/hook'],
+      ['a private address (10/8)', 'http://10.1.2.3/hook'],
+      ['a private address (172.16/12)', 'https://172.20.0.5/hook'],
+      ['a private address (192.168/16)', 'http://192.168.1.10/hook'],
+      ['a link-local address (cloud metadata)', 'http://169.254.169.254/latest/meta-data/'],
+      ['an IPv6 unique-local address', 'http://[fd00::5]/hook'],
+      ['the unspecified address', 'http://0.0.0.0:8080/hook'],
+      ['an .internal name', 'http://metadata.google.internal/hook'],
+    ])('%s: 400 URL_NOT_ALLOWED in the error shape, naming body.url', async (_what, url) => {
+      const res = await open().post(`/v1/teams/${teamId}/subscriptions`, users.supervisors.KH, { url });
+      expect(res.status, JSON.stringify(res.body)).toBe(400);
+      expect(res.body.error).toMatchObject({ code: 'URL_NOT_ALLOWED', message: expect.any(String) });
+      expect(res.body.error.details.issues).toEqual([{ path: 'body.url', message: expect.stringContaining('WEBHOOK_ALLOW_HOSTS') }]);
+    });
+
+    it('a public address is accepted', async () => {
+      // 192.0.2.0/24 is for documentation: public in form, nobody answers there.
+      const res = await open().post(`/v1/teams/${teamId}/subscriptions`, users.supervisors.KH, { url: 'http://192.0.2.10/hook' });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      const gone = await t.stack.api.call('delete', `/v1/teams/${teamId}/subscriptions/${res.body.id}`, { as: users.supervisors.KH });
+      expect(gone.status).toBe(204);
+    });
   });
 
   it('an officer: 403; a supervisor of a country outside the team: 404; a bad subscription id: 400, an unknown one: 404', async () => {

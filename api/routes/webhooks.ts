@@ -20,6 +20,7 @@ import {
   setSubscriptionState,
   type SubscriptionRow,
 } from '../../db/webhooks.js';
+import { internalHost } from '../../lib/internal-addresses.js';
 import { log } from '../../lib/log.js';
 import { newWebhookSecret, sealWebhookSecret } from '../../lib/webhook-signing.js';
 import { DEFAULT_WEBHOOK_TIMINGS, type Actor, type WebhookTimings } from '../../workflows/definitions.js';
@@ -138,11 +139,19 @@ async function ownSubscription(db: Db, teamId: string, sid: string, actor: Actor
   return row;
 }
 
-/** A URL's host as WEBHOOK_ALLOW_HOSTS names it: a host name, or host:port. */
-function hostAllowed(url: string, allowHosts: string[] | undefined): boolean {
-  if (!allowHosts || allowHosts.length === 0) return true;
+/**
+ * Why the URL's host may not be delivered to, or null. WEBHOOK_ALLOW_HOSTS, when set, names the
+ * hosts (or host:port) allowed, internal ones included; unset, any host is allowed but an internal
+ * one (loopback, private, link-local: the system's own network).
+ */
+async function hostRefused(url: string, allowHosts: string[] | undefined): Promise<string | null> {
   const u = new URL(url);
-  return allowHosts.includes(u.hostname.toLowerCase()) || allowHosts.includes(u.host.toLowerCase());
+  if (allowHosts && allowHosts.length > 0) {
+    const named = allowHosts.includes(u.hostname.toLowerCase()) || allowHosts.includes(u.host.toLowerCase());
+    return named ? null : 'the host is not allowed';
+  }
+  const internal = await internalHost(u.hostname);
+  return internal && `${internal}: allowed only when WEBHOOK_ALLOW_HOSTS names it`;
 }
 
 /** Wakes subscriptions' workflows; a failure is logged, the slow poll delivers anyway. */
@@ -180,6 +189,39 @@ export function wakeSubscriptionsOnTeamWrites(deps: AppDeps) {
 
 export function webhookRoutes(deps: AppDeps) {
   const { db } = deps;
+
+  /**
+   * POST /v1/teams/:id/subscriptions/:sid/<action>: a change to one of the caller's country's
+   * subscriptions, answered with the subscription as it then stands and what the change adds to it
+   * (a new secret); `change` answers null when the subscription went in the meantime.
+   */
+  const ownSubscriptionChange = ({
+    action,
+    summary,
+    answer,
+    change,
+  }: {
+    action: string;
+    summary: string;
+    answer: { description: string; schema: z.ZodType };
+    change: (row: SubscriptionRow) => Promise<Record<string, unknown> | null>;
+  }) =>
+    route({
+      method: 'post',
+      path: `/v1/teams/:id/subscriptions/:sid/${action}`,
+      summary,
+      tags: ['teams'],
+      params: SubscriptionParams,
+      responses: { 200: answer, ...errorResponses(404, 409) },
+      handler: async ({ actor, params }) => {
+        const row = await ownSubscription(db, params.id, params.sid, actor, true);
+        const extra = await change(row);
+        const now = extra && (await getSubscription(db, row.teamId, row.country, row.id));
+        if (!now) throw notFound("subscription of your country's");
+        return { status: 200, body: { ...(await subscriptionView(db, now)), ...extra } };
+      },
+    });
+
   return [
     route({
       method: 'post',
@@ -194,9 +236,10 @@ export function webhookRoutes(deps: AppDeps) {
       responses: { 201: { description: 'the subscription, with its secret', schema: SubscriptionWithSecret }, ...errorResponses(404, 409) },
       handler: async ({ actor, params, body }) => {
         const team = await memberTeam(db, params.id, actor, true);
-        if (!hostAllowed(body.url, deps.webhooks?.allowHosts)) {
+        const refused = await hostRefused(body.url, deps.webhooks?.allowHosts);
+        if (refused) {
           throw new HttpError(400, 'URL_NOT_ALLOWED', 'webhooks may be sent only to the hosts this system allows (WEBHOOK_ALLOW_HOSTS)', {
-            issues: [{ path: 'body.url', message: 'the host is not allowed' }],
+            issues: [{ path: 'body.url', message: refused }],
           });
         }
         const id = randomUUID();
@@ -245,33 +288,24 @@ export function webhookRoutes(deps: AppDeps) {
         return { status: 200, body: { items: items.map(({ subscriptionId: _sid, ...d }) => ({ ...d, at: new Date(d.at).toISOString() })) } };
       },
     }),
-    route({
-      method: 'post',
-      path: '/v1/teams/:id/subscriptions/:sid/rotate-secret',
+    ownSubscriptionChange({
+      action: 'rotate-secret',
       summary: 'Replace the signing secret: deliveries from now on are signed with the new one (shown this once); the old one no longer verifies',
-      tags: ['teams'],
-      params: SubscriptionParams,
-      responses: { 200: { description: 'the subscription, with its new secret', schema: SubscriptionWithSecret }, ...errorResponses(404, 409) },
-      handler: async ({ actor, params }) => {
-        const row = await ownSubscription(db, params.id, params.sid, actor, true);
+      answer: { description: 'the subscription, with its new secret', schema: SubscriptionWithSecret },
+      change: async (row) => {
         const secret = newWebhookSecret();
-        const updated = await replaceSecret(db, row.id, sealWebhookSecret(deps.keyRing, row.id, secret), new Date().toISOString());
-        if (!updated) throw notFound("subscription of your country's");
-        return { status: 200, body: { ...(await subscriptionView(db, updated)), secret } };
+        if (!(await replaceSecret(db, row.id, sealWebhookSecret(deps.keyRing, row.id, secret), new Date().toISOString()))) return null;
+        return { secret };
       },
     }),
-    route({
-      method: 'post',
-      path: '/v1/teams/:id/subscriptions/:sid/resume',
+    ownSubscriptionChange({
+      action: 'resume',
       summary: 'Resume a paused subscription: delivery starts again at the change it stopped at (an active one is left as it is)',
-      tags: ['teams'],
-      params: SubscriptionParams,
-      responses: { 200: { description: 'the subscription', schema: Subscription }, ...errorResponses(404, 409) },
-      handler: async ({ actor, params }) => {
-        const row = await ownSubscription(db, params.id, params.sid, actor, true);
+      answer: { description: 'the subscription', schema: Subscription },
+      change: async (row) => {
         await setSubscriptionState(db, row.id, ['paused'], 'active', new Date().toISOString());
         await wakeAll(deps, [row.id], 'resumed');
-        return { status: 200, body: await subscriptionView(db, (await getSubscription(db, row.teamId, row.country, row.id)) ?? row) };
+        return {};
       },
     }),
     route({
