@@ -24,6 +24,7 @@ import { codecRoutes } from './routes/codec.js';
 import { caseRoutes } from './routes/cases.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
+import { stixRoutes } from './routes/stix.js';
 import { graphRoutes } from './routes/graph.js';
 import { intelRoutes } from './routes/intel.js';
 import { noticeRoutes } from './routes/notices.js';
@@ -197,6 +198,7 @@ export function createApp(deps: AppDeps): CaseApp {
     ...noticeRoutes(deps),
     ...webhookRoutes(deps),
     ...graphRoutes(deps),
+    ...stixRoutes(deps),
   ];
   let document: unknown;
   routes.push(

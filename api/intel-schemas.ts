@@ -234,6 +234,8 @@ export const CreateLinkBody = z
   .refine((l) => l.amount === undefined || l.currency !== undefined, { message: 'an amount has a currency', path: ['currency'] })
   .meta({ dependentRequired: { amount: ['currency'] } });
 
+export type CreateLinkInput = z.output<typeof CreateLinkBody>;
+
 export const ChangeHandlingBody = z.strictObject({ handling: Handling });
 
 export const SearchQuery = z.strictObject({

@@ -77,6 +77,8 @@ export const POLICY: Record<string, RoutePolicy> = {
   'get /v1/teams/:id/graph': { roles: ALL },
   'get /v1/teams/:id/graph/path': { roles: ALL },
   'get /v1/teams/:id/graph/operations': { roles: ALL },
+  'get /v1/teams/:id/export': { roles: ALL },
+  'post /v1/teams/:id/import': { roles: ['officer', 'supervisor'] },
   // Release requests: made by an officer or supervisor of the requesting country, decided by a
   // supervisor of the originating country (the request's workflow checks that again).
   'post /v1/teams/:id/release-requests': { roles: ['officer', 'supervisor'] },

@@ -326,3 +326,20 @@ export async function visibleCasesOf(db: Db, entityId: string, country: string |
     return scope !== undefined && canSee(country, scope);
   });
 }
+
+/** Every entity and link of the team that `country` may see (links: with both ends), oldest first. */
+export async function visibleRecords(db: Db, teamId: string, country: string | null): Promise<{ entities: EntityRow[]; links: LinkRow[] }> {
+  const [entities, links] = await Promise.all([
+    db
+      .select()
+      .from(intelEntities)
+      .where(and(eq(intelEntities.teamId, teamId), recordVisibleSql(intelEntities, country)))
+      .orderBy(asc(intelEntities.createdAt), asc(intelEntities.id)),
+    db
+      .select()
+      .from(intelLinks)
+      .where(and(eq(intelLinks.teamId, teamId), linkVisibleSql(country)))
+      .orderBy(asc(intelLinks.createdAt), asc(intelLinks.id)),
+  ]);
+  return { entities, links };
+}

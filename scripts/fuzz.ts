@@ -6,7 +6,7 @@
 // data refused, auth ignored — makes it exit non-zero.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -15,6 +15,7 @@ import { signToken } from '../api/auth.js';
 import { encodeCursor } from '../api/scope.js';
 import { MAX_WEBHOOK_URL } from '../api/routes/webhooks.js';
 import { startDevServer, stopChild, type DevServer } from '../lib/dev-server.js';
+import { installIntoVenv } from '../lib/python-tools.js';
 import { PROJECT_ROOT, TOOLS_DIR } from '../lib/temporal-binaries.js';
 import { freePort } from '../test/helpers/ports.js';
 import type { Actor } from '../workflows/definitions.js';
@@ -43,15 +44,7 @@ async function ensureSchemathesis(): Promise<string> {
   } catch {
     // not installed yet
   }
-  console.log(`installing ${SCHEMATHESIS} into ${path.relative(PROJECT_ROOT, VENV)} ...`);
-  rmSync(VENV, { recursive: true, force: true });
-  mkdirSync(TOOLS_DIR, { recursive: true });
-  try {
-    await run('python3', ['-m', 'venv', VENV]);
-  } catch (err) {
-    throw new Error(`python3 -m venv failed (on Debian: apt-get install python3-venv): ${(err as Error).message}`);
-  }
-  await run(path.join(VENV, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', SCHEMATHESIS], { timeout: 900_000 });
+  await installIntoVenv(VENV, [SCHEMATHESIS]);
   return ST;
 }
 

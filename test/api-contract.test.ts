@@ -356,6 +356,7 @@ describe('health and the OpenAPI document', () => {
       'get /v1/teams/{id}/links/{lid}', 'get /v1/teams/{id}/links/{lid}/history', 'patch /v1/teams/{id}/links/{lid}/handling',
       'post /v1/cases/{id}/intel-links',
       'get /v1/teams/{id}/graph', 'get /v1/teams/{id}/graph/path', 'get /v1/teams/{id}/graph/operations',
+      'get /v1/teams/{id}/export', 'post /v1/teams/{id}/import',
       'post /v1/teams/{id}/release-requests', 'get /v1/teams/{id}/release-requests', 'get /v1/teams/{id}/release-requests/{rid}',
       'post /v1/teams/{id}/release-requests/{rid}/decision',
       'get /v1/teams/{id}/notices', 'post /v1/teams/{id}/notices/{nid}/release',

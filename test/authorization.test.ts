@@ -374,6 +374,15 @@ const SCENARIOS: Record<string, Scenario> = {
     success: inTeam(200),
     read: true,
   },
+  'get /v1/teams/:id/export': {
+    prepare: async () => ({ path: `/v1/teams/${teamId}/export?format=stix` }),
+    success: inTeam(200),
+    read: true,
+  },
+  'post /v1/teams/:id/import': {
+    prepare: async () => ({ path: `/v1/teams/${teamId}/import`, body: { type: 'bundle', id: `bundle--${randomUUID()}`, objects: [] } }),
+    success: inTeam(200),
+  },
   'post /v1/teams/:id/release-requests': {
     prepare: async (user) => ({
       path: `/v1/teams/${teamId}/release-requests`,

@@ -52,6 +52,7 @@ import {
   TeamLinkParams,
   TeamParams,
   type CreateEntityInput,
+  type CreateLinkInput,
   type HandlingInput,
 } from '../intel-schemas.js';
 import { IdParams } from '../schemas.js';
@@ -195,13 +196,112 @@ const VICTIM_RULE = 'a victim is tied to a case by the holding country alone, to
 /** Which kinds of entity each relation of a case takes. */
 const RELATION_KINDS: Record<string, string[]> = { is: ['person'], found_at: ['location'], associated_with: ['person', 'organisation', 'location', 'account', 'phone', 'online_identity', 'vehicle'] };
 
-export function intelRoutes({ db, audit, protect }: AppDeps) {
+/**
+ * Recording entities and links, as POST /v1/teams/:id/entities and /links do and as a STIX import
+ * does for each object: the same rules, answers and errors (HttpError) either way.
+ */
+export function intelWriters({ db, audit, protect }: Pick<AppDeps, 'db' | 'audit' | 'protect'>) {
   /** The originators of the records hit are told: an audit entry for them, and a notice each (their inbox, stream, webhooks). */
   const notifyHits = async (actor: Actor, teamId: string, hits: Hit[], how: HitHow) => {
     if (hits.length === 0) return;
     await audit.record(partnerHitEntry(actor, teamId, hits, how));
     await insertHitNotices(db, teamId, actor, how, hits);
   };
+
+  /** 201 with the new entity, 200 with the one this id recorded before; 4xx as HttpError. */
+  const createEntity = async (actor: Actor, teamId: string, body: CreateEntityInput) => {
+    const { team } = await writableTeam(db, teamId, actor);
+    const handling = storedHandling(body.handling, team);
+    if (body.caseId) {
+      const scope = await getCaseScope(db, body.caseId);
+      if (!scope || !canSee(actor.country, scope)) throw new HttpError(404, 'UNKNOWN_CASE', 'no such case in your scope', { caseId: body.caseId });
+      if (isProtectedPerson(body) && scope.holdingCountry !== actor.country) throw forbidden(VICTIM_RULE);
+    }
+    const { attributes, identifiers, identityKey } = identify(body, actor.country, protect.fingerprint);
+    const now = new Date().toISOString();
+    const found = await insertEntity(
+      db,
+      {
+        id: body.id ?? randomUUID(),
+        teamId: team.id,
+        kind: body.kind,
+        attributes,
+        originCountry: actor.country,
+        createdBy: actor.sub,
+        ...handling,
+        evalSource: body.evaluation.source,
+        evalInformation: body.evaluation.information,
+        caseId: body.caseId ?? null,
+        identityKey,
+        version: 1,
+        createdAt: now,
+        updatedAt: now,
+      },
+      identifiers,
+      actor,
+    );
+    if (found.outcome === 'duplicate') {
+      if (recordVisible(found.row, actor.country)) {
+        throw new HttpError(409, 'DUPLICATE_ENTITY', `the team has this ${body.kind} already`, { existingId: found.row.id });
+      }
+      // Hit/no-hit: the caller learns a match exists, not what it is; the originator is told.
+      const kind = found.row.identityKey!.split(':')[0];
+      await notifyHits(actor, team.id, [{ id: found.row.id, originCountry: found.row.originCountry, kinds: [kind] }], 'record');
+      throw new HttpError(409, 'PARTNER_HOLDS_MATCH', 'a partner country holds a record with this identifier');
+    }
+    const row = repeatOrConflict(found, team.id, actor, 'an entity');
+    if (found.outcome !== 'created') return { status: 200, body: await entityAnswer(db, row) };
+    // A new record holding a document, phone, account or wallet of a record hidden from the caller: a hit too.
+    const hitForms = identifiers.filter((i) => HIT_KINDS.includes(i.kind)).map((i) => i.value);
+    const hits = await hiddenMatches(db, team.id, actor.country, hitForms);
+    await notifyHits(actor, team.id, hits, 'record');
+    return { status: 201, body: { ...(await entityAnswer(db, row)), ...(hits.length > 0 ? { partnerMatch: true } : {}) } };
+  };
+
+  /** 201 with the new link, 200 with the one this id recorded before; 4xx as HttpError. */
+  const createLink = async (actor: Actor, teamId: string, body: CreateLinkInput) => {
+    const { team } = await writableTeam(db, teamId, actor);
+    const handling = storedHandling(body.handling, team);
+    for (const end of ['from', 'to'] as const) {
+      const row = await getEntityRow(db, team.id, body[end]);
+      if (!row || !recordVisible(row, actor.country)) {
+        throw new HttpError(404, 'UNKNOWN_ENTITY', `no such entity in this team: ${end}`, { end, id: body[end] });
+      }
+    }
+    const now = new Date().toISOString();
+    const found = await insertLink(
+      db,
+      {
+        id: body.id ?? randomUUID(),
+        teamId: team.id,
+        fromId: body.from,
+        toId: body.to,
+        type: body.type,
+        since: body.since ?? null,
+        until: body.until ?? null,
+        amount: body.amount === undefined ? null : String(body.amount),
+        currency: body.currency ?? null,
+        originCountry: actor.country,
+        createdBy: actor.sub,
+        ...handling,
+        evalSource: body.evaluation.source,
+        evalInformation: body.evaluation.information,
+        version: 1,
+        createdAt: now,
+        updatedAt: now,
+      },
+      actor,
+    );
+    const row = repeatOrConflict(found, team.id, actor, 'a link');
+    return { status: found.outcome === 'created' ? 201 : 200, body: linkView(row) };
+  };
+
+  return { notifyHits, createEntity, createLink };
+}
+
+export function intelRoutes(deps: AppDeps) {
+  const { db, audit, protect } = deps;
+  const { notifyHits, createEntity, createLink } = intelWriters(deps);
 
   const changeHandlingRoute = (kind: 'entity' | 'link') =>
     route({
@@ -260,55 +360,7 @@ export function intelRoutes({ db, audit, protect }: AppDeps) {
       body: CreateEntityBody,
       discloses: answersWithIntel('intel.entity.answer', 'answer to recording an entity'),
       responses: createdOrRepeated(CreatedEntity, 'the entity', 'recorded before by the caller with this id; returned unchanged'),
-      handler: async ({ actor, params, body: parsed }) => {
-        const body = parsed as CreateEntityInput;
-        const { team } = await writableTeam(db, params.id, actor);
-        const handling = storedHandling(body.handling, team);
-        if (body.caseId) {
-          const scope = await getCaseScope(db, body.caseId);
-          if (!scope || !canSee(actor.country, scope)) throw new HttpError(404, 'UNKNOWN_CASE', 'no such case in your scope', { caseId: body.caseId });
-          if (isProtectedPerson(body) && scope.holdingCountry !== actor.country) throw forbidden(VICTIM_RULE);
-        }
-        const { attributes, identifiers, identityKey } = identify(body, actor.country, protect.fingerprint);
-        const now = new Date().toISOString();
-        const found = await insertEntity(
-          db,
-          {
-            id: body.id ?? randomUUID(),
-            teamId: team.id,
-            kind: body.kind,
-            attributes,
-            originCountry: actor.country,
-            createdBy: actor.sub,
-            ...handling,
-            evalSource: body.evaluation.source,
-            evalInformation: body.evaluation.information,
-            caseId: body.caseId ?? null,
-            identityKey,
-            version: 1,
-            createdAt: now,
-            updatedAt: now,
-          },
-          identifiers,
-          actor,
-        );
-        if (found.outcome === 'duplicate') {
-          if (recordVisible(found.row, actor.country)) {
-            throw new HttpError(409, 'DUPLICATE_ENTITY', `the team has this ${body.kind} already`, { existingId: found.row.id });
-          }
-          // Hit/no-hit: the caller learns a match exists, not what it is; the originator is told.
-          const kind = found.row.identityKey!.split(':')[0];
-          await notifyHits(actor, team.id, [{ id: found.row.id, originCountry: found.row.originCountry, kinds: [kind] }], 'record');
-          throw new HttpError(409, 'PARTNER_HOLDS_MATCH', 'a partner country holds a record with this identifier');
-        }
-        const row = repeatOrConflict(found, team.id, actor, 'an entity');
-        if (found.outcome !== 'created') return { status: 200, body: await entityAnswer(db, row) };
-        // A new record holding a document, phone, account or wallet of a record hidden from the caller: a hit too.
-        const hitForms = identifiers.filter((i) => HIT_KINDS.includes(i.kind)).map((i) => i.value);
-        const hits = await hiddenMatches(db, team.id, actor.country, hitForms);
-        await notifyHits(actor, team.id, hits, 'record');
-        return { status: 201, body: { ...(await entityAnswer(db, row)), ...(hits.length > 0 ? { partnerMatch: true } : {}) } };
-      },
+      handler: ({ actor, params, body }) => createEntity(actor, params.id, body as CreateEntityInput),
     }),
     route({
       method: 'get',
@@ -380,42 +432,7 @@ export function intelRoutes({ db, audit, protect }: AppDeps) {
       body: CreateLinkBody,
       discloses: answersWithIntel('intel.link.answer', 'answer to recording a link'),
       responses: createdOrRepeated(IntelLink, 'the link', 'recorded before by the caller with this id; returned unchanged'),
-      handler: async ({ actor, params, body }) => {
-        const { team } = await writableTeam(db, params.id, actor);
-        const handling = storedHandling(body.handling, team);
-        for (const end of ['from', 'to'] as const) {
-          const row = await getEntityRow(db, team.id, body[end]);
-          if (!row || !recordVisible(row, actor.country)) {
-            throw new HttpError(404, 'UNKNOWN_ENTITY', `no such entity in this team: ${end}`, { end, id: body[end] });
-          }
-        }
-        const now = new Date().toISOString();
-        const found = await insertLink(
-          db,
-          {
-            id: body.id ?? randomUUID(),
-            teamId: team.id,
-            fromId: body.from,
-            toId: body.to,
-            type: body.type,
-            since: body.since ?? null,
-            until: body.until ?? null,
-            amount: body.amount === undefined ? null : String(body.amount),
-            currency: body.currency ?? null,
-            originCountry: actor.country,
-            createdBy: actor.sub,
-            ...handling,
-            evalSource: body.evaluation.source,
-            evalInformation: body.evaluation.information,
-            version: 1,
-            createdAt: now,
-            updatedAt: now,
-          },
-          actor,
-        );
-        const row = repeatOrConflict(found, team.id, actor, 'a link');
-        return { status: found.outcome === 'created' ? 201 : 200, body: linkView(row) };
-      },
+      handler: ({ actor, params, body }) => createLink(actor, params.id, body),
     }),
     route({
       method: 'get',
