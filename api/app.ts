@@ -6,7 +6,7 @@ import type { Db } from '../db/client.js';
 import { getTransfer } from '../db/transfers.js';
 import type { Limits } from '../lib/config.js';
 import type { FieldProtection, KeyRing } from '../lib/crypto.js';
-import { DEFAULT_AUTH_FAILURES_PER_ADDRESS_PER_MINUTE, DEFAULT_RATE_LIMIT_PER_ADDRESS_PER_MINUTE } from '../lib/config.js';
+import { DEFAULT_AUTH_FAILURES_PER_ADDRESS_PER_MINUTE, DEFAULT_RATE_LIMIT_PER_ADDRESS_PER_MINUTE, DEFAULT_TEAM_STREAM_HOLD_MS, DEFAULT_TEAM_STREAM_POLL_INTERVAL_MS, limitsOrDefaults } from '../lib/config.js';
 import { log } from '../lib/log.js';
 import type { Actor, CaseTimings, Role, WebhookTimings } from '../workflows/definitions.js';
 import type { AuditTrail } from './audit.js';
@@ -17,12 +17,15 @@ import { consoleRouter } from './console.js';
 import { createErrorMiddleware, HttpError, notFound } from './errors.js';
 import { CaseEventFeed } from './event-feed.js';
 import { createRateLimiter } from './rate-limit.js';
+import { createStreamSlots } from './stream-slots.js';
+import { TeamChangeFeed } from './team-feed.js';
 import { mount, route, type RouteSpec } from './http.js';
 import { buildOpenApi } from './openapi.js';
 import { auditRoutes } from './routes/audit.js';
 import { codecRoutes } from './routes/codec.js';
 import { caseRoutes } from './routes/cases.js';
 import { eventRoutes } from './routes/events.js';
+import { teamStreamRoutes } from './routes/team-stream.js';
 import { healthRoutes } from './routes/health.js';
 import { stixRoutes } from './routes/stix.js';
 import { graphRoutes } from './routes/graph.js';
@@ -74,7 +77,7 @@ export interface AppDeps {
   /** Custody maximum, open streams, open transfer batches; defaults: lib/config.ts DEFAULT_LIMITS. */
   limits?: Partial<Limits>;
   /** The event stream's polling of the case timeline and keep-alive; defaults suit production. */
-  stream?: Partial<{ pollIntervalMs: number; heartbeatMs: number; maxBufferedBytes: number }>;
+  stream?: Partial<{ pollIntervalMs: number; heartbeatMs: number; maxBufferedBytes: number; teamPollIntervalMs: number; teamHoldMs: number }>;
   /** Webhook subscriptions: their workflows' pacing (default DEFAULT_WEBHOOK_TIMINGS), and the hosts URLs may name (unset: any but internal ones, lib/internal-addresses.ts). */
   webhooks?: { timings?: WebhookTimings; allowHosts?: string[] };
   /** The built web console to serve at /console; none when omitted. */
@@ -170,6 +173,8 @@ export type CaseApp = Express & {
   readonly routes: RouteSpec[];
   /** The event stream's feed: ended when the server closes. */
   readonly eventFeed: CaseEventFeed;
+  /** The team streams' feed: ended when the server closes. */
+  readonly teamFeed: TeamChangeFeed;
   /** Failed authentications counted and not yet written: flushed when the server closes. */
   readonly authFailures: AuthFailureLog;
 };
@@ -177,6 +182,16 @@ export type CaseApp = Express & {
 export function createApp(deps: AppDeps): CaseApp {
   const commands = createCommands(deps);
   const feed = new CaseEventFeed(deps.db, { pollIntervalMs: deps.stream?.pollIntervalMs ?? 500 });
+  const teamFeed = new TeamChangeFeed(deps.db, {
+    pollIntervalMs: deps.stream?.teamPollIntervalMs ?? DEFAULT_TEAM_STREAM_POLL_INTERVAL_MS,
+    holdMs: deps.stream?.teamHoldMs ?? DEFAULT_TEAM_STREAM_HOLD_MS,
+  });
+  // The case stream and the team streams share the caps on open streams.
+  const slots = createStreamSlots(limitsOrDefaults(deps.limits));
+  const streamOptions = {
+    heartbeatMs: deps.stream?.heartbeatMs ?? 15_000,
+    maxBufferedBytes: deps.stream?.maxBufferedBytes ?? 4 << 20,
+  };
   const routes: RouteSpec[] = [
     ...healthRoutes(deps),
     ...operationRoutes(deps),
@@ -187,16 +202,14 @@ export function createApp(deps: AppDeps): CaseApp {
     ...auditRoutes(deps),
     ...codecRoutes(deps),
     ...worklistRoutes(deps),
-    ...eventRoutes(deps, feed, {
-      heartbeatMs: deps.stream?.heartbeatMs ?? 15_000,
-      maxBufferedBytes: deps.stream?.maxBufferedBytes ?? 4 << 20,
-    }),
+    ...eventRoutes(deps, feed, slots, streamOptions),
     ...sessionRoutes(deps),
     ...teamRoutes(deps),
     ...intelRoutes(deps),
     ...releaseRequestRoutes(deps),
     ...noticeRoutes(deps),
     ...webhookRoutes(deps),
+    ...teamStreamRoutes(deps, teamFeed, slots, streamOptions),
     ...graphRoutes(deps),
     ...stixRoutes(deps),
   ];
@@ -222,7 +235,7 @@ export function createApp(deps: AppDeps): CaseApp {
   app.use('/codec', codecCors(deps.codecCorsOrigins ?? []));
   if (deps.consoleDir) app.use(consoleRouter(deps.consoleDir));
   app.use('/v1/dev', devRoutesGuard);
-  app.use(wakeSubscriptionsOnTeamWrites(deps));
+  app.use(wakeSubscriptionsOnTeamWrites(deps, (teamId) => teamFeed.wake(teamId)));
   const router = express.Router();
   mount(router, routes, {
     bodyLimit: deps.http.bodyLimit,
@@ -248,5 +261,5 @@ export function createApp(deps: AppDeps): CaseApp {
     throw notFound('route');
   });
   app.use(createErrorMiddleware(auditTrail));
-  return Object.assign(app, { routes, eventFeed: feed, authFailures: auditTrail });
+  return Object.assign(app, { routes, eventFeed: feed, teamFeed, authFailures: auditTrail });
 }

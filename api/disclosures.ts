@@ -47,3 +47,27 @@ export function recordWebhookDisclosure(
     details: { teamId: subscription.teamId, subscriptionId: subscription.id, event: event.id, recordKind: event.recordKind },
   });
 }
+
+/**
+ * Records a batch of the team stream just sent to `recipient`: a disclosure when any of it came from
+ * another country than the recipient's (those changes are the entry's objects).
+ */
+export function recordTeamStreamDisclosure(audit: AuditTrail, recipient: Actor, teamId: string, events: ChannelEvent[], purpose: string): Promise<void> {
+  const disclosed = events.filter((e) => {
+    const origin = originOf(e);
+    return origin !== null && origin !== recipient.country;
+  });
+  if (disclosed.length === 0) return Promise.resolve();
+  return audit.record({
+    at: new Date().toISOString(),
+    actor: recipient,
+    action: 'intel.stream.disclose',
+    objectType: 'intel',
+    objectIds: [...new Set(disclosed.map((e) => e.recordId))],
+    outcome: 'ok',
+    purpose,
+    recipientCountry: recipient.country,
+    scopeCountries: [...new Set(disclosed.map((e) => originOf(e)!))],
+    details: { teamId, events: disclosed.map((e) => e.id), recordKinds: [...new Set(disclosed.map((e) => e.recordKind))] },
+  });
+}

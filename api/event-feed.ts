@@ -8,6 +8,7 @@
 import type { Db } from '../db/client.js';
 import { eventIdsIn, lastEventId, readEvents, transactionHorizon, type FeedEvent } from '../db/events.js';
 import { log } from '../lib/log.js';
+import { PolledFeed } from './polled-feed.js';
 
 export interface FeedOptions {
   pollIntervalMs: number;
@@ -32,14 +33,8 @@ interface Gap {
 /** How far back a starting feed looks for ids still being written. */
 const START_WINDOW = 10_000;
 
-export class CaseEventFeed {
-  private readonly listeners = new Set<Subscriber>();
-  private head = 0;
+export class CaseEventFeed extends PolledFeed<Subscriber> {
   private gap: Gap | null = null;
-  private started: Promise<void> | null = null;
-  private timer: NodeJS.Timeout | null = null;
-  /** Bumped when the feed stops or starts, so a read still under way from before is discarded. */
-  private generation = 0;
   private readonly batchSize: number;
   private readonly gapTimeoutMs: number;
 
@@ -47,43 +42,12 @@ export class CaseEventFeed {
     private readonly db: Db,
     private readonly options: FeedOptions,
   ) {
+    super();
     this.batchSize = options.batchSize ?? 1000;
     this.gapTimeoutMs = options.gapTimeoutMs ?? 10_000;
   }
 
-  /**
-   * Joins the feed. Resolves with the id up to which events are settled: the caller reads older
-   * events from the store itself and receives every later one through `deliver`.
-   */
-  async subscribe(listener: Subscriber): Promise<{ head: number; unsubscribe: () => void }> {
-    this.listeners.add(listener);
-    const unsubscribe = () => {
-      this.listeners.delete(listener);
-      if (this.listeners.size === 0) this.stop();
-    };
-    const starting = (this.started ??= this.start());
-    try {
-      await starting;
-    } catch (err) {
-      // The next subscriber tries again (the database may be back).
-      if (this.started === starting) this.started = null;
-      unsubscribe();
-      throw err;
-    }
-    return { head: this.head, unsubscribe };
-  }
-
-  get subscribers(): number {
-    return this.listeners.size;
-  }
-
-  /** Ends every open stream, so a server can close without waiting for them. */
-  closeAll(): void {
-    for (const listener of [...this.listeners]) listener.end();
-  }
-
-  private async start(): Promise<void> {
-    const generation = ++this.generation;
+  protected async begin(generation: number): Promise<void> {
     // Start below the oldest id missing from the recent past: it may belong to a transaction still
     // running, and is then waited for like any other gap.
     const last = await lastEventId(this.db);
@@ -100,22 +64,8 @@ export class CaseEventFeed {
     this.schedule(this.options.pollIntervalMs);
   }
 
-  private stop(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    this.started = null;
-    this.generation++;
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.listeners.size === 0) return this.stop();
-    const generation = this.generation;
-    this.timer = setTimeout(() => void this.poll(generation), delayMs);
-    this.timer.unref();
-  }
-
   /** Reads what follows the head, hands on the settled part, and schedules the next read. */
-  private async poll(generation: number): Promise<void> {
+  protected async poll(generation: number): Promise<void> {
     let delay = this.options.pollIntervalMs;
     try {
       for (;;) {

@@ -95,6 +95,8 @@ export const POLICY: Record<string, RoutePolicy> = {
   'post /v1/teams/:id/subscriptions/:sid/rotate-secret': { roles: ['supervisor'] },
   'post /v1/teams/:id/subscriptions/:sid/resume': { roles: ['supervisor'] },
   'delete /v1/teams/:id/subscriptions/:sid': { roles: ['supervisor'] },
+  // The team stream: its members (any role) and admins, each sent what their country may see.
+  'get /v1/teams/:id/stream': { roles: ALL },
   'post /v1/cases/:id/intel-links': { roles: ['officer', 'supervisor'], scope: onCase('visible') },
 };
 

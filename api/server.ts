@@ -39,6 +39,7 @@ export function listen(app: CaseApp, port: number, host: string): Promise<Runnin
           new Promise<void>((done) => {
             // Event streams never finish on their own: end them so the server can close.
             app.eventFeed.closeAll();
+            app.teamFeed.closeAll();
             const force = setTimeout(() => server.closeAllConnections(), graceMs).unref();
             server.close(() => {
               clearTimeout(force);
@@ -90,6 +91,7 @@ export function buildApi(config: Config, database: Database, target: TemporalTar
     keyRing: protection.ring,
     codecCorsOrigins: config.protection.codecCorsOrigins,
     webhooks: { timings: config.webhooks.timings, allowHosts: config.webhooks.allowHosts },
+    stream: { teamPollIntervalMs: config.stream.teamPollIntervalMs, teamHoldMs: config.stream.teamHoldMs },
     consoleDir: CONSOLE_DIST,
     ...(dev && secret ? { devTokens: (claims, ttl) => signToken(secret, claims, Math.min(ttl, config.auth.maxTokenLifetimeSeconds)) } : {}),
   });

@@ -41,6 +41,11 @@ export interface Limits {
   openTransfersPerOfficer: number;
 }
 
+/** How often the team streams read the change log when no write through the API woke them. */
+export const DEFAULT_TEAM_STREAM_POLL_INTERVAL_MS = 2_000;
+/** How old a change must be before the team streams send it: a handling change within it applies from the start. */
+export const DEFAULT_TEAM_STREAM_HOLD_MS = 1_000;
+
 export const DEFAULT_LIMITS: Limits = {
   custodyLimitMaxMs: 90 * 86_400_000,
   streamsPerUser: 5,
@@ -177,6 +182,10 @@ const envSchema = z.object({
   WEBHOOK_RETRY_MAX: duration(DEFAULT_WEBHOOK_TIMINGS.maxRetryIntervalMs),
   /** The fallback poll of an idle subscription (a written change wakes it at once). */
   WEBHOOK_POLL_INTERVAL: duration(DEFAULT_WEBHOOK_TIMINGS.pollIntervalMs),
+  /** The team streams' fallback poll of the change log (a team change written through this API process wakes it at once). */
+  TEAM_STREAM_POLL_INTERVAL: duration(DEFAULT_TEAM_STREAM_POLL_INTERVAL_MS),
+  /** How old a change must be before the team streams send it (a record restricted within it is never sent unrestricted). */
+  TEAM_STREAM_HOLD: duration(DEFAULT_TEAM_STREAM_HOLD_MS),
   /** Host names (or host:port) webhook URLs may name, comma-separated; unset: any host but loopback, private and link-local ones. */
   WEBHOOK_ALLOW_HOSTS: optionalString,
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
@@ -300,6 +309,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
         .map((h) => h.trim().toLowerCase())
         .filter(Boolean),
     },
+    stream: { teamPollIntervalMs: e.TEAM_STREAM_POLL_INTERVAL, teamHoldMs: e.TEAM_STREAM_HOLD },
     limits: {
       custodyLimitMaxMs: e.CUSTODY_LIMIT_MAX,
       streamsPerUser: e.STREAMS_PER_USER,

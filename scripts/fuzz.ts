@@ -382,6 +382,7 @@ function targets(s: Seeded): Record<string, Target> {
     getTeams: { user: 'khOfficer' },
     getTeamsById: onCase('khOfficer', i.teamId),
     getTeamsByIdHistory: onCase('khOfficer', i.teamId),
+    getTeamsByIdStream: onCase('khOfficer', i.teamId),
     postTeamsByIdMembers: onCase('khSupervisor', i.teamId),
     // The member removed is one the run adds (the stateful phase links POST …/members to it).
     deleteTeamsByIdMembersBySub: onCase('khSupervisor', i.teamId),

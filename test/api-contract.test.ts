@@ -363,6 +363,7 @@ describe('health and the OpenAPI document', () => {
       'post /v1/teams/{id}/subscriptions', 'get /v1/teams/{id}/subscriptions', 'get /v1/teams/{id}/subscriptions/{sid}/deliveries',
       'post /v1/teams/{id}/subscriptions/{sid}/rotate-secret', 'post /v1/teams/{id}/subscriptions/{sid}/resume',
       'delete /v1/teams/{id}/subscriptions/{sid}',
+      'get /v1/teams/{id}/stream',
     ];
     const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`));
     expect(documented.sort()).toEqual(expected.sort());

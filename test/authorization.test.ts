@@ -409,6 +409,7 @@ const SCENARIOS: Record<string, Scenario> = {
     }),
     success: inTeam(200),
   },
+  'get /v1/teams/:id/stream': { prepare: async () => ({ path: `/v1/teams/${teamId}/stream` }), success: inTeam(200), read: true, stream: true },
   'get /v1/teams/:id/notices': { prepare: async () => ({ path: `/v1/teams/${teamId}/notices` }), success: inTeam(200), read: true },
   'post /v1/teams/:id/notices/:nid/release': {
     // The notice is on a record of the caller's country (another country's: 403 or 404, in test/notices.test.ts).

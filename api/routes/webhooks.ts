@@ -168,15 +168,17 @@ function wakeAll(deps: AppDeps, ids: string[], why: string): Promise<void> {
 
 /**
  * After a successful write under /v1/teams/:id (a record, a link, a handling change, a member), the
- * team's active subscriptions are woken so delivery does not wait for their poll.
+ * team's active subscriptions are woken so delivery does not wait for their poll, and so is
+ * `alsoWake` (the team streams' feed).
  */
-export function wakeSubscriptionsOnTeamWrites(deps: AppDeps) {
+export function wakeSubscriptionsOnTeamWrites(deps: AppDeps, alsoWake?: (teamId: string) => void) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const match = /^\/v1\/teams\/([^/?#]+)(\/[^?#]*)?/.exec(req.path);
     if (req.method === 'GET' || req.method === 'HEAD' || !match || match[2]?.startsWith('/subscriptions')) return next();
     const teamId = decodeURIComponent(match[1]).toLowerCase();
     res.on('finish', () => {
       if (res.statusCode >= 300) return;
+      alsoWake?.(teamId);
       activeSubscriptionIds(deps.db, teamId)
         .then((ids) => wakeAll(deps, ids, 'team change'))
         .catch((err: unknown) => log.warn('the subscriptions of a team could not be read to wake them', { teamId, error: String(err) }));
