@@ -11,6 +11,7 @@ import { href } from '../router.js';
 import type { HitNotice, HitNoticeList, Me, ReleasedNotice, Team } from '../types.js';
 import { ColumnHeads, ErrorBox, Loading, Notice, Select, useAction, useLoad } from '../ui.js';
 import { useOperations } from './cases.js';
+import { TeamStix } from './team-stix.js';
 
 const validity = (team: Team) => `${team.validFrom.slice(0, 10)} to ${team.validUntil.slice(0, 10)}`;
 
@@ -126,6 +127,7 @@ export function TeamPage({ teamId, me }: { teamId: string; me: Me }) {
             {me.role === 'supervisor' && t.memberCountries.includes(me.country) && !readOnly && <AddMember team={t} me={me} onAdded={team.reload} />}
             {member && <HitInbox team={t} me={me} readOnly={readOnly} />}
             <Records team={t} />
+            <TeamStix team={t} me={me} member={member} readOnly={readOnly} />
           </section>
         );
       }}
