@@ -31,7 +31,7 @@ export function authHeaders(): Record<string, string> {
 }
 
 /** A fetch bounded in time, with the session's headers; network failures in words. */
-async function send(method: 'GET' | 'POST' | 'PATCH', path: string, headers: Record<string, string>, body?: string): Promise<Response> {
+async function send(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, headers: Record<string, string>, body?: string): Promise<Response> {
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), method === 'GET' ? GET_TIMEOUT_MS : POST_TIMEOUT_MS);
   try {
@@ -61,7 +61,7 @@ const parseJson = (text: string): unknown => {
   }
 };
 
-export async function request<T>(method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown, options: { auth?: boolean } = {}): Promise<T> {
+export async function request<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown, options: { auth?: boolean } = {}): Promise<T> {
   const headers = { Accept: 'application/json', ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...(options.auth === false ? {} : authHeaders()) };
   const res = await send(method, path, headers, body === undefined ? undefined : JSON.stringify(body));
   const payload = parseJson(await res.text().catch(() => ''));

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Browser, Page } from 'playwright-core';
 import { inject } from 'vitest';
+import type { AppDeps } from '../../api/app.js';
 import { signToken } from '../../api/auth.js';
 import { listen, type RunningServer } from '../../api/server.js';
 import { TEST_SECRET } from './api.js';
@@ -17,12 +18,14 @@ export interface ConsoleStack {
   stop: () => Promise<void>;
 }
 
-export async function startConsoleStack(): Promise<ConsoleStack> {
+/** `app`: more app dependencies (a test's webhook timings and allowed hosts). */
+export async function startConsoleStack(app: Partial<AppDeps> = {}): Promise<ConsoleStack> {
   const stack = await startStack({
     app: {
       consoleDir: inject('consoleDir'),
       devTokens: (claims, ttl) => signToken(TEST_SECRET, claims, ttl),
       stream: { pollIntervalMs: 100 },
+      ...app,
     },
   });
   const server = await listen(stack.api.app, 0, '127.0.0.1');

@@ -12,6 +12,7 @@ import type { HitNotice, HitNoticeList, Me, ReleasedNotice, Team } from '../type
 import { ColumnHeads, ErrorBox, Loading, Notice, Select, useAction, useLoad } from '../ui.js';
 import { useOperations } from './cases.js';
 import { TeamStix } from './team-stix.js';
+import { TeamSubscriptions } from './team-subscriptions.js';
 
 const validity = (team: Team) => `${team.validFrom.slice(0, 10)} to ${team.validUntil.slice(0, 10)}`;
 
@@ -126,6 +127,7 @@ export function TeamPage({ teamId, me }: { teamId: string; me: Me }) {
             </div>
             {me.role === 'supervisor' && t.memberCountries.includes(me.country) && !readOnly && <AddMember team={t} me={me} onAdded={team.reload} />}
             {member && <HitInbox team={t} me={me} readOnly={readOnly} />}
+            {member && me.role === 'supervisor' && <TeamSubscriptions team={t} me={me} readOnly={readOnly} />}
             <Records team={t} />
             <TeamStix team={t} me={me} member={member} readOnly={readOnly} />
           </section>
