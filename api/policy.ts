@@ -36,6 +36,7 @@ export const POLICY: Record<string, RoutePolicy> = {
   'post /v1/cases/:id/consular-notice': { roles: ['officer', 'supervisor'], scope: onCase('holding') },
   'post /v1/cases/:id/custody-extension': { roles: ['supervisor'], scope: onCase('holding') },
   'post /v1/cases/:id/release': { roles: ['supervisor'], scope: onCase('holding') },
+  'post /v1/cases/:id/located': { roles: ['officer', 'supervisor'], scope: onCase('holding') },
   'post /v1/cases/:id/court-order': { roles: ['officer', 'supervisor'], scope: onCase('holding') },
   'post /v1/cases/:id/decisions': { roles: ['supervisor'], scope: onCase('either') },
   'post /v1/cases/:id/cancel': { roles: ['supervisor'], scope: onCase('holding') },

@@ -347,6 +347,12 @@ export const CustodyExtensionBody = z.strictObject({
 
 export const ReasonBody = z.strictObject({ reason: text(4000) });
 
+export const LocatedBody = z.strictObject({
+  locatedAt: DateTime.describe('when the person was found and taken back into custody'),
+  place: text(300).describe('where (a place, a detention centre)'),
+  notes: optionalText(4000),
+});
+
 export const CourtOrderBody = z.strictObject({
   reference: text(200),
   court: text(300),

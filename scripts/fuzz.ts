@@ -312,6 +312,12 @@ async function seed(api: Client): Promise<Seeded> {
   const scheduledTransfer = await transfer(a);
   const departedTransfer = await transfer(b);
   await api.post('khOfficer', `/v1/transfers/${departedTransfer}/depart`, {});
+  // A person reported missing at handover, for the route that records them located.
+  cases.located = await open();
+  await approve(cases.located);
+  const lost = await transfer(cases.located);
+  await api.post('khOfficer', `/v1/transfers/${lost}/depart`, {});
+  await api.post('cnOfficer', `/v1/transfers/${lost}/handover`, { receivedCaseIds: [], missingCaseIds: [cases.located] });
   const intel = await seedIntel(api, op.id);
   return { operationId: op.id, cases, claimId: claim.claimId, holdId: hold.holdId, scheduledTransfer, departedTransfer, intel };
 }
@@ -358,6 +364,7 @@ function targets(s: Seeded): Record<string, Target> {
     postCasesByIdConsularNotice: onCase('khOfficer', c.consular),
     postCasesByIdCustodyExtension: onCase('khSupervisor', c.custody),
     postCasesByIdRelease: onCase('khSupervisor', c.release),
+    postCasesByIdLocated: onCase('khOfficer', c.located),
     postCasesByIdCourtOrder: onCase('khOfficer', c.courtOrder),
     postCasesByIdDecisions: onCase('khSupervisor', c.decision),
     postCasesByIdCancel: onCase('khSupervisor', c.cancel),

@@ -347,7 +347,7 @@ describe('health and the OpenAPI document', () => {
       'get /v1/stats',
       'post /v1/cases/{id}/screening', 'post /v1/cases/{id}/protection-claims', 'post /v1/cases/{id}/protection-claims/{claimId}/outcome',
       'post /v1/cases/{id}/holds', 'post /v1/cases/{id}/holds/{holdId}/lift', 'post /v1/cases/{id}/consular-notice',
-      'post /v1/cases/{id}/custody-extension', 'post /v1/cases/{id}/release', 'post /v1/cases/{id}/court-order',
+      'post /v1/cases/{id}/custody-extension', 'post /v1/cases/{id}/release', 'post /v1/cases/{id}/located', 'post /v1/cases/{id}/court-order',
       'get /v1/audit', 'get /v1/audit/verify', 'post /codec/decode', 'post /codec/encode',
       'get /v1/transfers/{id}/manifest', 'get /v1/stats/progress', 'get /v1/decisions/pending', 'get /v1/transfers', 'get /v1/events/stream', 'get /v1/me',
       'post /v1/teams', 'get /v1/teams', 'get /v1/teams/{id}', 'get /v1/teams/{id}/history', 'post /v1/teams/{id}/members',

@@ -213,6 +213,14 @@ const SCENARIOS: Record<string, Scenario> = {
     success: 200,
   },
   'post /v1/cases/:id/release': { prepare: caseRoute('/release', { reason: 'released by court' }), success: 200 },
+  'post /v1/cases/:id/located': {
+    prepare: caseRoute('/located', { locatedAt: '2026-01-01T00:00:00Z', place: 'border post' }, async () => {
+      const { id, transferId } = await departed();
+      await t.stack.api.post(`/v1/transfers/${transferId}/handover`, u.cnOfficer, { receivedCaseIds: [], missingCaseIds: [id] });
+      return id;
+    }),
+    success: 200,
+  },
   'post /v1/cases/:id/court-order': {
     prepare: caseRoute('/court-order', { reference: 'R-1', court: 'Court', issuedAt: '2025-11-01T00:00:00Z' }, () =>
       t.steps.open({ legalBasis: 'extradition' }),

@@ -217,8 +217,8 @@ describe('the web console', () => {
     await cnOfficer.getByRole('button', { name: 'Confirm handover' }).click();
     await cnOfficer.getByRole('status').filter({ hasText: '1 handed over, 1 reported missing.' }).waitFor();
     await cnOfficer.locator(`section.transfer tr[data-case-id="${caseId}"] .badge`, { hasText: 'Handed over' }).waitFor();
-    // The missing person's case goes back to approved, for the next transfer.
-    await cnOfficer.locator(`section.transfer tr[data-case-id="${other}"] .badge`, { hasText: 'Approved' }).waitFor();
+    // The missing person is shown missing, in no one's custody, until the holding country finds them.
+    await cnOfficer.locator(`section.transfer tr[data-case-id="${other}"] .badge.status-missing`, { hasText: 'Missing' }).waitFor();
     await shot(cnOfficer, '08-transfer-handed-over');
     await cnOfficer.goto(`${server.url}/console/#/cases/${caseId}`);
     await cnOfficer.locator('ol.timeline li').nth(7).waitFor();
@@ -232,6 +232,16 @@ describe('the web console', () => {
     expect(await text(dashboard, `article[data-operation="${opId}"] [data-funnel=transferred] .figure`)).toBe('1');
     expect(await dashboard.evaluate(() => (globalThis as unknown as { marker?: string }).marker)).toBe('not reloaded');
     await shot(dashboard, '10-dashboard');
+
+    // Cambodia finds the missing person and records where: back to approved, for the next transfer.
+    await khOfficer.goto(`${server.url}/console/#/cases/${other}`);
+    await khOfficer.getByRole('alert').filter({ hasText: "in no one's custody" }).waitFor();
+    expect(await khOfficer.getByRole('link', { name: 'Put on a transfer' }).count()).toBe(0);
+    await khOfficer.locator('input[name=located-at]').fill(toLocalInput(Date.now() - 3_600_000));
+    await khOfficer.locator('input[name=located-place]').fill('Bavet border checkpoint');
+    await khOfficer.getByRole('button', { name: 'Record located' }).click();
+    await khOfficer.locator('h1 .badge', { hasText: 'Approved' }).waitFor();
+    await khOfficer.locator('ol.timeline li[data-event=PERSON_LOCATED]', { hasText: 'Bavet border checkpoint' }).waitFor();
 
     const events = await stack.api.get(`/v1/cases/${caseId}/events`, u.admin);
     expect(events.body.items.map((e: { type: string }) => e.type)).toEqual(['CASE_OPENED', 'IDENTITY_CONFIRMED', 'SCREENED', 'DECISION_RECORDED', 'APPROVED', 'TRANSFER_SCHEDULED', 'DEPARTED', 'HANDED_OVER']);

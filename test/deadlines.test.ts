@@ -56,13 +56,13 @@ describe('identity deadline', () => {
 });
 
 describe('handover deadline', () => {
-  it('a case not handed over in 3 days fails its transfer and returns to APPROVED for the next one', async () => {
+  it('a case not handed over in 3 days fails its transfer and the person is MISSING, escalated, until located', async () => {
     const caseId = await t.steps.approved();
     const { transferId } = await t.steps.transfer([caseId]);
     await t.stack.api.post(`/v1/transfers/${transferId}/depart`, u.khOfficer, {});
     await t.env.sleep(3 * DAY + 60_000);
-    await expect.poll(async () => (await detail(caseId)).status).toBe('APPROVED');
-    expect(await detail(caseId)).toMatchObject({ transferAttempts: 1, transferId: null });
+    await expect.poll(async () => (await detail(caseId)).status).toBe('MISSING');
+    expect(await detail(caseId)).toMatchObject({ transferAttempts: 1, transferId: null, overdue: true, overdueReasons: ['missing'] });
     const [failed] = await eventsOf(caseId, 'TRANSFER_FAILED');
     expect(failed.data).toMatchObject({ transferId, cause: 'HANDOVER_DEADLINE_PASSED' });
     // The batch learns of it and completes.

@@ -261,7 +261,7 @@ describe('transfers', () => {
     expect(await t.steps.status(a)).toBe('HANDED_OVER');
   });
 
-  it('a person reported missing fails the transfer, returns to APPROVED and flies on the next batch', async () => {
+  it('a person reported missing is MISSING, escalated to both sides, on no transfer until the holding country records them located, then flies on the next batch', async () => {
     const [a, b] = [await t.steps.approved(), await t.steps.approved()];
     const first = await t.steps.transfer([a, b]);
     await t.stack.api.post(`/v1/transfers/${first.transferId}/depart`, u.khOfficer, {});
@@ -273,13 +273,34 @@ describe('transfers', () => {
       status: 'COMPLETED',
       results: [
         { caseId: a, ok: true, status: 'HANDED_OVER' },
-        { caseId: b, ok: true, status: 'APPROVED' },
+        { caseId: b, ok: true, status: 'MISSING' },
       ],
     });
-    const failed = await t.stack.api.get(`/v1/cases/${b}`, u.khOfficer);
-    expect(failed.body).toMatchObject({ status: 'APPROVED', transferAttempts: 1, transferId: null });
+    for (const user of [u.khOfficer, u.cnSupervisor]) {
+      const missing = await t.stack.api.get(`/v1/cases/${b}`, user);
+      expect(missing.body).toMatchObject({ status: 'MISSING', transferAttempts: 1, transferId: null, overdue: true, overdueReasons: ['missing'] });
+    }
     const types = (await t.steps.events(b)).map((e) => e.type);
-    expect(types.slice(-2)).toEqual(['TRANSFER_FAILED', 'RETURNED_FOR_RESCHEDULING']);
+    expect(types.slice(-2)).toEqual(['TRANSFER_FAILED', 'PERSON_MISSING']);
+    // Never selectable for a transfer, never released as if in custody.
+    const refused = await t.stack.api.post('/v1/transfers', u.khOfficer, transferBody([b]));
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.details.cases).toEqual([expect.objectContaining({ caseId: b, accepted: false })]);
+    expect((await t.stack.api.post(`/v1/cases/${b}/release`, u.khSupervisor, { reason: 'released' })).status).toBe(409);
+    // Only the holding country records the person located: who, when, where.
+    const locatedAt = new Date(Date.now() - 3_600_000).toISOString();
+    const where = { locatedAt, place: 'Poipet immigration detention centre' };
+    expect((await t.stack.api.post(`/v1/cases/${b}/located`, u.cnOfficer, where)).status).toBe(403);
+    expect((await t.stack.api.post(`/v1/cases/${b}/located`, u.khOfficer, { locatedAt })).status).toBe(400);
+    const located = await t.stack.api.post(`/v1/cases/${b}/located`, u.khOfficer, where);
+    expect(located.status).toBe(200);
+    expect(located.body).toMatchObject({ status: 'APPROVED', overdue: false, overdueReasons: [] });
+    const repeat = await t.stack.api.post(`/v1/cases/${b}/located`, u.khOfficer, where);
+    expect(repeat.status).toBe(200);
+    const after = await t.steps.events(b);
+    expect(after.filter((e) => e.type === 'PERSON_LOCATED')).toEqual([
+      expect.objectContaining({ actor: expect.objectContaining({ sub: u.khOfficer.sub }), data: expect.objectContaining({ locatedAt, place: where.place }), toStatus: 'APPROVED' }),
+    ]);
 
     const second = await t.steps.transfer([b]);
     expect(second.cases).toEqual([{ caseId: b, accepted: true }]);
@@ -297,7 +318,12 @@ describe('transfers', () => {
       const { transferId } = await t.steps.transfer([caseId]);
       await t.stack.api.post(`/v1/transfers/${transferId}/depart`, u.khOfficer, {});
       const res = await t.stack.api.post(`/v1/transfers/${transferId}/handover`, u.cnOfficer, { receivedCaseIds: [], missingCaseIds: [caseId] });
-      expect(res.body.results[0]).toMatchObject({ ok: true, status: 'APPROVED' });
+      expect(res.body.results[0]).toMatchObject({ ok: true, status: 'MISSING' });
+      const located = await t.stack.api.post(`/v1/cases/${caseId}/located`, u.khOfficer, {
+        locatedAt: new Date().toISOString(),
+        place: `border post ${attempt}`,
+      });
+      expect(located.body.status).toBe('APPROVED');
     }
     const detail = await t.stack.api.get(`/v1/cases/${caseId}`, u.khOfficer);
     expect(detail.body).toMatchObject({ status: 'APPROVED', transferAttempts: 3, overdue: true, overdueReasons: ['transfer_attempts'] });

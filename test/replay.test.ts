@@ -23,10 +23,16 @@ function historyFiles(dir = HISTORIES_DIR): string[] {
   });
 }
 
-const load = (file: string) => ({
-  workflowId: path.relative(HISTORIES_DIR, file).replace(/\.json$/, ''),
-  history: historyFromJSON(JSON.parse(readFileSync(file, 'utf8'))),
-});
+/**
+ * A history under the id it ran with: payloads are encrypted bound to their workflow's id
+ * (lib/codec.ts), so under any other id they would read as copied from another workflow. Histories
+ * recorded before that binding carry no id and replay under their file's name.
+ */
+const load = (file: string) => {
+  const json = JSON.parse(readFileSync(file, 'utf8'));
+  const recordedId: string | undefined = json.events[0].workflowExecutionStartedEventAttributes.workflowId;
+  return { workflowId: recordedId ?? path.relative(HISTORIES_DIR, file).replace(/\.json$/, ''), history: historyFromJSON(json) };
+};
 
 const options = (workflows: Pick<ReplayWorkerOptions, 'workflowBundle' | 'workflowsPath'>): ReplayWorkerOptions => {
   quietRuntime();
@@ -51,6 +57,19 @@ describe('recorded histories', () => {
     const types = new Set(files.map((f) => JSON.parse(readFileSync(f, 'utf8')).events[0].workflowExecutionStartedEventAttributes.workflowType.name));
     expect(types).toEqual(new Set(['repatriationCaseWorkflow', 'transferBatchWorkflow']));
     expect(files.length).toBeGreaterThanOrEqual(30);
+  });
+
+  it('hold cases from both sides of the missing-state patch: a missing person back to APPROVED at once, and MISSING until located', () => {
+    /** The patch ids a history's workflow recorded (core_patch markers). */
+    const markers = (name: string): string[] =>
+      JSON.parse(readFileSync(path.join(HISTORIES_DIR, `${name}.json`), 'utf8'))
+        .events.filter((e: { markerRecordedEventAttributes?: { markerName: string } }) => e.markerRecordedEventAttributes?.markerName === 'core_patch')
+        .map((e: { markerRecordedEventAttributes: { details: Record<string, { payloads: { data: string }[] }> } }) =>
+          JSON.parse(Buffer.from(e.markerRecordedEventAttributes.details['patch-data'].payloads[0].data, 'base64').toString()).id,
+        );
+    expect(markers('transfer-missing-rescheduled--missing')).not.toContain('missing-state');
+    expect(markers('transfer-missing-located--missing')).toContain('missing-state');
+    expect(markers('handover-deadline-located--case')).toContain('missing-state');
   });
 
   it('replay against the current workflow code without nondeterminism', async () => {

@@ -20,6 +20,7 @@ import type {
   ProtectionClaimOutcomeInput,
   RecordConsularNoticeInput,
   RecordCourtOrderInput,
+  RecordLocatedInput,
   Role,
   ScreenCaseInput,
   SubmitDecisionInput,
@@ -69,7 +70,7 @@ export const HOLDABLE_STATUSES: readonly CaseStatus[] = [
   'ON_HOLD',
 ];
 /** Statuses in which the case has its decision: the custody clock stops. */
-export const DECIDED_STATUSES: readonly CaseStatus[] = ['APPROVED', 'TRANSFER_SCHEDULED', 'IN_TRANSFER', 'TRANSFER_FAILED'];
+export const DECIDED_STATUSES: readonly CaseStatus[] = ['APPROVED', 'TRANSFER_SCHEDULED', 'IN_TRANSFER', 'TRANSFER_FAILED', 'MISSING'];
 
 const among = (list: readonly string[], status: string | null) => status !== null && list.includes(status);
 
@@ -79,8 +80,8 @@ export const isHoldable = (status: string): boolean => among(HOLDABLE_STATUSES, 
 /** Whether the case has its decision (or is closed): the custody clock has stopped. */
 export const isDecided = (c: { status: string; holdResumeStatus: string | null }): boolean =>
   isTerminal(c.status) || among(DECIDED_STATUSES, c.status) || (c.status === 'ON_HOLD' && among(DECIDED_STATUSES, c.holdResumeStatus));
-/** A person in transfer is released at handover, not by a release. */
-export const isReleasable = (status: string): boolean => !isTerminal(status) && status !== 'IN_TRANSFER';
+/** A person in transfer is released at handover, not by a release; a missing person is in no one's custody to release. */
+export const isReleasable = (status: string): boolean => !isTerminal(status) && status !== 'IN_TRANSFER' && status !== 'MISSING';
 
 /** Where a case goes when its last hold ends: where it was, or APPROVED if its flight left without it. */
 export const statusAfterHolds = <S extends string>(resumeStatus: S, transferId: string | null): S | 'APPROVED' =>
@@ -156,7 +157,7 @@ export const custodyEscalationAt = (dueAt: string, escalations: number, interval
 // ---- overdue and due dates ----
 
 /** Reasons that belong to the current stage and end with it. */
-export const STAGE_OVERDUE_REASONS: readonly OverdueReason[] = ['identity', 'screening', 'approval', 'handover', 'transfer_attempts'];
+export const STAGE_OVERDUE_REASONS: readonly OverdueReason[] = ['identity', 'screening', 'approval', 'handover', 'transfer_attempts', 'missing'];
 
 /** The deadline of the stage a case is in, if it has one. */
 export function stageDueAt(
@@ -194,6 +195,8 @@ export interface CaseFacts {
   failedTransfers: readonly string[];
   /** Batches that left without this person (on hold at departure). */
   droppedFrom: readonly string[];
+  /** The last time the person was recorded located after going missing. */
+  lastLocated: { by: string; locatedAt: string } | null;
 }
 
 export const activeHolds = (c: Pick<CaseView, 'holds'>): HoldRecord[] => c.holds.filter((h) => h.endedAt === null);
@@ -380,6 +383,7 @@ export function checkRelease({ view: c }: CaseFacts, { actor, reason }: CancelCa
   requireHoldingCountry(c, actor, ['supervisor'], 'record a release');
   if (c.status === 'RELEASED') return 'repeat';
   requireOpen(c, 'release');
+  if (c.status === 'MISSING') throw new Refusal(FAILURE.wrongStage, 'a missing person is not in custody: record them located, or cancel the case');
   if (!isReleasable(c.status)) throw new Refusal(FAILURE.wrongStage, 'a person in transfer is released at handover');
   if (blank(reason)) throw new Refusal(FAILURE.invalid, 'a release needs a reason');
   return 'apply';
@@ -418,5 +422,20 @@ export function checkReportTransferFailure({ view: c, failedTransfers }: CaseFac
   requireDestinationOfficer(c, actor, 'report a person missing');
   if (failedTransfers.includes(transferId) && c.transferId !== transferId) return 'repeat';
   if (!onLeg(c, transferId, 'IN_TRANSFER')) throw notInTransferOn(c, actor);
+  return 'apply';
+}
+
+/** A location is recorded by the holding country, once per finding; the same report again is a repeat. */
+export function checkRecordLocated(
+  { view: c, lastLocated }: CaseFacts,
+  { actor, locatedAt, place }: RecordLocatedInput,
+): Verdict {
+  requireHoldingCountry(c, actor, ['officer', 'supervisor'], 'record a missing person located');
+  if (lastLocated && lastLocated.by === actor.sub && lastLocated.locatedAt === locatedAt && c.status !== 'MISSING') return 'repeat';
+  if (c.status !== 'MISSING') throw stageRefusal(c, 'the person is not missing', actor);
+  if (Number.isNaN(Date.parse(locatedAt)) || Date.parse(locatedAt) > Date.now() + 5 * 60_000) {
+    throw new Refusal(FAILURE.invalid, 'locatedAt is a time that has passed');
+  }
+  if (blank(place)) throw new Refusal(FAILURE.invalid, 'say where the person was found');
   return 'apply';
 }

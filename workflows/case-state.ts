@@ -56,6 +56,8 @@ export class CaseState {
   readonly failedTransfers: string[] = [];
   /** Batches that left without this person (on hold at departure). */
   readonly droppedFrom: string[] = [];
+  /** The last report of the person located after going missing. */
+  lastLocated: { by: string; locatedAt: string } | null = null;
 
   constructor(private readonly input: CaseWorkflowInput) {
     const { caseId, intake } = input;
@@ -82,6 +84,7 @@ export class CaseState {
       custodyExtensionMaxMs: this.input.timings.custodyExtensionMaxMs,
       failedTransfers: this.failedTransfers,
       droppedFrom: this.droppedFrom,
+      lastLocated: this.lastLocated,
     };
   }
 
@@ -117,6 +120,8 @@ export class CaseState {
     if (isTerminal(to)) this.setOverdue([]);
     else this.clearOverdue(...STAGE_OVERDUE_REASONS, ...(this.isDecided() ? (['custody'] as const) : []));
     if (this.isDecided()) this.view.custodyDueAt = null;
+    // Someone who left and did not arrive is escalated to both sides at once.
+    if (to === 'MISSING') this.markOverdue('missing');
   }
 
   /** The same stage starts again (identity re-verified by another country): its deadline re-arms. */
@@ -180,7 +185,11 @@ export class CaseState {
     this.view.transferAttempts++;
     return { transferId, attempts: this.view.transferAttempts };
   }
-  /** Off the batch, no handover due (after a failed leg, before it returns to APPROVED). */
+  /** Back in the holding country's custody after going missing; the caller records it (with `to: 'APPROVED'`). */
+  located(by: string, locatedAt: string): void {
+    this.lastLocated = { by, locatedAt };
+  }
+  /** Off the batch, no handover due (after a failed leg, before it returns to APPROVED or goes MISSING). */
   leaveLeg(): void {
     this.view.transferId = null;
     this.view.handoverDueAt = null;

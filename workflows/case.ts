@@ -9,6 +9,7 @@ import {
   allHandlersFinished,
   condition,
   getExternalWorkflowHandle,
+  patched,
   proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
@@ -28,6 +29,7 @@ import {
   checkPlaceHold,
   checkRecordConsularNotice,
   checkRecordCourtOrder,
+  checkRecordLocated,
   checkRelease,
   checkReportTransferFailure,
   checkScreen,
@@ -54,6 +56,7 @@ import {
   placeHoldUpdate,
   recordConsularNoticeUpdate,
   recordCourtOrderUpdate,
+  recordPersonLocatedUpdate,
   releaseCaseUpdate,
   reportTransferFailureUpdate,
   screenCaseUpdate,
@@ -72,6 +75,9 @@ import {
   type TransferLegOutcome,
 } from './definitions.js';
 import type { WorkflowEventType } from './events.js';
+
+/** A failed leg leaves the person MISSING instead of APPROVED (README, "Changing a workflow safely"). */
+const MISSING_STATE = 'missing-state';
 
 // Writes to the case store are short and idempotent: local activities, run by the worker that runs
 // the workflow, without a round trip through the task queue.
@@ -392,7 +398,19 @@ export async function repatriationCaseWorkflow(input: CaseWorkflowInput): Promis
     return result(true);
   });
 
-  /** The leg failed: recorded, the case back to APPROVED for the next batch, escalated after too many attempts. */
+  /** Too many failed legs: the case is escalated (once more on each return to APPROVED). */
+  function escalateAttempts(attempts: number): Promise<void> {
+    state.markOverdue('transfer_attempts');
+    return commit('TRANSFER_ATTEMPTS_ESCALATED', {
+      reason: `${attempts} failed transfer attempts`,
+      data: { attempts, limit: timings.maxTransferAttempts },
+    });
+  }
+
+  /**
+   * The leg failed: recorded, and the person MISSING until the holding country has them back (before
+   * the 'missing-state' patch, back to APPROVED for the next batch); escalated after too many attempts.
+   */
   async function failTransfer(actor: Actor | null, cause: string, reason: string): Promise<void> {
     const { transferId, attempts } = state.failLeg();
     const pending = [
@@ -405,21 +423,35 @@ export async function repatriationCaseWorkflow(input: CaseWorkflowInput): Promis
       }),
     ];
     state.leaveLeg();
-    pending.push(commit('RETURNED_FOR_RESCHEDULING', { to: 'APPROVED', data: { attempts } }));
-    if (attempts >= timings.maxTransferAttempts) {
-      state.markOverdue('transfer_attempts');
+    if (patched(MISSING_STATE)) {
       pending.push(
-        commit('TRANSFER_ATTEMPTS_ESCALATED', {
-          reason: `${attempts} failed transfer attempts`,
-          data: { attempts, limit: timings.maxTransferAttempts },
+        commit('PERSON_MISSING', {
+          to: 'MISSING',
+          reason: 'left the holding country and not handed over: in no one\'s custody until located',
+          data: { transferId, cause, attempts },
         }),
       );
+      await Promise.all(pending);
+      return;
     }
+    pending.push(commit('RETURNED_FOR_RESCHEDULING', { to: 'APPROVED', data: { attempts } }));
+    if (attempts >= timings.maxTransferAttempts) pending.push(escalateAttempts(attempts));
     await Promise.all(pending);
   }
 
   onUpdate(reportTransferFailureUpdate, checkReportTransferFailure, async ({ actor, reason }) => {
     await failTransfer(actor, 'REPORTED_MISSING', reason?.trim() || 'reported missing at handover');
+    return result(true);
+  });
+
+  onUpdate(recordPersonLocatedUpdate, checkRecordLocated, async ({ actor, locatedAt, place, notes }) => {
+    state.located(actor.sub, locatedAt);
+    const attempts = c.transferAttempts;
+    const pending = [
+      commit('PERSON_LOCATED', { to: 'APPROVED', actor, reason: notes?.trim() || null, data: { locatedAt, place: place.trim(), attempts } }),
+    ];
+    if (attempts >= timings.maxTransferAttempts) pending.push(escalateAttempts(attempts));
+    await Promise.all(pending);
     return result(true);
   });
 

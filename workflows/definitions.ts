@@ -39,6 +39,8 @@ export const CASE_STATUSES = [
   'TRANSFER_SCHEDULED',
   'IN_TRANSFER',
   'TRANSFER_FAILED',
+  /** Left the holding country and did not arrive: in no one's custody, never on a transfer. */
+  'MISSING',
   'ON_HOLD',
   'HANDED_OVER',
   'REJECTED',
@@ -158,7 +160,7 @@ export const IDENTITY_RESULTS = ['confirmed', 'mismatch', 'inconclusive'] as con
 export type IdentityResult = (typeof IDENTITY_RESULTS)[number];
 export const IDENTITY_METHODS = ['biometric', 'document', 'registry'] as const;
 export type IdentityMethod = (typeof IDENTITY_METHODS)[number];
-export const OVERDUE_REASONS = ['identity', 'screening', 'approval', 'handover', 'transfer_attempts', 'custody', 'consular'] as const;
+export const OVERDUE_REASONS = ['identity', 'screening', 'approval', 'handover', 'transfer_attempts', 'missing', 'custody', 'consular'] as const;
 export type OverdueReason = (typeof OVERDUE_REASONS)[number];
 
 export const HOLD_KINDS = ['medical', 'legal', 'protection_claim'] as const;
@@ -318,6 +320,14 @@ export interface ReportTransferFailureInput extends TransferLegInput {
   reason: string;
 }
 
+/** The holding country has the person back in custody: who found them, when and where. */
+export interface RecordLocatedInput {
+  actor: Actor;
+  locatedAt: string;
+  place: string;
+  notes?: string | null;
+}
+
 export interface ScreenCaseInput {
   actor: Actor;
   indicators: TraffickingIndicator[];
@@ -389,6 +399,7 @@ export const confirmHandoverUpdate = defineUpdate<CaseUpdateResult, [TransferLeg
 export const reportTransferFailureUpdate = defineUpdate<CaseUpdateResult, [ReportTransferFailureInput]>(
   'reportTransferFailure',
 );
+export const recordPersonLocatedUpdate = defineUpdate<CaseUpdateResult, [RecordLocatedInput]>('recordPersonLocated');
 export const caseStateQuery = defineQuery<CaseView>('caseState');
 
 // ---- transfer batches ----

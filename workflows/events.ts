@@ -78,6 +78,8 @@ export const CASE_EVENTS = {
   HANDED_OVER: leg,
   TRANSFER_FAILED: data({ transferId: z.string(), attempt: z.number().int(), cause: z.string() }),
   RETURNED_FOR_RESCHEDULING: data({ attempts: z.number().int() }),
+  PERSON_MISSING: data({ transferId: z.string(), cause: z.string(), attempts: z.number().int() }),
+  PERSON_LOCATED: data({ locatedAt: at, place: z.string(), attempts: z.number().int() }),
   TRANSFER_ATTEMPTS_ESCALATED: data({ attempts: z.number().int(), limit: z.number().int() }),
 } as const satisfies Record<string, z.ZodType>;
 

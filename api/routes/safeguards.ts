@@ -8,6 +8,7 @@ import {
   liftHoldUpdate,
   recordConsularNoticeUpdate,
   recordCourtOrderUpdate,
+  recordPersonLocatedUpdate,
   releaseCaseUpdate,
   screenCaseUpdate,
 } from '../../workflows/definitions.js';
@@ -25,6 +26,7 @@ import {
   HoldParams,
   IdParams,
   LiftHoldBody,
+  LocatedBody,
   ProtectionClaimBody,
   ProtectionClaimOutcomeBody,
   ReasonBody,
@@ -181,6 +183,20 @@ export function safeguardRoutes(commands: Commands) {
       handler: async ({ actor, params, body }) => ({
         status: 200,
         body: await act(params.id, releaseCaseUpdate, { actor, reason: body.reason }),
+      }),
+    }),
+    route({
+      method: 'post',
+      path: '/v1/cases/:id/located',
+      summary: 'Record a MISSING person found and back in custody (holding country): who, when, where; the case returns to APPROVED',
+      tags: ['safeguards'],
+      params: IdParams,
+      body: LocatedBody,
+      discloses: answersWithCase('answer to recording a person located'),
+      responses: answers('the case, back to approved'),
+      handler: async ({ actor, params, body }) => ({
+        status: 200,
+        body: await act(params.id, recordPersonLocatedUpdate, { actor, ...body, locatedAt: iso(body.locatedAt) }),
       }),
     }),
     route({

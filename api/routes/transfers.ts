@@ -186,7 +186,7 @@ export function transferRoutes({ db, audit, protect, limits }: AppDeps, commands
     route({
       method: 'post',
       path: '/v1/transfers/:id/handover',
-      summary: 'Confirm handover (officer of the destination country); people reported missing go TRANSFER_FAILED',
+      summary: 'Confirm handover (officer of the destination country); people reported missing go MISSING until the holding country records them located',
       tags: ['transfers'],
       params: IdParams,
       body: HandoverBody,

@@ -20,6 +20,7 @@ export const ROUTES = {
   consularNotice: 'post /v1/cases/:id/consular-notice',
   extendCustody: 'post /v1/cases/:id/custody-extension',
   release: 'post /v1/cases/:id/release',
+  recordLocated: 'post /v1/cases/:id/located',
   courtOrder: 'post /v1/cases/:id/court-order',
   decide: 'post /v1/cases/:id/decisions',
   cancel: 'post /v1/cases/:id/cancel',
@@ -53,6 +54,7 @@ export type CaseAction =
   | 'schedule-transfer'
   | 'extend-custody'
   | 'release'
+  | 'record-located'
   | 'cancel';
 export type TransferAction = 'depart' | 'handover' | 'download-manifest';
 
@@ -114,6 +116,7 @@ export function caseActions(me: Me, c: CaseFacts): CaseAction[] {
   if (c.status === 'APPROVED' && me.country === c.holdingCountry && can(ROUTES.createTransfer)) actions.push('schedule-transfer');
   if (c.custodyExtension === null && !isDecided(c) && can(ROUTES.extendCustody)) actions.push('extend-custody');
   if (isReleasable(c.status) && can(ROUTES.release)) actions.push('release');
+  if (c.status === 'MISSING' && can(ROUTES.recordLocated)) actions.push('record-located');
   if (open && can(ROUTES.cancel)) actions.push('cancel');
   return actions;
 }

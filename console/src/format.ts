@@ -14,6 +14,7 @@ export const STATUS_LABELS: Record<CaseStatus, string> = {
   TRANSFER_SCHEDULED: 'Transfer scheduled',
   IN_TRANSFER: 'In transfer',
   TRANSFER_FAILED: 'Transfer failed',
+  MISSING: 'Missing',
   ON_HOLD: 'On hold',
   HANDED_OVER: 'Handed over',
   REJECTED: 'Rejected',
@@ -105,6 +106,7 @@ export const OVERDUE_LABELS: Record<OverdueReason, string> = {
   approval: 'approval not decided in time',
   handover: 'handover not confirmed in time',
   transfer_attempts: 'too many failed transfers',
+  missing: 'missing: left and not handed over',
   custody: 'custody limit passed',
   consular: 'consulate not notified in time',
 };
@@ -145,6 +147,8 @@ export const EVENT_LABELS: Record<CaseEventType, string> = {
   HANDED_OVER: 'Handed over',
   TRANSFER_FAILED: 'Transfer failed',
   RETURNED_FOR_RESCHEDULING: 'Back to approved, for the next transfer',
+  PERSON_MISSING: 'Missing: not handed over, in no one\'s custody',
+  PERSON_LOCATED: 'Located and back in custody',
   TRANSFER_ATTEMPTS_ESCALATED: 'Escalated after failed transfers',
 };
 export const eventLabel = (type: CaseEventType) => EVENT_LABELS[type];

@@ -604,7 +604,13 @@ it(`${TOTAL} cases through every stage and safeguard branch survive worker, API,
       if (r.ok) ack.leg(transferId, r.caseId, flight.missing.includes(r.caseId) ? 'failed' : 'handed_over');
       else failures.push(`handover refused: ${r.caseId} ${JSON.stringify(r.error)}`);
     }
-    // The missing, back in custody (APPROVED again), fly on a later flight and arrive.
+    // The missing (MISSING: in no one's custody) are found by the holding country, back to APPROVED,
+    // and fly on a later flight and arrive.
+    await mapLimit(flight.missing, 8, async (id) => {
+      const res = await driver.track(post(`/v1/cases/${id}/located`, u.khOfficer, { locatedAt: new Date().toISOString(), place: 'Bavet border checkpoint' }));
+      done();
+      expectOk(`located ${id}`, res.status, res.body);
+    });
     if (flight.missing.length > 0) await fly({ ids: flight.missing, depart: true, handover: true, missing: [] });
   };
   await mapLimit(flights, 2, fly);

@@ -21,6 +21,7 @@ import { ErrorBox, Expandable, Loading, Notice, OverdueMark, Select, StatusBadge
 import {
   ClaimOutcomeForm,
   ClosingForm,
+  LocatedForm,
   ConsularNoticeForm,
   ConsularView,
   CourtOrderForm,
@@ -258,6 +259,10 @@ function eventDetails(e: CaseEvent): string | null {
       );
     case 'REFERRED':
       return e.data && `to the embassy of ${country(e.data.embassyOf)}`;
+    case 'PERSON_MISSING':
+      return e.data && (e.data.cause === 'HANDOVER_DEADLINE_PASSED' ? 'handover not confirmed in time' : 'reported missing at handover');
+    case 'PERSON_LOCATED':
+      return e.data && `found ${dateTime(e.data.locatedAt)} at ${e.data.place}`;
     default:
       return null;
   }
@@ -271,6 +276,7 @@ function transferOf(e: CaseEvent): string | null {
     case 'DROPPED_FROM_TRANSFER':
     case 'HANDED_OVER':
     case 'TRANSFER_FAILED':
+    case 'PERSON_MISSING':
       return e.data?.transferId ?? null;
     default:
       return null;
@@ -325,6 +331,14 @@ function StateNotice({ c }: { c: CaseDetail }) {
       </Notice>
     );
   }
+  if (c.status === 'MISSING')
+    return (
+      <div class="notice missing" role="alert">
+        <strong>Missing.</strong> The person left {country(c.holdingCountry)} and was not handed over in {country(c.destinationCountry)}: in no
+        one's custody, and on no transfer. Both countries' supervisors have been alerted. The case returns to approved only when{' '}
+        {country(c.holdingCountry)} records the person located and back in custody, or closes as the supervisors decide.
+      </div>
+    );
   if (c.status === 'CLOSED') return <Notice>Closed by {country(c.holdingCountry)}: no transfer or decision follows.</Notice>;
   if (c.status === 'PROTECTION')
     return (
@@ -462,6 +476,7 @@ export function CasePage({ caseId, me }: { caseId: string; me: Me }) {
                 c.holds.filter((h) => canDecideClaim(me, c, h)).map((h) => <ClaimOutcomeForm key={h.holdId} c={c} claim={h} done={done} />)}
               {actions.includes('lift-hold') &&
                 c.holds.filter((h) => canLiftHold(me, c, h)).map((h) => <LiftHoldForm key={h.holdId} c={c} hold={h} done={done} />)}
+              {actions.includes('record-located') && <LocatedForm c={c} done={done} />}
               {actions.includes('decide') && <DecideForm caseIds={[c.caseId]} side={sideOf(me.country, c)} done={done} />}
               {actions.includes('record-court-order') && c.awaitingCourtOrder && (
                 <Expandable label="Record the court order…">{(close) => <CourtOrderForm c={c} done={done} close={close} />}</Expandable>

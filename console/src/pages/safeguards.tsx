@@ -501,3 +501,27 @@ export function ClosingForm({ c, kind, done, close }: { c: CaseDetail; kind: 're
     </ActionForm>
   );
 }
+
+/** A MISSING person found: who (the signed-in officer), when and where; the case returns to approved. */
+export function LocatedForm({ c, done }: { c: CaseDetail; done: Done }) {
+  const [locatedAt, setLocatedAt] = useState('');
+  const [place, setPlace] = useState('');
+  const [notes, setNotes] = useState('');
+  const action = useAction(() =>
+    post(`/v1/cases/${c.caseId}/located`, { locatedAt: fromLocalInput(locatedAt), place: place.trim(), notes: notes.trim() || null }).then(done),
+  );
+  return (
+    <ActionForm
+      label="Person located"
+      title="Record the person located and back in custody"
+      submit="Record located"
+      action={action}
+      disabled={!locatedAt || !place.trim()}
+    >
+      <p class="muted">Only once the person is back in the custody of {country(c.holdingCountry)}. The case returns to approved, for the next transfer.</p>
+      <TextField label="Found at (date and time)" name="located-at" type="datetime-local" required value={locatedAt} onChange={setLocatedAt} />
+      <TextField label="Where" name="located-place" required maxLength={300} value={place} onChange={setPlace} />
+      <TextField label="Notes" name="located-notes" rows={2} value={notes} onChange={setNotes} />
+    </ActionForm>
+  );
+}
