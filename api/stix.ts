@@ -379,21 +379,30 @@ function evaluationOf(o: StixObject): CreateEntityInput['evaluation'] {
 }
 
 /**
- * H2 and H3 of another country travel no further without its originator's consent: such an object,
- * exported from this or another system, is refused rather than re-originated by the importer.
+ * A record of another country (`x_repat_origin_country`) imported would be re-originated by the
+ * importer, who could then widen its handling: so only what its originator released to the whole
+ * team at H0 or H1 is taken. H2 and H3, a release naming countries, and a victim (shared only by a
+ * release naming the country, as everywhere) stay with the originator: asked for by a release request.
  */
-function refuseForeignRestricted(o: StixObject, handling: LooseHandling, importer: string) {
+function refuseForeignRestricted(o: StixObject, handling: LooseHandling, importer: string, victim = false) {
   const origin = str(o.x_repat_origin_country);
-  if (origin && origin !== importer && (handling.code === 'H2' || handling.code === 'H3')) {
-    throw new StixObjectError('HANDLING_FORBIDS', `${handling.code} of ${origin}: not disseminated further without the consent of the originator`);
-  }
+  if (!origin || origin === importer) return;
+  const why =
+    handling.code === 'H2' || handling.code === 'H3'
+      ? `${handling.code} of ${origin}: not disseminated further without the consent of the originator`
+      : victim
+        ? `a victim recorded by ${origin} is shared only by its originator`
+        : handling.releasableTo !== 'team'
+          ? `released by ${origin} to named countries only: a wider use needs the consent of the originator`
+          : null;
+  if (why) throw new StixObjectError('HANDLING_FORBIDS', why);
 }
 
 /** The body of POST /v1/teams/:id/entities the object makes (parsed by the caller). */
 export function entityBodyOf(o: StixObject, markings: Map<string, StixObject>, importer: string, teamId: string): Record<string, unknown> {
   const { kind, attributes } = attributesOf(o);
   const handling = handlingOf(o, markings, importer);
-  refuseForeignRestricted(o, handling, importer);
+  refuseForeignRestricted(o, handling, importer, kind === 'person' && attributes.role === 'victim');
   return { id: importedRecordId(o.id, teamId), kind, attributes, handling, evaluation: evaluationOf(o) };
 }
 
@@ -404,12 +413,12 @@ export function linkBodyOf(
   teamId: string,
   recordOf: (stixId: string) => string | undefined,
 ): Record<string, unknown> {
+  const handling = handlingOf(o, markings, importer);
+  refuseForeignRestricted(o, handling, importer);
   const ends = { from: recordOf(String(o.source_ref)), to: recordOf(String(o.target_ref)) };
   for (const [end, id] of Object.entries(ends)) {
     if (!id) throw new StixObjectError('UNKNOWN_ENTITY', `the relationship's ${end === 'from' ? 'source_ref' : 'target_ref'} is no entity of this team or bundle`);
   }
-  const handling = handlingOf(o, markings, importer);
-  refuseForeignRestricted(o, handling, importer);
   const day = (v: unknown) => (typeof v === 'string' ? v.slice(0, 10) : undefined);
   const amount = o.x_repat_amount === undefined ? undefined : Number(o.x_repat_amount);
   return compact({

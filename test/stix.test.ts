@@ -48,6 +48,7 @@ async function validate(bundle: unknown): Promise<{ valid: boolean; errors: stri
 
 let teamA: string;
 let teamB: string;
+let teamC: string;
 const ids: Record<string, string> = {};
 
 async function exportOf(teamId: string, as: Actor): Promise<{ id: string; objects: Obj[] }> {
@@ -64,6 +65,7 @@ beforeAll(async () => {
   const api = t.stack.api;
   teamA = await setUpTeam(api, users);
   teamB = await setUpTeam(api, users);
+  teamC = await setUpTeam(api, users);
   // The README's network, and one record of every other kind.
   ids.compound = await recordEntity(api, teamA, KH, {
     kind: 'location',
@@ -102,6 +104,7 @@ beforeAll(async () => {
   ids.wallet = await recordEntity(api, teamA, KH, { kind: 'account', attributes: { type: 'crypto', chain: 'tron', address: 'TXYZopYRdj2D9XRtbG411XZZ3kM5VkAeBf' } });
   ids.car = await recordEntity(api, teamA, KH, { kind: 'vehicle', attributes: { plate: '2A-1234', country: 'KH', make: 'Toyota', colour: 'white' } });
   ids.victim = await recordEntity(api, teamA, KH, { kind: 'person', attributes: { name: 'Li Wei', role: 'victim' } });
+  ids.victimCn = await recordEntity(api, teamA, KH, { kind: 'person', attributes: { name: 'Hu Jun', role: 'victim' }, handling: { code: 'H0', releasableTo: ['CN'] } });
   ids.uses = await recordLink(api, teamA, KH, { from: ids.boss, to: ids.phone, type: 'uses', since: '2025-01-01', until: '2025-01-01' });
   ids.leads = await recordLink(api, teamA, KH, { from: ids.boss, to: ids.syndicate, type: 'leads', handling: { code: 'H0', releasableTo: 'team' }, evaluation: { source: 'X', information: 4 } });
 });
@@ -122,9 +125,9 @@ describe('GET /v1/teams/:id/export?format=stix', () => {
     delete broken.objects.find((o) => o.type === 'relationship')!.relationship_type;
     expect(await validate(broken)).toMatchObject({ valid: false, parseError: expect.stringContaining('relationship_type') });
     const always = ['2A1234', 'kandal_boss', 'Chrey Thom compound', 'Golden Fortune Ltd', 'Prince network', 'TXYZopYRdj2D9XRtbG411XZZ3kM5VkAeBf', '+85512345678', '000123456789'];
-    // Written out from the rules: the boss and his links only to KH and CN; mule-b and the payment only to KH and TH; the victim only to KH.
-    expect(seen.KH).toEqual([...always, 'Chen Zhi', 'Li Wei', '0812345678', 'Street 271, Phnom Penh', 'leads', 'operates-from', 'paid', 'uses'].sort());
-    expect(seen.CN).toEqual([...always, 'Chen Zhi', 'Street 271, Phnom Penh', 'leads', 'operates-from', 'uses'].sort());
+    // Written out from the rules: the boss and his links only to KH and CN; mule-b and the payment only to KH and TH; the victim released to the team only to KH, the one released to CN by name to KH and CN.
+    expect(seen.KH).toEqual([...always, 'Chen Zhi', 'Hu Jun', 'Li Wei', '0812345678', 'Street 271, Phnom Penh', 'leads', 'operates-from', 'paid', 'uses'].sort());
+    expect(seen.CN).toEqual([...always, 'Chen Zhi', 'Hu Jun', 'Street 271, Phnom Penh', 'leads', 'operates-from', 'uses'].sort());
     expect(seen.TH).toEqual([...always, '0812345678', 'Street 271, Phnom Penh', 'paid'].sort());
   });
 
@@ -205,6 +208,27 @@ describe('POST /v1/teams/:id/import', () => {
     };
     const sortById = (list: Obj[]) => [...list].sort((a, b) => a.id.localeCompare(b.id)).map(timeless);
     expect(sortById(records(reexported))).toEqual(sortById(own));
+  });
+
+  it("takes another country's records only as released to the whole team at H0 or H1: never a named release, an H2 or H3, or a victim", async () => {
+    const api = t.stack.api;
+    const exported = await exportOf(teamA, CN);
+    const res = await api.post(`/v1/teams/${teamC}/import`, CN, exported);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const byLabel = new Map(records(exported).map((o) => [label(o), o]));
+    const outcome = (name: string) => {
+      const r = res.body.results.find((x: { stixId: string }) => x.stixId === byLabel.get(name)!.id);
+      return r.error ? `${r.error.code}: ${r.error.message}` : r.outcome;
+    };
+    expect(outcome('Chen Zhi')).toBe('HANDLING_FORBIDS: released by KH to named countries only: a wider use needs the consent of the originator');
+    expect(outcome('Hu Jun')).toBe('HANDLING_FORBIDS: a victim recorded by KH is shared only by its originator');
+    expect(outcome('Street 271, Phnom Penh')).toBe('HANDLING_FORBIDS: H3 of KH: not disseminated further without the consent of the originator');
+    expect(outcome('operates-from')).toMatch(/^HANDLING_FORBIDS/);
+    expect(outcome('Chrey Thom compound')).toBe('created');
+    expect(outcome('leads')).toBe('UNKNOWN_ENTITY: the relationship\'s source_ref is no entity of this team or bundle');
+    const compound = res.body.results.find((x: { stixId: string }) => x.stixId === byLabel.get('Chrey Thom compound')!.id);
+    const recorded = await api.get(`/v1/teams/${teamC}/entities/${compound.recordId}`, CN);
+    expect(recorded.body).toMatchObject({ originCountry: 'CN', handling: { code: 'H0', releasableTo: 'team' }, attributes: { name: 'Chrey Thom compound' } });
   });
 
   it('takes objects from another system by their TLP marking, and rejects per object what makes no valid record', async () => {

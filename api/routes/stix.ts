@@ -95,7 +95,7 @@ export function stixRoutes(deps: AppDeps) {
       path: '/v1/teams/:id/import',
       summary: 'Record a STIX 2.1 bundle into the team: each object as an entity or link of the caller, by the same rules as recording one, with a result per object',
       description:
-        'The record id follows from the STIX id, so the same bundle twice creates nothing new (`unchanged`). Handling comes from the handling marking of an export of this system, else from the TLP 2.0 marking (GREEN/CLEAR H0 to the team, AMBER H1 to the team, AMBER+STRICT H2 and RED H3 to the importing country alone). An H2 or H3 object of another country is refused (HANDLING_FORBIDS): it travels no further without its originator. A bundle that is not one answers 400.',
+        'The record id follows from the STIX id, so the same bundle twice creates nothing new (`unchanged`). Handling comes from the handling marking of an export of this system, else from the TLP 2.0 marking (GREEN/CLEAR H0 to the team, AMBER H1 to the team, AMBER+STRICT H2 and RED H3 to the importing country alone). A record of another country is taken only as its originator released it to the whole team at H0 or H1; an H2 or H3, a release naming countries, or a victim is refused (HANDLING_FORBIDS): it travels no further without its originator. A bundle that is not one answers 400.',
       tags: ['intelligence'],
       params: TeamParams,
       body: Bundle,
