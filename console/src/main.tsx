@@ -19,11 +19,9 @@ import { SignInPage } from './pages/sign-in.js';
 import { NewTransferPage, TransferPage, TransfersPage } from './pages/transfers.js';
 import { href, navigate, useRoute } from './router.js';
 import { session, type Session } from './session.js';
-import { onStreamState, startStream, stopStream, streamState, type StreamState } from './stream.js';
+import { onStreamState, startStream, stopStream, STREAM_LABELS, streamState, type StreamState } from './stream.js';
 import type { Me } from './types.js';
 import { PurposeGate } from './ui.js';
-
-const STREAM_LABELS: Record<StreamState, string> = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…', stopped: 'Offline' };
 
 function App() {
   const [current, setCurrent] = useState<Session | null>(session.get());

@@ -1,17 +1,19 @@
 // The live feed: GET /v1/events/stream read with fetch (EventSource cannot send the bearer
-// token), resumed with Last-Event-ID after any break, so no change is missed.
+// token), resumed with Last-Event-ID after any break, so no change is missed. `follow` reads any of
+// the API's streams so (the team page's live panel follows its team's).
 import { authHeaders } from './api.js';
 import { session } from './session.js';
 import { takeSseMessages } from './sse.js';
 import type { StreamEvent } from './types.js';
 
 export type StreamState = 'connecting' | 'live' | 'reconnecting' | 'stopped';
+export const STREAM_LABELS: Record<StreamState, string> = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…', stopped: 'Offline' };
 type Listener = (event: StreamEvent) => void;
 
 const listeners = new Set<Listener>();
 const stateListeners = new Set<(s: StreamState) => void>();
 let state: StreamState = 'stopped';
-let lastEventId: string | null = null;
+const cursor: StreamCursor = { lastEventId: null };
 let abort: AbortController | null = null;
 
 function setState(next: StreamState): void {
@@ -61,37 +63,61 @@ document.addEventListener('visibilitychange', () => {
 export function stopStream(): void {
   abort?.abort();
   abort = null;
-  lastEventId = null;
+  cursor.lastEventId = null;
   setState('stopped');
 }
 
 async function run(signal: AbortSignal): Promise<void> {
+  await follow('/v1/events/stream', 'case', cursor, { state: setState, message: (data) => listeners.forEach((l) => l(data as StreamEvent)) }, signal);
+}
+
+/** Where a followed stream resumes: the last `id:` it received. */
+export interface StreamCursor {
+  lastEventId: string | null;
+}
+
+/**
+ * Follows the server-sent events at `path` until `signal` aborts, handing on each message of type
+ * `event`; after any break it reconnects (backing off) with Last-Event-ID, so no message is missed.
+ * A 401 signs the user out; a 403 or 404 (no longer theirs to follow) stops it.
+ */
+export async function follow(
+  path: string,
+  event: string,
+  at: StreamCursor,
+  on: { message: (data: unknown) => void; state: (s: StreamState) => void },
+  signal: AbortSignal,
+): Promise<void> {
   let failures = 0;
-  setState('connecting');
+  on.state('connecting');
   while (!signal.aborted && session.get()) {
     try {
       const headers: Record<string, string> = { Accept: 'text/event-stream', ...authHeaders() };
-      if (lastEventId) headers['Last-Event-ID'] = lastEventId;
-      const res = await fetch('/v1/events/stream', { headers, signal });
+      if (at.lastEventId) headers['Last-Event-ID'] = at.lastEventId;
+      const res = await fetch(path, { headers, signal });
       if (res.status === 401) {
         session.signOut('Your sign-in has expired or is no longer valid. Please sign in again.');
         return;
       }
+      if (res.status === 403 || res.status === 404) {
+        on.state('stopped');
+        return;
+      }
       if (!res.ok || !res.body) throw new Error(`stream answered ${res.status}`);
       failures = 0;
-      setState('live');
-      await read(res.body, signal);
+      on.state('live');
+      await read(res.body, event, at, on.message, signal);
     } catch {
       if (signal.aborted) return;
     }
     if (signal.aborted) return;
-    setState('reconnecting');
+    on.state('reconnecting');
     failures++;
     await sleep(Math.min(15_000, 1000 * 2 ** Math.min(failures - 1, 4)), signal);
   }
 }
 
-async function read(body: ReadableStream<Uint8Array>, signal: AbortSignal): Promise<void> {
+async function read(body: ReadableStream<Uint8Array>, event: string, at: StreamCursor, deliver: (data: unknown) => void, signal: AbortSignal): Promise<void> {
   const reader = body.getReader();
   const decoder = new TextDecoder();
   signal.addEventListener('abort', () => void reader.cancel().catch(() => undefined), { once: true });
@@ -102,15 +128,15 @@ async function read(body: ReadableStream<Uint8Array>, signal: AbortSignal): Prom
     const { messages, rest } = takeSseMessages(buffer + decoder.decode(value, { stream: true }));
     buffer = rest;
     for (const message of messages) {
-      if (message.id !== null) lastEventId = message.id;
-      if (message.event !== 'case' || message.data === null) continue;
-      let parsed: StreamEvent;
+      if (message.id !== null) at.lastEventId = message.id;
+      if (message.event !== event || message.data === null) continue;
+      let parsed: unknown;
       try {
-        parsed = JSON.parse(message.data) as StreamEvent;
+        parsed = JSON.parse(message.data);
       } catch {
         continue;
       }
-      for (const l of listeners) l(parsed);
+      deliver(parsed);
     }
   }
 }

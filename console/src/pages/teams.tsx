@@ -13,6 +13,7 @@ import { ColumnHeads, ErrorBox, Loading, Notice, Select, useAction, useLoad } fr
 import { useOperations } from './cases.js';
 import { TeamStix } from './team-stix.js';
 import { TeamSubscriptions } from './team-subscriptions.js';
+import { TeamLive } from './team-live.js';
 
 const validity = (team: Team) => `${team.validFrom.slice(0, 10)} to ${team.validUntil.slice(0, 10)}`;
 
@@ -128,6 +129,7 @@ export function TeamPage({ teamId, me }: { teamId: string; me: Me }) {
             {me.role === 'supervisor' && t.memberCountries.includes(me.country) && !readOnly && <AddMember team={t} me={me} onAdded={team.reload} />}
             {member && <HitInbox team={t} me={me} readOnly={readOnly} />}
             {member && me.role === 'supervisor' && <TeamSubscriptions team={t} me={me} readOnly={readOnly} />}
+            <TeamLive team={t} />
             <Records team={t} />
             <TeamStix team={t} me={me} member={member} readOnly={readOnly} />
           </section>
