@@ -412,6 +412,8 @@ function targets(s: Seeded): Record<string, Target> {
     getTeamsByIdGraph: { user: 'khOfficer', parameters: { 'path.id': i.teamId, 'query.entityId': i.entityId } },
     getTeamsByIdGraphPath: { user: 'khOfficer', parameters: { 'path.id': i.teamId, 'query.from': i.entityId, 'query.to': i.handlingEntityId } },
     getTeamsByIdGraphOperations: { user: 'khOfficer', parameters: { 'path.id': i.teamId, 'query.a': s.operationId, 'query.b': s.operationId } },
+    getTeamsByIdExport: { user: 'khOfficer', parameters: { 'path.id': i.teamId, 'query.format': 'stix' } },
+    postTeamsByIdImport: onCase('khOfficer', i.teamId),
     postCasesByIdIntelLinks: onCase('khOfficer', c.read),
     postTeamsByIdSubscriptions: onCase('khSupervisor', i.teamId),
     getTeamsByIdSubscriptions: onCase('khSupervisor', i.teamId),

@@ -22,14 +22,15 @@ import {
 import { intelReadEntry, intelWriters } from './intel.js';
 import { visibleTeam, writableTeam } from './teams.js';
 
-const StixId = z.string().regex(/^[a-z0-9-]{3,250}--[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'a STIX identifier: <type>--<UUID>');
+const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+const StixId = z.string().regex(new RegExp(`^[a-z0-9-]{3,250}--${UUID}$`), 'a STIX identifier: <type>--<UUID>');
 const StixObjectShape = z.looseObject({ type: z.string().min(1).max(250), id: StixId });
 export const MAX_IMPORT_OBJECTS = 10_000;
 
 const Bundle = z
   .looseObject({
     type: z.literal('bundle'),
-    id: StixId.refine((id) => id.startsWith('bundle--'), 'a bundle id'),
+    id: z.string().regex(new RegExp(`^bundle--${UUID}$`), 'a bundle id: bundle--<UUID>'),
     objects: z.array(StixObjectShape).max(MAX_IMPORT_OBJECTS),
   })
   .describe('a STIX 2.1 bundle');
