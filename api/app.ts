@@ -77,7 +77,7 @@ export interface AppDeps {
   /** Custody maximum, open streams, open transfer batches; defaults: lib/config.ts DEFAULT_LIMITS. */
   limits?: Partial<Limits>;
   /** The event stream's polling of the case timeline and keep-alive; defaults suit production. */
-  stream?: Partial<{ pollIntervalMs: number; heartbeatMs: number; maxBufferedBytes: number; teamPollIntervalMs: number; teamHoldMs: number }>;
+  stream?: Partial<{ pollIntervalMs: number; heartbeatMs: number; maxBufferedBytes: number; teamPollIntervalMs: number; teamHoldMs: number; teamClock: () => number }>;
   /** Webhook subscriptions: their workflows' pacing (default DEFAULT_WEBHOOK_TIMINGS), and the hosts URLs may name (unset: any but internal ones, lib/internal-addresses.ts). */
   webhooks?: { timings?: WebhookTimings; allowHosts?: string[] };
   /** The built web console to serve at /console; none when omitted. */
@@ -185,6 +185,7 @@ export function createApp(deps: AppDeps): CaseApp {
   const teamFeed = new TeamChangeFeed(deps.db, {
     pollIntervalMs: deps.stream?.teamPollIntervalMs ?? DEFAULT_TEAM_STREAM_POLL_INTERVAL_MS,
     holdMs: deps.stream?.teamHoldMs ?? DEFAULT_TEAM_STREAM_HOLD_MS,
+    now: deps.stream?.teamClock,
   });
   // The case stream and the team streams share the caps on open streams.
   const slots = createStreamSlots(limitsOrDefaults(deps.limits));

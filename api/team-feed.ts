@@ -30,6 +30,8 @@ export interface TeamFeedOptions {
   /** How old a change must be before it is sent. */
   holdMs: number;
   batchSize?: number;
+  /** The clock the hold is measured by (tests hold changes back for as long as they need). */
+  now?: () => number;
 }
 
 /** The id of the change removing `member` from the team among `rows`, if any. */
@@ -45,6 +47,7 @@ export class TeamChangeFeed extends PolledFeed<TeamSubscriber> {
   private polling = false;
   private again = false;
   private readonly batchSize: number;
+  private readonly now: () => number;
 
   constructor(
     private readonly db: Db,
@@ -52,6 +55,7 @@ export class TeamChangeFeed extends PolledFeed<TeamSubscriber> {
   ) {
     super();
     this.batchSize = options.batchSize ?? 500;
+    this.now = options.now ?? Date.now;
   }
 
   /** A change was written under `teamId`: read now if anyone follows that team. */
@@ -85,7 +89,7 @@ export class TeamChangeFeed extends PolledFeed<TeamSubscriber> {
         const read = await readSettledChanges(this.db, this.head, { limit: this.batchSize });
         if (generation !== this.generation) return;
         // Held back from the first change younger than the hold: the head stops just before it.
-        const now = Date.now();
+        const now = this.now();
         const young = read.rows.findIndex((r) => new Date(r.at).getTime() > now - this.options.holdMs);
         const rows = young < 0 ? read.rows : read.rows.slice(0, young);
         const head = young < 0 ? read.head : read.rows[young].id - 1;
@@ -94,7 +98,7 @@ export class TeamChangeFeed extends PolledFeed<TeamSubscriber> {
         const moved = head !== this.head;
         this.head = head;
         if (young >= 0) {
-          delay = Math.min(delay, Math.max(10, new Date(read.rows[young].at).getTime() + this.options.holdMs - Date.now()));
+          delay = Math.min(delay, Math.max(10, new Date(read.rows[young].at).getTime() + this.options.holdMs - this.now()));
           if (!this.again) break;
           continue;
         }
