@@ -27,7 +27,7 @@ import {
   type TransferCaseResult,
   type TransferWorkflowInput,
 } from '../workflows/definitions.js';
-import { createWebhookActivities } from './webhooks.js';
+import { createWebhookActivities, type WebhookDelivery } from './webhooks.js';
 
 export interface ActivityDeps {
   db: Db;
@@ -36,8 +36,8 @@ export interface ActivityDeps {
   fanOutConcurrency?: number;
   /** The payload key ring: it opens webhook secrets. */
   keyRing: KeyRing;
-  /** One webhook request's timeout (WEBHOOK_TIMEOUT). */
-  webhookTimeoutMs?: number;
+  /** How webhooks are delivered: one request's timeout (WEBHOOK_TIMEOUT), the hold (TEAM_STREAM_HOLD). */
+  webhookDelivery?: WebhookDelivery;
 }
 
 export interface AssignCasesInput {
@@ -75,7 +75,7 @@ function caseFailure(failure: Exclude<TemporalFailure, { kind: 'unavailable' | '
   return { type, message: failure.message };
 }
 
-export function createActivities({ db, client, fanOutConcurrency = 64, keyRing, webhookTimeoutMs }: ActivityDeps) {
+export function createActivities({ db, client, fanOutConcurrency = 64, keyRing, webhookDelivery }: ActivityDeps) {
   /** Sends one update to a case; a refusal is a per-case result, an outage fails the activity. */
   async function updateCase<T>(caseId: string, send: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: ItemFailure }> {
     try {
@@ -92,7 +92,7 @@ export function createActivities({ db, client, fanOutConcurrency = 64, keyRing, 
   const caseHandle = (caseId: string) => client.workflow.getHandle(caseWorkflowId(caseId));
 
   return {
-    ...createWebhookActivities({ db, keyRing, timeoutMs: webhookTimeoutMs }),
+    ...createWebhookActivities({ db, keyRing, ...webhookDelivery }),
 
     async persistCaseChange(change: CaseChange): Promise<void> {
       await applyCaseChange(db, change);

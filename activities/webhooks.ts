@@ -2,6 +2,7 @@
 // deliveries in change-id order, and the pause at the delivery limit. The cursor moves only after
 // a 2xx; each acknowledged delivery is a disclosure in the audit log.
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
+import { setTimeout as wait } from 'node:timers/promises';
 import { eq } from 'drizzle-orm';
 import { createAuditTrail } from '../api/audit.js';
 import { recordWebhookDisclosure } from '../api/disclosures.js';
@@ -9,6 +10,7 @@ import type { Db } from '../db/client.js';
 import { channelEvents, readSettledChanges, type ChannelEvent } from '../db/intel-feed.js';
 import { teams } from '../db/schema.js';
 import { advanceCursor, recordDelivery, setSubscriptionState, subscriptionById, type SubscriptionRow } from '../db/webhooks.js';
+import { DEFAULT_TEAM_STREAM_HOLD_MS } from '../lib/config.js';
 import type { KeyRing } from '../lib/crypto.js';
 import { openWebhookSecret, signWebhook } from '../lib/webhook-signing.js';
 import type { WebhookRound } from '../workflows/definitions.js';
@@ -18,7 +20,15 @@ export interface WebhookActivityDeps {
   keyRing: KeyRing;
   /** One request's timeout (WEBHOOK_TIMEOUT): a slow receiver holds only its own subscription. */
   timeoutMs?: number;
+  /**
+   * How old a change must be before it is delivered (TEAM_STREAM_HOLD, as the team stream): a record
+   * restricted right after its creation is delivered as restricted, never as it was for a moment.
+   */
+  holdMs?: number;
+  /** The clock the hold is measured by (tests hold changes back for as long as they need). */
+  now?: () => number;
 }
+export type WebhookDelivery = Pick<WebhookActivityDeps, 'timeoutMs' | 'holdMs' | 'now'>;
 
 export const DEFAULT_WEBHOOK_TIMEOUT_MS = 5_000;
 /** How long one round sends before it hands back to the workflow (which then starts the next). */
@@ -58,7 +68,13 @@ async function post(url: string, secret: string, subscriptionId: string, event: 
   }
 }
 
-export function createWebhookActivities({ db, keyRing, timeoutMs = DEFAULT_WEBHOOK_TIMEOUT_MS }: WebhookActivityDeps) {
+export function createWebhookActivities({
+  db,
+  keyRing,
+  timeoutMs = DEFAULT_WEBHOOK_TIMEOUT_MS,
+  holdMs = DEFAULT_TEAM_STREAM_HOLD_MS,
+  now = Date.now,
+}: WebhookActivityDeps) {
   const audit = createAuditTrail(db);
 
   /** The subscription as it stands, or the round's answer when it is not to be served now. */
@@ -112,8 +128,17 @@ export function createWebhookActivities({ db, keyRing, timeoutMs = DEFAULT_WEBHO
     }
     let cursor = sub.cursor;
     for (;;) {
-      const { rows, head } = await readSettledChanges(db, cursor, { limit: BATCH });
-      if (head === cursor) return { state: 'idle' };
+      const read = await readSettledChanges(db, cursor, { limit: BATCH });
+      if (read.head === cursor) return { state: 'idle' };
+      // Held back from the first change younger than the hold; the round waits for it to come of age.
+      const young = read.rows.findIndex((r) => new Date(r.at).getTime() > now() - holdMs);
+      if (young === 0) {
+        if (Date.now() - started > WEBHOOK_ROUND_MS) return { state: 'more' };
+        await wait(Math.max(10, Math.min(holdMs, new Date(read.rows[0].at).getTime() + holdMs - now())), undefined, { signal: cancelled });
+        continue;
+      }
+      const rows = young < 0 ? read.rows : read.rows.slice(0, young);
+      const head = young < 0 ? read.head : read.rows[young].id - 1;
       const kinds = sub.kinds;
       const events = (await channelEvents(db, rows, sub.teamId, sub.country)).filter((e) => !kinds || kinds.includes(e.recordKind));
       for (const event of events) {

@@ -20,7 +20,13 @@ import { startReceiver, type Receiver } from './helpers/webhook-receiver.js';
 
 const TIMINGS: WebhookTimings = { maxAttempts: 3, initialRetryMs: 100, maxRetryIntervalMs: 400, pollIntervalMs: 600_000 };
 const u = makeUsers();
-const t = useStack(u, { ownDatabase: true, app: { webhooks: { timings: TIMINGS, allowHosts: ['127.0.0.1'] } } });
+/** While set, the worker's clock of the hold stands still: every change written since is held back. */
+let clockStoppedAt: number | null = null;
+const t = useStack(u, {
+  ownDatabase: true,
+  app: { webhooks: { timings: TIMINGS, allowHosts: ['127.0.0.1'] } },
+  webhookDelivery: { now: () => clockStoppedAt ?? Date.now() },
+});
 
 /** A team of CN, KH and TH whose supervisors are members too (a subscription is a member's to manage). */
 async function team(users: ReturnType<typeof teamUsers>): Promise<string> {
@@ -154,6 +160,37 @@ describe('what each member country is sent, in order, signed', () => {
     expect(only.acknowledged().map((x) => `${x.body.recordKind}:${x.body.recordId}`)).toEqual([`link:${link}`]);
     const want = (await visibleTeamChanges(t.stack.database.db, { teamId, country: 'KH', afterId: sub.cursor, limit: 1000 })).events;
     expect(want.filter((e) => e.recordKind === 'link').map((e) => e.id)).toEqual(only.acknowledged().map((x) => x.eventId));
+  });
+});
+
+describe('a record restricted right after its creation', () => {
+  it('is delivered as restricted: never to the country it was restricted from, however slow the restriction', async () => {
+    const users = teamUsers(u, 1);
+    const teamId = await team(users);
+    const cn = await receiver();
+    const th = await receiver();
+    await subscribe(teamId, users.supervisors.CN, cn);
+    await subscribe(teamId, users.supervisors.TH, th);
+    clockStoppedAt = Date.now();
+    const phone = await recordEntity(t.stack.api, teamId, users.officers.KH, {
+      kind: 'phone',
+      attributes: { number: '+855 12 345 909' },
+      handling: { code: 'H2', releasableTo: ['KH', 'CN', 'TH'] },
+    });
+    const narrowed = await t.stack.api.call('patch', `/v1/teams/${teamId}/entities/${phone}/handling`, {
+      as: users.officers.KH,
+      body: { handling: { code: 'H2', releasableTo: ['KH', 'TH'] } },
+    });
+    expect(narrowed.status, JSON.stringify(narrowed.body)).toBe(200);
+    clockStoppedAt = null;
+    const last = await organisation(teamId, users.officers.KH, 'Marker after the restriction');
+    for (const r of [cn, th]) await waitUntil('the marker delivered', async () => r.acknowledged().map((x) => x.body.recordId), (ids) => ids.includes(last));
+    expect(cn.acknowledged().filter((x) => x.body.recordId === phone)).toEqual([]);
+    expect(JSON.stringify(cn.acknowledged())).not.toContain('345 909');
+    expect(th.acknowledged().filter((x) => x.body.recordId === phone).map((x) => x.body.record.handling.releasableTo)).toEqual([
+      ['KH', 'TH'],
+      ['KH', 'TH'],
+    ]);
   });
 });
 

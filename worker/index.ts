@@ -4,6 +4,7 @@ import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { NativeConnection, Worker, type ActivityInterceptorsFactory, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type Activities } from '../activities/index.js';
+import type { WebhookDelivery } from '../activities/webhooks.js';
 import type { Db } from '../db/client.js';
 import type { Config } from '../lib/config.js';
 import type { KeyRing } from '../lib/crypto.js';
@@ -44,8 +45,8 @@ export interface WorkerDeps {
   dataConverter: WorkerOptions['dataConverter'];
   /** The payload key ring (it also opens webhook secrets). */
   keyRing: KeyRing;
-  /** One webhook request's timeout (WEBHOOK_TIMEOUT). */
-  webhookTimeoutMs?: number;
+  /** One webhook request's timeout (WEBHOOK_TIMEOUT) and the hold of new changes (TEAM_STREAM_HOLD). */
+  webhookDelivery?: WebhookDelivery;
   /** A prebuilt bundle (tests build one once); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Replaces the activities built from `db` and `client` (tests inject faults this way). */
@@ -74,7 +75,7 @@ export function createWorker(deps: WorkerDeps): Promise<Worker> {
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
-    activities: deps.activities ?? createActivities({ db: deps.db, client: deps.client, keyRing: deps.keyRing, webhookTimeoutMs: deps.webhookTimeoutMs }),
+    activities: deps.activities ?? createActivities({ db: deps.db, client: deps.client, keyRing: deps.keyRing, webhookDelivery: deps.webhookDelivery }),
     dataConverter: deps.dataConverter,
     // A prebuilt bundle carries its workflow interceptors (WORKFLOW_INTERCEPTOR_MODULES) already.
     ...(deps.workflowBundle
@@ -99,7 +100,7 @@ export function createConfiguredWorker(
 ): Promise<Worker> {
   return createWorker({
     ...deps,
-    webhookTimeoutMs: config.webhooks.timeoutMs,
+    webhookDelivery: { timeoutMs: config.webhooks.timeoutMs, holdMs: config.stream.teamHoldMs },
     taskQueue: config.temporal.taskQueue,
     shutdownGraceMs: config.shutdown.workerGraceMs,
     tuning: config.worker,

@@ -5,6 +5,7 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { createActivities, type Activities } from '../../activities/index.js';
+import type { WebhookDelivery } from '../../activities/webhooks.js';
 import type { AppDeps } from '../../api/app.js';
 import { createTemporalGateway, type TemporalGateway } from '../../api/temporal.js';
 import { openDatabase, type Database } from '../../db/client.js';
@@ -35,8 +36,8 @@ export interface StackOptions {
   /** Wraps the real activities, e.g. to inject a fault. */
   activities?: (real: Activities) => Activities;
   callTimeoutMs?: number;
-  /** One webhook request's timeout in the stack's worker. */
-  webhookTimeoutMs?: number;
+  /** One webhook request's timeout, and the clock of the hold, in the stack's worker. */
+  webhookDelivery?: WebhookDelivery;
   /** false: no worker in this process (the test runs worker processes of its own). */
   inProcessWorker?: boolean;
   taskQueue?: string;
@@ -82,7 +83,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const database = options.database ?? (await openTestDatabase());
   const taskQueue = options.taskQueue ?? `test-${randomUUID()}`;
   const timings = { ...DEFAULT_TIMINGS, ...options.timings };
-  const real = createActivities({ db: database.db, client: temporal.client, keyRing: TEST_KEY_RING, webhookTimeoutMs: options.webhookTimeoutMs });
+  const real = createActivities({ db: database.db, client: temporal.client, keyRing: TEST_KEY_RING, webhookDelivery: options.webhookDelivery });
   const worker =
     options.inProcessWorker === false
       ? undefined
