@@ -16,6 +16,7 @@ import { createCommands } from './commands.js';
 import { consoleRouter } from './console.js';
 import { createErrorMiddleware, HttpError, notFound } from './errors.js';
 import { CaseEventFeed } from './event-feed.js';
+import { createApiMetrics, type ApiMetrics } from './metrics.js';
 import { createRateLimiter } from './rate-limit.js';
 import { createStreamSlots } from './stream-slots.js';
 import { TeamChangeFeed } from './team-feed.js';
@@ -177,9 +178,17 @@ export type CaseApp = Express & {
   readonly teamFeed: TeamChangeFeed;
   /** Failed authentications counted and not yet written: flushed when the server closes. */
   readonly authFailures: AuthFailureLog;
+  /** This app's Prometheus metrics (served on METRICS_PORT by the entry points, not on the API's port). */
+  readonly metrics: ApiMetrics;
+  /** `deps.temporal` with its calls timed: what background duties of the same process use too. */
+  readonly temporal: TemporalGateway;
 };
 
-export function createApp(deps: AppDeps): CaseApp {
+export function createApp(appDeps: AppDeps): CaseApp {
+  // The case stream and the team streams share the caps on open streams.
+  const slots = createStreamSlots(limitsOrDefaults(appDeps.limits));
+  const metrics = createApiMetrics({ db: appDeps.db, openStreams: () => slots.open() });
+  const deps: AppDeps = { ...appDeps, temporal: metrics.instrument(appDeps.temporal) };
   const commands = createCommands(deps);
   const feed = new CaseEventFeed(deps.db, { pollIntervalMs: deps.stream?.pollIntervalMs ?? 500 });
   const teamFeed = new TeamChangeFeed(deps.db, {
@@ -187,8 +196,6 @@ export function createApp(deps: AppDeps): CaseApp {
     holdMs: deps.stream?.teamHoldMs ?? DEFAULT_TEAM_STREAM_HOLD_MS,
     now: deps.stream?.teamClock,
   });
-  // The case stream and the team streams share the caps on open streams.
-  const slots = createStreamSlots(limitsOrDefaults(deps.limits));
   const streamOptions = {
     heartbeatMs: deps.stream?.heartbeatMs ?? 15_000,
     maxBufferedBytes: deps.stream?.maxBufferedBytes ?? 4 << 20,
@@ -231,6 +238,7 @@ export function createApp(deps: AppDeps): CaseApp {
   app.disable('x-powered-by');
   app.set('trust proxy', deps.http.trustProxy ?? false);
   const auditTrail = aggregateAuthFailures(deps.audit, deps.authFailureWindowMs);
+  app.use(metrics.middleware);
   app.use(securityHeaders);
   app.use(accessLog);
   app.use('/codec', codecCors(deps.codecCorsOrigins ?? []));
@@ -262,5 +270,5 @@ export function createApp(deps: AppDeps): CaseApp {
     throw notFound('route');
   });
   app.use(createErrorMiddleware(auditTrail));
-  return Object.assign(app, { routes, eventFeed: feed, teamFeed, authFailures: auditTrail });
+  return Object.assign(app, { routes, eventFeed: feed, teamFeed, authFailures: auditTrail, metrics, temporal: deps.temporal });
 }

@@ -1,5 +1,6 @@
 // `npm run api`: the HTTP API alone, against a Temporal cluster and a PostgreSQL server.
 import type { Server } from 'node:http';
+import { collectDefaultMetrics } from 'prom-client';
 import { pathToFileURL } from 'node:url';
 import { openDatabase, type Database } from '../db/client.js';
 import { migrate } from '../db/migrate.js';
@@ -9,6 +10,7 @@ import { resolveAuditKey, resolveAuthSecret, resolveProtection } from '../lib/se
 import { loadConfig, requireAuthConfiguration, type Config } from '../lib/config.js';
 import { surviveDatabaseOutages } from '../lib/database-errors.js';
 import { log } from '../lib/log.js';
+import { serveMetrics, type MetricsServer } from '../lib/metrics.js';
 import { lazyClient, targetFromConfig, type TemporalTarget } from '../lib/temporal.js';
 import { createApp, type CaseApp } from './app.js';
 import { createAuditTrail, startAuditSealer } from './audit.js';
@@ -99,7 +101,7 @@ export function buildApi(config: Config, database: Database, target: TemporalTar
   const stopSealer = startAuditSealer(database.db, audit.key);
   const stopOutbox = startIntakeOutbox({
     db: database.db,
-    temporal,
+    temporal: app.temporal,
     protect,
     timings: config.timings,
     concurrency: config.http.bulkConcurrency,
@@ -109,6 +111,15 @@ export function buildApi(config: Config, database: Database, target: TemporalTar
     await stopSealer();
   };
   return { app, client, connection, stopBackground, dataConverter, keyRing: protection.ring };
+}
+
+/** The API's /metrics on METRICS_PORT with the process's own figures beside the app's; none at 0. */
+export async function serveApiMetrics(app: CaseApp, config: Config): Promise<MetricsServer | undefined> {
+  if (config.metrics.apiPort === 0) return undefined;
+  collectDefaultMetrics({ register: app.metrics.registry });
+  const served = await serveMetrics(app.metrics.registry, { port: config.metrics.apiPort, host: config.metrics.host, variable: 'METRICS_PORT' });
+  if (served) log.info('API metrics listening', { url: served.url });
+  return served;
 }
 
 async function main(): Promise<void> {
@@ -122,9 +133,11 @@ async function main(): Promise<void> {
   const { app, connection, stopBackground } = buildApi(config, database, target);
   const running = await listen(app, config.port, config.host);
   log.info('API listening', { url: running.url, temporal: target.address, namespace: target.namespace });
+  const metrics = await serveApiMetrics(app, config);
   const stop = async () => {
     log.info('API stopping');
     await running.close(config.shutdown.apiGraceMs);
+    await metrics?.close();
     await stopBackground();
     await connection.close().catch(() => undefined);
     await database.close();

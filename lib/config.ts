@@ -55,6 +55,9 @@ export const DEFAULT_LIMITS: Limits = {
 
 export const limitsOrDefaults = (limits: Partial<Limits> = {}): Limits => ({ ...DEFAULT_LIMITS, ...limits });
 
+/** Default ports of the metrics endpoints: the worker's, its Temporal SDK exporter's, the API's. */
+export const DEFAULT_METRICS_PORTS = { worker: 9464, workerSdk: 9465, api: 9466 } as const;
+
 const flag = z
   .enum(['', '0', '1', 'false', 'true'])
   .optional()
@@ -188,6 +191,14 @@ const envSchema = z.object({
   TEAM_STREAM_HOLD: duration(DEFAULT_TEAM_STREAM_HOLD_MS),
   /** Host names (or host:port) webhook URLs may name, comma-separated; unset: any host but loopback, private and link-local ones. */
   WEBHOOK_ALLOW_HOSTS: optionalString,
+  /** The API process's Prometheus endpoint (GET /metrics), apart from PORT; 0: none. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(DEFAULT_METRICS_PORTS.api),
+  /** Where the metrics endpoints (API, worker, the worker's Temporal SDK) listen. */
+  METRICS_HOST: z.string().default('0.0.0.0'),
+  /** A worker process's Prometheus endpoint (process and Node.js metrics); 0: none. */
+  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(DEFAULT_METRICS_PORTS.worker),
+  /** The Temporal SDK's own exporter in a worker process (task slots, schedule-to-start, sticky cache); 0: none. */
+  WORKER_SDK_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(DEFAULT_METRICS_PORTS.workerSdk),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 
@@ -296,6 +307,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     /** How long a stopping process lets in-flight activities (worker) and requests (API) finish. */
     shutdown: { workerGraceMs: e.WORKER_SHUTDOWN_GRACE, apiGraceMs: e.API_SHUTDOWN_GRACE },
     worker: { maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS },
+    metrics: { host: e.METRICS_HOST, apiPort: e.METRICS_PORT, workerPort: e.WORKER_METRICS_PORT, workerSdkPort: e.WORKER_SDK_METRICS_PORT },
     timings,
     webhooks: {
       timeoutMs: e.WEBHOOK_TIMEOUT,

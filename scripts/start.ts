@@ -5,7 +5,7 @@
 // development secret and the development sign-in; without it, that configuration is refused.
 import path from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { buildApi, listen } from '../api/server.js';
+import { buildApi, listen, serveApiMetrics } from '../api/server.js';
 import { signToken } from '../api/auth.js';
 import { openDatabase } from '../db/client.js';
 import { migrate } from '../db/migrate.js';
@@ -77,6 +77,8 @@ async function main(): Promise<void> {
 
     const server = await listen(app, config.port, config.host);
     cleanups.push(() => server.close(config.shutdown.apiGraceMs));
+    const metrics = await serveApiMetrics(app, config);
+    if (metrics) cleanups.push(() => metrics.close());
 
     // Tokens are printed for the development secret only: never admin tokens of a real one into a log.
     const { secret, dev } = resolveAuthSecret(config);

@@ -14,5 +14,9 @@ export function entryPointEnv(): Record<string, string> {
     PAYLOAD_KEYS: TEST_PAYLOAD_KEYS,
     DOCUMENT_HASH_KEY: TEST_DOCUMENT_HASH_KEY,
     AUDIT_KEY: TEST_AUDIT_KEY,
+    // Processes of parallel test files would contend for the default metrics ports; a test about metrics names its own.
+    METRICS_PORT: '0',
+    WORKER_METRICS_PORT: '0',
+    WORKER_SDK_METRICS_PORT: '0',
   };
 }
