@@ -201,6 +201,12 @@ describe('the web console', () => {
     expect(csv.split('\r\n')[0]).toMatch(/^caseId,externalRef,fullName,/);
     expect(csv).toContain(`Wang Lei ${tag}`);
     await khOfficer.getByText(`Saved as manifest-${transferId}.csv`).waitFor();
+    // Times carry their zone: the departure in Phnom Penh's time, and the officer's own beside it.
+    const departs = (await khOfficer.locator('section.transfer p', { hasText: 'departs' }).textContent()) ?? '';
+    const { scheduledAt } = (await stack.api.get(`/v1/transfers/${transferId}`, u.khOfficer)).body;
+    const phnomPenh = new Date(scheduledAt).toLocaleString('en-US', { timeZone: 'Asia/Phnom_Penh', hour: '2-digit', minute: '2-digit' });
+    expect(departs).toMatch(/departs .*GMT\+7 local \(.*UTC yours\)/);
+    expect(departs).toContain(phnomPenh);
 
     await khOfficer.getByRole('button', { name: 'Confirm departure' }).click();
     await khOfficer.getByRole('status').filter({ hasText: '2 departed.' }).waitFor();

@@ -38,10 +38,38 @@ export const MODE_LABELS: Record<string, string> = {
   land_border: 'Land border',
 };
 
-export function dateTime(iso: string | null | undefined): string {
+/** Each country's time zone: a transfer's times are read where it departs. */
+export const COUNTRY_TIME_ZONES: Record<string, string> = {
+  CN: 'Asia/Shanghai',
+  KH: 'Asia/Phnom_Penh',
+  LA: 'Asia/Vientiane',
+  MM: 'Asia/Yangon',
+  TH: 'Asia/Bangkok',
+  VN: 'Asia/Ho_Chi_Minh',
+};
+
+/** A time with its zone, always (the same flight reads 02:00 in Phnom Penh and 03:00 in Beijing): the viewer's, or `timeZone`. */
+export function dateTime(iso: string | null | undefined, timeZone?: string): string {
   if (!iso) return '—';
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+  if (Number.isNaN(d.getTime())) return iso;
+  return d.toLocaleString(undefined, {
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    timeZone,
+    timeZoneName: 'short',
+  });
+}
+
+/** A transfer's time at its departure point (the holding country), with the viewer's own time beside it when that differs. */
+export function departureTime(iso: string, holdingCountry: string): string {
+  const zone = COUNTRY_TIME_ZONES[holdingCountry];
+  const there = dateTime(iso, zone);
+  const here = dateTime(iso);
+  return !zone || there === here ? there : `${there} local (${here} yours)`;
 }
 
 /** "in 3 days", "2 hours ago": how far a deadline is. */

@@ -48,7 +48,8 @@ export async function signInAs(
   user: { role: string; country: string; sub: string },
   viewport = { width: 1280, height: 900 },
 ): Promise<Page> {
-  const page = await (await browser.newContext({ viewport })).newPage();
+  // The officer's own clock is UTC whatever the machine's zone, so times on the page read the same everywhere.
+  const page = await (await browser.newContext({ viewport, timezoneId: 'UTC' })).newPage();
   await page.goto(`${server.url}/console/`);
   const dev = page.getByRole('region', { name: 'Development sign-in' });
   await dev.locator('select[name=dev-role]').selectOption(user.role);

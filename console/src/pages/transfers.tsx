@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { canScheduleTransfers, transferActions } from '../actions.js';
 import { describeItemError, download, get, post, query } from '../api.js';
-import { COUNTRIES, COUNTRY_CODES, country, dateTime, MODE_LABELS } from '../format.js';
+import { COUNTRIES, COUNTRY_CODES, country, dateTime, departureTime, MODE_LABELS } from '../format.js';
 import { href, navigate } from '../router.js';
 import type { CaseEventType, CasePage, CaseResult, Me, TransferCreated, TransferDetail, TransferPage as TransferList, TransferResults } from '../types.js';
 import { ErrorBox, Loading, Notice, Select, StatusBadge, TextField, toggled, useAction, useLive, useLoad } from '../ui.js';
@@ -70,7 +70,7 @@ export function TransfersPage({ me }: { me: Me }) {
                 {data.items.map((t) => (
                   <tr key={t.transferId} data-transfer-id={t.transferId}>
                     <td>
-                      <a href={href(`transfers/${t.transferId}`)}>{dateTime(t.scheduledAt)}</a>
+                      <a href={href(`transfers/${t.transferId}`)}>{departureTime(t.scheduledAt, t.holdingCountry)}</a>
                     </td>
                     <td>
                       {t.from} ({t.holdingCountry}) → {t.to} ({t.destinationCountry})
@@ -151,7 +151,7 @@ export function NewTransferPage({ me, params }: { me: Me; params: URLSearchParam
           <Select label="Mode" name="mode" value={mode} options={Object.entries(MODE_LABELS)} onChange={setMode} />
           <TextField label="From" name="from" value={from} required maxLength={200} placeholder="Phnom Penh (PNH)" onChange={setFrom} />
           <TextField label="To" name="to" value={to} required maxLength={200} placeholder="Guangzhou (CAN)" onChange={setTo} />
-          <TextField label="Scheduled" name="scheduledAt" type="datetime-local" value={scheduledAt} required onChange={setScheduledAt} />
+          <TextField label={`Scheduled (your time, ${Intl.DateTimeFormat().resolvedOptions().timeZone})`} name="scheduledAt" type="datetime-local" value={scheduledAt} required onChange={setScheduledAt} />
           <label>
             Capacity
             <input
@@ -290,8 +290,8 @@ export function TransferPage({ transferId, me }: { transferId: string; me: Me })
               {MODE_LABELS[t.mode] ?? t.mode}: {t.from} → {t.to} <span class="badge">{TRANSFER_STATUS[t.status]}</span>
             </h1>
             <p class="muted">
-              {country(t.holdingCountry)} → {country(t.destinationCountry)} · scheduled {dateTime(t.scheduledAt)} · capacity {t.capacity}
-              {t.departedAt && ` · departed ${dateTime(t.departedAt)}`}
+              {country(t.holdingCountry)} → {country(t.destinationCountry)} · departs {departureTime(t.scheduledAt, t.holdingCountry)} · capacity {t.capacity}
+              {t.departedAt && ` · departed ${departureTime(t.departedAt, t.holdingCountry)}`}
               {t.completedAt && ` · completed ${dateTime(t.completedAt)}`}
             </p>
             {actions.includes('download-manifest') && <ManifestButton transferId={t.transferId} />}
