@@ -90,6 +90,7 @@ async function main(): Promise<void> {
       `  Temporal UI    ${devServer?.uiUrl ?? "(the cluster's own UI)"}`,
       `  Temporal       ${target.address} (namespace ${target.namespace})`,
       `  Case store     ${database.kind === 'pglite' ? `embedded PostgreSQL in ${config.database.embeddedDir}` : 'PostgreSQL (DATABASE_URL)'}`,
+      `  Metrics        ${metrics?.url ?? '(none: METRICS_PORT)'}`,
       '',
     ];
     if (secret && dev) {

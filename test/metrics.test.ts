@@ -208,9 +208,10 @@ describe('a real Prometheus', () => {
     cleanups.push(() => apiMetrics.close());
 
     const [workerPort, sdkPort, prometheusPort] = [await freePort(), await freePort(), await freePort()];
+    const workerQueue = `metrics-${randomUUID()}`;
     const worker = runWorker({
       DATABASE_URL: t.scratch!.url,
-      TEMPORAL_TASK_QUEUE: `metrics-${randomUUID()}`,
+      TEMPORAL_TASK_QUEUE: workerQueue,
       METRICS_HOST: '127.0.0.1',
       WORKER_METRICS_PORT: String(workerPort),
       WORKER_SDK_METRICS_PORT: String(sdkPort),
@@ -228,8 +229,17 @@ describe('a real Prometheus', () => {
     expect(worker.output()).toContain('worker metrics listening');
     expect(worker.output()).toContain('Temporal SDK metrics listening');
 
-    // A request for Prometheus to find.
+    // A request for Prometheus to find, and a case for the worker process to run (its SDK then times a workflow task).
     expect((await t.stack.api.get('/healthz')).status).toBe(200);
+    const onWorker = testApp(t.stack.database, {
+      temporal: createTemporalGateway({
+        client: t.stack.client,
+        connection: t.stack.connection,
+        taskQueue: workerQueue,
+        callTimeoutMs: 30_000,
+      }),
+    });
+    expect((await onWorker.post('/v1/cases', u.khOfficer, intakeBody())).status).toBe(201);
 
     const dir = mkdtempSync(path.join(os.tmpdir(), 'prometheus-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
@@ -299,6 +309,13 @@ describe('a real Prometheus', () => {
       { timeoutMs: 30_000, intervalMs: 250 },
     );
     expect(sdk.length).toBeGreaterThan(0);
+    const scheduleToStart = await waitUntil(
+      "the SDK's workflow task schedule-to-start latency in Prometheus",
+      () => query('sum(temporal_workflow_task_schedule_to_start_latency_seconds_count{job="case-engine-worker-sdk"})'),
+      (r) => r !== undefined && r.length === 1 && Number(r[0].value[1]) > 0,
+      { timeoutMs: 60_000, intervalMs: 250 },
+    );
+    expect(Number(scheduleToStart[0].value[1])).toBeGreaterThan(0);
 
     // Every query of the Grafana dashboard is valid PromQL over these jobs, and the store's panels have data.
     const dashboard = JSON.parse(readFileSync(path.join(ROOT, 'ops', 'grafana-dashboard.json'), 'utf8')) as {
