@@ -226,6 +226,10 @@ async function main() {
     RATE_LIMIT_PER_ADDRESS_PER_MINUTE: '10000000',
     // Other work on a small machine must not turn a slow answer into a failed run.
     TEMPORAL_CALL_TIMEOUT: '120s',
+    // Several processes on one machine: no metrics ports to contend for.
+    METRICS_PORT: '0',
+    WORKER_METRICS_PORT: '0',
+    WORKER_SDK_METRICS_PORT: '0',
   };
   const worker = spawnNode('worker/main.ts', env);
   const api = spawnNode('api/server.ts', env);

@@ -125,6 +125,10 @@ beforeAll(async () => {
     RATE_LIMIT_PER_MINUTE: '1000000',
     RATE_LIMIT_PER_ADDRESS_PER_MINUTE: '1000000',
     BULK_CONCURRENCY: '16',
+    // Several processes on one machine: no metrics ports to contend for.
+    METRICS_PORT: '0',
+    WORKER_METRICS_PORT: '0',
+    WORKER_SDK_METRICS_PORT: '0',
     LOG_LEVEL: 'warn',
   };
   lb = new LoadBalancer(path.join(tmp, 'haproxy'), lbPort, apiPorts.map((port, i) => ({ name: `api-${'ab'[i]}`, port })));

@@ -70,6 +70,10 @@ beforeAll(async () => {
     RATE_LIMIT_PER_MINUTE: '1000000',
     LOG_LEVEL: 'warn',
     WEBHOOK_ALLOW_HOSTS: '127.0.0.1',
+    // Several processes on one machine: no metrics ports to contend for.
+    METRICS_PORT: '0',
+    WORKER_METRICS_PORT: '0',
+    WORKER_SDK_METRICS_PORT: '0',
     WEBHOOK_TIMEOUT: '3s',
     WEBHOOK_MAX_ATTEMPTS: '100',
     WEBHOOK_RETRY_INITIAL: '200ms',
