@@ -2,12 +2,12 @@
 // transfer batches of a country, and each operation's progress per country pair.
 import { and, asc, desc, eq, notInArray, or, sql, type SQL } from 'drizzle-orm';
 import { TERMINAL_STATUSES, type TransferStatus } from '../workflows/definitions.js';
-import { legShownSql, overdueIs, overdueSql, projectSummary } from '../lib/need-to-know.js';
+import { legShownSql, overdueIs, overdueSql, projectEvidence, projectSummary } from '../lib/need-to-know.js';
 import type { Db } from './client.js';
 import { summaryColumns, toSummary, type SummaryRow } from './case-list.js';
 import { iso } from './rows.js';
 import { transferVisibleTo, visibleTo } from './visibility.js';
-import { cases, decisions, identityChecks, operations, persons, transfers } from './schema.js';
+import { cases, decisions, identityChecks, operations, personDocuments, persons, screenings, transfers } from './schema.js';
 
 export interface Keyset {
   /** The sort value of the last item (an ISO time). */
@@ -34,6 +34,15 @@ export async function listPendingDecisions(
       side: sql<'holding' | 'destination'>`case when ${cases.holdingCountry} = ${country} then 'holding' else 'destination' end`,
       otherSide: sql<string | null>`(select d.decision from ${decisions} d where d.case_id = ${cases.id}
         and d.side = case when ${cases.holdingCountry} = ${country} then 'destination' else 'holding' end)`,
+      // The evidence a supervisor decides on: the latest identity check, screening and the documents.
+      identity: sql<{ result: string; method: string; verifiedNationality: string | null } | null>`(select json_build_object(
+          'result', i.result, 'method', i.method, 'verifiedNationality', i.verified_nationality)
+        from ${identityChecks} i where i.case_id = ${cases.id} order by i.seq desc limit 1)`,
+      screening: sql<{ indicators: string[] } | null>`(select json_build_object('indicators', s.indicators)
+        from ${screenings} s where s.case_id = ${cases.id} order by s.seq desc limit 1)`,
+      documents: sql<{ type: string; issuingCountry: string }[]>`coalesce((select json_agg(json_build_object(
+          'type', d.type, 'issuingCountry', d.issuing_country) order by d.position)
+        from ${personDocuments} d where d.case_id = ${cases.id}), '[]'::json)`,
     })
     .from(cases)
     .leftJoin(persons, eq(persons.caseId, cases.id))
@@ -55,6 +64,7 @@ export async function listPendingDecisions(
     ...projectSummary(toSummary(r as unknown as SummaryRow), country),
     side: r.side,
     otherSideDecision: (r.otherSide ?? null) as 'approve' | 'reject' | null,
+    evidence: projectEvidence({ identity: r.identity, screening: r.screening, documents: r.documents }, country, r.holdingCountry as string),
   }));
   const last = rows.length > limit ? items[limit - 1] : undefined;
   return { items, next: last ? { createdAt: last.deadlines.approvalDueAt ?? 'infinity', id: last.caseId } : null };

@@ -156,6 +156,21 @@ export function projectSummary<S extends SummaryLike>(
   } as unknown as Shown;
 }
 
+/**
+ * The evidence on a queue row as the viewer may see it: identity and documents (type and issuing
+ * country, never the number) for both sides; the screening only for the holding country, and
+ * only whether indicators were found, how many.
+ */
+export function projectEvidence<I>(
+  evidence: { identity: I | null; screening: { indicators: string[] } | null; documents: { type: string; issuingCountry: string }[] },
+  viewerCountry: string | null,
+  holdingCountry: string,
+) {
+  const { screening } = evidence;
+  const shown = seesAll(viewerCountry, holdingCountry) && screening ? { indicatorsFound: screening.indicators.length } : null;
+  return { identity: evidence.identity ?? null, screening: shown, documents: evidence.documents.map((d) => ({ type: d.type, issuingCountry: d.issuingCountry })) };
+}
+
 type HoldLike = HoldRecord & { active: boolean };
 
 interface DetailLike extends SummaryLike {

@@ -164,12 +164,14 @@ describe('the web console', () => {
     await givePurpose(cnSupervisor);
     const cnRow = cnSupervisor.locator(`table.queue tr[data-case-id="${caseId}"]`);
     await cnRow.getByRole('checkbox').check();
-    const bulk = cnSupervisor.getByRole('form', { name: 'Decide the 1 selected case' });
+    const bulk = cnSupervisor.getByRole('region', { name: 'Selection' });
     await bulk.getByRole('button', { name: 'Reject 1 selected…' }).click();
-    expect(await bulk.getByRole('button', { name: 'Confirm rejection' }).isDisabled()).toBe(true);
-    await bulk.getByRole('button', { name: 'Back' }).click();
+    expect(await bulk.getByRole('button', { name: 'Confirm: reject 1' }).isDisabled()).toBe(true);
+    await bulk.getByRole('button', { name: 'Cancel' }).click();
     const bulkDecisions = cnSupervisor.waitForRequest((r) => r.url().endsWith('/v1/decisions') && r.method() === 'POST');
-    await bulk.getByRole('button', { name: 'Approve 1 selected' }).click();
+    await bulk.getByRole('button', { name: 'Approve 1 selected…' }).click();
+    await bulk.getByRole('dialog', { name: 'Confirm: approve 1 case' }).getByText(`Wang Lei ${tag} (KH-PP-E2E-${tag})`).waitFor();
+    await bulk.getByRole('button', { name: 'Confirm: approve 1' }).click();
     expect((await bulkDecisions).headers()['x-purpose']).toBe('Case processing: identity, decisions and transfer');
     await cnSupervisor.getByRole('status').filter({ hasText: '1 of 1 decided.' }).waitFor();
     await cnRow.waitFor({ state: 'detached' });

@@ -3,7 +3,7 @@ import { getProgress, listPendingDecisions, listTransfers } from '../../db/workl
 import type { AppDeps } from '../app.js';
 import { caseReadEntry } from '../audit.js';
 import { errorResponses, route } from '../http.js';
-import { DECISION_SIDES, DECISION_VALUES } from '../../workflows/definitions.js';
+import { DECISION_SIDES, DECISION_VALUES, IDENTITY_METHODS, IDENTITY_RESULTS } from '../../workflows/definitions.js';
 import { CaseSummary, Id, Page, TransferDetail, TransferStatus } from '../schemas.js';
 import { decodeCursor, encodeCursor, scopeCountry } from '../scope.js';
 
@@ -12,6 +12,19 @@ export const PendingDecisionList = z.strictObject({
     CaseSummary.extend({
       side: z.enum(DECISION_SIDES).describe("the side the caller's country decides"),
       otherSideDecision: z.enum(DECISION_VALUES).nullable(),
+      evidence: z
+        .strictObject({
+          identity: z
+            .strictObject({ result: z.enum(IDENTITY_RESULTS), method: z.enum(IDENTITY_METHODS), verifiedNationality: z.string().nullable() })
+            .nullable()
+            .describe('the latest identity check'),
+          screening: z
+            .strictObject({ indicatorsFound: z.number().int().describe('0: screened, no trafficking indicators') })
+            .nullable()
+            .describe('the latest screening; null to users of other countries than the holding one'),
+          documents: z.array(z.strictObject({ type: z.string(), issuingCountry: z.string() })).describe('type and issuing country, no number'),
+        })
+        .describe('what the decision rests on'),
     }),
   ),
   nextCursor: z.string().nullable(),
