@@ -74,7 +74,7 @@ describe('the decision queue', () => {
     const viewport = page.viewportSize()!;
     expect(box.y).toBeGreaterThanOrEqual(0);
     expect(box.y + box.height).toBeLessThanOrEqual(viewport.height + 1);
-    expect(await page.evaluate(() => window.scrollY)).toBeGreaterThan(2000);
+    expect(await page.evaluate(() => (globalThis as unknown as { scrollY: number }).scrollY)).toBeGreaterThan(2000);
     // The 101st case, not on screen, is not selected.
     await page.getByRole('button', { name: 'Show 1 more (of 1 not shown)' }).waitFor();
 
@@ -98,7 +98,7 @@ describe('the decision queue', () => {
     const secondRef = (await page.locator(`tr[data-case-id="${ids[1]}"] td.mono`).textContent())!.trim();
     expect(await confirm.getByTestId('confirm-names').textContent()).toContain(secondRef);
     // Focus is in the confirmation; Escape cancels it, nothing decided.
-    expect(await confirm.evaluate((el) => el.contains(document.activeElement))).toBe(true);
+    expect(await confirm.evaluate((el) => el.contains((globalThis as unknown as { document: { activeElement: unknown } }).document.activeElement as never))).toBe(true);
     await page.keyboard.press('Escape');
     await confirm.waitFor({ state: 'detached' });
     expect(posted).toBe(0);
