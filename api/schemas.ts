@@ -169,7 +169,12 @@ export const BulkIntakeBody = z.strictObject({
 
 const ItemError = z.strictObject({ code: z.string(), message: z.string(), details: z.unknown().optional() });
 
-const RowProblem = z.strictObject({ row: z.number().int(), column: z.string().nullable(), field: z.string().nullable(), message: z.string() });
+const RowProblem = z.strictObject({
+  row: z.number().int(),
+  column: z.string().nullable(),
+  field: z.string().nullable(),
+  message: z.string(),
+});
 
 /** What a raid list (CSV, XLSX) adds to the answer: how its columns were read, and the problems row by row. */
 export const RaidListReport = {
@@ -178,7 +183,9 @@ export const RaidListReport = {
   headers: z.array(z.string()),
   mapping: z.record(z.string(), z.string()).describe('field → header, as used'),
   proposed: z.boolean().describe('true when the mapping was proposed from the headers (no column.* given)'),
-  report: z.array(RowProblem).describe('one entry per problem (row number, column, field, the problem in words); rows that fail are not imported, the others are'),
+  report: z
+    .array(RowProblem)
+    .describe('one entry per problem (row number, column, field, the problem in words); rows that fail are not imported, the others are'),
 };
 
 export const BulkIntakeResult = z.strictObject({
@@ -373,9 +380,27 @@ export const CaseListQuery = Page.extend({
   destinationCountry: AnyCountry.optional(),
   operationId: Id.optional(),
   overdue: BooleanQuery.optional(),
+  q: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe(
+      "search: the case's reference (exact, any case) or id, a document number (exact), or the person's name (any script, " +
+        'diacritics and case ignored, a name in Han characters also in pinyin; each word a prefix of a word of the name)',
+    ),
 });
 
-export const CaseList = z.strictObject({ items: z.array(CaseSummary), nextCursor: z.string().nullable() });
+/** A list item: the summary, and what tells people of one name apart. */
+export const CaseListItem = CaseSummary.extend({
+  dateOfBirth: z.string().nullable(),
+  documents: z
+    .array(z.strictObject({ type: z.string(), issuingCountry: z.string() }))
+    .describe("the person's documents: type and issuing country"),
+});
+
+export const CaseList = z.strictObject({ items: z.array(CaseListItem), nextCursor: z.string().nullable() });
 
 export const EventType = z.enum(CASE_EVENT_TYPES);
 const eventActor = z

@@ -1,12 +1,13 @@
 // The case list's read model: one summary per case, as a page in the caller's scope.
-import { and, asc, eq, gt, or } from 'drizzle-orm';
+import { and, asc, eq, gt, or, sql, type SQL } from 'drizzle-orm';
 import type { z } from 'zod';
 import type { CaseSummary as CaseSummarySchema } from '../api/schemas.js';
 import type { CaseStatus, OverdueReason } from '../workflows/definitions.js';
 import { overdueIs, projectSummary, restrictedSummarySql, viewStatusIs, type ViewStatus } from '../lib/need-to-know.js';
 import type { Db } from './client.js';
 import { iso, isoOrNull } from './rows.js';
-import { cases, persons } from './schema.js';
+import { queryTokens } from '../lib/name-keys.js';
+import { cases, personDocuments, persons } from './schema.js';
 import { visibleTo } from './visibility.js';
 
 export const summaryColumns = {
@@ -97,6 +98,12 @@ export interface CaseFilters {
   overdue?: boolean;
 }
 
+/** A search (`q`): the text, and its keyed hash as a document number (lib/crypto.ts `fingerprint`). */
+export interface CaseSearch {
+  text: string;
+  documentHash: string;
+}
+
 export interface PageCursor {
   createdAt: string;
   id: string;
@@ -107,11 +114,43 @@ export interface ListOptions {
   scopeCountry: string | null;
   limit: number;
   after?: PageCursor;
+  search?: CaseSearch;
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * SQL: the case matches the search: its reference (exact, any case) or id, one of its person's
+ * documents by the number's keyed hash (exact), or the name: every word of the query a prefix of
+ * one of the name's keys, or the query without spaces a prefix of one. It runs inside the
+ * visibility filter; every country that sees a case sees its person's name and documents
+ * (projectSummary and projectCase keep them), so no field is searchable that its viewer may not see.
+ */
+export function searchMatches(search: CaseSearch): SQL {
+  const tokens = queryTokens(search.text);
+  const prefixOfKey = (token: string) => sql`exists (select 1 from unnest(${persons.nameKeys}) k where starts_with(k, ${token}))`;
+  const name =
+    tokens.length === 0 ? undefined : or(and(...tokens.map(prefixOfKey)), tokens.length > 1 ? prefixOfKey(tokens.join('')) : undefined);
+  return or(
+    sql`lower(${cases.externalRef}) = lower(${search.text})`,
+    UUID.test(search.text) ? eq(cases.id, search.text.toLowerCase()) : undefined,
+    sql`exists (select 1 from ${personDocuments} where ${personDocuments.caseId} = ${cases.id} and ${personDocuments.numberHash} = ${search.documentHash})`,
+    name,
+  )!;
+}
+
+const listColumns = {
+  ...summaryColumns,
+  dateOfBirth: persons.dateOfBirth,
+  documents: sql<
+    { type: string; issuingCountry: string }[]
+  >`coalesce((select json_agg(json_build_object('type', d.type, 'issuingCountry', d.issuing_country) order by d.position)
+    from person_documents d where d.case_id = ${cases.id}), '[]'::json)`,
+};
 
 /** The SELECT behind a page of cases (the benchmark's baseline runs the same one, bare). */
 export function listQuery(db: Db, options: ListOptions) {
-  const { filters, limit, after } = options;
+  const { filters, limit, after, search } = options;
   const where = and(
     visibleTo(options.scopeCountry),
     filters.status ? viewStatusIs(options.scopeCountry, filters.status) : undefined,
@@ -119,10 +158,11 @@ export function listQuery(db: Db, options: ListOptions) {
     filters.destinationCountry ? eq(cases.destinationCountry, filters.destinationCountry) : undefined,
     filters.operationId ? eq(cases.operationId, filters.operationId) : undefined,
     filters.overdue === undefined ? undefined : overdueIs(options.scopeCountry, filters.overdue),
+    search ? searchMatches(search) : undefined,
     after ? or(gt(cases.createdAt, after.createdAt), and(eq(cases.createdAt, after.createdAt), gt(cases.id, after.id))) : undefined,
   );
   return db
-    .select(summaryColumns)
+    .select(listColumns)
     .from(cases)
     .leftJoin(persons, eq(persons.caseId, cases.id))
     .where(where)
@@ -134,7 +174,13 @@ export function listQuery(db: Db, options: ListOptions) {
 export async function listCases(db: Db, options: ListOptions) {
   const { limit } = options;
   const rows = await listQuery(db, options);
-  const items = rows.slice(0, limit).map((r) => projectSummary(toSummary(r as SummaryRow), options.scopeCountry));
+  const items = rows
+    .slice(0, limit)
+    .map((r) => ({
+      ...projectSummary(toSummary(r as SummaryRow), options.scopeCountry),
+      dateOfBirth: r.dateOfBirth ?? null,
+      documents: r.documents,
+    }));
   const last = rows.length > limit ? rows[limit - 1] : undefined;
   return { items, next: last ? { createdAt: iso(last.createdAt as string), id: last.caseId as string } : null };
 }

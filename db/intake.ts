@@ -4,6 +4,7 @@ import { and, eq, inArray, notInArray, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { TERMINAL_STATUSES, initialCaseSnapshot, type CaseWorkflowInput } from '../workflows/definitions.js';
 import type { FieldProtection } from '../lib/crypto.js';
+import { nameKeys } from '../lib/name-keys.js';
 import { appendAudit } from './audit.js';
 import type { Db } from './client.js';
 import { actorColumns, chunks, snapshotColumns } from './rows.js';
@@ -49,6 +50,7 @@ export async function insertIntakes(db: Db, inputs: CaseWorkflowInput[], protect
         chunk.map(({ caseId, intake: { person } }) => ({
           caseId,
           fullName: person.fullName,
+          nameKeys: nameKeys(person.fullName),
           dateOfBirth: person.dateOfBirth ?? null,
           sex: person.sex ?? null,
           claimedNationality: person.claimedNationality,

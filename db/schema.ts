@@ -54,7 +54,10 @@ export const cases = pgTable(
     transferId: uuid('transfer_id'),
     transferAttempts: integer('transfer_attempts').notNull().default(0),
     overdue: boolean('overdue').notNull().default(false),
-    overdueReasons: text('overdue_reasons').array().notNull().default(sql`'{}'::text[]`),
+    overdueReasons: text('overdue_reasons')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     overdueSince: ts('overdue_since'),
     escalations: integer('escalations').notNull().default(0),
     identityDueAt: ts('identity_due_at'),
@@ -85,21 +88,31 @@ export const cases = pgTable(
     index('cases_destination_idx').on(t.destinationCountry, t.createdAt, t.id),
     index('cases_claimed_idx').on(t.claimedNationality, t.createdAt, t.id),
     index('cases_operation_idx').on(t.operationId, t.createdAt, t.id),
-    index('cases_overdue_idx').on(t.createdAt, t.id).where(sql`${t.overdue}`),
+    index('cases_overdue_idx')
+      .on(t.createdAt, t.id)
+      .where(sql`${t.overdue}`),
     index('cases_transfer_idx').on(t.transferId),
-    index('cases_outbox_idx').on(t.createdAt).where(sql`not ${t.workflowStarted}`),
+    index('cases_outbox_idx')
+      .on(t.createdAt)
+      .where(sql`not ${t.workflowStarted}`),
   ],
 );
 
-export const persons = pgTable('persons', {
-  caseId: uuid('case_id')
-    .primaryKey()
-    .references(() => cases.id),
-  fullName: text('full_name').notNull(),
-  dateOfBirth: date('date_of_birth', { mode: 'string' }),
-  sex: text('sex'),
-  claimedNationality: text('claimed_nationality').notNull(),
-});
+export const persons = pgTable(
+  'persons',
+  {
+    caseId: uuid('case_id')
+      .primaryKey()
+      .references(() => cases.id),
+    fullName: text('full_name').notNull(),
+    dateOfBirth: date('date_of_birth', { mode: 'string' }),
+    sex: text('sex'),
+    claimedNationality: text('claimed_nationality').notNull(),
+    /** The name's search keys (lib/name-keys.ts): normalised, in pinyin too; null until computed. */
+    nameKeys: text('name_keys').array(),
+  },
+  (t) => [index('persons_name_keys_idx').using('gin', t.nameKeys)],
+);
 
 export const personDocuments = pgTable(
   'person_documents',
@@ -115,10 +128,7 @@ export const personDocuments = pgTable(
     numberSealed: text('number_sealed').notNull(),
     issuingCountry: text('issuing_country').notNull(),
   },
-  (t) => [
-    primaryKey({ columns: [t.caseId, t.position] }),
-    index('person_documents_hash_idx').on(t.numberHash, t.type, t.issuingCountry),
-  ],
+  (t) => [primaryKey({ columns: [t.caseId, t.position] }), index('person_documents_hash_idx').on(t.numberHash, t.type, t.issuingCountry)],
 );
 
 /** Another open case holding the same document: a likely duplicate person, flagged on both. */
@@ -240,10 +250,7 @@ export const caseEvents = pgTable(
     data: jsonb('data').$type<Record<string, unknown>>(),
     at: ts('at').notNull(),
   },
-  (t) => [
-    uniqueIndex('case_events_key_uq').on(t.caseId, t.eventKey),
-    index('case_events_case_idx').on(t.caseId, t.at, t.seq, t.id),
-  ],
+  (t) => [uniqueIndex('case_events_key_uq').on(t.caseId, t.eventKey), index('case_events_case_idx').on(t.caseId, t.at, t.seq, t.id)],
 );
 
 /** Trafficking-indicator screenings; keyed by the workflow change that recorded them. */
@@ -285,7 +292,9 @@ export const caseHolds = pgTable(
   },
   (t) => [
     index('case_holds_case_idx').on(t.caseId),
-    index('case_holds_active_idx').on(t.kind).where(sql`${t.endedAt} is null`),
+    index('case_holds_active_idx')
+      .on(t.kind)
+      .where(sql`${t.endedAt} is null`),
   ],
 );
 
@@ -350,7 +359,9 @@ export const auditLog = pgTable(
   },
   (t) => [
     uniqueIndex('audit_log_seq_uq').on(t.seq),
-    index('audit_log_unsealed_idx').on(t.id).where(sql`${t.seq} is null`),
+    index('audit_log_unsealed_idx')
+      .on(t.id)
+      .where(sql`${t.seq} is null`),
     index('audit_log_scope_idx').using('gin', t.scopeCountries),
     index('audit_log_objects_idx').using('gin', t.objectIds),
   ],
@@ -450,7 +461,9 @@ export const intelEntities = pgTable(
   (t) => [
     index('intel_entities_team_kind_idx').on(t.teamId, t.kind),
     uniqueIndex('intel_entities_identity_uq').on(t.teamId, t.identityKey),
-    index('intel_entities_case_idx').on(t.caseId).where(sql`${t.caseId} is not null`),
+    index('intel_entities_case_idx')
+      .on(t.caseId)
+      .where(sql`${t.caseId} is not null`),
   ],
 );
 

@@ -373,7 +373,7 @@ describe('health and the OpenAPI document', () => {
     expect(Object.keys(intake.responses)).toEqual(expect.arrayContaining(['200', '201', '400', '401', '403', '503']));
     const list = doc.paths['/v1/cases'].get;
     expect(list.parameters.map((p: { name: string }) => p.name).sort()).toEqual(
-      ['X-Purpose', 'cursor', 'destinationCountry', 'holdingCountry', 'limit', 'operationId', 'overdue', 'status'].sort(),
+      ['X-Purpose', 'cursor', 'destinationCountry', 'holdingCountry', 'limit', 'operationId', 'overdue', 'q', 'status'].sort(),
     );
     expect(doc.paths['/v1/cases/{id}'].get.security).toEqual([{ bearerAuth: [] }]);
     // Entities: one body shape per kind, each with its own attributes.

@@ -15,7 +15,13 @@ import { limitsOrDefaults } from '../../lib/config.js';
 import { mapLimit } from '../../lib/concurrency.js';
 import { isSafeguardStatus, projectCase, seesAll, viewStatus } from '../../lib/need-to-know.js';
 import { verificationRepeats } from '../../workflows/case-rules.js';
-import { verifyIdentityUpdate, type Actor, type CaseStatus, type IdentityRecord, type VerifyIdentityInput } from '../../workflows/definitions.js';
+import {
+  verifyIdentityUpdate,
+  type Actor,
+  type CaseStatus,
+  type IdentityRecord,
+  type VerifyIdentityInput,
+} from '../../workflows/definitions.js';
 import type { AppDeps } from '../app.js';
 import type { Commands } from '../commands.js';
 import { answersWithCase, bulkRefusalEntries, caseReadEntry, isRefusal, recordAll, type BulkRefusal } from '../audit.js';
@@ -66,7 +72,10 @@ const sameIdentityItem = (a: z.output<typeof BulkIdentityBody>['items'][number],
   (a.notes ?? null) === (b.notes ?? null);
 
 /** The inconclusive answer recorded last, asked again by its officer with the same method, evidence and notes. */
-function sameInconclusive(last: Pick<IdentityRecord, 'result' | 'by' | 'method' | 'evidenceRef' | 'notes'> | null, asked: VerifyIdentityInput) {
+function sameInconclusive(
+  last: Pick<IdentityRecord, 'result' | 'by' | 'method' | 'evidenceRef' | 'notes'> | null,
+  asked: VerifyIdentityInput,
+) {
   return (
     last !== null &&
     asked.result === 'inconclusive' &&
@@ -173,7 +182,7 @@ export function caseRoutes(deps: AppDeps, commands: Commands) {
       summary: 'Open up to 5,000 cases of one operation (JSON, or a CSV or XLSX raid list); a bad item never blocks the good ones',
       description:
         'A raid list is read by its headers: `column.<field>=<header>` maps a column to a case field; without any, a mapping is ' +
-        'proposed from the headers (English and the six countries\' languages). `dryRun=1` answers the validation report only ' +
+        "proposed from the headers (English and the six countries' languages). `dryRun=1` answers the validation report only " +
         '(per row: number, column, the problem in words) and stores nothing. The same list again creates nothing new.',
       tags: ['cases'],
       params: IdParams,
@@ -183,7 +192,8 @@ export function caseRoutes(deps: AppDeps, commands: Commands) {
       bodyLimit: deps.http.bulkBodyLimit,
       responses: {
         200: {
-          description: 'counts and one result per item, in request order (a raid list: with its mapping and report; a dry run: the report only)',
+          description:
+            'counts and one result per item, in request order (a raid list: with its mapping and report; a dry run: the report only)',
           schema: z.union([BulkIntakeResult, RaidListDryRun]),
         },
         ...errorResponses(400, 401, 403, 404, 413, 503),
@@ -207,7 +217,9 @@ export function caseRoutes(deps: AppDeps, commands: Commands) {
               const item = items[i];
               if (item.ok) return [];
               const issues = (item.error.details as { issues?: { path: string; message: string }[] } | undefined)?.issues;
-              return issues ? rowProblems(r.row, issues, r.item, mapping) : [{ row: r.row, column: null, field: null, message: item.error.message }];
+              return issues
+                ? rowProblems(r.row, issues, r.item, mapping)
+                : [{ row: r.row, column: null, field: null, message: item.error.message }];
             })
           : [];
         const listed = sheet ? { rows: sheet.rows.length, headers: sheet.headers, mapping, proposed: !asked } : undefined;
@@ -225,7 +237,9 @@ export function caseRoutes(deps: AppDeps, commands: Commands) {
         // Rows refused by the intake's own rules (a case held elsewhere, a national of the holding country) join the report.
         const refusedRows = rows
           ? outcomes.flatMap((o, index) =>
-              o.outcome === 'rejected' && items[index].ok ? [{ row: rows[index].row, column: null, field: null, message: o.error.message }] : [],
+              o.outcome === 'rejected' && items[index].ok
+                ? [{ row: rows[index].row, column: null, field: null, message: o.error.message }]
+                : [],
             )
           : [];
         return {
@@ -236,7 +250,13 @@ export function caseRoutes(deps: AppDeps, commands: Commands) {
             rejected: count('rejected'),
             results: outcomes.map((o, index) =>
               o.outcome === 'rejected'
-                ? { index, ...rowOf(index), outcome: o.outcome, ...(o.externalRef ? { externalRef: o.externalRef } : {}), error: errorJson(o.error) }
+                ? {
+                    index,
+                    ...rowOf(index),
+                    outcome: o.outcome,
+                    ...(o.externalRef ? { externalRef: o.externalRef } : {}),
+                    error: errorJson(o.error),
+                  }
                 : { index, ...rowOf(index), outcome: o.outcome, caseId: o.caseId, externalRef: o.externalRef },
             ),
             ...(listed ? { dryRun: false, ...listed, report: [...report, ...refusedRows].sort((a, b) => a.row - b.row) } : {}),
@@ -253,10 +273,12 @@ export function caseRoutes(deps: AppDeps, commands: Commands) {
       query: CaseListQuery,
       responses: { 200: { description: 'a page of cases', schema: CaseList }, ...errorResponses(400, 401, 503) },
       handler: async ({ actor, query, purpose }) => {
-        const { limit, cursor, ...filters } = query;
-        const page = await listCases(db, { filters, scopeCountry: scopeCountry(actor), limit, after: decodeCursor(cursor) });
+        const { limit, cursor, q, ...filters } = query;
+        // The search text is personal data (a name, a document number): it is neither logged nor audited, only that there was one.
+        const search = q === undefined ? undefined : { text: q, documentHash: deps.protect.fingerprint(q) };
+        const page = await listCases(db, { filters, scopeCountry: scopeCountry(actor), limit, after: decodeCursor(cursor), search });
         const shown = page.items.map((c) => ({ ...c, id: c.caseId }));
-        const entry = caseReadEntry(actor, 'case.list', purpose, shown, { filters, limit });
+        const entry = caseReadEntry(actor, 'case.list', purpose, shown, { filters, limit, ...(search ? { searched: true } : {}) });
         // Filtered by the safeguards' outcome, the entry says which cases have it: it is the holding countries' to see.
         if (filters.status && isSafeguardStatus(filters.status))
           entry.scopeCountries = [...new Set([actor.country, ...page.items.map((c) => c.holdingCountry)])];
@@ -356,7 +378,8 @@ export function caseRoutes(deps: AppDeps, commands: Commands) {
     route({
       method: 'post',
       path: '/v1/identity',
-      summary: 'Identity verifications of many cases (a registry\'s answers; officer of each claimed nationality); each is recorded on its own',
+      summary:
+        "Identity verifications of many cases (a registry's answers; officer of each claimed nationality); each is recorded on its own",
       description:
         'One result per item, in request order. A case the caller may not see is NOT_FOUND, one of another claimed nationality ' +
         'FORBIDDEN, per item. The same item again (the same officer, result and nationality) changes nothing and answers as before.',
@@ -400,7 +423,11 @@ export function caseRoutes(deps: AppDeps, commands: Commands) {
         const answers = items.map((item) =>
           sameIdentityItem(item, first.get(item.caseId)!)
             ? byCase.get(item.caseId)!
-            : { caseId: item.caseId, ok: false, error: { code: 'INVALID_INPUT', message: 'the case is named earlier in this request with another answer' } },
+            : {
+                caseId: item.caseId,
+                ok: false,
+                error: { code: 'INVALID_INPUT', message: 'the case is named earlier in this request with another answer' },
+              },
         );
         return { status: 200, body: { results: answers } };
       },
