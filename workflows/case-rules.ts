@@ -433,9 +433,6 @@ export function checkRecordLocated(
   requireHoldingCountry(c, actor, ['officer', 'supervisor'], 'record a missing person located');
   if (lastLocated && lastLocated.by === actor.sub && lastLocated.locatedAt === locatedAt && c.status !== 'MISSING') return 'repeat';
   if (c.status !== 'MISSING') throw stageRefusal(c, 'the person is not missing', actor);
-  if (Number.isNaN(Date.parse(locatedAt)) || Date.parse(locatedAt) > Date.now() + 5 * 60_000) {
-    throw new Refusal(FAILURE.invalid, 'locatedAt is a time that has passed');
-  }
   if (blank(place)) throw new Refusal(FAILURE.invalid, 'say where the person was found');
   return 'apply';
 }
