@@ -1,6 +1,7 @@
 // Server-sent events framing shared by the API's streams (the case stream, the team stream): the
 // Last-Event-ID a client resumes from, the response head, the starting id, the keep-alive comments.
 import type { Response } from 'express';
+import { z } from 'zod';
 import { log } from '../lib/log.js';
 import { HttpError } from './errors.js';
 
@@ -18,6 +19,17 @@ export function parseLastEventId(value: string | undefined): number | undefined 
     throw new HttpError(400, 'INVALID_LAST_EVENT_ID', 'Last-Event-ID must be an event id this stream sent');
   return Number(value.trim());
 }
+
+/**
+ * The documented shape of one message (OpenAPI 3.1: the text/event-stream schema is per event): its
+ * id, its event name, and its data, a JSON text of `data`.
+ */
+export const sseEventSchema = (event: string, data: z.ZodType) =>
+  z.looseObject({
+    id: z.string().regex(/^\d+$/).describe('the event id; send it back as Last-Event-ID to resume'),
+    event: z.literal(event),
+    data: z.string().meta({ contentMediaType: 'application/json', contentSchema: z.toJSONSchema(data, { io: 'output', unrepresentable: 'any' }) }),
+  });
 
 /** One SSE message. */
 export const sseMessage = (id: number, event: string, data: unknown): string => `id: ${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`;

@@ -9,7 +9,7 @@ import type { CaseEventFeed } from '../event-feed.js';
 import { errorResponses, route } from '../http.js';
 import { CaseStatus, EventType, Id } from '../schemas.js';
 import { scopeCountry } from '../scope.js';
-import { lastEventIdHeader, parseLastEventId, sseSession } from '../sse.js';
+import { lastEventIdHeader, parseLastEventId, sseEventSchema, sseSession } from '../sse.js';
 import type { StreamSlots } from '../stream-slots.js';
 
 /** The data of one `case` event: the case's keys and the change, never personal data. */
@@ -59,7 +59,7 @@ export function eventRoutes({ db, audit }: AppDeps, feed: CaseEventFeed, slots: 
       purpose: true,
       requestHeaders: lastEventIdHeader,
       responses: {
-        200: { description: "the stream (text/event-stream); each message's data", schema: StreamEvent, contentType: 'text/event-stream' },
+        200: { description: "the stream (text/event-stream); each message's data", schema: sseEventSchema('case', StreamEvent), contentType: 'text/event-stream' },
         ...errorResponses(400, 401, 503),
       },
       handler: async ({ actor, req, res, purpose }) => {

@@ -10,7 +10,7 @@ import { recordTeamStreamDisclosure } from '../disclosures.js';
 import { errorResponses, route } from '../http.js';
 import { CHANGE_KINDS, intelViewer, teamAccess } from '../intel-policy.js';
 import { IntelEntity, IntelLink, TeamParams } from '../intel-schemas.js';
-import { lastEventIdHeader, parseLastEventId, sseSession } from '../sse.js';
+import { lastEventIdHeader, parseLastEventId, sseEventSchema, sseSession } from '../sse.js';
 import type { StreamSlots } from '../stream-slots.js';
 import type { TeamChangeFeed } from '../team-feed.js';
 import { Timestamp } from '../schemas.js';
@@ -50,7 +50,7 @@ export function teamStreamRoutes({ db, audit }: AppDeps, feed: TeamChangeFeed, s
       params: TeamParams,
       requestHeaders: lastEventIdHeader,
       responses: {
-        200: { description: "the stream (text/event-stream); each message's data", schema: TeamStreamEvent, contentType: 'text/event-stream' },
+        200: { description: "the stream (text/event-stream); each message's data", schema: sseEventSchema('intel', TeamStreamEvent), contentType: 'text/event-stream' },
         ...errorResponses(400, 401, 404, 503),
       },
       handler: async ({ actor, params, req, res, purpose }) => {
