@@ -110,6 +110,9 @@ describe('the decision queue', () => {
     const outcome = bar.getByRole('status').filter({ hasText: '99 of 99 decided.' });
     await outcome.waitFor();
     expect(posted).toBe(1);
+    // The queue refreshes to the one case left (the 101st); the result is still in view.
+    await page.waitForFunction(() => (globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }).document.querySelectorAll('table.queue tbody tr[data-case-id]').length === 1);
+    await outcome.waitFor();
     const at = (await outcome.boundingBox())!;
     expect(at.y + at.height).toBeLessThanOrEqual(page.viewportSize()!.height + 1);
     expect((await running.stack.api.get(`/v1/cases/${ids[1]}`, u.admin)).body.decisions.holding?.decision).toBe('approve');

@@ -142,8 +142,20 @@ describe('the web console', () => {
     expect(await screening.getByRole('checkbox', { name: /Debt bondage/ }).isChecked()).toBe(false);
     await screening.getByTestId('screening-outcome').filter({ hasText: 'No indicators: the case goes to approval by both countries.' }).waitFor();
     await shot(khOfficer, '04b-screening');
-    await screening.getByRole('button', { name: 'Record screening' }).click();
+    // No indicators: asked to confirm that nothing was found, and nothing is recorded before.
+    let screeningPosts = 0;
+    khOfficer.on('request', (r) => r.method() === 'POST' && r.url().endsWith(`/v1/cases/${caseId}/screening`) && screeningPosts++);
+    await screening.getByRole('button', { name: 'Record screening…' }).click();
+    const noIndicators = screening.getByRole('dialog', { name: 'No trafficking indicators found — confirm' });
+    await noIndicators.getByRole('button', { name: 'Confirm: record screening' }).waitFor();
+    await khOfficer.keyboard.press('Escape');
+    await noIndicators.waitFor({ state: 'detached' });
+    expect(screeningPosts).toBe(0);
+    expect(await khOfficer.locator('article.case h1 .badge', { hasText: 'Screening pending' }).count()).toBe(1);
+    await screening.getByRole('button', { name: 'Record screening…' }).click();
+    await noIndicators.getByRole('button', { name: 'Confirm: record screening' }).click();
     await khOfficer.locator('article.case h1 .badge', { hasText: 'Approval pending' }).waitFor();
+    expect(screeningPosts).toBe(1);
     await khOfficer.getByTestId('screening').filter({ hasText: 'No trafficking indicators' }).waitFor();
 
     // The Cambodian supervisor approves from the queue, one by one.
@@ -210,18 +222,28 @@ describe('the web console', () => {
     expect(departs).toMatch(/departs .*GMT\+7 local \(.*UTC yours\)/);
     expect(departs).toContain(phnomPenh);
 
-    await khOfficer.getByRole('button', { name: 'Confirm departure' }).click();
+    await khOfficer.getByRole('button', { name: 'Depart…' }).click();
+    await khOfficer.getByRole('dialog', { name: '2 of 2 booked depart — confirm the departure?' }).waitFor();
+    await khOfficer.getByRole('button', { name: 'Confirm departure of 2' }).click();
     await khOfficer.getByRole('status').filter({ hasText: '2 departed.' }).waitFor();
     await khOfficer.locator(`section.transfer tr[data-case-id="${caseId}"] .badge`, { hasText: 'In transfer' }).waitFor();
-    expect(await khOfficer.getByRole('button', { name: 'Confirm handover' }).count()).toBe(0);
+    expect(await khOfficer.getByRole('button', { name: 'Hand over…' }).count()).toBe(0);
     await khOfficer.goto(`${server.url}/console/#/transfers`);
     await khOfficer.locator(`tr[data-transfer-id="${transferId}"]`, { hasText: 'Departed' }).waitFor();
     await shot(khOfficer, '07-transfers');
 
     // The Chinese officer confirms the handover; one person did not arrive.
     await cnOfficer.goto(`${server.url}/console/#/transfers/${transferId}`);
-    await cnOfficer.locator(`section.transfer tr[data-case-id="${other}"]`).getByRole('checkbox').check();
-    await cnOfficer.getByText('1 received, 1 reported missing.').waitFor();
+    // Nobody is taken as received by default: each person is marked, and the handover waits until all are.
+    const handoverCount = cnOfficer.getByTestId('handover-count');
+    await handoverCount.filter({ hasText: '0 received, 0 reported missing, 2 not yet marked' }).waitFor();
+    expect(await cnOfficer.locator('section.transfer input[type=radio]:checked').count()).toBe(0);
+    expect(await cnOfficer.getByRole('button', { name: 'Hand over…' }).isDisabled()).toBe(true);
+    await cnOfficer.locator(`section.transfer tr[data-case-id="${other}"]`).getByRole('radio', { name: 'missing' }).check();
+    await cnOfficer.locator(`section.transfer tr[data-case-id="${caseId}"]`).getByRole('radio', { name: 'received' }).check();
+    await handoverCount.filter({ hasText: /^1 received, 1 reported missing\.$/ }).waitFor();
+    await cnOfficer.getByRole('button', { name: 'Hand over…' }).click();
+    await cnOfficer.getByRole('dialog', { name: '1 received, 1 reported missing — confirm the handover?' }).waitFor();
     await cnOfficer.getByRole('button', { name: 'Confirm handover' }).click();
     await cnOfficer.getByRole('status').filter({ hasText: '1 handed over, 1 reported missing.' }).waitFor();
     await cnOfficer.locator(`section.transfer tr[data-case-id="${caseId}"] .badge`, { hasText: 'Handed over' }).waitFor();
@@ -310,7 +332,9 @@ describe('the web console', () => {
     await shot(khOfficer, '14-case-on-hold');
 
     await khOfficer.goto(`${server.url}/console/#/transfers/${transferId}`);
-    await khOfficer.getByRole('button', { name: 'Confirm departure' }).click();
+    await khOfficer.getByRole('button', { name: 'Depart…' }).click();
+    await khOfficer.getByRole('dialog', { name: '1 of 2 booked depart; 1 on hold stay behind — confirm the departure?' }).waitFor();
+    await khOfficer.getByRole('button', { name: 'Confirm departure of 1' }).click();
     await khOfficer.getByRole('status').filter({ hasText: `1 departed. Not done: ${claimantRef} — did not board: the case is on hold.` }).waitFor();
     await khOfficer.locator(`section.transfer tr[data-case-id="${claimant}"]`, { hasText: 'taken off' }).locator('.badge', { hasText: 'On hold' }).waitFor();
     await khOfficer.locator(`section.transfer tr[data-case-id="${traveller}"] .badge`, { hasText: 'In transfer' }).waitFor();

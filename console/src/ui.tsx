@@ -229,6 +229,94 @@ export function Select({ label, name, value, options, onChange, any }: { label: 
 }
 
 /** The frame of every action form on a case: a title, the fields, its error, submit (and back). */
+/**
+ * The question asked before an action is sent: focus moves into it (its first field, else its
+ * confirming button); Escape or Cancel go back with nothing sent.
+ */
+export function ConfirmPanel({
+  question,
+  confirm,
+  busy = false,
+  disabled = false,
+  danger = false,
+  onConfirm,
+  onCancel,
+  children,
+}: {
+  question: string;
+  confirm: string;
+  busy?: boolean;
+  disabled?: boolean;
+  danger?: boolean;
+  onConfirm: () => void;
+  onCancel: () => void;
+  children?: ComponentChildren;
+}) {
+  const panel = useRef<HTMLDivElement>(null);
+  useEffect(() => panel.current?.querySelector<HTMLElement>('textarea, button')?.focus(), []);
+  return (
+    <div
+      ref={panel}
+      class="confirm"
+      role="dialog"
+      aria-label={question}
+      onKeyDown={(e) => {
+        if (e.key !== 'Escape') return;
+        e.stopPropagation();
+        onCancel();
+      }}
+    >
+      <p>
+        <strong>{question}</strong>
+      </p>
+      {children}
+      <div class="actions">
+        <button type="button" class={danger ? 'danger' : ''} disabled={busy || disabled} onClick={onConfirm}>
+          {confirm}
+        </button>
+        <button type="button" class="secondary" onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+    </div>
+  );
+}
+
+/** A button that asks `question` first and runs `action` only once confirmed. */
+export function ConfirmButton({
+  label,
+  question,
+  confirm,
+  action,
+  disabled = false,
+}: {
+  label: string;
+  question: string;
+  confirm: string;
+  action: { busy: boolean; error: unknown; run: () => unknown };
+  disabled?: boolean;
+}) {
+  const [asking, setAsking] = useState(false);
+  return (
+    <>
+      <ErrorBox error={action.error} />
+      {asking ? (
+        <ConfirmPanel
+          question={question}
+          confirm={confirm}
+          busy={action.busy}
+          onConfirm={() => void Promise.resolve(action.run()).finally(() => setAsking(false))}
+          onCancel={() => setAsking(false)}
+        />
+      ) : (
+        <button type="button" disabled={action.busy || disabled} onClick={() => setAsking(true)}>
+          {label}
+        </button>
+      )}
+    </>
+  );
+}
+
 export function ActionForm({
   label,
   title,
@@ -236,6 +324,7 @@ export function ActionForm({
   action,
   danger = false,
   disabled = false,
+  confirm,
   onBack,
   children,
 }: {
@@ -246,26 +335,33 @@ export function ActionForm({
   action: { busy: boolean; error: unknown; run: () => unknown };
   danger?: boolean;
   disabled?: boolean;
+  /** A question to confirm before submitting (its answer's button says `submit`). */
+  confirm?: string | null;
   onBack?: () => void;
   children?: ComponentChildren;
 }) {
   const { busy, error } = action;
-  const onSubmit = () => void action.run();
+  const [asking, setAsking] = useState(false);
+  const onSubmit = () => (confirm && !asking ? setAsking(true) : void Promise.resolve(action.run()).finally(() => setAsking(false)));
   return (
     <form class="card action" aria-label={label} onSubmit={(e) => (e.preventDefault(), onSubmit())}>
       <h3>{title ?? label}</h3>
       {children}
       <ErrorBox error={error} />
-      <div class="actions">
-        <button type="submit" class={danger ? 'danger' : ''} disabled={busy || disabled}>
-          {submit}
-        </button>
-        {onBack && (
-          <button type="button" class="secondary" onClick={onBack}>
-            Back
+      {asking && confirm ? (
+        <ConfirmPanel question={confirm} confirm={`Confirm: ${submit.toLowerCase()}`} busy={busy} danger={danger} onConfirm={onSubmit} onCancel={() => setAsking(false)} />
+      ) : (
+        <div class="actions">
+          <button type="submit" class={danger ? 'danger' : ''} disabled={busy || disabled}>
+            {confirm ? `${submit}…` : submit}
           </button>
-        )}
-      </div>
+          {onBack && (
+            <button type="button" class="secondary" onClick={onBack}>
+              Back
+            </button>
+          )}
+        </div>
+      )}
     </form>
   );
 }

@@ -3,7 +3,7 @@ import { describeItemError, get, post, query } from '../api.js';
 import { COUNTRIES, country, IDENTITY_METHOD_LABELS, STATUS_LABELS } from '../format.js';
 import { href } from '../router.js';
 import type { CaseResult, Me, PendingDecision, PendingPage, StreamEvent } from '../types.js';
-import { DeadlineMark, ErrorBox, Loading, OverdueMark, useAction, useLive, useLoad } from '../ui.js';
+import { ConfirmPanel, DeadlineMark, ErrorBox, Loading, OverdueMark, useAction, useLive, useLoad } from '../ui.js';
 import { DecideForm } from './case.js';
 
 const PAGE = 200;
@@ -234,7 +234,6 @@ function SelectionBar({
   const [names, setNames] = useState(false);
   const [confirming, setConfirming] = useState<'approve' | 'reject' | null>(null);
   const [reason, setReason] = useState('');
-  const panel = useRef<HTMLDivElement>(null);
   const action = useAction(async () => {
     const body = { caseIds: chosen.map((c) => c.caseId), decision: confirming!, ...(reason.trim() ? { reason: reason.trim() } : {}) };
     const answer = await post('/v1/decisions', body);
@@ -242,9 +241,6 @@ function SelectionBar({
     setReason('');
     done(answer);
   });
-  useEffect(() => {
-    if (confirming) panel.current?.querySelector<HTMLElement>('textarea, button')?.focus();
-  }, [confirming]);
   useEffect(() => {
     if (chosen.length === 0) setConfirming(null);
   }, [chosen.length]);
@@ -270,19 +266,17 @@ function SelectionBar({
       {n === 0 ? (
         <p class="muted">Tick cases to approve or reject several at once.</p>
       ) : confirming ? (
-        <div
-          ref={panel}
-          role="dialog"
-          aria-label={`Confirm: ${confirming} ${n} case${plural}`}
-          onKeyDown={(e) => {
-            if (e.key === 'Escape') setConfirming(null);
-          }}
+        <ConfirmPanel
+          question={`Confirm: ${confirming} ${n} case${plural}`}
+          confirm={`Confirm: ${confirming} ${n}`}
+          busy={action.busy}
+          disabled={confirming === 'reject' && !reason.trim()}
+          danger={confirming === 'reject'}
+          onConfirm={() => void action.run()}
+          onCancel={() => setConfirming(null)}
         >
           <p>
-            <strong>
-              {confirming === 'approve' ? 'Approve' : 'Reject'} these {n} case{plural}?
-            </strong>{' '}
-            Nothing is decided until you confirm.
+            {confirming === 'approve' ? 'Approve' : 'Reject'} these {n} case{plural}? Nothing is decided until you confirm.
           </p>
           <ol class="selection-names" data-testid="confirm-names">
             {chosen.map((c) => (
@@ -296,20 +290,7 @@ function SelectionBar({
             </label>
           )}
           <ErrorBox error={action.error} />
-          <div class="actions">
-            <button
-              type="button"
-              class={confirming === 'reject' ? 'danger' : undefined}
-              disabled={action.busy || (confirming === 'reject' && !reason.trim())}
-              onClick={() => void action.run()}
-            >
-              {confirming === 'approve' ? `Confirm: approve ${n}` : `Confirm: reject ${n}`}
-            </button>
-            <button type="button" class="secondary" onClick={() => setConfirming(null)}>
-              Cancel
-            </button>
-          </div>
-        </div>
+        </ConfirmPanel>
       ) : (
         <div class="actions">
           <span data-testid="selection-count">

@@ -191,6 +191,7 @@ export function ScreeningForm({ c, done }: { c: CaseDetail; done: Done }) {
       submit="Record screening"
       action={action}
       disabled={claim && !grounds.trim()}
+      confirm={indicators.length === 0 ? 'No trafficking indicators found — confirm' : null}
     >
       <fieldset class="checklist">
         <legend>Indicators found (tick every one that applies)</legend>

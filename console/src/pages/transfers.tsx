@@ -4,7 +4,7 @@ import { describeItemError, download, get, post, query } from '../api.js';
 import { COUNTRIES, COUNTRY_CODES, country, dateTime, departureTime, MODE_LABELS } from '../format.js';
 import { href, navigate } from '../router.js';
 import type { CaseEventType, CasePage, CaseResult, Me, TransferCreated, TransferDetail, TransferPage as TransferList, TransferResults } from '../types.js';
-import { ErrorBox, Loading, Notice, Select, StatusBadge, TextField, toggled, useAction, useLive, useLoad } from '../ui.js';
+import { ConfirmButton, ErrorBox, Loading, Notice, Select, StatusBadge, TextField, toggled, useAction, useLive, useLoad } from '../ui.js';
 
 /** The case events that change a batch's list: a leg's outcome, or a case leaving it. */
 const TRANSFER_EVENTS: readonly CaseEventType[] = [
@@ -252,7 +252,9 @@ export function TransferPage({ transferId, me }: { transferId: string; me: Me })
     sessionStorage.removeItem(`transfer-created-${transferId}`);
     return created;
   });
-  const [missing, setMissing] = useState<Set<string>>(new Set());
+  // Who arrived and who did not, as the receiving officer marks each person: nobody by default.
+  const [marks, setMarks] = useState<Map<string, 'received' | 'missing'>>(new Map());
+  const mark = (ids: string[], as: 'received' | 'missing') => setMarks(new Map([...marks, ...ids.map((id) => [id, as] as const)]));
   const caseIds = new Set(state.data?.cases.map((c) => c.caseId));
   const refs = new Map(state.data?.cases.map((c) => [c.caseId, c.externalRef]));
   useLive((e) => caseIds.has(e.caseId), state.reload, 300);
@@ -263,8 +265,8 @@ export function TransferPage({ transferId, me }: { transferId: string; me: Me })
   });
   const handover = useAction(async (aboard: string[]) => {
     const r = await post<TransferResults>(`/v1/transfers/${transferId}/handover`, {
-      receivedCaseIds: aboard.filter((id) => !missing.has(id)),
-      missingCaseIds: aboard.filter((id) => missing.has(id)),
+      receivedCaseIds: aboard.filter((id) => marks.get(id) === 'received'),
+      missingCaseIds: aboard.filter((id) => marks.get(id) === 'missing'),
     });
     setOutcome(
       resultsSummary(
@@ -284,6 +286,11 @@ export function TransferPage({ transferId, me }: { transferId: string; me: Me })
       {(t) => {
         const actions = transferActions(me, t);
         const aboard = t.cases.filter((c) => c.outcome === 'departed').map((c) => c.caseId);
+        const received = aboard.filter((id) => marks.get(id) === 'received').length;
+        const reportedMissing = aboard.filter((id) => marks.get(id) === 'missing').length;
+        const unmarked = aboard.filter((id) => !marks.has(id));
+        const booked = t.cases.filter((c) => c.outcome === 'scheduled');
+        const staying = booked.filter((c) => c.status === 'ON_HOLD').length;
         return (
           <section class="transfer" data-transfer-id={t.transferId}>
             <h1>
@@ -320,15 +327,20 @@ export function TransferPage({ transferId, me }: { transferId: string; me: Me })
                     {actions.includes('handover') && (
                       <td>
                         {c.outcome === 'departed' && (
-                          <label class="radio">
-                            <input
-                              type="checkbox"
-                              aria-label={`${c.externalRef} is missing`}
-                              checked={missing.has(c.caseId)}
-                              onChange={(e) => setMissing(toggled(missing, c.caseId, (e.target as HTMLInputElement).checked))}
-                            />{' '}
-                            missing
-                          </label>
+                          <fieldset class="inline" aria-label={`${c.externalRef} at handover`}>
+                            {(['received', 'missing'] as const).map((as) => (
+                              <label class="radio" key={as}>
+                                <input
+                                  type="radio"
+                                  name={`handover-${c.caseId}`}
+                                  aria-label={`${c.externalRef} ${as}`}
+                                  checked={marks.get(c.caseId) === as}
+                                  onChange={() => mark([c.caseId], as)}
+                                />{' '}
+                                {as}
+                              </label>
+                            ))}
+                          </fieldset>
                         )}
                       </td>
                     )}
@@ -340,23 +352,35 @@ export function TransferPage({ transferId, me }: { transferId: string; me: Me })
               <div class="card action">
                 <h3>Departure</h3>
                 <p>Confirm that the transfer has left with the people on board.</p>
-                <ErrorBox error={depart.error} />
-                <button type="button" disabled={depart.busy} onClick={() => void depart.run()}>
-                  Confirm departure
-                </button>
+                <ConfirmButton
+                  label="Depart…"
+                  question={`${booked.length - staying} of ${booked.length} booked depart${staying ? `; ${staying} on hold stay behind` : ''} — confirm the departure?`}
+                  confirm={`Confirm departure of ${booked.length - staying}`}
+                  action={depart}
+                />
               </div>
             )}
             {actions.includes('handover') && aboard.length > 0 && (
               <div class="card action">
                 <h3>Handover</h3>
-                <p>
-                  {aboard.length - aboard.filter((id) => missing.has(id)).length} received, {aboard.filter((id) => missing.has(id)).length}{' '}
-                  reported missing. Tick anyone who did not arrive.
+                <p data-testid="handover-count">
+                  {received} received, {reportedMissing} reported missing
+                  {unmarked.length ? `, ${unmarked.length} not yet marked: mark each person received or missing.` : '.'}
                 </p>
-                <ErrorBox error={handover.error} />
-                <button type="button" disabled={handover.busy} onClick={() => void handover.run(aboard)}>
-                  Confirm handover
-                </button>
+                {unmarked.length > 0 && (
+                  <p>
+                    <button type="button" class="secondary" onClick={() => mark(unmarked, 'received')}>
+                      Mark the {unmarked.length} not yet marked as received
+                    </button>
+                  </p>
+                )}
+                <ConfirmButton
+                  label="Hand over…"
+                  question={`${received} received, ${reportedMissing} reported missing — confirm the handover?`}
+                  confirm="Confirm handover"
+                  disabled={unmarked.length > 0}
+                  action={{ ...handover, run: () => handover.run(aboard) }}
+                />
               </div>
             )}
           </section>
