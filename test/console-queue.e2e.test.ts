@@ -113,6 +113,9 @@ describe('the decision queue', () => {
     // The queue refreshes to the one case left (the 101st); the result is still in view.
     await page.waitForFunction(() => (globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }).document.querySelectorAll('table.queue tbody tr[data-case-id]').length === 1);
     await outcome.waitFor();
+    // The cases this decision took out of the queue are not reported as having left it meanwhile.
+    expect(await bar.getByTestId('selection-left').textContent()).not.toContain(secondRef);
+    expect(await bar.getByTestId('selection-left').locator('p', { hasText: 'left the queue' }).count()).toBe(1);
     const at = (await outcome.boundingBox())!;
     expect(at.y + at.height).toBeLessThanOrEqual(page.viewportSize()!.height + 1);
     expect((await running.stack.api.get(`/v1/cases/${ids[1]}`, u.admin)).body.decisions.holding?.decision).toBe('approve');

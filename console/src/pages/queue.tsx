@@ -54,6 +54,8 @@ export function QueuePage({ me }: { me: Me }) {
   const why = useRef(new Map<string, StreamEvent>());
   // The selected rows as they were when ticked (their names survive their leaving).
   const ticked = useRef(new Map<string, PendingDecision>());
+  // The cases of a bulk decision on its way: they leave the queue because of it, not "meanwhile".
+  const deciding = useRef(new Set<string>());
   useLive(
     (e) => {
       const mine = e.holdingCountry === me.country || e.destinationCountry === me.country;
@@ -72,6 +74,7 @@ export function QueuePage({ me }: { me: Me }) {
     const now = new Map(state.data.items.map((c) => [c.caseId, c]));
     const notes: string[] = [];
     for (const [id, before] of ticked.current) {
+      if (deciding.current.has(id)) continue;
       const after = now.get(id);
       if (after && basis(after) === basis(before)) continue;
       const e = why.current.get(id);
@@ -102,6 +105,7 @@ export function QueuePage({ me }: { me: Me }) {
       setOutcome(`${results.length - failed.length} of ${results.length} decided.${failed.length ? ' Not decided — ' + words.join(' ') : ''}`);
     } else setOutcome('Decision recorded.');
     ticked.current.clear();
+    deciding.current.clear();
     setSelected(new Set());
     setOpen(null);
     state.reload();
@@ -206,6 +210,7 @@ export function QueuePage({ me }: { me: Me }) {
         left={left}
         dismiss={() => setLeft([])}
         clear={() => select([...ticked.current.values()], false)}
+        deciding={deciding.current}
         done={finished}
       />
     </section>
@@ -222,6 +227,7 @@ function SelectionBar({
   left,
   dismiss,
   clear,
+  deciding,
   done,
 }: {
   chosen: PendingDecision[];
@@ -229,6 +235,8 @@ function SelectionBar({
   left: string[];
   dismiss: () => void;
   clear: () => void;
+  /** Filled with the cases while their decision is on its way. */
+  deciding: Set<string>;
   done: (answer: unknown) => void;
 }) {
   const [names, setNames] = useState(false);
@@ -236,7 +244,11 @@ function SelectionBar({
   const [reason, setReason] = useState('');
   const action = useAction(async () => {
     const body = { caseIds: chosen.map((c) => c.caseId), decision: confirming!, ...(reason.trim() ? { reason: reason.trim() } : {}) };
-    const answer = await post('/v1/decisions', body);
+    body.caseIds.forEach((id) => deciding.add(id));
+    const answer = await post('/v1/decisions', body).catch((err: unknown) => {
+      deciding.clear();
+      throw err;
+    });
     setConfirming(null);
     setReason('');
     done(answer);
@@ -248,20 +260,21 @@ function SelectionBar({
   const plural = n === 1 ? '' : 's';
   return (
     <div class="selection-bar" role="region" aria-label="Selection">
-      {left.length > 0 && (
-        <div class="notice missing" role="status" data-testid="selection-left">
-          {left.map((l) => (
-            <p key={l}>{l}</p>
-          ))}
-          <button type="button" class="secondary" onClick={dismiss}>
-            Dismiss
-          </button>
-        </div>
-      )}
       {outcome && n === 0 && (
         <p role="status" data-testid="selection-outcome">
           {outcome}
         </p>
+      )}
+      {left.length > 0 && (
+        <div class="notice missing" role="status" data-testid="selection-left">
+          {left.slice(0, 5).map((l) => (
+            <p key={l}>{l}</p>
+          ))}
+          {left.length > 5 && <p>And {left.length - 5} more left or changed.</p>}
+          <button type="button" class="secondary" onClick={dismiss}>
+            Dismiss
+          </button>
+        </div>
       )}
       {n === 0 ? (
         <p class="muted">Tick cases to approve or reject several at once.</p>
