@@ -1,7 +1,7 @@
 // The supervisor's decision queue in a real browser against the real stack: each row shows the
 // evidence (identity, screening, documents); with 100 rows ticked the selection bar is still in view;
 // a bulk decision first lists who is about to be decided and decides nothing until confirmed; a case
-// put on hold by someone else meanwhile leaves the selection with a notice; the result appears in the bar.
+// put on hold by someone else meanwhile, or decided by the other side, leaves the selection with a notice; the result appears in the bar.
 import { randomUUID } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -85,15 +85,22 @@ describe('the decision queue', () => {
     expect(hold.status).toBe(201);
     await bar.getByTestId('selection-left').filter({ hasText: `${heldRef}) left the queue: now On hold` }).waitFor();
     await bar.getByTestId('selection-count').filter({ hasText: '99 selected' }).waitFor();
+    // The other side decides a selected case meanwhile: it stays in the queue but leaves the selection, said in words.
+    const changedRef = (await page.locator(`tr[data-case-id="${ids[2]}"] td.mono`).textContent())!.trim();
+    await caseSteps(running.stack.api, u).decide(ids[2], u.cnSupervisor, 'approve');
+    await bar.getByTestId('selection-left').filter({ hasText: `${changedRef}) changed` }).waitFor();
+    await bar.getByTestId('selection-count').filter({ hasText: '98 selected' }).waitFor();
+    await page.locator(`tr[data-case-id="${ids[2]}"] td`, { hasText: 'approved' }).waitFor();
+    expect(await page.locator(`tr[data-case-id="${ids[2]}"] input[type=checkbox]`).isChecked()).toBe(false);
 
     // Approving asks first, listing every name and reference; nothing is decided before confirming.
     let posted = 0;
     page.on('request', (r) => r.method() === 'POST' && r.url().endsWith('/v1/decisions') && posted++);
-    await bar.getByRole('button', { name: 'Approve 99 selected…' }).click();
-    const confirm = bar.getByRole('dialog', { name: 'Confirm: approve 99 cases' });
+    await bar.getByRole('button', { name: 'Approve 98 selected…' }).click();
+    const confirm = bar.getByRole('dialog', { name: 'Confirm: approve 98 cases' });
     await confirm.waitFor();
     const names = confirm.getByTestId('confirm-names').locator('li');
-    expect(await names.count()).toBe(99);
+    expect(await names.count()).toBe(98);
     expect(await confirm.getByTestId('confirm-names').textContent()).not.toContain(heldRef);
     const secondRef = (await page.locator(`tr[data-case-id="${ids[1]}"] td.mono`).textContent())!.trim();
     expect(await confirm.getByTestId('confirm-names').textContent()).toContain(secondRef);
@@ -104,18 +111,18 @@ describe('the decision queue', () => {
     expect(posted).toBe(0);
     expect((await running.stack.api.get(`/v1/cases/${ids[1]}`, u.admin)).body.decisions.holding).toBeNull();
 
-    await bar.getByRole('button', { name: 'Approve 99 selected…' }).click();
-    await confirm.getByRole('button', { name: 'Confirm: approve 99' }).click();
+    await bar.getByRole('button', { name: 'Approve 98 selected…' }).click();
+    await confirm.getByRole('button', { name: 'Confirm: approve 98' }).click();
     // The result where the user is: in the bar, still in view.
-    const outcome = bar.getByRole('status').filter({ hasText: '99 of 99 decided.' });
+    const outcome = bar.getByRole('status').filter({ hasText: '98 of 98 decided.' });
     await outcome.waitFor();
     expect(posted).toBe(1);
-    // The queue refreshes to the one case left (the 101st); the result is still in view.
-    await page.waitForFunction(() => (globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }).document.querySelectorAll('table.queue tbody tr[data-case-id]').length === 1);
+    // The queue refreshes to the two cases left (the changed one and the 101st); the result is still in view.
+    await page.waitForFunction(() => (globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }).document.querySelectorAll('table.queue tbody tr[data-case-id]').length === 2);
     await outcome.waitFor();
     // The cases this decision took out of the queue are not reported as having left it meanwhile.
     expect(await bar.getByTestId('selection-left').textContent()).not.toContain(secondRef);
-    expect(await bar.getByTestId('selection-left').locator('p', { hasText: 'left the queue' }).count()).toBe(1);
+    expect(await bar.getByTestId('selection-left').locator('p', { hasText: /left the queue|changed/ }).count()).toBe(2);
     const at = (await outcome.boundingBox())!;
     expect(at.y + at.height).toBeLessThanOrEqual(page.viewportSize()!.height + 1);
     expect((await running.stack.api.get(`/v1/cases/${ids[1]}`, u.admin)).body.decisions.holding?.decision).toBe('approve');
