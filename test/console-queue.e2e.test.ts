@@ -7,14 +7,22 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signInAs, startConsoleStack, type ConsoleStack } from './helpers/console.js';
 import { caseSteps, makeUsers } from './helpers/fixtures.js';
+import { createScratchDatabase, type ScratchDatabase } from './helpers/scratch-db.js';
 
 const u = makeUsers(randomUUID().slice(0, 6));
 let running: ConsoleStack;
+// A database of its own: the queue lists every case of the country awaiting a decision, and other
+// files running beside this one open such cases in the shared one.
+let scratch: ScratchDatabase;
 
 beforeAll(async () => {
-  running = await startConsoleStack();
+  scratch = await createScratchDatabase();
+  running = await startConsoleStack({}, { database: scratch.database });
 }, 600_000);
-afterAll(() => running?.stop());
+afterAll(async () => {
+  await running?.stop();
+  await scratch?.drop();
+});
 
 /** `n` cases awaiting both decisions, opened `width` at a time. */
 async function awaitingDecision(n: number, width = 8): Promise<string[]> {

@@ -9,7 +9,7 @@ import { signToken } from '../../api/auth.js';
 import { listen, type RunningServer } from '../../api/server.js';
 import { TEST_SECRET } from './api.js';
 import { launchBrowser } from './browser.js';
-import { startStack, type Stack } from './stack.js';
+import { startStack, type Stack, type StackOptions } from './stack.js';
 
 export interface ConsoleStack {
   stack: Stack;
@@ -19,8 +19,9 @@ export interface ConsoleStack {
 }
 
 /** `app`: more app dependencies (a test's webhook timings and allowed hosts). */
-export async function startConsoleStack(app: Partial<AppDeps> = {}): Promise<ConsoleStack> {
+export async function startConsoleStack(app: Partial<AppDeps> = {}, options: Pick<StackOptions, 'database'> = {}): Promise<ConsoleStack> {
   const stack = await startStack({
+    ...options,
     app: {
       consoleDir: inject('consoleDir'),
       devTokens: (claims, ttl) => signToken(TEST_SECRET, claims, ttl),
