@@ -1,6 +1,6 @@
 // Shared pieces: loading with bounded waits, error boxes, status and deadline markers, live reloads.
 import type { ComponentChildren } from 'preact';
-import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { describeError } from './api.js';
 import { currentDeadline, dateTime, overdueInWords, relative, STATUS_LABELS } from './format.js';
 import { session } from './session.js';
@@ -253,7 +253,8 @@ export function ConfirmPanel({
   children?: ComponentChildren;
 }) {
   const panel = useRef<HTMLDivElement>(null);
-  useEffect(() => panel.current?.querySelector<HTMLElement>('textarea, button')?.focus(), []);
+  // Focus moves in as the panel appears (not a frame later), so an Escape pressed at once reaches it.
+  useLayoutEffect(() => panel.current?.querySelector<HTMLElement>('textarea, button')?.focus(), []);
   return (
     <div
       ref={panel}
