@@ -12,7 +12,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../api/server.js';
 import type { Actor } from '../workflows/definitions.js';
-import { seriousAxeFindings, signInAs, startConsoleStack, type ConsoleStack } from './helpers/console.js';
+import { seriousAxeFindings, signInForIntelligence, startConsoleStack, type ConsoleStack } from './helpers/console.js';
 import { makeUsers } from './helpers/fixtures.js';
 import type { Stack } from './helpers/stack.js';
 
@@ -99,12 +99,7 @@ const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHO
 
 /** A browser of its own, signed in through the development sign-in, the purpose given. */
 async function signedIn(user: Actor, viewport?: { width: number; height: number }): Promise<Page> {
-  const page = await signInAs(running, user, viewport);
-  const form = page.getByRole('form', { name: 'Purpose of access' });
-  await form.getByRole('radio', { name: 'Joint investigation: intelligence analysis' }).check();
-  await form.getByRole('button', { name: 'Continue' }).click();
-  await form.waitFor({ state: 'detached' });
-  return page;
+  return signInForIntelligence(running, user, viewport);
 }
 
 /** The view of the network picture: translation and scale, as the picture reports them. */

@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../workflows/definitions.js';
-import { signInAs, startConsoleStack, type ConsoleStack } from './helpers/console.js';
+import { signInForIntelligence, startConsoleStack, type ConsoleStack } from './helpers/console.js';
 import { makeUsers } from './helpers/fixtures.js';
 
 const tag = randomUUID().slice(0, 6);
@@ -47,12 +47,7 @@ beforeAll(async () => {
 afterAll(() => running?.stop());
 
 async function signedIn(user: Actor): Promise<Page> {
-  const page = await signInAs(running, user);
-  const form = page.getByRole('form', { name: 'Purpose of access' });
-  await form.getByRole('radio', { name: 'Joint investigation: intelligence analysis' }).check();
-  await form.getByRole('button', { name: 'Continue' }).click();
-  await form.waitFor({ state: 'detached' });
-  return page;
+  return signInForIntelligence(running, user);
 }
 
 describe('console: STIX 2.1', () => {

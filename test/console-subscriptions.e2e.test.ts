@@ -12,9 +12,10 @@ import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyWebhook } from '../lib/webhook-signing.js';
 import type { WebhookTimings } from '../workflows/definitions.js';
-import { seriousAxeFindings, signInAs, startConsoleStack, type ConsoleStack } from './helpers/console.js';
+import { seriousAxeFindings, signInForIntelligence, startConsoleStack, type ConsoleStack } from './helpers/console.js';
 import { makeUsers } from './helpers/fixtures.js';
 import { recordEntity, setUpTeam, teamUsers } from './helpers/intel.js';
+import { createScratchDatabase, type ScratchDatabase } from './helpers/scratch-db.js';
 import { waitUntil } from './helpers/wait.js';
 import { startReceiver, type Receiver } from './helpers/webhook-receiver.js';
 
@@ -27,16 +28,21 @@ const supervisor = users.supervisors.KH;
 let running: ConsoleStack;
 let teamId: string;
 const receivers: Receiver[] = [];
+// A database of its own: the panel shows the change a subscription last passed, which in the shared
+// one may be another file's change of another team.
+let scratch: ScratchDatabase;
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  running = await startConsoleStack({ webhooks: { timings: TIMINGS, allowHosts: ['127.0.0.1'] } });
+  scratch = await createScratchDatabase();
+  running = await startConsoleStack({ webhooks: { timings: TIMINGS, allowHosts: ['127.0.0.1'] } }, { database: scratch.database });
   // Set up by Cambodia's supervisor, who is thereby a member: a subscription is a member country's.
   teamId = await setUpTeam(running.stack.api, users);
 }, 600_000);
 afterAll(async () => {
   await Promise.all(receivers.map((r) => r.close()));
   await running?.stop();
+  await scratch?.drop();
 });
 
 async function receiver(): Promise<Receiver> {
@@ -49,11 +55,7 @@ const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHO
 
 /** The supervisor's browser on the team page, the purpose given. */
 async function teamPage(viewport?: { width: number; height: number }): Promise<{ page: Page; panel: Locator }> {
-  const page = await signInAs(running, supervisor, viewport);
-  const form = page.getByRole('form', { name: 'Purpose of access' });
-  await form.getByRole('radio', { name: 'Joint investigation: intelligence analysis' }).check();
-  await form.getByRole('button', { name: 'Continue' }).click();
-  await form.waitFor({ state: 'detached' });
+  const page = await signInForIntelligence(running, supervisor, viewport);
   await page.goto(`${running.server.url}/console/#/teams/${teamId}`);
   const panel = page.getByRole('region', { name: 'Subscriptions of Cambodia (KH)' });
   await panel.waitFor();

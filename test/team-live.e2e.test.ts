@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../workflows/definitions.js';
-import { seriousAxeFindings, signInAs, startConsoleStack, type ConsoleStack } from './helpers/console.js';
+import { seriousAxeFindings, signInForIntelligence, startConsoleStack, type ConsoleStack } from './helpers/console.js';
 import { makeUsers } from './helpers/fixtures.js';
 import { recordEntity, setUpTeam, teamUsers } from './helpers/intel.js';
 
@@ -22,12 +22,7 @@ beforeAll(async () => {
 afterAll(() => running?.stop());
 
 async function signedIn(user: Actor): Promise<Page> {
-  const page = await signInAs(running, user);
-  const form = page.getByRole('form', { name: 'Purpose of access' });
-  await form.getByRole('radio', { name: 'Joint investigation: intelligence analysis' }).check();
-  await form.getByRole('button', { name: 'Continue' }).click();
-  await form.waitFor({ state: 'detached' });
-  return page;
+  return signInForIntelligence(running, user);
 }
 
 describe('the Live panel of a team', () => {

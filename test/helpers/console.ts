@@ -72,3 +72,17 @@ export async function seriousAxeFindings(page: Page): Promise<string[]> {
   );
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')}`));
 }
+
+/** Signed in as `user` (signInAs), the purpose of access given as intelligence analysis. */
+export async function signInForIntelligence(
+  stack: Pick<ConsoleStack, 'browser' | 'server'>,
+  user: { role: string; country: string; sub: string },
+  viewport?: { width: number; height: number },
+): Promise<Page> {
+  const page = await signInAs(stack, user, viewport);
+  const form = page.getByRole('form', { name: 'Purpose of access' });
+  await form.getByRole('radio', { name: 'Joint investigation: intelligence analysis' }).check();
+  await form.getByRole('button', { name: 'Continue' }).click();
+  await form.waitFor({ state: 'detached' });
+  return page;
+}
